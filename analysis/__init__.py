@@ -1,0 +1,1 @@
+"""dualcarbon analysis package: mart access, estimators, measures, replications, report."""
