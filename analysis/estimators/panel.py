@@ -1,0 +1,214 @@
+"""Linear panel regressions with absorbed fixed effects (one-way, two-way, any number of sets).
+
+Equation::
+
+    y_it = x_it' beta + alpha_i + lambda_t + e_it
+
+estimated by OLS on the within-transformed data (Frisch-Waugh-Lovell: demeaning by every set of
+fixed effects and regressing the demeaned ``y`` on the demeaned ``x`` gives the LSDV slopes).
+Reference: Wooldridge (2010), *Econometric Analysis of Cross Section and Panel Data*, ch. 10;
+Correia (2016) ``reghdfe``; Berge (2018) ``fixest``.
+
+Conventions that change the numbers (see also ``analysis.estimators._within``):
+
+* FE demeaning: exact group means for one set, alternating projections for several.
+* ``cluster=None`` gives heteroskedasticity-robust HC1 SE with factor ``N/(N-K)``, ``K`` = slopes +
+  absorbed FE df (``vcov="iid"`` for classical SE). With ``cluster="city"`` the SE are CR1 with
+  ``G/(G-1) * (N-1)/(N-K)``, ``K`` = slopes + FE df *not nested* in the clusters (+1 per nested
+  set), and p-values / intervals use t with ``G-1`` df. This is Stata ``reghdfe``'s and fixest's
+  default and pyfixest's ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")``;
+  the tests assert equality with pyfixest under that explicit ``ssc``.
+* R2 is the R2 of the full model (fixed effects included, like Stata's ``areg`` / reghdfe
+  ``r2``); ``R2_within`` is the R2 of the demeaned regression.
+* Without fixed effects an intercept is added (drop it with ``+ 0``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.estimators._within import (
+    Absorber,
+    Formula,
+    VcovSpec,
+    check_frame,
+    codes,
+    dof_k,
+    ols,
+    parse_formula,
+    resolve_vcov,
+    sandwich,
+)
+from analysis.estimators.base import EstimationResult
+
+__all__ = ["fit_fe", "stepwise_fe", "winsorize", "WithinDesign", "within_design"]
+
+
+@dataclass(frozen=True)
+class WithinDesign:
+    """Demeaned arrays of one FE specification, reusable by bootstrap / permutation code."""
+
+    formula: Formula
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    absorber: Absorber
+    vcov: VcovSpec
+    y_raw: np.ndarray
+
+
+def within_design(
+    data: pd.DataFrame, formula: str | Formula, *, cluster: str | None = None, vcov: str | None = None
+) -> WithinDesign:
+    """Check the data and demean ``y`` and the regressors by every fixed-effect set."""
+    f = parse_formula(formula) if isinstance(formula, str) else formula
+    if f.endog:
+        raise ValueError("the formula has an IV part; use analysis.estimators.iv.fit_iv for 2SLS")
+    if not f.exog:
+        raise ValueError(f"formula has no regressor: {formula!r}")
+    check_frame(data, [f.y, *f.exog], list(f.fe) + ([cluster] if cluster else []))
+    absorber = Absorber([codes(data[c].to_numpy())[0] for c in f.fe])
+    raw = data[[f.y, *f.exog]].to_numpy(dtype=float)
+    dm = absorber(raw)
+    y, X = dm[:, 0], dm[:, 1:]
+    names = list(f.exog)
+    if not f.fe and f.intercept:
+        X = np.column_stack([np.ones(len(y)), X])
+        names = ["Intercept", *names]
+    return WithinDesign(f, y, X, names, absorber, resolve_vcov(data, cluster, vcov), raw[:, 0])
+
+
+def fit_fe(
+    data: pd.DataFrame, formula: str, *, cluster: str | None = None, vcov: str | None = None
+) -> EstimationResult:
+    """Fixed-effects OLS ``"y ~ x1 + x2 | city + year"``; robust (HC1) or cluster-robust (CR1) SE.
+
+    Parameters
+    ----------
+    data : DataFrame with every column of the formula (no missing values).
+    formula : pyfixest-style formula; the part after ``|`` lists the fixed effects.
+    cluster : column to cluster on (CR1, t with G-1 df); ``None`` gives HC1.
+    vcov : ``"iid"`` or ``"HC1"`` when ``cluster`` is None.
+
+    Returns
+    -------
+    EstimationResult with ``stats`` R2, R2_within, N_clusters and ``info`` (formula, fe, cluster,
+    vcov, df_k, residuals, fitted values of the demeaned model).
+    """
+    d = within_design(data, formula, cluster=cluster, vcov=vcov)
+    beta, resid, xtx_inv = ols(d.y, d.X, d.names)
+    k_dof = dof_k(d.X.shape[1], d.absorber, d.vcov)
+    cov, df = sandwich(d.X, resid, xtx_inv, d.vcov, k_dof)
+    n = len(d.y)
+    ssr = float(resid @ resid)
+    tss_within = float(d.y @ d.y) if d.formula.fe else float(((d.y - d.y.mean()) ** 2).sum())
+    tss = float(((d.y_raw - d.y_raw.mean()) ** 2).sum())
+    stats = {"R2": 1 - ssr / tss if tss > 0 else np.nan,
+             "R2_within": 1 - ssr / tss_within if tss_within > 0 else np.nan}
+    if d.vcov.kind == "CR1":
+        stats["N_clusters"] = float(d.vcov.n_clusters)
+    info = {
+        "formula": formula,
+        "fe": list(d.formula.fe),
+        "cluster": d.vcov.cluster_name,
+        "vcov": d.vcov.kind,
+        "df_k": k_dof,
+        "ssr": ssr,
+        "vcov_matrix": pd.DataFrame(cov, index=d.names, columns=d.names),
+        "resid": resid,
+        "dep_var": d.formula.y,
+    }
+    se = np.sqrt(np.diag(cov))
+    return EstimationResult(
+        params=pd.Series(beta, index=d.names),
+        bse=pd.Series(se, index=d.names),
+        nobs=n,
+        model="FE-OLS" if d.formula.fe else "OLS",
+        df_resid=df,
+        stats=stats,
+        info=info,
+    )
+
+
+def stepwise_fe(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: str | Sequence[str],
+    controls: Sequence[str] = (),
+    fe: Sequence[str] = (),
+    cluster: str | None = None,
+    vcov: str | None = None,
+) -> tuple[list[EstimationResult], pd.DataFrame]:
+    """Stepwise-controls table: column 1 has only ``x``, column j adds the first j-1 controls.
+
+    Returns the list of fits and a wide table (rows ``term`` x columns ``(1)..(m)``) with the
+    coefficient, SE in parentheses and stars, then N and R2, the layout of seed 004's Table 1.
+    """
+    xs = [x] if isinstance(x, str) else list(x)
+    fits = []
+    for j in range(len(controls) + 1):
+        rhs = " + ".join([*xs, *controls[:j]])
+        f = f"{y} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
+        fits.append(fit_fe(data, f, cluster=cluster, vcov=vcov))
+    return fits, coef_table(fits)
+
+
+def coef_table(fits: Sequence[EstimationResult], digits: int = 4) -> pd.DataFrame:
+    """Side-by-side publication table of several fits (estimate+stars, then (SE) rows, N, R2)."""
+    from analysis.estimators.base import stars
+
+    terms = list(dict.fromkeys(t for r in fits for t in r.params.index))
+    rows: dict[str, list[str]] = {}
+    for t in terms:
+        est, se = [], []
+        for r in fits:
+            if t in r.params.index:
+                est.append(f"{r.params[t]:.{digits}f}{stars(r.pvalues[t])}")
+                se.append(f"({r.bse[t]:.{digits}f})")
+            else:
+                est.append("")
+                se.append("")
+        rows[t] = est
+        rows[f"{t} (se)"] = se
+    rows["N"] = [str(r.nobs) for r in fits]
+    rows["R2"] = [f"{r.stats.get('R2', np.nan):.{digits}f}" for r in fits]
+    cols = [f"({j + 1})" for j in range(len(fits))]
+    return pd.DataFrame(rows, index=cols).T
+
+
+def winsorize(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    lower: float = 0.01,
+    upper: float | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Two-sided winsorising: values below the ``lower`` / above the ``upper`` quantile are set to it.
+
+    ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of seed 004). Quantiles use
+    linear interpolation between order statistics (pandas/NumPy default, "type 7"); Stata's
+    ``winsor2`` uses ``_pctile`` (type 2) and can differ in the 4th digit on small samples.
+    ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN.
+    """
+    upper = 1 - lower if upper is None else upper
+    if not 0 <= lower < upper <= 1:
+        raise ValueError(f"need 0 <= lower < upper <= 1, got lower={lower}, upper={upper}")
+    out = data.copy()
+    for c in columns:
+        if c not in out.columns:
+            raise ValueError(f"column {c!r} not in the data")
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            raise ValueError(f"column {c!r} is not numeric; convert it before winsorising")
+        s = out[c].astype(float)
+        if by is None:
+            lo, hi = s.quantile(lower), s.quantile(upper)
+            out[c] = s.clip(lo, hi)
+        else:
+            g = s.groupby(out[by])
+            out[c] = s.clip(g.transform(lambda v: v.quantile(lower)), g.transform(lambda v: v.quantile(upper)))
+    return out
