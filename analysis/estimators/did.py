@@ -1,0 +1,37 @@
+"""Difference-in-differences family for staggered pilot policies (seeds 002 and 004).
+
+What the studies did and what the modern literature says they should have done, all returning
+`EstimationResult` subclasses:
+
+* `fit_twfe_did` - Treat x Post with unit and period effects (optionally lagged, with exclusions).
+* `event_study` - relative-time coefficients with binned end points, base period -1, joint
+  pre-trend test and ``.plot()``.
+* `placebo` - random reassignment of units / timing / both, vectorised by Frisch-Waugh-Lovell.
+* `psm_did` - propensity-score matching (logit/probit, nearest neighbour, caliper, with or without
+  replacement, pooled or by period), balance table, TWFE DID on the matched sample.
+* `callaway_santanna` - ATT(g,t) (Callaway and Sant'Anna 2021) with never-treated or not-yet-treated
+  controls, dr / ipw / reg, and ``aggregate("simple"|"group"|"dynamic"|"calendar")`` with analytic
+  and multiplier-bootstrap standard errors; validated against R ``did`` on ``mpdta``.
+* `sun_abraham` - interaction-weighted event study (Sun and Abraham 2021).
+* `bacon_decomposition` - Goodman-Bacon (2021) decomposition of the TWFE DID coefficient.
+
+Conventions shared by all (FE demeaning, HC1 / CRV1 small-sample corrections, t(G-1) inference)
+are documented in `analysis.estimators.did_core`.
+"""
+from analysis.estimators.did_core import DIDResult
+from analysis.estimators.did_twfe import (
+    EventStudyResult,
+    PlaceboResult,
+    event_study,
+    fit_twfe_did,
+    placebo,
+)
+
+__all__ = [
+    "DIDResult",
+    "EventStudyResult",
+    "PlaceboResult",
+    "event_study",
+    "fit_twfe_did",
+    "placebo",
+]
