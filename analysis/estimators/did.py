@@ -19,6 +19,7 @@ Conventions shared by all (FE demeaning, HC1 / CRV1 small-sample corrections, t(
 are documented in `analysis.estimators.did_core`.
 """
 from analysis.estimators.did_core import DIDResult
+from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
 from analysis.estimators.did_twfe import (
     EventStudyResult,
     PlaceboResult,
@@ -28,6 +29,9 @@ from analysis.estimators.did_twfe import (
 )
 
 __all__ = [
+    "AggregatedATT",
+    "CallawaySantAnnaResult",
+    "callaway_santanna",
     "DIDResult",
     "EventStudyResult",
     "PlaceboResult",
