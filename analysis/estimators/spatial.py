@@ -1,0 +1,479 @@
+"""Spatial panel econometrics: SAR, SEM, SDM, SDEM and SLX with fixed effects by maximum likelihood.
+
+Model (N units, T periods, stacked time-major: all units of period 1, then period 2, ...)::
+
+    y_t = rho W y_t + X_t beta + W X_t theta + mu + alpha_t 1_N + u_t,   u_t = lambda W u_t + e_t,
+    e_t ~ iid N(0, sigma2 I_N)
+
+``sar``: theta = 0, lambda = 0;  ``sdm``: lambda = 0;  ``sem``: rho = 0, theta = 0;
+``sdem``: rho = 0;  ``slx``: rho = lambda = 0 (OLS).  ``effects`` chooses mu (``individual``),
+alpha_t (``time``), both (``twoways``) or neither (``none``, with an intercept).
+
+Estimation (Elhorst 2014, *Spatial Econometrics*, ch. 3; Lee and Yu 2010, *J. Econometrics* 154):
+
+* the fixed effects are removed by demeaning y, X, Wy and WX (the spatial lags are formed on the raw
+  data first; for a row-standardised W, demean(Wy) = W demean(y) up to the time means);
+* the likelihood is concentrated in rho (lambda): for the lag models
+  ``l(rho) = -n*/2 ln(e(rho)'e(rho)/n*) + T* ld(rho)`` with ``e(rho) = e0 - rho e1`` (the residuals
+  of demeaned y and Wy on demeaned [X, WX]); for the error models the residual sum of squares of
+  (y - lambda Wy) on (Z - lambda WZ); maximised by bounded Brent on the Ord interval;
+* ``lee_yu=True`` (default) uses the Lee-Yu (2010) *transformation approach*: the orthonormal
+  transformation F_{T,T-1} (individual effects) and F_{N,N-1} (time effects, W row-standardised)
+  leave n* = N(T-1), (N-1)T or (N-1)(T-1) independent observations and replace ln|I - rho W| by
+  ln|I - rho W| - ln(1 - rho) when time effects are removed. Individual effects alone: rho and
+  beta are unchanged and sigma2 = e'e / (N(T-1)) instead of e'e/(NT). Two-way effects: rho, beta
+  and sigma2 all change (this removes the O(1/T) + O(1/N) bias of the direct approach; same
+  estimator as SDPDmod ``LYtrans=TRUE``). ``lee_yu=False`` is the *direct approach* of Elhorst's
+  code without bias correction, splm ``spml(model="within")`` and spreg ``ML_LagFE``/``ML_ErrorFE``:
+  n* = NT, T* = T;
+* standard errors from the inverse of the analytic information matrix (Lee 2004; Elhorst 2014 eq.
+  3.19; Lee-Yu 2010 eq. 13 for the transformed model) in (beta, theta, rho|lambda, sigma2), with
+  the traces of G = W (I - rho W)^-1 taken on the transformed W (tr G* = tr G - 1/(1 - rho) etc.);
+  inference is asymptotic normal (``df_resid=None``). No small-sample or cluster correction.
+* ld(rho) is computed by the backend ``logdet`` (``spatial_logdet``): exact eigenvalues,
+  sparse LU, Chebyshev or Monte Carlo.
+
+``SpatialPanelResult.impacts`` gives LeSage and Pace (2009, ch. 2.7) direct, indirect and total
+effects with simulated standard errors (multivariate-normal draws of the estimates).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize_scalar
+
+from analysis.estimators.base import EstimationResult
+from analysis.estimators.spatial_logdet import GreenOperator, LogDet
+from analysis.estimators.spatial_weights import (
+    AlignedWeights,
+    align_weights,
+    row_standardise,
+    weights_from_edges,
+)
+
+MODELS = ("sar", "sdm", "sem", "sdem", "slx", "ols")
+EFFECTS = ("individual", "time", "twoways", "none")
+LAG_MODELS = ("sar", "sdm")
+ERROR_MODELS = ("sem", "sdem")
+DURBIN_MODELS = ("sdm", "sdem", "slx")
+
+__all__ = [
+    "SpatialPanelResult",
+    "PanelData",
+    "fit_spatial_panel",
+    "prepare_panel",
+    "weights_from_edges",
+    "row_standardise",
+    "align_weights",
+    "lm_tests",
+    "lr_test",
+    "wald_test",
+    "lr_effects_test",
+    "hausman",
+    "moran_by_year",
+]
+
+
+# ---------------------------------------------------------------- panel preparation
+@dataclass(frozen=True)
+class PanelData:
+    """A balanced panel in arrays: ``y`` (T, N), ``X`` (T, N, k); entities in the order of ``w``."""
+
+    y: np.ndarray
+    X: np.ndarray
+    x_names: tuple
+    y_name: str
+    entities: tuple
+    times: tuple
+    w: AlignedWeights
+
+    @property
+    def n(self) -> int:
+        return self.y.shape[1]
+
+    @property
+    def t(self) -> int:
+        return self.y.shape[0]
+
+
+def prepare_panel(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: Sequence[str],
+    w: Any,
+    entity: str,
+    time: str,
+    w_ids: Sequence | None = None,
+) -> PanelData:
+    """Validate ``data`` and reshape it into a balanced (T, N) panel aligned to ``w``.
+
+    Raises ``ValueError`` for missing or non-numeric columns, missing values, duplicated
+    entity-periods, an unbalanced panel, and weights whose ids do not match the entities.
+    """
+    if isinstance(x, str):
+        x = [x]
+    x = list(x)
+    if not x:
+        raise ValueError("x is empty: give at least one explanatory variable")
+    if y in x:
+        raise ValueError(f"the dependent variable {y!r} is also listed in x")
+    cols = [y, *x, entity, time]
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are not in the data (available: {list(data.columns)[:20]})")
+    for c in [y, *x]:
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
+            raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it with pd.to_numeric")
+    nan_cols = {c: int(data[c].isna().sum()) for c in cols if data[c].isna().any()}
+    if nan_cols:
+        raise ValueError(f"missing values in {nan_cols}; the spatial ML needs a balanced panel without gaps "
+                         "(impute or drop whole units)")
+    inf_cols = [c for c in [y, *x] if not np.all(np.isfinite(data[c].to_numpy(float)))]
+    if inf_cols:
+        raise ValueError(f"infinite values in {inf_cols} (log of zero?)")
+    dup = data.duplicated([entity, time])
+    if dup.any():
+        ex = data.loc[dup, [entity, time]].head(3).to_dict("records")
+        raise ValueError(f"{int(dup.sum())} duplicated ({entity}, {time}) rows, e.g. {ex}")
+    units = pd.unique(data[entity])
+    times = np.sort(pd.unique(data[time]))
+    if len(data) != len(units) * len(times):
+        counts = data.groupby(entity).size()
+        short = counts[counts < len(times)].head(5).to_dict()
+        raise ValueError(
+            f"unbalanced panel: {len(data)} rows for {len(units)} units x {len(times)} periods; "
+            f"units with missing periods (count of periods): {short}. Balance the panel first"
+        )
+    try:
+        order = _id_order(w, w_ids, units)
+    except AttributeError:  # bare matrix without ids: align_weights explains what to pass
+        order = sorted(units.tolist())
+    aligned = align_weights(w, order, w_ids=w_ids)
+    order = pd.Index(aligned.ids)
+    frame = data.set_index([time, entity])[[y, *x]].sort_index()
+    full = pd.MultiIndex.from_product([times, order], names=[time, entity])
+    frame = frame.reindex(full)
+    T, N = len(times), len(order)
+    Y = frame[y].to_numpy(float).reshape(T, N)
+    X = frame[x].to_numpy(float).reshape(T, N, len(x))
+    return PanelData(y=Y, X=X, x_names=tuple(x), y_name=y, entities=tuple(order), times=tuple(times), w=aligned)
+
+
+def _id_order(w: Any, w_ids: Sequence | None, units: np.ndarray) -> list:
+    """Entity order = the order of w's ids (restricted check happens in align_weights)."""
+    if w_ids is not None:
+        ids = list(w_ids)
+    elif isinstance(w, AlignedWeights):
+        ids = list(w.ids)
+    elif isinstance(w, pd.DataFrame):
+        ids = list(w.index)
+    else:
+        ids = list(w.id_order)
+    unit_set = set(units.tolist())
+    if set(ids) != unit_set:
+        return sorted(unit_set)  # align_weights reports the mismatch
+    return ids
+
+
+def _demean(A: np.ndarray, effects: str) -> np.ndarray:
+    """Remove fixed effects from a (T, N, ...) array by within-demeaning."""
+    if effects == "individual":
+        return A - A.mean(axis=0, keepdims=True)
+    if effects == "time":
+        return A - A.mean(axis=1, keepdims=True)
+    if effects == "twoways":
+        return A - A.mean(axis=0, keepdims=True) - A.mean(axis=1, keepdims=True) + A.mean(axis=(0, 1), keepdims=True)
+    return A
+
+
+def _lag(W, A: np.ndarray) -> np.ndarray:
+    """Apply W to every period of a (T, N) or (T, N, k) array."""
+    T, N = A.shape[:2]
+    flat = np.moveaxis(A, 1, 0).reshape(N, -1)
+    return np.moveaxis(np.asarray(W @ flat).reshape((N, T) + A.shape[2:]), 0, 1)
+
+
+def _sample_sizes(n: int, t: int, effects: str, lee_yu: bool) -> tuple[int, int, bool]:
+    """(n*, T*, time_transform): effective observations, periods multiplying ld(rho), and whether
+    ld(rho) loses ln(1 - rho) (Lee-Yu transformation in the cross-section)."""
+    if not lee_yu or effects == "none":
+        return n * t, t, False
+    if effects == "individual":
+        return n * (t - 1), t - 1, False
+    if effects == "time":
+        return (n - 1) * t, t, True
+    return (n - 1) * (t - 1), t - 1, True
+
+
+# ---------------------------------------------------------------- result
+@dataclass(frozen=True)
+class SpatialPanelResult(EstimationResult):
+    """Result of :func:`fit_spatial_panel`: ``params`` (beta, ``W*x`` for Durbin models, ``rho`` or
+    ``lambda``), ``bse``, ``loglik``, ``sigma2`` (with ``sigma2_se``), ``cov`` (covariance of params
+    and sigma2), ``impacts()`` and ``info`` (model, effects, lee_yu, logdet, n*, T*, W, ...)."""
+
+    loglik: float = np.nan
+    sigma2: float = np.nan
+    sigma2_se: float = np.nan
+    cov: pd.DataFrame | None = None
+    spec: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def spatial_param(self) -> str | None:
+        return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.spec.get("model"))
+
+    def impacts(self, n_draws: int = 1000, seed: int | None = None, *, method: str = "auto",
+                trace_order: int = 100, progress: bool = False) -> "ImpactsResult":
+        """LeSage-Pace direct, indirect and total effects with simulated standard errors.
+
+        See :func:`analysis.estimators.spatial_impacts.impacts`.
+        """
+        from analysis.estimators.spatial_impacts import impacts
+
+        return impacts(self, n_draws=n_draws, seed=seed, method=method, trace_order=trace_order, progress=progress)
+
+
+from analysis.estimators.spatial_impacts import ImpactsResult  # noqa: E402  (after the result class)
+
+
+# ---------------------------------------------------------------- estimation
+def fit_spatial_panel(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: Sequence[str],
+    w: Any,
+    entity: str,
+    time: str,
+    model: str = "sdm",
+    effects: str = "individual",
+    lee_yu: bool = True,
+    logdet: str = "auto",
+    w_ids: Sequence | None = None,
+    durbin: Sequence[str] | None = None,
+    tol: float = 1e-10,
+) -> SpatialPanelResult:
+    """Fit a fixed-effects spatial panel model by (quasi-)maximum likelihood.
+
+    Parameters
+    ----------
+    data : long panel, one row per (entity, time), balanced, no missing values.
+    y, x : dependent variable and explanatory variables.
+    w : libpysal ``W``, a DataFrame indexed by entity, or a scipy/numpy matrix with ``w_ids``. Its ids
+        must be exactly the panel's entities (checked, never assumed); rows are used as given (call
+        :func:`row_standardise` first if you want a row-standardised W).
+    model : ``sdm`` | ``sar`` | ``sem`` | ``sdem`` | ``slx`` (| ``ols``, no spatial terms).
+    effects : ``individual`` | ``time`` | ``twoways`` | ``none``.
+    lee_yu : Lee-Yu (2010) transformation approach (see module docstring); ``False`` gives the direct
+        approach (splm / spreg / Elhorst without bias correction).
+    logdet : ``auto`` | ``eigen`` | ``sparse_lu`` | ``chebyshev`` | ``mc`` (see ``spatial_logdet``).
+    durbin : for Durbin models, the subset of ``x`` whose spatial lags enter (default: all).
+
+    Returns
+    -------
+    SpatialPanelResult with ``params`` named like ``x`` plus ``W*<x>`` and ``rho``/``lambda``.
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if effects not in EFFECTS:
+        raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
+    panel = data if isinstance(data, PanelData) else prepare_panel(
+        data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
+    return _fit_panel(panel, model=model, effects=effects, lee_yu=lee_yu, logdet=logdet, durbin=durbin, tol=tol)
+
+
+def _design(panel: PanelData, model: str, effects: str, durbin: Sequence[str] | None):
+    """Demeaned y, Wy, Z and WZ as (T*N,) / (T*N, p) arrays plus the column names of Z."""
+    W = panel.w.matrix
+    Y, X = panel.y, panel.X
+    names = list(panel.x_names)
+    if model in DURBIN_MODELS:
+        lag_names = list(panel.x_names) if durbin is None else list(durbin)
+        unknown = [v for v in lag_names if v not in panel.x_names]
+        if unknown:
+            raise ValueError(f"durbin variables {unknown} are not in x")
+        idx = [panel.x_names.index(v) for v in lag_names]
+        X = np.concatenate([X, _lag(W, X[:, :, idx])], axis=2)
+        names += [f"W*{v}" for v in lag_names]
+    if effects == "none":
+        X = np.concatenate([np.ones(X.shape[:2] + (1,)), X], axis=2)
+        names = ["const", *names]
+    WY, WX = _lag(W, Y), _lag(W, X)
+    T, N = Y.shape
+    p = X.shape[2]
+    dm = lambda A: _demean(A, effects)  # noqa: E731
+    return (dm(Y).reshape(-1), dm(WY).reshape(-1), dm(X).reshape(T * N, p), dm(WX).reshape(T * N, p), names)
+
+
+def _check_rank(Z: np.ndarray, names: list[str]) -> None:
+    if Z.shape[1] == 0:
+        return
+    rank = np.linalg.matrix_rank(Z)
+    if rank < Z.shape[1]:
+        # name the columns that are (near) constant or collinear after demeaning
+        const = [n for n, col in zip(names, Z.T) if np.allclose(col, 0.0)]
+        hint = f"; constant within the fixed effects: {const}" if const else ""
+        raise ValueError(
+            f"singular design: the {Z.shape[1]} regressors {names} have rank {rank} after removing the "
+            f"fixed effects{hint}. Drop collinear variables or use fewer fixed effects"
+        )
+
+
+def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logdet: str,
+               durbin: Sequence[str] | None, tol: float) -> SpatialPanelResult:
+    N, T = panel.n, panel.t
+    W = panel.w.matrix
+    if lee_yu and effects in ("time", "twoways") and not panel.w.row_standardised:
+        raise ValueError("the Lee-Yu transformation for time effects needs a row-standardised W: "
+                         "pass row_standardise(W) or set lee_yu=False")
+    if effects in ("time", "twoways") and model in ERROR_MODELS and not panel.w.row_standardised:
+        raise ValueError("error models with time effects need a row-standardised W (pass row_standardise(W))")
+    if effects in ("individual", "twoways") and T < 2:
+        raise ValueError("individual effects need at least two periods")
+    y, wy, Z, WZ, names = _design(panel, model, effects, durbin)
+    _check_rank(Z, names)
+    n_eff, t_eff, time_tf = _sample_sizes(N, T, effects, lee_yu)
+    spatial = model in LAG_MODELS or model in ERROR_MODELS
+    ld = LogDet(W, logdet) if spatial else None
+
+    def ldet(r: float) -> float:
+        out = ld(r)
+        return out - np.log1p(-r) if time_tf else out
+
+    ZtZ = Z.T @ Z
+    if model in LAG_MODELS:
+        b0 = np.linalg.solve(ZtZ, Z.T @ y)
+        b1 = np.linalg.solve(ZtZ, Z.T @ wy)
+        e0, e1 = y - Z @ b0, wy - Z @ b1
+        a00, a01, a11 = e0 @ e0, e0 @ e1, e1 @ e1
+
+        def negll(r: float) -> float:
+            return 0.5 * n_eff * np.log((a00 - 2 * r * a01 + r * r * a11) / n_eff) - t_eff * ldet(r)
+    elif model in ERROR_MODELS:
+        A = np.column_stack([y, Z])
+        B = np.column_stack([wy, WZ])
+        AA, AB, BB = A.T @ A, A.T @ B, B.T @ B
+
+        def rss_error(r: float) -> tuple[float, np.ndarray]:
+            M = AA - r * (AB + AB.T) + r * r * BB
+            beta = np.linalg.solve(M[1:, 1:], M[1:, 0])
+            return float(M[0, 0] - M[0, 1:] @ beta), beta
+
+        def negll(r: float) -> float:
+            return 0.5 * n_eff * np.log(rss_error(r)[0] / n_eff) - t_eff * ldet(r)
+
+    if spatial:
+        lo, hi = ld.bounds()
+        span = hi - lo
+        opt = minimize_scalar(negll, bounds=(lo + 1e-6 * span, hi - 1e-6 * span), method="bounded",
+                              options={"xatol": tol, "maxiter": 500})
+        r = float(opt.x)
+        if min(r - lo, hi - r) < 1e-4 * span:
+            raise ValueError(f"the spatial parameter hit the boundary of its interval ({lo:.4f}, {hi:.4f}): "
+                             f"{r:.6f}; the likelihood has no interior maximum (check W and the model)")
+    else:
+        r = 0.0
+
+    if model in LAG_MODELS:
+        beta = b0 - r * b1
+        resid = e0 - r * e1
+    elif model in ERROR_MODELS:
+        _, beta = rss_error(r)
+        resid = (y - r * wy) - (Z - r * WZ) @ beta
+    else:
+        beta = np.linalg.solve(ZtZ, Z.T @ y)
+        resid = y - Z @ beta
+    sigma2 = float(resid @ resid) / n_eff
+    loglik = -0.5 * n_eff * (np.log(2 * np.pi * sigma2) + 1.0) + (t_eff * ldet(r) if spatial else 0.0)
+
+    info_matrix = _information(model=model, r=r, beta=beta, Z=Z, WZ=WZ, W=W, sigma2=sigma2, n_eff=n_eff,
+                               t_eff=t_eff, time_tf=time_tf, effects=effects, T=T, N=N)
+    try:
+        cov_full = np.linalg.inv(info_matrix)
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by the rank check
+        raise ValueError("the information matrix is singular; the model is not identified") from exc
+    pnames = list(names) + ([("rho" if model in LAG_MODELS else "lambda")] if spatial else [])
+    all_names = pnames + ["sigma2"]
+    cov = pd.DataFrame(cov_full, index=all_names, columns=all_names)
+    params = pd.Series(np.r_[beta, [r] if spatial else []], index=pnames)
+    bse = pd.Series(np.sqrt(np.diag(cov_full))[: len(pnames)], index=pnames)
+    fitted_var = float(np.var(y - resid)) if len(y) else np.nan
+    stats = {"log-likelihood": loglik, "sigma2": sigma2, "R2 (within, corr^2)": float(np.corrcoef(y, y - resid)[0, 1] ** 2)
+             if fitted_var > 0 else np.nan}
+    info = {
+        "model": model,
+        "effects": effects,
+        "lee_yu": lee_yu,
+        "logdet": ld.method if ld is not None else None,
+        "n_eff": n_eff,
+        "t_eff": t_eff,
+        "N": N,
+        "T": T,
+        "entities": panel.entities,
+        "times": panel.times,
+        "W_row_standardised": panel.w.row_standardised,
+        "n_params": len(pnames) + 1,
+        "fe_count": {"none": 0, "individual": N, "time": T, "twoways": N + T - 1}[effects],
+        "resid": resid,
+        "inference": "normal (asymptotic ML), analytic information matrix",
+    }
+    spec = {"model": model, "effects": effects, "lee_yu": lee_yu, "x": panel.x_names,
+            "y": panel.y_name, "durbin": tuple(n[2:] for n in names if n.startswith("W*")),
+            "W": W, "logdet": ld, "green": None}
+    return SpatialPanelResult(
+        params=params, bse=bse, nobs=N * T, model=f"{model.upper()} ({effects} FE{', Lee-Yu' if lee_yu and effects != 'none' else ''})",
+        df_resid=None, stats=stats, info=info, loglik=float(loglik), sigma2=sigma2,
+        sigma2_se=float(np.sqrt(cov_full[-1, -1])), cov=cov, spec=spec,
+    )
+
+
+def _transformed_traces(tr: dict, r: float, time_tf: bool, N: int) -> tuple[float, float, float]:
+    """tr G*, tr G*G*, tr G*'G* of the Lee-Yu transformed W* = F'WF (W row-standardised):
+    tr G - 1/(1-r), tr G^2 - 1/(1-r)^2, tr G'G - |G'1|^2/N; the plain traces otherwise."""
+    if not time_tf:
+        return tr["trG"], tr["trGG"], tr["trGtG"]
+    c = 1.0 / (1.0 - r)
+    return tr["trG"] - c, tr["trGG"] - c * c, tr["trGtG"] - float(tr["Gt1"] @ tr["Gt1"]) / N
+
+
+def _information(*, model, r, beta, Z, WZ, W, sigma2, n_eff, t_eff, time_tf, effects, T, N) -> np.ndarray:
+    """Analytic information matrix in (beta, rho|lambda, sigma2) (Elhorst 2014 eq. 3.19 / Lee-Yu 2010)."""
+    p = Z.shape[1]
+    if model not in LAG_MODELS and model not in ERROR_MODELS:
+        info = np.zeros((p + 1, p + 1))
+        info[:p, :p] = Z.T @ Z / sigma2
+        info[p, p] = n_eff / (2 * sigma2**2)
+        return info
+    green = GreenOperator(W)
+    tr = green.traces(r)
+    trG, trGG, trGtG = _transformed_traces(tr, r, time_tf, N)
+    info = np.zeros((p + 2, p + 2))
+    if model in LAG_MODELS:
+        xb = (Z @ beta).reshape(T, N)
+        gxb = green.apply(r, xb.T).T  # (T, N): G applied to every period
+        gxb = _demean(gxb, effects).reshape(-1)
+        info[:p, :p] = Z.T @ Z / sigma2
+        info[:p, p] = info[p, :p] = Z.T @ gxb / sigma2
+        info[p, p] = gxb @ gxb / sigma2 + t_eff * (trGG + trGtG)
+    else:
+        Zs = Z - r * WZ
+        info[:p, :p] = Zs.T @ Zs / sigma2
+        info[p, p] = t_eff * (trGG + trGtG)
+    info[p, p + 1] = info[p + 1, p] = t_eff * trG / sigma2
+    info[p + 1, p + 1] = n_eff / (2 * sigma2**2)
+    return info
+
+
+# ---------------------------------------------------------------- tests (re-exported)
+from analysis.estimators.spatial_tests import (  # noqa: E402
+    hausman,
+    lm_tests,
+    lr_effects_test,
+    lr_test,
+    moran_by_year,
+    wald_test,
+)
