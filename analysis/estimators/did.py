@@ -20,6 +20,12 @@ are documented in `analysis.estimators.did_core`.
 """
 from analysis.estimators.did_core import DIDResult
 from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
+from analysis.estimators.did_robust import (
+    BaconResult,
+    SunAbrahamResult,
+    bacon_decomposition,
+    sun_abraham,
+)
 from analysis.estimators.did_twfe import (
     EventStudyResult,
     PlaceboResult,
@@ -29,6 +35,10 @@ from analysis.estimators.did_twfe import (
 )
 
 __all__ = [
+    "BaconResult",
+    "SunAbrahamResult",
+    "bacon_decomposition",
+    "sun_abraham",
     "AggregatedATT",
     "CallawaySantAnnaResult",
     "callaway_santanna",
