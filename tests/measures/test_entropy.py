@@ -1,0 +1,149 @@
+"""Entropy weights: hand computation on Elsayed, Dawood & Karthikeyan (2017) decision matrix,
+the seed 001 / seed 000 conventions, by-year pooling, an SQL (DuckDB) twin of the dbt macro, bad input."""
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.measures import entropy_weights
+
+REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
+ELSAYED = REF / "econometrics" / "ewm_elsayed2017_matrix.csv"
+
+
+@pytest.fixture(scope="module")
+def matrix() -> pd.DataFrame:
+    return pd.read_csv(ELSAYED)
+
+
+def _hand_entropy(r: np.ndarray) -> np.ndarray:
+    """Textbook entropy weights written out loop by loop (independent of the vectorised code)."""
+    n, k = r.shape
+    w = []
+    for j in range(k):
+        col = r[:, j]
+        total = sum(col)
+        e = 0.0
+        for v in col:
+            p = v / total
+            if p > 0:
+                e += p * np.log(p)
+        e = -e / np.log(n)
+        w.append(1 - e)
+    w = np.array(w)
+    return w / w.sum()
+
+
+def test_elsayed_raw_shares_match_hand_computation(matrix):
+    # Elsayed et al. (2017) compute shares on the raw (benefit) matrix: standardise="none".
+    res = entropy_weights(matrix, list(matrix.columns), standardise="none", zero="none")
+    expected = _hand_entropy(matrix.to_numpy(float))
+    np.testing.assert_allclose(res.weights.to_numpy(), expected, rtol=1e-12)
+    assert res.weights.sum() == pytest.approx(1.0)
+    # c4 and c5 (heavy-tailed columns) carry most of the information, c1 more than c2/c3
+    order = res.weights.sort_values(ascending=False).index.tolist()
+    assert order[:2] == ["c5", "c4"] or order[:2] == ["c4", "c5"]
+
+
+def test_minmax_matches_hand_computation_with_directions(matrix):
+    direction = {"c1": "negative", "c3": "negative"}
+    res = entropy_weights(matrix, list(matrix.columns), direction=direction, epsilon=1e-5)
+    r = matrix.to_numpy(float)
+    x = np.empty_like(r)
+    for j, c in enumerate(matrix.columns):
+        lo, hi = r[:, j].min(), r[:, j].max()
+        x[:, j] = (hi - r[:, j]) / (hi - lo) if c in direction else (r[:, j] - lo) / (hi - lo)
+    x[x == 0] = 1e-5  # seed 001: standardised 0 set to 0.00001
+    w = _hand_entropy(x)
+    np.testing.assert_allclose(res.weights.to_numpy(), w, rtol=1e-12)
+    np.testing.assert_allclose(res.index.to_numpy(), x @ w, rtol=1e-12)
+    assert res.index.between(0, 1).all()
+
+
+def test_negative_direction_mirrors_standardisation():
+    # seed 000 prints pollutants as negative criteria (higher index = cleaner): x_neg = 1 - x_pos
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"so2": rng.lognormal(0, 1, 50), "dust": rng.lognormal(0, 1, 50)})
+    pos = entropy_weights(df, ["so2", "dust"], zero="none").standardised
+    neg = entropy_weights(df, ["so2", "dust"], zero="none",
+                          direction={"so2": "negative", "dust": "negative"}).standardised
+    np.testing.assert_allclose(neg.to_numpy(), 1 - pos.to_numpy(), atol=1e-15)
+
+
+def test_by_year_pooling_equals_separate_fits():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"year": np.repeat([2019, 2020, 2021], 30),
+                       "co2": rng.lognormal(0, 1, 90), "pm25": rng.normal(40, 8, 90)})
+    res = entropy_weights(df, ["co2", "pm25"], pooling="by_year", year_col="year")
+    for yr in (2019, 2020, 2021):
+        sub = df[df.year == yr]
+        one = entropy_weights(sub, ["co2", "pm25"])
+        np.testing.assert_allclose(res.weights.loc[yr].to_numpy(), one.weights.to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(res.index[sub.index].to_numpy(), one.index.to_numpy(), rtol=1e-12)
+
+
+ENTROPY_SQL = """
+-- the computation the dbt macro `entropy_weights` performs (pooled, min-max, zero -> epsilon)
+with long as (
+    select row_id, 'co2' as criterion, co2 as r from panel
+    union all select row_id, 'pm25', pm25 from panel
+),
+bounds as (
+    select criterion, min(r) as lo, max(r) as hi, count(*) as n from long group by criterion
+),
+std as (
+    select l.row_id, l.criterion, b.n,
+        case when (l.r - b.lo) / (b.hi - b.lo) = 0 then 0.00001 else (l.r - b.lo) / (b.hi - b.lo) end as x
+    from long l join bounds b using (criterion)
+),
+shares as (
+    select *, x / sum(x) over (partition by criterion) as p from std
+),
+entropy as (
+    select criterion, -sum(p * ln(p)) / ln(max(n)) as e from shares group by criterion
+),
+weights as (
+    select criterion, (1 - e) / sum(1 - e) over () as w from entropy
+)
+select s.row_id, sum(s.x * w.w) as idx, any_value(w.w) filter (where s.criterion = 'co2') as w_co2
+from std s join weights w using (criterion)
+group by s.row_id order by s.row_id
+"""
+
+
+def test_python_and_sql_implementations_agree():
+    rng = np.random.default_rng(11)
+    panel = pd.DataFrame({"row_id": np.arange(200), "co2": rng.lognormal(3, 1, 200),
+                          "pm25": rng.normal(45, 10, 200)})
+    con = duckdb.connect()
+    con.register("panel", panel)
+    sql = con.execute(ENTROPY_SQL).df()
+    res = entropy_weights(panel, ["co2", "pm25"], epsilon=1e-5)
+    np.testing.assert_allclose(sql["idx"].to_numpy(), res.index.to_numpy(), rtol=1e-10)
+    assert sql["w_co2"].dropna().iloc[0] == pytest.approx(res.weights["co2"], rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(columns=["c1", "zz"]), "not in the data"),
+        (dict(columns=["c1", "c2"], direction={"c1": "up"}), "positive' or 'negative"),
+        (dict(columns=["c1", "c2"], pooling="by_year"), "year_col"),
+        (dict(columns=["c1"]), "at least two"),
+    ],
+)
+def test_bad_input_raises_clear_error(matrix, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        entropy_weights(matrix, **kwargs)
+
+
+def test_nan_and_text_rejected(matrix):
+    m = matrix.copy()
+    m.loc[3, "c2"] = np.nan
+    with pytest.raises(ValueError, match="'c2' has 1 missing"):
+        entropy_weights(m, ["c1", "c2"])
+    m = matrix.astype({"c1": str})
+    with pytest.raises(ValueError, match="not numeric"):
+        entropy_weights(m, ["c1", "c2"])
