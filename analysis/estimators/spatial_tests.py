@@ -192,13 +192,13 @@ def _params_cov(res) -> tuple[pd.Series, pd.DataFrame]:
     return pd.Series(res.params, dtype=float), pd.DataFrame(cov)
 
 
-def hausman(fe, re, terms: Sequence[str] | None = None) -> TestResult:
+def hausman(fe, re, terms: Sequence[str] | None = None, df: str = "k") -> TestResult:
     """Hausman test of fixed against random effects on the common coefficients.
 
     ``fe`` and ``re`` are results with ``params`` and a ``cov`` DataFrame (our spatial results,
-    linearmodels results). H = d'(V_FE - V_RE)^+ d with d = b_FE - b_RE; df = rank of V_FE - V_RE
-    (a Moore-Penrose inverse is used when the difference is not positive definite, as Stata's
-    ``hausman`` does).
+    linearmodels results). H = d'(V_FE - V_RE)^+ d with d = b_FE - b_RE (Moore-Penrose inverse when
+    the difference is not positive definite); df = number of compared coefficients, as R plm's
+    ``phtest`` (Stata's ``hausman`` uses the rank of V_FE - V_RE instead: ``df="rank"``).
     """
     b1, V1 = _params_cov(fe)
     b0, V0 = _params_cov(re)
@@ -211,7 +211,9 @@ def hausman(fe, re, terms: Sequence[str] | None = None) -> TestResult:
     rank = int(np.sum(eig > 1e-12 * max(abs(eig).max(), 1e-300)))
     stat = float(d @ np.linalg.pinv(Vd) @ d)
     note = "" if rank == len(common) else "V_FE - V_RE is not positive definite: generalised inverse used"
-    return _chi2("Hausman FE vs RE", stat, rank, note)
+    if df not in ("k", "rank"):
+        raise ValueError("df must be 'k' (number of coefficients, plm) or 'rank' (Stata)")
+    return _chi2("Hausman FE vs RE", stat, len(common) if df == "k" else rank, note)
 
 
 def hausman_panel(data: pd.DataFrame, *, y: str, x: Sequence[str], entity: str, time: str) -> TestResult:
