@@ -172,7 +172,7 @@ def simulate(world: World, seed: int) -> Simulation:
     municipality = np.isin(adcode, MUNICIPALITIES)
     capital = np.array([a[2:] == "0100" for a in adcode]) | municipality
     subprov = np.isin(adcode, SUB_PROVINCIAL)
-    size = rng.normal(0, 1, n) + 1.3 * capital + 0.6 * subprov + 0.3 * east - 0.2 * west
+    size = rng.normal(0, 1, n) + 1.3 * capital + 0.6 * subprov + 0.3 * east - 0.2 * west + world.spec.size_offset
     attributes = pd.DataFrame({
         "adcode": adcode, "lon": lonlat[:, 0], "lat": lonlat[:, 1], "area_km2": area, "region": region,
         "municipality": municipality, "capital": capital, "sub_provincial": subprov, "size": size,

@@ -1,0 +1,421 @@
+"""Writers of the tabular sources in the real products' own formats.
+
+Each writer takes the simulation and a folder and writes the files a data team would receive: GBK
+CSVs and xlsx workbooks with Chinese headers, title rows above the header, "2019年" years,
+"1,234" numbers and units in the header (China City Statistical Yearbook exports), CEADs workbooks
+with one sheet per year, CNIPA patent records, a Tianyancha-style firm export, IFR tables, census
+employment, government work report texts and Baidu-index series.
+
+Byte-for-byte determinism: xlsx files are zip archives with timestamps inside; ``_freeze_xlsx``
+rewrites them with fixed dates so the same world and seed give identical files.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ingestion.sample.model import FUELS, INDUSTRIES, Simulation
+from ingestion.sample.vocab import (
+    AI_SCOPE_PHRASES, DIGITAL_KEYWORDS, ENV_KEYWORDS, FILLER_SENTENCES, GREEN_IPC_SAMPLE, NON_AI_SCOPE_PHRASES,
+    OTHER_IPC_SAMPLE,
+)
+
+FIXED_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def _freeze_xlsx(path: Path) -> None:
+    """Rewrite an xlsx with fixed entry dates and fixed document properties (deterministic bytes)."""
+    with zipfile.ZipFile(path) as zin:
+        items = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in items:
+            if name == "docProps/core.xml":
+                import re
+
+                data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+                              rb"<dcterms:\1\2>2024-01-01T00:00:00Z</dcterms:\1>", data)
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+
+
+def _write_xlsx(path: Path, sheets: dict[str, tuple[str | None, pd.DataFrame]]) -> None:
+    """Sheets: name -> (title row or None, table). Title rows sit above the header as in yearbooks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, (title, frame) in sheets.items():
+            start = 0
+            if title:
+                pd.DataFrame([[title]]).to_excel(writer, sheet_name=name, header=False, index=False)
+                start = 2  # a title row, a blank row, then the header
+            frame.to_excel(writer, sheet_name=name, index=False, startrow=start)
+    _freeze_xlsx(path)
+
+
+def _thousands(values: np.ndarray, digits: int = 0) -> list[str]:
+    """Format numbers the way yearbook exports do: '1,234' (and blanks for missing)."""
+    return ["" if not np.isfinite(v) else f"{v:,.{digits}f}" for v in values]
+
+
+def _names(sim: Simulation) -> pd.DataFrame:
+    c = sim.world.cities[["adcode", "name_zh", "province_zh"]]
+    return c.set_index("adcode")
+
+
+# ----------------------------------------------------------------------------------------------
+def write_boundaries(sim: Simulation, out: Path) -> list[Path]:
+    """AMap-style GeoJSON (properties adcode, name, province). The tiny world is written in UTM 50N."""
+    folder = out / "boundaries"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = sim.world.native.rename(columns={"name_zh": "name", "province_zh": "province"})
+    frame = frame[["adcode", "name", "province", "geometry"]]
+    path = folder / ("tiny_cities_utm50n.geojson" if sim.world.spec.name == "tiny" else "china_prefecture_cities.geojson")
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "NO"})
+    return [path]
+
+
+def write_ceads(sim: Simulation, out: Path) -> list[Path]:
+    names = _names(sim)
+    c = sim.city.dropna(subset=["ceads_co2_t"])
+    sheets = {}
+    for year, part in c.groupby("year"):
+        total = part.ceads_co2_t.to_numpy() / 1e6
+        frame = pd.DataFrame({
+            "省份": names.loc[part.adcode, "province_zh"].to_numpy(),
+            "城市": names.loc[part.adcode, "name_zh"].to_numpy(),
+            "二氧化碳排放总量(百万吨)": total.round(4),
+            "能源活动排放(百万吨)": (total * 0.88).round(4),
+            "工业过程排放(百万吨)": (total * 0.12).round(4),
+        })
+        sheets[str(year)] = (f"中国城市二氧化碳排放清单（{year}年） 数据来源：CEADs", frame)
+    path = out / "ceads" / "CEADs_city_CO2_inventory.xlsx"
+    _write_xlsx(path, sheets)
+    return [path]
+
+
+# (column header with unit, simulation column, factor to that unit, digits)
+YEARBOOK_FILES: dict[str, list[tuple[str, str, float, int]]] = {
+    "城市统计年鉴_综合经济.csv": [
+        ("地区生产总值(万元)", "gdp_10k_yuan", 1.0, 0),
+        ("第一产业增加值(万元)", "gdp_primary_10k_yuan", 1.0, 0),
+        ("第二产业增加值(万元)", "gdp_secondary_10k_yuan", 1.0, 0),
+        ("第三产业增加值(万元)", "gdp_tertiary_10k_yuan", 1.0, 0),
+        ("工业增加值(万元)", "industry_va_10k_yuan", 1.0, 0),
+        ("固定资产投资总额(万元)", "fai_10k_yuan", 1.0, 0),
+        ("社会消费品零售总额(万元)", "retail_10k_yuan", 1.0, 0),
+        ("货物进出口总额(万元)", "trade_10k_yuan", 1.0, 0),
+        ("当年实际使用外资金额(万美元)", "fdi_10k_usd", 1.0, 0),
+    ],
+    "城市统计年鉴_人口就业.csv": [
+        ("年末户籍人口(万人)", "pop_hukou_10k", 1.0, 2),
+        ("年末常住人口(万人)", "pop_resident_10k", 1.0, 2),
+        ("城镇常住人口(万人)", "urban_pop_10k", 1.0, 2),
+        ("年末单位从业人员(万人)", "employed_10k", 1.0, 2),
+        ("采矿业从业人员(万人)", "mining_employed_10k", 1.0, 3),
+        ("普通高等学校在校学生数(人)", "college_students", 1.0, 0),
+        ("行政区域土地面积(平方公里)", "land_area_km2", 1.0, 0),
+    ],
+    "城市统计年鉴_财政金融.xlsx": [
+        ("地方一般公共预算收入(亿元)", "budget_rev_10k_yuan", 1e-4, 4),
+        ("地方一般公共预算支出(亿元)", "budget_exp_10k_yuan", 1e-4, 4),
+        ("教育支出(万元)", "edu_exp_10k_yuan", 1.0, 0),
+        ("科学技术支出(万元)", "sci_exp_10k_yuan", 1.0, 0),
+        ("政府投资总额(万元)", "gov_invest_10k_yuan", 1.0, 0),
+        ("年末金融机构各项存款余额(万元)", "deposits_10k_yuan", 1.0, 0),
+        ("年末金融机构各项贷款余额(万元)", "loans_10k_yuan", 1.0, 0),
+        ("数字普惠金融指数", "digital_finance_index", 1.0, 2),
+    ],
+    "城市统计年鉴_资源环境.xlsx": [
+        ("工业二氧化硫排放量(吨)", "so2_t", 1.0, 0),
+        ("工业废水排放量(万吨)", "wastewater_10k_t", 1.0, 1),
+        ("工业烟粉尘排放量(吨)", "dust_t", 1.0, 0),
+        ("工业氮氧化物排放量(吨)", "nox_t", 1.0, 0),
+        ("工业污染治理完成投资(万元)", "pollution_invest_10k_yuan", 1.0, 1),
+        ("能源消费总量(万吨标准煤)", "energy_10k_tce", 1.0, 2),
+        ("全社会用电量(万千瓦时)", "electricity_10k_kwh", 1.0, 0),
+        ("互联网宽带接入用户数(万户)", "broadband_10k_households", 1.0, 2),
+    ],
+}
+
+PROVINCE_COLUMNS: list[tuple[str, str, float, int]] = [
+    ("地区生产总值(亿元)", "gdp_10k_yuan", 1e-4, 2),
+    ("第二产业增加值(亿元)", "gdp_secondary_10k_yuan", 1e-4, 2),
+    ("第三产业增加值(亿元)", "gdp_tertiary_10k_yuan", 1e-4, 2),
+    ("年末常住人口(万人)", "pop_10k", 1.0, 2),
+    ("城镇常住人口(万人)", "urban_pop_10k", 1.0, 2),
+    ("年末就业人员(万人)", "employed_10k", 1.0, 2),
+    ("固定资产投资总额(亿元)", "fai_10k_yuan", 1e-4, 2),
+    ("能源消费总量(万吨标准煤)", "energy_10k_tce", 1.0, 2),
+    ("全社会用电量(亿千瓦时)", "electricity_10k_kwh", 1e-4, 2),
+    ("年末金融机构各项贷款余额(亿元)", "loans_10k_yuan", 1e-4, 2),
+    ("地方一般公共预算支出(亿元)", "budget_exp_10k_yuan", 1e-4, 2),
+    ("货物进出口总额(亿元)", "trade_10k_yuan", 1e-4, 2),
+    ("工业污染治理完成投资(万元)", "pollution_invest_10k_yuan", 1.0, 1),
+    ("行政区域土地面积(平方公里)", "area_km2", 1.0, 0),
+]
+
+
+def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
+    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook."""
+    names = _names(sim)
+    folder = out / "yearbook"
+    folder.mkdir(parents=True, exist_ok=True)
+    c = sim.city
+    paths = []
+    for fname, cols in YEARBOOK_FILES.items():
+        frame = pd.DataFrame({"城市": names.loc[c.adcode, "name_zh"].to_numpy(),
+                              "年份": [f"{y}年" for y in c.year]})
+        for header, col, factor, digits in cols:
+            values = c[col].to_numpy(dtype=float) * factor
+            frame[header] = _thousands(values, digits) if fname.endswith(".csv") else np.round(values, digits)
+        path = folder / fname
+        if fname.endswith(".csv"):
+            frame.to_csv(path, index=False, encoding="gbk", lineterminator="\n")
+        else:
+            _write_xlsx(path, {"数据": (f"中国城市统计年鉴 {fname[7:11]} (全市)", frame)})
+        paths.append(path)
+    p = sim.province
+    from ingestion.sample.geography import PROVINCES
+
+    frame = pd.DataFrame({"省份": [PROVINCES[a[:2]][0] for a in p.province_adcode], "年份": p.year.to_numpy()})
+    for header, col, factor, digits in PROVINCE_COLUMNS:
+        frame[header] = np.round(p[col].to_numpy(dtype=float) * factor, digits)
+    path = folder / "中国统计年鉴_分省年度数据.xlsx"
+    _write_xlsx(path, {"分省年度数据": ("国家统计局 分省年度数据", frame)})
+    paths.append(path)
+    return paths
+
+
+def write_energy(sim: Simulation, out: Path) -> list[Path]:
+    """China Energy Statistical Yearbook: regional final consumption of the nine fuels, a sheet per year."""
+    from ingestion.sample.geography import PROVINCES
+
+    p = sim.province
+    sheets = {}
+    for year, part in p.groupby("year"):
+        frame = pd.DataFrame({"地区": [PROVINCES[a[:2]][0] for a in part.province_adcode]})
+        for name, unit, *_ in FUELS:
+            frame[f"{name}({unit})"] = np.round(part[name].to_numpy(dtype=float), 2)
+        sheets[f"{year}年"] = (f"分地区能源消费量（实物量） {year}年", frame)
+    path = out / "energy" / "中国能源统计年鉴_分地区九类能源消费.xlsx"
+    _write_xlsx(path, sheets)
+    return [path]
+
+
+def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
+    """CNIPA-style records, one CSV per application year: 申请号, 专利类型, 申请日, 授权公告日,
+    主分类号, IPC分类号, 申请人, 申请人地址. Non-green applications are 1.5x the green ones."""
+    names = _names(sim)
+    folder = out / "patents"
+    folder.mkdir(parents=True, exist_ok=True)
+    c = sim.city
+    green_n = c.green_apps.to_numpy()
+    other_n = np.round(green_n * 1.5).astype(np.int64)
+    paths = []
+    districts = np.array(["高新区", "经济开发区", "中心城区", "新区", "工业园区"])
+    for year in sorted(c.year.unique()):
+        sel = (c.year == year).to_numpy()
+        counts_g, counts_o = green_n[sel], other_n[sel]
+        codes = c.adcode.to_numpy()[sel]
+        city = np.repeat(np.concatenate([codes, codes]), np.concatenate([counts_g, counts_o]))
+        green = np.repeat(np.r_[np.ones(len(codes), bool), np.zeros(len(codes), bool)],
+                          np.concatenate([counts_g, counts_o]))
+        k = len(city)
+        if k == 0:
+            continue
+        order = rng.permutation(k)
+        city, green = city[order], green[order]
+        invention = rng.random(k) < np.where(green, 0.5, 0.4)
+        day = rng.integers(0, 365, k)
+        apply = pd.Timestamp(f"{year}-01-01") + pd.to_timedelta(day, unit="D")
+        lag = np.where(invention, rng.integers(500, 1400, k), rng.integers(150, 420, k))
+        granted = rng.random(k) < np.where(invention, 0.55, 0.92)
+        grant = apply + pd.to_timedelta(lag, unit="D")
+        grant_ok = granted & (grant <= pd.Timestamp(f"{max(sim.world.years)}-12-31"))
+        main = np.where(green, rng.choice(GREEN_IPC_SAMPLE, k), rng.choice(OTHER_IPC_SAMPLE, k))
+        extra = rng.choice(OTHER_IPC_SAMPLE, k)
+        ipc_all = np.where(rng.random(k) < 0.5, pd.Series(main) + ";" + pd.Series(extra), main)
+        serial = np.arange(k)
+        kind = np.where(invention, "1", "2")
+        appno = [f"CN{year}{t}{s:07d}.{(s * 7 + year) % 10}" for t, s in zip(kind, serial)]
+        frame = pd.DataFrame({
+            "申请号": appno,
+            "专利类型": np.where(invention, "发明专利", "实用新型"),
+            "申请日": apply.strftime("%Y-%m-%d"),
+            "授权公告日": np.where(grant_ok, grant.strftime("%Y-%m-%d"), ""),
+            "主分类号": main,
+            "IPC分类号": ipc_all,
+            "申请人": [f"申请人{s % 997:03d}" for s in serial],
+            "申请人地址": (names.loc[city, "province_zh"].to_numpy().astype(object)
+                       + names.loc[city, "name_zh"].to_numpy().astype(object)
+                       + rng.choice(districts, k).astype(object)),
+        })
+        path = folder / f"CNIPA_patent_applications_{year}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        paths.append(path)
+    return paths
+
+
+def write_firms(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
+    """Tianyancha-style export: one row per firm with registration / deregistration dates and scope.
+
+    The AI-firm stock of every city-year equals the planted count: at each year end the number of AI
+    firms registered and not yet deregistered is exactly ``ai_firms``. Non-AI firms (no AI keyword in
+    their business scope) are mixed in so that the keyword rule matters.
+    """
+    names = _names(sim)
+    c = sim.city.sort_values(["adcode", "year"])
+    years = np.array(sim.world.years)
+    rows_city, rows_reg, rows_dereg, rows_ai = [], [], [], []
+    for adcode, part in c.groupby("adcode", sort=True):
+        stock = part.ai_firms.to_numpy()
+        alive_reg: list[int] = []
+        reg_years, dereg_years = [], []
+        alive_idx: list[int] = []
+        for k, year in enumerate(years):
+            exits = rng.binomial(len(alive_idx), 0.03) if alive_idx else 0
+            need = int(stock[k]) - (len(alive_idx) - exits)
+            if need < 0:
+                exits += -need
+                need = 0
+            if exits:
+                gone = rng.choice(len(alive_idx), size=exits, replace=False)
+                gone_set = set(gone.tolist())
+                for g in gone:
+                    dereg_years[alive_idx[g]] = year
+                alive_idx = [a for j, a in enumerate(alive_idx) if j not in gone_set]
+            start = len(reg_years)
+            reg = rng.integers(1995, years[0], need) if k == 0 else np.full(need, year)
+            reg_years.extend(reg.tolist())
+            dereg_years.extend([0] * need)
+            alive_idx.extend(range(start, start + need))
+        m = len(reg_years)
+        rows_city.append(np.full(m, adcode))
+        rows_reg.append(np.array(reg_years, dtype=np.int64))
+        rows_dereg.append(np.array(dereg_years, dtype=np.int64))
+        rows_ai.append(np.ones(m, bool))
+        n_other = int(round(0.2 * m))
+        rows_city.append(np.full(n_other, adcode))
+        rows_reg.append(rng.integers(1995, years[-1] + 1, n_other))
+        rows_dereg.append(np.zeros(n_other, np.int64))
+        rows_ai.append(np.zeros(n_other, bool))
+    city = np.concatenate(rows_city)
+    reg = np.concatenate(rows_reg)
+    dereg = np.concatenate(rows_dereg)
+    is_ai = np.concatenate(rows_ai)
+    k = len(city)
+    reg_date = pd.to_datetime(reg.astype(str) + "-01-01") + pd.to_timedelta(rng.integers(0, 365, k), unit="D")
+    dereg_date = pd.to_datetime(np.where(dereg > 0, dereg, 2000).astype(str) + "-01-01") \
+        + pd.to_timedelta(rng.integers(0, 365, k), unit="D")
+    # a firm registered and deregistered in the same year must close after it opened
+    dereg_date = dereg_date.where(dereg_date > reg_date, reg_date + pd.Timedelta(days=1))
+    dereg_date = dereg_date.where(dereg_date.year == dereg, pd.to_datetime(dereg.clip(2000).astype(str) + "-12-31"))
+    scope_ai = rng.choice(AI_SCOPE_PHRASES, k).astype(object) + "；" + rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object)
+    scope_other = rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object) + "；" + rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object)
+    serial = np.arange(k)
+    frame = pd.DataFrame({
+        "企业名称": [f"{n[:-1] if n.endswith('市') else n}{'智算' if a else '恒信'}{s:06d}有限公司"
+                 for n, a, s in zip(names.loc[city, "name_zh"].to_numpy(), is_ai, serial)],
+        "统一社会信用代码": [f"91{a}MA{s:08X}" for a, s in zip(city, serial)],
+        "登记状态": np.where(dereg > 0, "注销", "存续"),
+        "成立日期": reg_date.strftime("%Y-%m-%d"),
+        "注销日期": np.where(dereg > 0, dereg_date.strftime("%Y-%m-%d"), "-"),
+        "所属省份": names.loc[city, "province_zh"].to_numpy(),
+        "所属城市": names.loc[city, "name_zh"].to_numpy(),
+        "国标行业门类": np.where(is_ai, "信息传输、软件和信息技术服务业", "批发和零售业"),
+        "经营范围": np.where(is_ai, scope_ai, scope_other),
+    })
+    path = out / "ai_firms" / "tianyancha_enterprise_export.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return [path]
+
+
+def write_ifr(sim: Simulation, out: Path) -> list[Path]:
+    frame = sim.industry.rename(columns={
+        "country": "Country", "isic_code": "Industry code", "industry": "Industry", "year": "Year",
+        "installations": "Installations", "operational_stock": "Operational stock"})
+    path = out / "ifr_robots" / "IFR_World_Robotics_CN_US_by_industry.xlsx"
+    _write_xlsx(path, {"Data": ("World Robotics - Industrial Robots: installations and operational stock", frame)})
+    return [path]
+
+
+def write_employment(sim: Simulation, out: Path) -> list[Path]:
+    from ingestion.sample.geography import PROVINCES
+
+    e = sim.employment
+    names = _names(sim)
+    cn = e[e.geo_level != "country"]
+    region = np.where(cn.geo_level == "province", [PROVINCES[g[:2]][0] for g in cn.geo_code],
+                      names.reindex(cn.geo_code)["name_zh"].fillna("").to_numpy())
+    frame = pd.DataFrame({"地区级别": np.where(cn.geo_level == "province", "省", "地级市"), "地区": region,
+                          "所属省份": [PROVINCES[g[:2]][0] for g in cn.geo_code],
+                          "行业": cn.industry.to_numpy(), "年份": cn.year.to_numpy(),
+                          "从业人员(人)": np.round(cn.employment_persons.to_numpy()).astype(np.int64)})
+    p1 = out / "employment" / "第一次全国经济普查_分行业从业人员_2004.xlsx"
+    _write_xlsx(p1, {"从业人员": ("第一次全国经济普查 法人单位从业人员（按行业分）", frame)})
+    us = e[e.geo_level == "country"]
+    p2 = out / "employment" / "US_employment_by_industry_1990.csv"
+    pd.DataFrame({"industry_code": us.isic_code, "industry": us.industry, "year": us.year,
+                  "employment": np.round(us.employment_persons).astype(np.int64)}).to_csv(
+        p2, index=False, lineterminator="\n")
+    return [p1, p2]
+
+
+def write_gov_reports(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
+    """One UTF-8 text per city-year. Keyword character shares follow the planted er / digital shares."""
+    names = _names(sim)
+    folder = out / "gov_reports"
+    paths = []
+    filler = np.array(FILLER_SENTENCES, dtype=object)
+    mean_filler = float(np.mean([len(s) for s in FILLER_SENTENCES]))
+    for r in sim.city.itertuples(index=False):
+        n_chars = int(rng.integers(1800, 2600))
+        n_env = max(int(round(r.er_share * n_chars / 2.6)), 0)
+        n_dig = max(int(round(r.digital_share * n_chars / 3.2)), 0)
+        parts = list(rng.choice(filler, int(n_chars / mean_filler)))
+        parts += [f"持续推进{kw}工作。" for kw in rng.choice(ENV_KEYWORDS, n_env)]
+        parts += [f"加快发展{kw}。" for kw in rng.choice(DIGITAL_KEYWORDS, n_dig)]
+        order = rng.permutation(len(parts))
+        text = f"{r.year}年{names.loc[r.adcode, 'name_zh']}人民政府工作报告\n" + "".join(parts[j] for j in order)
+        path = folder / str(r.year) / f"{r.adcode}_{names.loc[r.adcode, 'name_zh']}_{r.year}年政府工作报告.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_baidu(sim: Simulation, out: Path) -> list[Path]:
+    names = _names(sim)
+    c = sim.city.dropna(subset=["baidu_ai_daily"])
+    frame = pd.DataFrame({"城市": names.loc[c.adcode, "name_zh"].to_numpy(), "关键词": "人工智能",
+                          "年份": c.year.to_numpy(), "日均值": np.round(c.baidu_ai_daily.to_numpy(), 1)})
+    path = out / "baidu_index" / "百度指数_人工智能_城市年度日均值.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return [path]
+
+
+POLICY_FILES = {"smart_city": "国家智慧城市试点名单.csv", "low_carbon": "低碳城市试点名单.csv",
+                "broadband_china": "宽带中国示范城市名单.csv"}
+
+
+def write_policy_lists(sim: Simulation, out: Path) -> list[Path]:
+    names = _names(sim)
+    paths = []
+    for policy, fname in POLICY_FILES.items():
+        part = sim.policies[sim.policies.policy == policy]
+        frame = pd.DataFrame({"批次": [f"第{b}批" for b in part.batch], "公布年份": part.year.to_numpy(),
+                              "省份": names.loc[part.adcode, "province_zh"].to_numpy(),
+                              "城市": names.loc[part.adcode, "name_zh"].to_numpy()})
+        path = out / "policy_lists" / fname
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        paths.append(path)
+    return paths

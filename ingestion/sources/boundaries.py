@@ -1,0 +1,103 @@
+"""Prefecture-level city polygons: GeoJSON / GeoPackage / Shapefile in any CRS -> raw.city_boundaries.
+
+Polygons are reprojected to EPSG:4326 and stored as WKB; area (km², China Albers equal-area) and the
+centroid are computed here. A file without a CRS is rejected (guessing degrees vs metres is how
+cities end up in the ocean).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from ingestion.admin import PROVINCES
+from ingestion.contract import Column, Contract
+from ingestion.errors import IngestError
+from ingestion.sources.base import LoadContext, Source
+
+ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
+ALIASES = {"adcode": ("adcode", "行政区划代码", "code", "ADCODE"), "name": ("name", "名称", "城市", "NAME"),
+           "province": ("province", "省份", "所属省份")}
+
+CONTRACT = Contract(
+    table="city_boundaries",
+    description="Prefecture-level city polygons in EPSG:4326 with area and centroid",
+    key=("adcode",),
+    columns=(
+        Column("adcode", "varchar", "6-digit administrative division code"),
+        Column("name_zh", "varchar", "Chinese name"),
+        Column("name_en", "varchar", "English name (where the file has one)", nullable=True),
+        Column("province_adcode", "varchar", "6-digit code of the province"),
+        Column("province_zh", "varchar", "Chinese name of the province"),
+        Column("area_km2", "double", "area on the China Albers equal-area projection", "km2", min=0),
+        Column("centroid_lon", "double", "centroid longitude", "degree", min=-180, max=180),
+        Column("centroid_lat", "double", "centroid latitude", "degree", min=-90, max=90),
+        Column("geometry_wkb", "blob", "polygon (EPSG:4326) as WKB"),
+        Column("source_crs", "varchar", "CRS of the file as read"),
+        Column("source_file", "varchar", "file the row came from"),
+    ),
+)
+
+
+def _column(frame: pd.DataFrame, role: str, path: Path, required: bool = True) -> str | None:
+    for alias in ALIASES[role]:
+        if alias in frame.columns:
+            return alias
+    if required:
+        raise IngestError(path, None, f"no {role} column (looked for {list(ALIASES[role])})",
+                          f"name the column {ALIASES[role][0]!r}")
+    return None
+
+
+def read(files, ctx: LoadContext):
+    frames = []
+    for path in files:
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:
+            raise IngestError(path, None, f"not a readable vector file ({type(exc).__name__}: {exc})",
+                              "export the boundaries as GeoJSON, GeoPackage or Shapefile") from None
+        if gdf.crs is None:
+            raise IngestError(path, None, "the file has no coordinate reference system",
+                              "set the CRS when exporting (e.g. EPSG:4326), or add the .prj of the shapefile")
+        code_col, name_col = _column(gdf, "adcode", path), _column(gdf, "name", path)
+        adcode = gdf[code_col].astype(str).str.strip().str[:6]
+        bad = ~adcode.str.fullmatch(r"\d{6}") | ~adcode.str[:2].isin(list(PROVINCES))
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise IngestError(path, f"feature {i + 1}, column {code_col}", f"{gdf[code_col].iloc[i]!r} is not a "
+                              "6-digit adcode of a mainland province", "use the NBS administrative division code")
+        empty = gdf.geometry.isna() | gdf.geometry.is_empty
+        if empty.any():
+            i = int(empty.to_numpy().nonzero()[0][0])
+            raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]})", "empty geometry", "fix the polygon")
+        source_crs = gdf.crs.to_string()
+        gdf = gdf.to_crs("EPSG:4326")
+        geom = shapely.make_valid(gdf.geometry.to_numpy())
+        geoms = gpd.GeoSeries(geom, crs="EPSG:4326")
+        centroid = geoms.to_crs(ALBERS).centroid.to_crs("EPSG:4326")
+        frames.append(pd.DataFrame({
+            "adcode": adcode.to_numpy(),
+            "name_zh": gdf[name_col].astype(str).str.strip().to_numpy(),
+            "name_en": gdf["name_en"].astype(str) if "name_en" in gdf.columns else None,
+            "province_adcode": adcode.str[:2].to_numpy() + "0000",
+            "province_zh": adcode.str[:2].map(lambda p: PROVINCES[p][0]).to_numpy(),
+            "area_km2": geoms.to_crs(ALBERS).area.to_numpy() / 1e6,
+            "centroid_lon": centroid.x.to_numpy(), "centroid_lat": centroid.y.to_numpy(),
+            "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
+            "source_crs": source_crs, "source_file": path.name,
+        }))
+    return {"city_boundaries": pd.concat(frames, ignore_index=True)}
+
+
+SOURCE = Source(
+    name="boundaries",
+    description="prefecture-level city polygons",
+    product="city boundary file (GeoJSON / GeoPackage / Shapefile, any CRS)",
+    contracts=(CONTRACT,),
+    patterns=("*.geojson", "*.json", "*.gpkg", "*.shp"),
+    read=read,
+    needs_cities=False,
+)

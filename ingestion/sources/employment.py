@@ -1,0 +1,73 @@
+"""Employment by industry in base years: Chinese provinces and cities (economic census, Chinese
+industry names) and the United States in 1990 (IFR industry codes) -> raw.employment (persons).
+The IFR-to-Chinese-industry crosswalk is a dbt seed."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ingestion.contract import Column, Contract
+from ingestion.errors import IngestError
+from ingestion.parsing import parse_number, split_header, to_canonical
+from ingestion.sources._tables import provinces, read_tables, require_columns, year_column
+from ingestion.sources.base import LoadContext, Source
+
+CONTRACT = Contract(
+    table="employment",
+    description="Employment by industry in base years (China provinces and cities; United States)",
+    key=("geo_level", "geo_code", "industry", "year"),
+    columns=(
+        Column("geo_level", "varchar", "province | city | country"),
+        Column("geo_code", "varchar", "adcode (province or city) or ISO code of the country"),
+        Column("industry", "varchar", "industry as given: Chinese census name or IFR industry code"),
+        Column("year", "integer", "base year", min=1980, max=2100),
+        Column("employment", "double", "persons employed", "persons", min=0),
+        Column("source_file", "varchar", "file the row came from"),
+    ),
+)
+
+
+def read(files, ctx: LoadContext):
+    resolver = ctx.resolver()
+    parts = []
+    for path in files:
+        if path.suffix.lower() == ".csv" and "US" in path.name.upper():
+            for sheet, table, first in read_tables(path, {"industry_code", "employment"}):
+                require_columns(table, ["industry_code", "year", "employment"], file=path)
+                parts.append(pd.DataFrame({
+                    "geo_level": "country", "geo_code": "USA", "industry": table["industry_code"].str.strip(),
+                    "year": year_column(table, "year", file=path, first_row=first),
+                    "employment": parse_number(table["employment"], file=path, column="employment", row_offset=first),
+                    "source_file": path.name}))
+            continue
+        for sheet, table, first in read_tables(path, {"地区级别", "地区", "行业"}):
+            require_columns(table, ["地区级别", "地区", "行业", "年份"], file=path, sheet=sheet)
+            emp_col = next((c for c in table.columns if split_header(c)[0] == "从业人员"), None)
+            if emp_col is None:
+                raise IngestError(path, f"sheet {sheet!r}", "no 从业人员 column", "keep the census header")
+            level = table["地区级别"].str.strip().map({"省": "province", "地级市": "city", "市": "city"})
+            if level.isna().any():
+                raise IngestError(path, f"sheet {sheet!r}, column 地区级别", "levels must be 省 or 地级市",
+                                  "fix the level column")
+            code = pd.Series(index=table.index, dtype="string")
+            is_prov = level == "province"
+            if is_prov.any():
+                code[is_prov] = provinces(table.loc[is_prov, "地区"], file=path, column="地区", row_offset=first).to_numpy()
+            if (~is_prov).any():
+                code[~is_prov] = resolver.resolve(table.loc[~is_prov, "地区"].reset_index(drop=True), file=path,
+                                                  column="地区", row_offset=first).to_numpy()
+            values = parse_number(table[emp_col], file=path, column=emp_col, row_offset=first)
+            persons, _ = to_canonical(values.to_numpy(), split_header(emp_col)[1] or "人", file=path, where=emp_col)
+            parts.append(pd.DataFrame({"geo_level": level, "geo_code": code, "industry": table["行业"].str.strip(),
+                                       "year": year_column(table, "年份", file=path, first_row=first),
+                                       "employment": persons * 1e4, "source_file": path.name}))
+    return {"employment": pd.concat(parts, ignore_index=True)}
+
+
+SOURCE = Source(
+    name="employment",
+    description="employment by industry in base years (China census; United States 1990)",
+    product="economic census tables (xlsx, Chinese) and US employment by industry (CSV)",
+    contracts=(CONTRACT,),
+    patterns=("*.xlsx", "*.csv"),
+    read=read,
+)
