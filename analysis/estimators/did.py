@@ -20,6 +20,7 @@ are documented in `analysis.estimators.did_core`.
 """
 from analysis.estimators.did_core import DIDResult
 from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
+from analysis.estimators.did_psm import PSMDIDResult, psm_did
 from analysis.estimators.did_robust import (
     BaconResult,
     SunAbrahamResult,
@@ -44,8 +45,10 @@ __all__ = [
     "callaway_santanna",
     "DIDResult",
     "EventStudyResult",
+    "PSMDIDResult",
     "PlaceboResult",
     "event_study",
     "fit_twfe_did",
     "placebo",
+    "psm_did",
 ]
