@@ -267,8 +267,13 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     try:
         with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
             crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
+            tags = ds.tags()
     except Exception as exc:
         raise _unreadable(path, label, product, is_netcdf, exc) from None
+    if is_netcdf and crs is None and not transform.is_identity and _has_lat_lon_degrees(tags):
+        # CF: 1-D lat/lon coordinates in degrees without a grid_mapping are geographic (WGS84), as in
+        # EDGAR's and ACAG's files; GDAL >= 3.9 leaves their CRS unset.
+        crs = rasterio.crs.CRS.from_epsg(4326)
     if crs is None or transform.is_identity:
         if is_netcdf:
             raise IngestError(label, None, "no lat/lon coordinates (the grid has no georeferencing)",
@@ -288,6 +293,13 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     years = _band_years(path, label, product, name_year, count, is_netcdf)
     return [(BandRef(str(path), label, b + 1, years[b], product.variable, read_gdal_band, col_off, row_off,
                      options=(open_name,)), grid) for b in range(count)]
+
+
+def _has_lat_lon_degrees(tags: dict) -> bool:
+    units = {k.split("#")[0].lower(): str(v).lower() for k, v in tags.items() if k.endswith("#units")}
+    lat = next((u for n, u in units.items() if n in ("lat", "latitude")), "")
+    lon = next((u for n, u in units.items() if n in ("lon", "longitude")), "")
+    return lat.startswith("degree") and lon.startswith("degree")
 
 
 def _band_years(path, label, product, name_year, count, is_netcdf) -> list[int]:

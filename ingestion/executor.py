@@ -1,0 +1,82 @@
+"""Where raster tasks run: in this process, or on a pool of local worker processes.
+
+A task is a plain picklable dataclass and the function that runs it is a module-level function, so a
+distributed engine (Dask, Ray, a batch queue) can run the very same tasks later by implementing this
+one-method interface; the loaders never know which executor they were given.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+OnResult = Callable[[int], None]  # called in the calling process with the index of each finished task
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs ``fn`` on every task and returns the results in the order of ``tasks``."""
+
+    workers: int  # how many tasks may run at once (planners split work into about this many pieces)
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
+        ...
+
+
+class SerialExecutor:
+    """Runs tasks one after the other in the calling process (the default: simplest to debug)."""
+
+    workers = 1
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
+        out = []
+        for i, task in enumerate(tasks):
+            out.append(fn(task))
+            if on_result is not None:
+                on_result(i)
+        return out
+
+    def __repr__(self) -> str:
+        return "SerialExecutor()"
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class LocalProcessExecutor:
+    """Runs tasks on a pool of worker processes (``concurrent.futures``); default min(2, CPUs) workers.
+
+    A pool is started per ``map`` call and shut down after it, so the executor holds no processes
+    between loads. With a single task the pool is skipped (nothing to overlap).
+    """
+
+    def __init__(self, max_workers: int | None = None):
+        if max_workers is not None and max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        self.workers = max_workers or default_workers()
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
+        tasks = list(tasks)
+        if len(tasks) <= 1 or self.workers == 1:
+            return SerialExecutor().map(fn, tasks, on_result=on_result)
+        results: list = [None] * len(tasks)
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks))) as pool:
+            futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                if on_result is not None:
+                    on_result(i)
+        return results
+
+    def __repr__(self) -> str:
+        return f"LocalProcessExecutor(max_workers={self.workers})"
+
+
+def resolve(executor: Executor | None) -> Executor:
+    """The executor to use when a caller passes ``None``: serial."""
+    return executor if executor is not None else SerialExecutor()
