@@ -229,8 +229,10 @@ def ols_within(y_t: np.ndarray, X_t: np.ndarray, *, fe_codes: Sequence[np.ndarra
     """OLS on demeaned data with HC1 or CRV1 variance (conventions in the module docstring)."""
     n, k = X_t.shape
     XtX = X_t.T @ X_t
-    rank = np.linalg.matrix_rank(XtX) if k else 0
-    if rank < k:
+    # rank check on the correlation-scaled cross-product (cheap, scale-free)
+    scale = np.sqrt(np.clip(np.diag(XtX), 1e-300, None))
+    eig = np.linalg.eigvalsh(XtX / np.outer(scale, scale)) if k else np.ones(1)
+    if k and (np.diag(XtX).min() <= 1e-12 * max(1.0, float(np.abs(X_t).max()) ** 2) or eig.min() < 1e-10):
         # find a culprit for the message: a column with no within variation or a collinear one
         zero = [names[j] for j in range(k) if np.allclose(X_t[:, j], 0.0)]
         what = (f"{zero} has no variation after removing the fixed effects" if zero
@@ -254,8 +256,8 @@ def ols_within(y_t: np.ndarray, X_t: np.ndarray, *, fe_codes: Sequence[np.ndarra
         k_nested = int(sum(lv for lv, nst in zip(n_levels, nested) if nst))
         n_fully = int(sum(nested))
         df_k = k + k_fe_adj - k_nested + n_fully if k_nested else k + k_fe_adj
-        scores = np.zeros((G, k))
-        np.add.at(scores, cluster_codes, X_t * e[:, None])
+        summer = sp.csr_matrix((np.ones(n), (cluster_codes, np.arange(n))), shape=(G, n))
+        scores = np.asarray(summer @ (X_t * e[:, None]))
         meat = scores.T @ scores
         adj = G / (G - 1) * (n - 1) / (n - df_k)
         df_t = G - 1

@@ -84,7 +84,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     cols = {}
     for gg, ee in zip(cells["g"], cells["e"]):
         cols[f"g{gg:g}:{_rel_label(int(ee))}"] = ((g == gg) & (rel == ee)).astype(float)
-    df = df.assign(**cols)
+    df = pd.concat([df.drop(columns=[c for c in cols if c in df.columns]),
+                    pd.DataFrame(cols, index=df.index)], axis=1)
     names = list(cols)
     res, _, _ = fit_fe_ols(df, y=y, regressors=[*names, *controls], fe=[entity, time],
                            cluster=cluster, model="Sun-Abraham")
