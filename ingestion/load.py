@@ -81,16 +81,19 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
 
 
 def _rows_per_file(tables: dict[str, pd.DataFrame], files: Sequence[Path], root: Path) -> dict[str, int]:
-    """Rows contributed by each file when the tables carry a ``source_file`` column; else all rows on each."""
+    """Rows contributed by each file, from the ``source_file`` column of the tables. Loaders name the
+    file relative to the source's folder (``2019/x.txt``) or by its bare name; both are matched."""
     counts: dict[str, int] = {}
     for frame in tables.values():
         if "source_file" in frame.columns:
             for name, n in frame["source_file"].value_counts().items():
                 counts[str(name)] = counts.get(str(name), 0) + int(n)
-    if counts:
-        return counts
-    total = sum(len(f) for f in tables.values())
-    return {_relative(files[0], root): total} if len(files) == 1 else {}
+    out = {}
+    for f in files:
+        rel = _relative(f, root)
+        within = rel.split("/", 1)[1] if "/" in rel else rel
+        out[rel] = next((counts[k] for k in (rel, within, f.name) if k in counts), 0)
+    return out
 
 
 def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = None, executor=None,

@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from ingestion.config import inside
 from ingestion.contract import Contract
 from ingestion.errors import IngestError
 
@@ -63,6 +64,10 @@ class Source:
             raise IngestError(folder, None, f"no folder for source {self.name!r}",
                               f"put the {self.product} files under {folder}")
         files = sorted({p for pat in self.patterns for p in folder.rglob(pat) if p.is_file()})
+        for path in files:  # a link may point anywhere: inputs must stay inside the sources folder
+            if not inside(path, root):
+                raise IngestError(path, None, f"resolves outside the sources folder {root}",
+                                  "copy the file into the folder instead of linking to it")
         if not files:
             raise IngestError(folder, None, f"no files matching {list(self.patterns)}",
                               f"put the {self.product} files there")

@@ -74,6 +74,12 @@ def read(files, ctx: LoadContext):
             i = int(empty.to_numpy().nonzero()[0][0])
             raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]})", "empty geometry", "fix the polygon")
         source_crs = gdf.crs.to_string()
+        if gdf.crs.is_geographic:
+            w, s_, e, n = gdf.total_bounds
+            if w < -180 or e > 180 or s_ < -90 or n > 90:
+                raise IngestError(path, None, f"coordinates {gdf.total_bounds.round(1).tolist()} are not degrees "
+                                  f"although the CRS ({source_crs}) is geographic: the CRS is missing or wrong",
+                                  "declare the file's real CRS (e.g. the projected CRS it was exported in)")
         gdf = gdf.to_crs("EPSG:4326")
         geom = shapely.make_valid(gdf.geometry.to_numpy())
         geoms = gpd.GeoSeries(geom, crs="EPSG:4326")

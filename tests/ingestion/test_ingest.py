@@ -1,0 +1,163 @@
+"""Ingesting the tiny world: every raw table populated, values equal to what the generator planted,
+re-ingest a no-op, and a second writer told the warehouse is in use."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from ingestion.errors import WarehouseInUse
+from ingestion.load import ingest
+from ingestion.sample.geography import build_world
+from ingestion.sample.model import simulate
+from ingestion.sample.vocab import GREEN_IPC_SAMPLE
+from ingestion.warehouse import connect
+from tests.conftest import TINY_SEED
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(build_world("tiny"), TINY_SEED)
+
+
+def query(path, sql, params=()):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def test_every_raw_table_is_populated(tiny_warehouse):
+    counts = query(tiny_warehouse, """
+        select table_name, estimated_size from duckdb_tables() where schema_name = 'raw'""")
+    tables = set(counts.table_name)
+    expected = {"city_boundaries", "raster_zonal", "ceads_co2", "yearbook", "province_energy", "patents", "firms",
+                "ifr_robots", "employment", "gov_reports", "baidu_index", "policy_lists", "_loads"}
+    assert expected <= tables
+    for table in expected:
+        n = query(tiny_warehouse, f"select count(*) as n from raw.{table}").n[0]
+        assert n > 0, table
+    sources = query(tiny_warehouse, "select distinct source from raw.raster_zonal").source
+    assert set(sources) == {"edgar_co2", "pm25", "ntl", "dem"}
+
+
+def test_manifest_records_every_file_once(tiny_warehouse, tiny_sources):
+    loads = query(tiny_warehouse, "select * from raw._loads")
+    files = [p for p in tiny_sources.rglob("*") if p.is_file() and p.name != "truth.json"]
+    assert len(loads) == len(files)
+    assert set(loads.status) == {"loaded"}
+    assert loads.sha256.str.fullmatch(r"[0-9a-f]{64}").all()
+    assert (loads.finished >= loads.started).all()
+    assert loads.groupby("source").rows.sum().min() > 0
+
+
+def test_ai_firm_stock_from_registry_equals_the_planted_count(tiny_warehouse, sim):
+    """Counting firms whose scope names an AI keyword and which operate at year end recovers ai_firms."""
+    stock = query(tiny_warehouse, """
+        with years as (select distinct year from raw.yearbook)
+        select f.adcode, y.year, count(*) as n
+        from raw.firms f join years y
+          on f.registered <= make_date(y.year, 12, 31)
+         and (f.deregistered is null or f.deregistered > make_date(y.year, 12, 31))
+        where regexp_matches(f.business_scope, '人工智能|智能机器人|计算机视觉|图像识别|语音识别|芯片|传感器|机器学习|深度学习|自然语言处理')
+        group by 1, 2""")
+    merged = sim.city[["adcode", "year", "ai_firms"]].merge(stock, on=["adcode", "year"], how="left").fillna(0)
+    assert (merged.n == merged.ai_firms).all()
+
+
+def test_green_patent_applications_equal_the_planted_counts(tiny_warehouse, sim):
+    codes = "|".join(c.replace("/", "\\/") for c in GREEN_IPC_SAMPLE)
+    green = query(tiny_warehouse, f"""
+        select adcode, year(apply_date) as year, count(*) as n from raw.patents
+        where regexp_matches(ipc_main, '^({codes})') group by 1, 2""")
+    merged = sim.city[["adcode", "year", "green_apps"]].merge(green, on=["adcode", "year"], how="left").fillna(0)
+    assert (merged.n == merged.green_apps).all()
+
+
+def test_units_are_converted_to_the_canonical_unit(tiny_warehouse, sim):
+    yb = query(tiny_warehouse, """
+        select adcode, year, indicator, value, unit from raw.yearbook
+        where indicator in ('地区生产总值', '地方一般公共预算支出', '工业废水排放量', '普通高等学校在校学生数')
+          and length(adcode) = 6 and adcode not like '%0000'""")
+    wide = yb.pivot_table(index=["adcode", "year"], columns="indicator", values="value").reset_index()
+    merged = sim.city.merge(wide, on=["adcode", "year"])
+    assert np.allclose(merged["地区生产总值"], merged.gdp_10k_yuan, rtol=0, atol=0.5)  # '1,234' integers
+    assert np.allclose(merged["地方一般公共预算支出"], merged.budget_exp_10k_yuan, rtol=1e-6, atol=1.0)  # 亿元 -> 万元
+    assert np.allclose(merged["工业废水排放量"], merged.wastewater_10k_t * 1e4, rtol=1e-4)  # 万吨 -> 吨
+    assert np.allclose(merged["普通高等学校在校学生数"], merged.college_students / 1e4, atol=1e-4)  # 人 -> 万人
+    assert set(yb.unit) == {"万元", "吨", "万人"}
+    ceads = query(tiny_warehouse, "select adcode, year, co2_total_t from raw.ceads_co2")
+    m = sim.city.merge(ceads, on=["adcode", "year"])
+    assert len(m) == sim.city.ceads_co2_t.notna().sum()
+    assert np.allclose(m.co2_total_t, m.ceads_co2_t, rtol=1e-4)  # 百万吨 (4 decimals) -> 吨
+
+
+def test_province_tables_resolve_to_province_codes(tiny_warehouse):
+    prov = query(tiny_warehouse, "select distinct adcode from raw.yearbook where adcode like '%0000'")
+    energy = query(tiny_warehouse, "select province_adcode, count(distinct fuel) as k from raw.province_energy group by 1")
+    assert set(energy.province_adcode) == set(prov.adcode)
+    assert (energy.k == 9).all()
+
+
+def test_reingest_changes_nothing(warehouse_copy, tiny_sources):
+    def snapshot():
+        con = duckdb.connect(str(warehouse_copy), read_only=True)
+        try:
+            tables = [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name='raw' order by 1").fetchall()]
+            return {t: con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} t").fetchone() for t in tables}
+        finally:
+            con.close()
+
+    before = snapshot()
+    outcomes = ingest(tiny_sources, warehouse_copy, progress=False, echo=lambda *_: None)
+    assert {o.status for o in outcomes} == {"unchanged"}
+    assert snapshot() == before
+
+
+def test_forced_reload_replaces_rows_without_duplicating(warehouse_copy, tiny_sources):
+    before = query(warehouse_copy, "select source, count(*) n from raw.raster_zonal group by 1 order by 1")
+    ingest(tiny_sources, warehouse_copy, only=["pm25", "yearbook"], progress=False, force=True, echo=lambda *_: None)
+    after = query(warehouse_copy, "select source, count(*) n from raw.raster_zonal group by 1 order by 1")
+    pd.testing.assert_frame_equal(before, after)
+    loads = query(warehouse_copy, "select source, count(*) n from raw._loads group by 1")
+    assert loads.set_index("source").n["pm25"] == 2 * len(list((tiny_sources / "pm25").glob("*.nc")))
+
+
+def test_second_writer_gets_a_clear_in_use_message(warehouse_copy):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(warehouse_copy)!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseInUse, match="in use by another process"):
+            connect(warehouse_copy)
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_cli_reports_in_use_with_exit_code_3(warehouse_copy, tiny_sources):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys
+        con = duckdb.connect({str(warehouse_copy)!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        proc = subprocess.run([sys.executable, "-m", "ingestion.cli", "ingest", "--sources", str(tiny_sources),
+                               "--warehouse", str(warehouse_copy), "--quiet"], capture_output=True, text=True)
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert proc.returncode == 3
+    assert "in use" in proc.stderr and proc.stderr.count("\n") == 1

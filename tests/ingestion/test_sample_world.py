@@ -1,0 +1,101 @@
+"""The sample world generator: deterministic, complete, and honest about what it planted."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ingestion import registry
+from ingestion.sample import generate
+from ingestion.sample.geography import build_world
+from ingestion.sample.model import AI_PILOT_ZONES, simulate
+from tests.conftest import TINY_SEED
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_world_and_seed_give_identical_bytes(tiny_sources, tmp_path):
+    again = tmp_path / "again"
+    generate("tiny", TINY_SEED, again, progress=False)
+    first, second = tree_digest(tiny_sources), tree_digest(again)
+    assert first.keys() == second.keys()
+    differing = [k for k in first if first[k] != second[k]]
+    assert differing == []
+
+
+def test_another_seed_gives_other_values(tiny_sources, tmp_path):
+    other = tmp_path / "other"
+    generate("tiny", TINY_SEED + 1, other, progress=False)
+    a, b = tree_digest(tiny_sources), tree_digest(other)
+    changed = [k for k in a if k in b and a[k] != b[k]]
+    assert len(changed) > 0.8 * len(a)
+
+
+def test_every_registered_source_has_files(tiny_sources):
+    for name, source in registry.all_sources().items():
+        assert source.find_files(tiny_sources), name
+
+
+def test_truth_json_holds_the_planted_parameters(tiny_sources):
+    truth = json.loads((tiny_sources / "truth.json").read_text(encoding="utf-8"))
+    params = truth["parameters"]
+    assert truth["seed"] == TINY_SEED and truth["world"] == "tiny" and truth["cities"] == 20
+    for name in ("kappa", "beta_regime", "rho_so2", "beta_so2", "theta_so2", "pilot_effect_by_event_time",
+                 "a_green", "b_green", "a_ins", "b_ins", "b_robot", "smart_city_effect"):
+        assert name in params, name
+        assert params[name]["meaning"], name
+    assert params["rho_so2"]["value"] == pytest.approx(0.85)
+    assert params["kappa"]["value"] == sorted(params["kappa"]["value"])
+    assert len(params["beta_regime"]["value"]) == len(params["kappa"]["value"]) + 1
+
+
+def test_the_planted_sdm_is_what_generated_so2():
+    """(I - rho W) ln SO2_t is linear in A_t, W A_t and ln pgdp_t with city and year effects: OLS on it
+    recovers the planted beta, theta and gamma within 4 standard errors (noise sd 0.12)."""
+    world = build_world("tiny")
+    sim = simulate(world, 5)
+    truth = sim.truth.params
+    from ingestion.sample.geography import centroids_lonlat
+    from ingestion.sample.model import inverse_distance_w
+
+    w = inverse_distance_w(centroids_lonlat(world.cities))
+    c = sim.city.sort_values(["year", "adcode"])
+    n, t = len(world.cities), c.year.nunique()
+    y = c.ln_so2.to_numpy().reshape(t, n)
+    a = c.ln_ai_firms.to_numpy().reshape(t, n)
+    lhs = (y - truth["rho_so2"]["value"] * y @ w.T).ravel()
+    x = np.column_stack([a.ravel(), (a @ w.T).ravel(), c.ln_pgdp.to_numpy() - 10,
+                         np.kron(np.eye(t), np.ones((n, 1))), np.kron(np.ones((t, 1)), np.eye(n))[:, 1:]])
+    beta, *_ = np.linalg.lstsq(x, lhs, rcond=None)
+    resid = lhs - x @ beta
+    sigma2 = resid @ resid / (len(lhs) - x.shape[1])
+    se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(x.T @ x)))
+    for k, name in enumerate(("beta_so2", "theta_so2", "gamma_so2")):
+        assert abs(beta[k] - truth[name]["value"]) < 4 * se[k], (name, beta[k], se[k])
+    assert 0.08 < np.sqrt(sigma2) < 0.16  # the planted noise sd is 0.12
+
+
+def test_calibration_of_the_default_world_model():
+    """The default world's panel is near the studies' descriptive statistics (seed 000: AI mean 5.42)."""
+    sim = simulate(build_world("default"), 20240601)
+    c = sim.city
+    window = c[(c.year >= 2013) & (c.year <= 2022)]
+    assert len(sim.world.cities) == 296
+    assert 4.9 < window.ln_ai_firms.mean() < 5.9
+    assert 1.2 < window.ln_ai_firms.std() < 2.2
+    assert 10.3 < window.ln_pgdp.mean() < 11.2  # seed 001: 10.72
+    # each regime of the planted thresholds holds at least 5% of the city-years
+    assert np.bincount(c.regime, minlength=4).min() > 0.05 * len(c)
+    pilots = c[c.adcode.isin(list(AI_PILOT_ZONES))]
+    assert pilots.adcode.nunique() == 12
+    assert c.pilot.sum() == sum(max(0, 2023 - y + 1) for y in AI_PILOT_ZONES.values())
+    prov = sim.province
+    assert prov.province_adcode.nunique() == 30  # seed 003: 30 provinces, Tibet excluded
+    assert abs(prov[(prov.year >= 2013) & (prov.year <= 2022)].robot_exposure.mean() - 0.212) < 1e-9
