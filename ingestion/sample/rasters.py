@@ -340,8 +340,8 @@ def _write_dem(world: World, folder: Path, rng: np.random.Generator) -> list[Pat
     return [path]
 
 
-def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int) -> dict[str, list[Path]]:
-    """Write the four raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return their files.
+def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int) -> list[Path]:
+    """Write the four raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return the files written.
 
     ``city_panel``: adcode, year, co2_t (tonnes), pm25_ugm3 (city mean), ntl_nw (city mean, NaN before 2012).
     """
@@ -355,9 +355,9 @@ def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed
         folder.mkdir(parents=True, exist_ok=True)
     # one independent stream per product: adding draws to one product never shifts another
     streams = {name: np.random.default_rng([seed, k]) for k, name in enumerate(PRODUCTS)}
-    return {
-        "edgar_co2": _write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"]),
-        "pm25": _write_pm25(world, panel, folders["pm25"], streams["pm25"]),
-        "ntl": _write_ntl(world, panel, folders["ntl"], streams["ntl"]),
-        "dem": _write_dem(world, folders["dem"], streams["dem"]),
-    }
+    return [
+        *_write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"]),
+        *_write_pm25(world, panel, folders["pm25"], streams["pm25"]),
+        *_write_ntl(world, panel, folders["ntl"], streams["ntl"]),
+        *_write_dem(world, folders["dem"], streams["dem"]),
+    ]

@@ -156,23 +156,8 @@ def read_edgar_text(band: BandRef, grid: Grid) -> np.ndarray:
     """
     path = Path(band.file)
     header_rows = band.options[0]
-    try:
-        frame = pd.read_csv(path, sep=";", header=None, skiprows=header_rows, names=["lat", "lon", "value"],
-                            dtype=str, skip_blank_lines=True, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise IngestError(band.label, None, f"cannot be parsed as a lat;lon;value grid ({_first_line(exc)})",
-                          "the file is damaged or not an EDGAR .txt grid; download it again") from None
-    numbers = frame.apply(pd.to_numeric, errors="coerce")
-    bad = numbers.isna().any(axis=1).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raw = ";".join("" if pd.isna(v) else str(v) for v in frame.iloc[i])
-        raise IngestError(band.label, f"line {header_rows + i + 1}",
-                          f"{raw!r} is not 'lat;lon;value' with three numbers ({int(bad.sum())} such line(s); "
-                          "a truncated file ends like this)", "download the file again")
-    lat = numbers["lat"].to_numpy(np.float64)
-    lon = numbers["lon"].to_numpy(np.float64)
-    value = numbers["value"].to_numpy(np.float64)
+    numbers = _parse_text_grid(path, band.label, header_rows)
+    lat, lon, value = numbers[:, 0], numbers[:, 1], numbers[:, 2]
     west, north, res, width, height = EDGAR_TEXT_GRID
     col = np.floor((lon - west) / res).astype(np.int64)
     row = np.floor((north - lat) / res).astype(np.int64)
@@ -191,9 +176,10 @@ def read_edgar_text(band: BandRef, grid: Grid) -> np.ndarray:
                           f"negative emission {value[i]!r} ({int(negative.sum())} negative line(s)); "
                           "emissions cannot be negative", "replace the file with the published product")
     flat = row * width + col
-    if len(np.unique(flat)) != len(flat):
-        _, first = np.unique(flat, return_index=True)
-        i = int(np.setdiff1d(np.arange(len(flat)), first)[0])
+    order = np.argsort(flat, kind="stable")
+    repeated = np.flatnonzero(np.diff(flat[order]) == 0)
+    if repeated.size:
+        i = int(order[repeated[0] + 1])
         raise IngestError(band.label, f"line {header_rows + i + 1}",
                           f"cell lat {lat[i]}, lon {lon[i]} is listed twice", "keep one line per cell")
     # grid window position inside the global grid
@@ -207,6 +193,31 @@ def read_edgar_text(band: BandRef, grid: Grid) -> np.ndarray:
         inside = (row >= row0) & (row < row0 + grid.height) & (col >= col0) & (col < col0 + grid.width)
         out[row[inside] - row0, col[inside] - col0] = value[inside]
     return out.ravel()
+
+
+def _parse_text_grid(path: Path, label: str, header_rows: int) -> np.ndarray:
+    """(n, 3) float array of lat, lon, value; a damaged line gives an error naming its line number."""
+    try:
+        frame = pd.read_csv(path, sep=";", header=None, skiprows=header_rows, names=["lat", "lon", "value"],
+                            dtype=np.float64, skip_blank_lines=True, encoding="utf-8")
+        numbers = frame.to_numpy()
+        if not np.isnan(numbers).any():
+            return numbers
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
+        pass  # slow path below finds the offending line
+    try:
+        frame = pd.read_csv(path, sep=";", header=None, skiprows=header_rows, names=["lat", "lon", "value"],
+                            dtype=str, skip_blank_lines=True, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise IngestError(label, None, f"cannot be parsed as a lat;lon;value grid ({_first_line(exc)})",
+                          "the file is damaged or not an EDGAR .txt grid; download it again") from None
+    numbers = frame.apply(pd.to_numeric, errors="coerce")
+    bad = numbers.isna().any(axis=1).to_numpy()
+    i = int(np.flatnonzero(bad)[0])
+    raw = ";".join("" if pd.isna(v) else str(v) for v in frame.iloc[i])
+    raise IngestError(label, f"line {header_rows + i + 1}",
+                      f"{raw!r} is not 'lat;lon;value' with three numbers ({int(bad.sum())} such line(s); "
+                      "a truncated file ends like this)", "download the file again")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -242,10 +253,17 @@ def _edgar_text_header(path: Path, label: str, year: int) -> int:
                       "use the EDGAR .txt grid as downloaded (a few header lines, then lat;lon;value rows)")
 
 
-def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]) -> list[tuple[BandRef, Grid]]:
-    """The bands of one file with the grid window (over the cities) each is read on."""
+def canonical_wkt(crs) -> str:
+    """One WKT per CRS (GDAL's and PROJ's spellings of EPSG:4326 differ), so equal grids group together."""
     from pyproj import CRS
 
+    parsed = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+    code = parsed.to_epsg()
+    return CRS.from_epsg(code).to_wkt() if code else parsed.to_wkt()
+
+
+def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]) -> list[tuple[BandRef, Grid]]:
+    """The bands of one file with the grid window (over the cities) each is read on."""
     label = file_label(path, product.source)
     name_year = None if product.static else year_from_name(path, product)
     if path.suffix.lower() == ".txt":
@@ -253,7 +271,7 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
             raise _no_year(path, label, product)
         header = _edgar_text_header(path, label, name_year)
         west, north, res, width, height = EDGAR_TEXT_GRID
-        full = Grid(CRS.from_epsg(4326).to_wkt(), west, north, res, res, width, height)
+        full = Grid(canonical_wkt("EPSG:4326"), west, north, res, res, width, height)
         window = window_over(full, _cities_bounds(cities_wkb, "EPSG:4326"))
         assert window is not None  # the global grid covers every city
         grid = window[0]
@@ -283,7 +301,7 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         raise IngestError(label, None, f"unsupported grid orientation {tuple(transform)[:6]}",
                           "warp the raster to a north-up grid (gdalwarp)")
-    full = Grid(crs.to_wkt(), transform.c, transform.f, transform.a, -transform.e, width, height)
+    full = Grid(canonical_wkt(crs), transform.c, transform.f, transform.a, -transform.e, width, height)
     window = window_over(full, _cities_bounds(cities_wkb, crs))
     if window is None:
         raise IngestError(label, None, "the raster does not cover any of the cities "

@@ -1,0 +1,213 @@
+"""Zonal statistics: the coverage-matrix results equal exactextract's own operations, by hand on a small
+grid and on the tiny world's rasters (also reprojected), through either executor."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+from exactextract import exact_extract
+from pyproj import CRS
+from shapely.geometry import box
+
+from ingestion.executor import LocalProcessExecutor, SerialExecutor
+from ingestion.sample.geography import build_world
+from ingestion.sample.rasters import write_rasters
+from ingestion.sources import dem, edgar_co2, pm25
+from ingestion.sources._raster import canonical_wkt, inspect_file
+from ingestion.zonal import (BandRef, Grid, coverage_matrix, run_bands_task, summarise, window_over,
+                             zonal_stats, zones_in_crs)
+
+WGS84 = CRS.from_epsg(4326).to_wkt()
+
+
+def fake_panel(world, seed=3) -> pd.DataFrame:
+    """City-years with CO2 totals spanning two orders of magnitude and PM2.5 / lights means that differ
+    strongly between neighbours (the hard case for boundary cells)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for adcode in world.cities.adcode:
+        co2, pm, ntl = rng.uniform(1e6, 1e8), rng.uniform(20, 90), rng.uniform(0.5, 30)
+        for year in world.years:
+            rows.append({"adcode": adcode, "year": year, "co2_t": co2 * 1.03 ** (year - 2012),
+                         "pm25_ugm3": pm * 0.97 ** (year - 2012), "ntl_nw": ntl if year >= 2012 else np.nan})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world("tiny")
+
+
+@pytest.fixture(scope="module")
+def rasters(world, tmp_path_factory):
+    out = tmp_path_factory.mktemp("zonal_rasters")
+    write_rasters(world, fake_panel(world), out, seed=5)
+    return out
+
+
+@pytest.fixture(scope="module")
+def wkb(world):
+    return tuple(shapely.to_wkb(world.cities.geometry.to_numpy()))
+
+
+# ------------------------------------------------------------------------------------------- by hand
+def small_grid() -> tuple[Grid, np.ndarray]:
+    values = np.arange(20, dtype=np.float64).reshape(4, 5)  # row 0 is the northern row
+    return Grid(WGS84, 0.0, 4.0, 1.0, 1.0, 5, 4), values
+
+
+def test_summarise_by_hand():
+    grid, values = small_grid()
+    zones = zones_in_crs([shapely.to_wkb(box(0.5, 0.5, 2, 3)), shapely.to_wkb(box(3, 1, 4.5, 4))], WGS84)
+    cov = coverage_matrix(zones, grid)
+    out, coverage = summarise(cov, values.ravel(), ("sum", "mean", "min", "max", "range"))
+    # zone 0 covers cells 5, 6, 10, 11, 15, 16 with fractions .5, 1, .5, 1, .25, .5
+    expected_sum = 5 * .5 + 6 + 10 * .5 + 11 + 15 * .25 + 16 * .5
+    assert out[0, 0] == pytest.approx(expected_sum, rel=1e-12)
+    assert out[1, 0] == pytest.approx(expected_sum / 3.75, rel=1e-12)
+    assert (out[2, 0], out[3, 0], out[4, 0]) == (5, 16, 11)
+    np.testing.assert_allclose(coverage, [1.0, 1.0])
+
+
+def test_nodata_cells_are_excluded_and_lower_coverage():
+    grid, values = small_grid()
+    values[1, 1] = np.nan  # a whole cell of zone 0 (area 3.75 cells) becomes nodata
+    zones = zones_in_crs([shapely.to_wkb(box(0.5, 0.5, 2, 3))], WGS84)
+    out, coverage = summarise(coverage_matrix(zones, grid), values.ravel(), ("sum", "mean"))
+    assert out[0, 0] == pytest.approx(5 * .5 + 10 * .5 + 11 + 15 * .25 + 16 * .5)
+    assert out[1, 0] == pytest.approx(out[0, 0] / 2.75)
+    assert coverage[0] == pytest.approx(2.75 / 3.75)
+
+
+def test_zone_off_the_grid_gets_nan_and_zero_coverage():
+    grid, values = small_grid()
+    zones = zones_in_crs([shapely.to_wkb(box(10, 10, 11, 11)), shapely.to_wkb(box(4, 0, 6, 1))], WGS84)
+    out, coverage = summarise(coverage_matrix(zones, grid), values.ravel(), ("sum", "mean", "std", "range"))
+    assert np.isnan(out[:, 0]).all() and coverage[0] == 0
+    assert out[0, 1] == pytest.approx(19.0) and coverage[1] == pytest.approx(0.5)  # half the zone is off
+
+
+def test_window_snaps_outward_and_clips():
+    full = Grid(WGS84, 70.0, 55.0, 0.1, 0.1, 700, 400)
+    grid, col, row = window_over(full, (80.05, 30.01, 90.0, 40.0))
+    assert (col, row) == (100, 150) and (grid.width, grid.height) == (100, 100)
+    assert grid.west == pytest.approx(80.0) and grid.north == pytest.approx(40.0)
+    assert window_over(full, (0, 0, 10, 10)) is None
+    clipped, col, row = window_over(full, (60, 10, 75, 20))
+    assert (col, clipped.width, clipped.south) == (0, 50, pytest.approx(15.0))
+
+
+# ------------------------------------------------------------------- against exactextract's own ops
+def ours_vs_exactextract(path, product, wkb, world, ops, stats):
+    (band, grid), *_ = inspect_file(path, product, wkb)
+    table = zonal_stats([(band, grid)], wkb, stats)
+    with rasterio.open(band.options[0]) as ds:
+        theirs = exact_extract(ds, world.cities[["adcode", "geometry"]], ops, output="pandas")
+    return table, theirs
+
+
+def test_sum_matches_exactextract_on_edgar_netcdf(rasters, wkb, world):
+    path = rasters / "edgar_co2" / "EDGAR_2024_GHG_CO2_2015_TOTALS_emi.nc"
+    table, theirs = ours_vs_exactextract(path, edgar_co2.PRODUCT, wkb, world, ["sum", "mean"], ("sum", "mean"))
+    np.testing.assert_allclose(table.values[0, 0], theirs["sum"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 1], theirs["mean"], rtol=1e-9)
+
+
+def test_mean_matches_exactextract_with_nodata_cells(rasters, wkb, world, tmp_path):
+    """Cells at the fill value (sea in the real product) drop out of both sum and mean."""
+    import shutil
+
+    import netCDF4
+
+    path = tmp_path / "pm25" / "CHN_PM25_V6GL02_201801-201812.nc"
+    path.parent.mkdir()
+    shutil.copy(rasters / "pm25" / path.name, path)
+    with netCDF4.Dataset(path, "a") as ds:
+        ds["PM25"][10:30, 20:50] = np.ma.masked  # written as _FillValue, through several cities
+    table, theirs = ours_vs_exactextract(path, pm25.PRODUCT, wkb, world, ["mean", "sum"], ("mean", "sum"))
+    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 1], theirs["sum"], rtol=1e-9)
+    assert 0 < table.coverage.min() < 0.9 and table.coverage.max() == pytest.approx(1.0)
+
+
+def test_relief_matches_exactextract_stdev_min_max(rasters, wkb, world):
+    path = rasters / "dem" / "china_dem.tif"
+    table, theirs = ours_vs_exactextract(path, dem.PRODUCT, wkb, world, ["stdev", "min", "max"],
+                                         ("std", "min", "max", "range"))
+    np.testing.assert_allclose(table.values[0, 0], theirs["stdev"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 1], theirs["min"], rtol=1e-12)
+    np.testing.assert_allclose(table.values[0, 2], theirs["max"], rtol=1e-12)
+    np.testing.assert_allclose(table.values[0, 3], theirs["max"] - theirs["min"], rtol=1e-9)
+
+
+def test_polygons_are_reprojected_to_a_projected_raster(rasters, wkb, world, tmp_path):
+    """A raster in UTM 50N (the tiny world's native CRS): our WGS84 polygons must be reprojected."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    src_path = rasters / "dem" / "china_dem.tif"
+    dst_path = tmp_path / "dem_utm.tif"
+    with rasterio.open(src_path) as src:
+        transform, width, height = calculate_default_transform(src.crs, "EPSG:32650", src.width, src.height,
+                                                               *src.bounds, resolution=5000)
+        profile = src.profile | {"crs": "EPSG:32650", "transform": transform, "width": width, "height": height}
+        with rasterio.open(dst_path, "w", **profile) as dst:
+            reproject(rasterio.band(src, 1), rasterio.band(dst, 1), resampling=Resampling.bilinear)
+    (band, grid), = inspect_file(dst_path, dem.PRODUCT, wkb)
+    assert CRS.from_wkt(grid.crs_wkt).to_epsg() == 32650
+    table = zonal_stats([(band, grid)], wkb, ("mean",))
+    with rasterio.open(dst_path) as ds:
+        theirs = exact_extract(ds, world.cities.to_crs("EPSG:32650")[["geometry"]], ["mean", "coverage"],
+                               output="pandas")
+    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=1e-9)
+    assert (table.coverage[0] > 0.99).all()  # 100 km squares in their own CRS: covered in full
+
+
+def test_process_executor_gives_the_serial_result(rasters, wkb):
+    files = sorted((rasters / "pm25").glob("*.nc"))[:3]
+    bands = [b for f in files for b in inspect_file(f, pm25.PRODUCT, wkb)]
+    serial = zonal_stats(bands, wkb, ("mean",), executor=SerialExecutor())
+    pooled = zonal_stats(bands, wkb, ("mean",), executor=LocalProcessExecutor(max_workers=2))
+    np.testing.assert_array_equal(serial.values, pooled.values)
+    assert [b.year for b in pooled.bands] == [2012, 2013, 2014]
+
+
+def test_executors_keep_task_order():
+    done = []
+    assert SerialExecutor().map(abs, [-3, 1, -2], on_result=done.append) == [3, 1, 2]
+    assert done == [0, 1, 2]
+    assert LocalProcessExecutor(2).map(abs, list(range(-6, 0))) == [6, 5, 4, 3, 2, 1]
+    with pytest.raises(ValueError):
+        LocalProcessExecutor(0)
+
+
+def test_one_coverage_matrix_per_grid(rasters, wkb, monkeypatch):
+    """All 2012-2021 EDGAR files (NetCDF and .txt) sit on one 0.1-degree grid: coverage computed once."""
+    import ingestion.zonal as zonal
+
+    calls = []
+    original = zonal.coverage_matrix
+    monkeypatch.setattr(zonal, "coverage_matrix", lambda zones, grid: calls.append(grid) or original(zones, grid))
+    files = sorted((rasters / "edgar_co2").iterdir())
+    assert {f.suffix for f in files} == {".nc", ".txt"}
+    bands = [b for f in files for b in inspect_file(f, edgar_co2.PRODUCT, wkb)]
+    zonal_stats(bands, wkb, ("sum",))
+    assert len(calls) == 1
+
+
+def test_task_errors_come_back_as_data(rasters, wkb):
+    """IngestError does not survive pickling across processes, so tasks return its fields."""
+    path = rasters / "pm25" / "CHN_PM25_V6GL02_201201-201212.nc"
+    (band, grid), = inspect_file(path, pm25.PRODUCT, wkb)
+    broken = BandRef(band.file, band.label, band.band, band.year, band.variable, band.reader, 10_000, 10_000,
+                     band.options)
+    from ingestion.zonal import BandsTask, run_coverage_task, CoverageTask
+
+    cov = run_coverage_task(CoverageTask(grid, wkb))
+    result = run_bands_task(BandsTask((broken,), grid, cov, ("mean",)))
+    assert result.error is not None and result.error[0] == band.label
+
+
+def test_canonical_wkt_groups_gdal_and_proj_spellings():
+    assert canonical_wkt(rasterio.crs.CRS.from_epsg(4326)) == canonical_wkt("EPSG:4326")
