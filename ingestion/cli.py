@@ -37,6 +37,7 @@ def cmd_sample(args) -> int:
     files = sum(summary.files.values())
     print(f"sample world {summary.world!r} (seed {summary.seed}): {files} files under {summary.out}; "
           f"truth in {summary.out / 'truth.json'}")
+    print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.seconds.items()))
     return 0
 
 

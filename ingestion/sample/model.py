@@ -317,7 +317,8 @@ def simulate(world: World, seed: int) -> Simulation:
     electricity = energy_tce * 1e4 * np.clip(0.3 + rng.normal(0, 0.05, (n, t_n)), 0.1, 0.6) * 8.14  # 万千瓦时
     pollution_invest = gdp * sec * np.clip(0.004 + rng.normal(0, 0.0015, (n, t_n)), 0.0002, 0.02)
     digital_finance = np.where(years[None, :] >= 2011,
-                               40 + 25 * np.maximum(years[None, :] - 2011, 0) ** 0.8 + 15 * size[:, None] + rng.normal(0, 5, (n, t_n)),
+                               np.maximum(40 + 25 * np.maximum(years[None, :] - 2011, 0) ** 0.8 + 15 * size[:, None]
+                                          + rng.normal(0, 5, (n, t_n)), 5.0),
                                np.nan)
 
     # ---------- AI attention (Baidu index daily average) and government report word shares
