@@ -15,6 +15,9 @@ What the studies did and what the modern literature says they should have done, 
 * `sun_abraham` - interaction-weighted event study (Sun and Abraham 2021).
 * `bacon_decomposition` - Goodman-Bacon (2021) decomposition of the TWFE DID coefficient.
 
+`analysis.estimators.did_sim.simulate_staggered_panel` simulates a staggered panel with a planted,
+exposure-dependent effect (used by the tests and `bench/bench_placebo.py`).
+
 Conventions shared by all (FE demeaning, HC1 / CRV1 small-sample corrections, t(G-1) inference)
 are documented in `analysis.estimators.did_core`.
 """

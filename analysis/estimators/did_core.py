@@ -60,6 +60,19 @@ class DIDResult(EstimationResult):
                 "p_value_chi2": float(sps.chi2.sf(chi2, q))}
 
 
+# ---------------------------------------------------------------- figures
+
+
+def new_figure(figsize: tuple[float, float]):
+    """A Figure on the Agg canvas, outside pyplot's global state (no plt.show, nothing leaks)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
 # ---------------------------------------------------------------- input checks
 
 

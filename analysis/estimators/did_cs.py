@@ -184,14 +184,11 @@ class AggregatedATT(EstimationResult):
 
     def plot(self, ax=None, alpha: float = 0.05):
         """Components with intervals (event-study style for ``dynamic``)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from analysis.estimators.did_core import new_figure
 
         co = self.components(alpha)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.6))
+            fig, ax = new_figure((6, 3.6))
         else:
             fig = ax.figure
         x = co.iloc[:, 0].to_numpy()

@@ -22,14 +22,11 @@ class PSMDIDResult(DIDResult):
 
     def plot_balance(self, ax=None):
         """Standardised bias of each covariate before and after matching (dot plot)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from analysis.estimators.did_core import new_figure
 
         b = self.balance
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 0.5 * len(b) + 1.5))
+            fig, ax = new_figure((6, 0.5 * len(b) + 1.5))
         else:
             fig = ax.figure
         pos = np.arange(len(b))
@@ -137,7 +134,7 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
         raise ValueError("psm_did needs at least one matching covariate")
     controls = covariates if controls is None else list(controls)
     check_columns(data, [y, treat, entity, time, *covariates, *controls, cluster],
-                  numeric=[y, treat, time, *covariates, *controls], no_nan=[treat, entity, time])
+                  numeric=[y, treat, time, *covariates, *controls], no_nan=[treat, entity, time, cluster])
     check_binary(data, treat)
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)

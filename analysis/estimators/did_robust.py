@@ -54,7 +54,7 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
         raise ValueError("control_group must be 'never_treated' or 'last_treated'")
     controls = list(controls)
     check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time])
+                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)
     g = cohort_values(df, cohort)
@@ -145,13 +145,10 @@ class BaconResult(EstimationResult):
 
     def plot(self, ax=None):
         """Scatter of 2x2 estimates against their weights, by comparison type."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from analysis.estimators.did_core import new_figure
 
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.6))
+            fig, ax = new_figure((6, 3.6))
         else:
             fig = ax.figure
         for i, (t, d) in enumerate(self.components.groupby("type")):

@@ -89,7 +89,7 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
     """
     controls = list(controls)
     check_columns(data, [y, treat, entity, time, *controls, cluster],
-                  numeric=[y, treat, time, *controls], no_nan=[treat, entity, time])
+                  numeric=[y, treat, time, *controls], no_nan=[treat, entity, time, cluster])
     if not isinstance(lag, (int, np.integer)) or lag < 0:
         raise ValueError(f"lag must be a non-negative integer, got {lag!r}")
     check_binary(data, treat)
@@ -142,14 +142,11 @@ class EventStudyResult(DIDResult):
 
     def plot(self, ax=None, alpha: float = 0.05, title: str | None = None):
         """Coefficients with (1-alpha) intervals, dashed zero line and a marker at the base period."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from analysis.estimators.did_core import new_figure
 
         co = self.coefficients(alpha)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.6))
+            fig, ax = new_figure((6, 3.6))
         else:
             fig = ax.figure
         ax.axhline(0.0, color="grey", lw=0.8, ls="--")
@@ -196,7 +193,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     if not (lo <= base <= hi) or lo >= hi:
         raise ValueError(f"window {window} must satisfy lo < hi and contain the base period {base}")
     check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time])
+                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)
     g = cohort_values(df, cohort)
@@ -266,15 +263,12 @@ class PlaceboResult(DIDResult):
 
     def plot(self, ax=None, bins: int = 40, title: str | None = None):
         """Histogram and kernel density of placebo estimates with the true estimate marked."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from analysis.estimators.did_core import new_figure
         from scipy.stats import gaussian_kde
 
         b = self.draws["estimate"].dropna().to_numpy()
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.6))
+            fig, ax = new_figure((6, 3.6))
         else:
             fig = ax.figure
         ax.hist(b, bins=bins, density=True, color="C0", alpha=0.35, label="placebo estimates")
@@ -373,7 +367,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
         raise ValueError("n_draws must be a positive integer")
     controls = list(controls)
     check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time])
+                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)
     g = cohort_values(df, cohort)

@@ -196,3 +196,20 @@ def test_bad_input(mpdta):
     with pytest.raises(ValueError, match="kind"):
         callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year",
                           cohort="first.treat").aggregate("event")
+
+
+def test_unbalanced_panel_pairwise_units():
+    """Unbalanced panels: each ATT(g,t) uses the units observed in t and its base period."""
+    full = simulate_staggered_panel(n_units=200, periods=range(2003, 2012), cohorts=(2006, 2009),
+                                    share_treated=0.5, seed=21)
+    df = full.sample(frac=0.85, random_state=3).reset_index(drop=True)
+    r = callaway_santanna(df, y="y", entity="city", time="year", cohort="cohort")
+    tab = r.att_gt
+    assert tab["n_units"].max() < 200
+    for (g, t), n_gt in zip(zip(tab["cohort"], tab["time"]), tab["n_units"]):
+        b = tab.loc[(tab["cohort"] == g) & (tab["time"] == t), "base"].item()
+        obs = df[df["year"].isin([t, b]) & ((df["cohort"] == g) | (df["cohort"] == 0))]
+        assert n_gt == int((obs.groupby("city").size() == 2).sum())
+    est, se = r.aggregate("simple").overall
+    truth = full.loc[full["treat"] == 1, "tau"].mean()
+    assert abs(est - truth) < 3 * se
