@@ -296,7 +296,15 @@ def fit_fe_ols(df: pd.DataFrame, *, y: str, regressors: Sequence[str], fe: Seque
     fit = ols_within(Z[:, 0], Z[:, 1:], fe_codes=fe_codes, n_levels=n_levels, cluster_codes=cl,
                      names=list(regressors))
     names = list(regressors)
-    stats = {"R2 within": fit.r2_within}
+    # overall R2 (fixed effects count as fitted) and its adjusted version, pyfixest/fixest
+    # convention: adj = 1 - (1 - R2) (N - 1) / (N - k - sum(levels - 1) - 1)
+    y_raw = df[y].to_numpy(dtype=float)
+    ssr = float(fit.resid @ fit.resid)
+    tss = float(np.sum((y_raw - y_raw.mean()) ** 2))
+    k_fe = sum(nl - 1 for nl in n_levels) + 1
+    r2 = 1.0 - ssr / tss if tss > 0 else np.nan
+    adj_r2 = 1.0 - (ssr / tss) * (fit.nobs - 1) / (fit.nobs - len(names) - k_fe) if tss > 0 else np.nan
+    stats = {"R2": r2, "adj. R2": adj_r2, "R2 within": fit.r2_within}
     if extra_stats:
         stats.update(extra_stats)
     meta = {"fixed_effects": list(fe), "cluster": cluster,

@@ -37,6 +37,9 @@ def test_twfe_matches_pyfixest(panel, cluster):
     np.testing.assert_allclose(ours.bse.to_numpy(), ref.se().to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(ours.pvalues.to_numpy(), ref.pvalue().to_numpy(), rtol=1e-6, atol=1e-12)
     assert ours.df_resid == ref._df_t
+    assert ours.stats["R2"] == pytest.approx(ref._r2, rel=1e-9)
+    assert ours.stats["adj. R2"] == pytest.approx(ref._adj_r2, rel=1e-9)
+    assert ours.stats["R2 within"] == pytest.approx(ref._r2_within, rel=1e-9)
     assert ours.nobs == ref._N
     assert ours.info["vcov_type"] == ("CRV1" if cluster else "HC1")
 
