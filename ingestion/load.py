@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ingestion import registry
 from ingestion.errors import IngestError
@@ -108,10 +109,13 @@ def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = N
     con = connect(warehouse)
     try:
         ensure_raw_schema(con)
-        for source in chosen:
+        bar = tqdm(chosen, desc="ingest", unit="source", disable=not progress, leave=False)
+        say = tqdm.write if progress and echo is print else echo
+        for source in bar:
+            bar.set_postfix_str(source.name)
             outcome = load_source(con, source, sources_dir, executor=executor, progress=progress, force=force)
             rows = ", ".join(f"raw.{k} {v:,}" for k, v in outcome.rows.items()) or "no change"
-            echo(f"{source.name:<13} {outcome.status:<9} {outcome.files:>4} file(s)  {rows}  ({outcome.seconds:.1f}s)")
+            say(f"{source.name:<13} {outcome.status:<9} {outcome.files:>4} file(s)  {rows}  ({outcome.seconds:.1f}s)")
             outcomes.append(outcome)
     finally:
         con.close()
