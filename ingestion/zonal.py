@@ -258,7 +258,7 @@ def check_band(data: np.ndarray, band: BandRef, grid: Grid, *, nonnegative: bool
             x, y = grid.cell_centre(negative[0])
             raise IngestError(
                 band.label, f"{where}, cell at lat {y:.4f}, lon {x:.4f}",
-                f"negative value {data[negative[0]]!r} ({negative.size} negative cell(s) over the cities); "
+                f"negative value {float(data[negative[0]])!r} ({negative.size} negative cell(s) over the cities); "
                 "emissions cannot be negative", "replace the file with the published product")
 
 

@@ -13,6 +13,7 @@ the table's key (DuckDB keys cannot be NULL) -- read ``year = 0`` as "time-invar
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -173,7 +174,7 @@ def read_edgar_text(band: BandRef, grid: Grid) -> np.ndarray:
     if negative.any():
         i = int(np.flatnonzero(negative)[0])
         raise IngestError(band.label, f"line {header_rows + i + 1}, lat {lat[i]}, lon {lon[i]}",
-                          f"negative emission {value[i]!r} ({int(negative.sum())} negative line(s)); "
+                          f"negative emission {float(value[i])!r} ({int(negative.sum())} negative line(s)); "
                           "emissions cannot be negative", "replace the file with the published product")
     flat = row * width + col
     order = np.argsort(flat, kind="stable")
@@ -279,11 +280,13 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
         return [(band, grid)]
 
     import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
 
     is_netcdf = path.suffix.lower() in (".nc", ".nc4", ".cdf")
     open_name = f'NETCDF:"{path}":{product.netcdf_variable}' if is_netcdf and product.netcdf_variable else str(path)
     try:
-        with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
+        with warnings.catch_warnings(), rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # reported below as our own error
             crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
             tags = ds.tags()
     except Exception as exc:

@@ -3,7 +3,6 @@ grid and on the tiny world's rasters (also reprojected), through either executor
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -18,21 +17,9 @@ from ingestion.sources import dem, edgar_co2, pm25
 from ingestion.sources._raster import canonical_wkt, inspect_file
 from ingestion.zonal import (BandRef, Grid, coverage_matrix, run_bands_task, summarise, window_over,
                              zonal_stats, zones_in_crs)
+from tests.ingestion._rasters import fake_panel
 
 WGS84 = CRS.from_epsg(4326).to_wkt()
-
-
-def fake_panel(world, seed=3) -> pd.DataFrame:
-    """City-years with CO2 totals spanning two orders of magnitude and PM2.5 / lights means that differ
-    strongly between neighbours (the hard case for boundary cells)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for adcode in world.cities.adcode:
-        co2, pm, ntl = rng.uniform(1e6, 1e8), rng.uniform(20, 90), rng.uniform(0.5, 30)
-        for year in world.years:
-            rows.append({"adcode": adcode, "year": year, "co2_t": co2 * 1.03 ** (year - 2012),
-                         "pm25_ugm3": pm * 0.97 ** (year - 2012), "ntl_nw": ntl if year >= 2012 else np.nan})
-    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="module")

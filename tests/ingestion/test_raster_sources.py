@@ -1,0 +1,324 @@
+"""The four raster sources on the tiny world: the planted city values come back, the writer is
+deterministic, every kind of bad input is rejected with one clear error, and a failed load through
+``ingestion.load.load_source`` leaves the warehouse as it was."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import netCDF4
+import numpy as np
+import pytest
+import rasterio
+
+from ingestion import registry
+from ingestion.errors import IngestError
+from ingestion.load import load_source
+from ingestion.sample.geography import build_world
+from ingestion.sample.rasters import write_rasters
+from ingestion.sources import dem, edgar_co2, ntl, pm25
+from ingestion.sources._raster import RASTER_ZONAL
+from ingestion.sources.base import LoadContext
+from ingestion.warehouse import ensure_raw_schema
+from tests.ingestion._rasters import city_table, fake_panel
+
+SEED = 5
+SOURCES = {"edgar_co2": edgar_co2, "pm25": pm25, "ntl": ntl, "dem": dem}
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world("tiny")
+
+
+@pytest.fixture(scope="module")
+def panel(world):
+    return fake_panel(world)
+
+
+@pytest.fixture(scope="module")
+def root(world, panel, tmp_path_factory) -> Path:
+    """The written rasters (read-only: tests that break files copy them first)."""
+    out = tmp_path_factory.mktemp("raster_sources")
+    write_rasters(world, panel, out, seed=SEED)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ctx(world):
+    return LoadContext(cities=city_table(world), progress=False)
+
+
+def read(name: str, root: Path, ctx: LoadContext):
+    source = SOURCES[name].SOURCE
+    return source.read(source.find_files(root), ctx)["raster_zonal"]
+
+
+@pytest.fixture(scope="module")
+def loaded(root, ctx):
+    return {name: read(name, root, ctx) for name in SOURCES}
+
+
+def copy_source(root: Path, name: str, tmp_path: Path, keep: int | None = 2) -> Path:
+    """A fresh sources folder holding (the first ``keep``) files of one product; returns that product folder."""
+    folder = tmp_path / "sources" / name
+    folder.mkdir(parents=True)
+    for path in sorted((root / name).iterdir())[:keep]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def rejects(name: str, folder: Path, ctx: LoadContext, *fragments: str) -> IngestError:
+    with pytest.raises(IngestError) as info:
+        read(name, folder.parent, ctx)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert "How to fix" in message
+    return info.value
+
+
+# ------------------------------------------------------------------------------------ recovery
+def test_sources_are_registered_and_share_one_contract():
+    for name, module in SOURCES.items():
+        assert name in registry.SOURCE_MODULES
+        assert registry.get(name) is module.SOURCE
+        assert module.SOURCE.contracts == (RASTER_ZONAL,)
+    assert RASTER_ZONAL.shared and RASTER_ZONAL.key == ("source", "variable", "adcode", "year", "stat")
+
+
+def test_co2_sum_recovers_planted_city_totals(loaded, panel):
+    """Tolerance 1e-5 relative. The writer plants each total exactly (whole cells rescaled against the
+    exact coverage), so only storage rounding remains: float32 in the NetCDF (relative 6e-8 per cell)
+    and 6 significant digits in the .txt (5e-7 per cell); 1e-5 leaves 20x headroom over the latter."""
+    frame = loaded["edgar_co2"]
+    assert set(frame.stat) == {"sum"} and set(frame.variable) == {"co2"}
+    merged = frame.merge(panel, on=["adcode", "year"], validate="one_to_one")
+    assert len(merged) == 20 * 10
+    rel = (merged["value"] / merged["co2_t"] - 1).abs()
+    assert rel.max() < 1e-5, merged.loc[rel.idxmax()]
+    # both EDGAR formats were read: NetCDF up to 2019, the .txt grid after
+    by_format = merged.groupby(merged["source_file"].str.endswith(".txt"))["year"].agg(["min", "max"])
+    assert tuple(by_format.loc[False]) == (2012, 2019) and tuple(by_format.loc[True]) == (2020, 2021)
+
+
+@pytest.mark.parametrize("name, column", [("pm25", "pm25_ugm3"), ("ntl", "ntl_nw")])
+def test_means_recover_planted_city_means(loaded, panel, name, column):
+    """Tolerance 1e-6 relative: the planted coverage-weighted means are exact; float32 storage of the
+    cells (6e-8 relative) is all that separates them, even next to neighbours 10x brighter."""
+    merged = loaded[name].merge(panel, on=["adcode", "year"], validate="one_to_one")
+    assert len(merged) == 20 * 10 and set(merged["stat"]) == {"mean"}
+    rel = (merged["value"] / merged[column] - 1).abs()
+    assert rel.max() < 1e-6
+
+
+def test_coverage_is_a_share_and_files_are_labelled(loaded):
+    for name, frame in loaded.items():
+        assert ((frame["coverage"] > 0) & (frame["coverage"] <= 1)).all(), name
+        assert frame["coverage"].min() > 0.99  # tiny world: the rasters cover every city in full
+        assert frame["source_file"].str.startswith(f"{name}/").all()
+        RASTER_ZONAL.validate(frame, file=name)  # contract types, ranges and key
+
+
+def test_dem_relief_is_static_with_std_and_range(loaded):
+    frame = loaded["dem"]
+    assert set(frame["year"]) == {0} and set(frame["stat"]) == {"std", "range"}
+    wide = frame.pivot(index="adcode", columns="stat", values="value")
+    assert len(wide) == 20 and (wide["std"] > 0).all() and (wide["range"] > 2 * wide["std"]).all()
+
+
+def test_tiny_world_years_and_rows(loaded):
+    assert sorted(loaded["ntl"]["year"].unique()) == list(range(2012, 2022))
+    assert len(loaded["dem"]) == 40
+
+
+# --------------------------------------------------------------------------------- determinism
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_writer_is_deterministic(world, panel, root, tmp_path):
+    again = tmp_path / "again"
+    write_rasters(world, panel, again, seed=SEED)
+    assert digest(again) == digest(root)
+    other = tmp_path / "other"
+    write_rasters(world, panel, other, seed=SEED + 1)
+    changed = [k for k, v in digest(other).items() if digest(root)[k] != v]
+    assert "dem/china_dem.tif" in changed and len(changed) > 20
+
+
+# --------------------------------------------------------------------------------- bad input
+def test_truncated_geotiff(root, ctx, tmp_path):
+    folder = copy_source(root, "ntl", tmp_path)
+    victim = sorted(folder.iterdir())[1]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    rejects("ntl", folder, ctx, victim.name, "corrupt", "truncated")
+
+
+def test_truncated_netcdf(root, ctx, tmp_path):
+    folder = copy_source(root, "pm25", tmp_path)
+    victim = sorted(folder.iterdir())[0]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size * 2 // 3])
+    rejects("pm25", folder, ctx, victim.name, "corrupt")
+
+
+def test_not_a_raster(root, ctx, tmp_path):
+    folder = copy_source(root, "dem", tmp_path)
+    (folder / "china_dem.tif").write_text("<html>404 Not Found</html>")
+    rejects("dem", folder, ctx, "china_dem.tif", "cannot be opened as a raster")
+
+
+def rewrite_geotiff(path: Path, **changes) -> None:
+    with rasterio.open(path) as src:
+        data, profile = src.read(), src.profile
+    profile.update(changes)
+    data = changes.pop("data", data)
+    profile.pop("data", None)
+    path.unlink()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+
+
+def test_geotiff_without_crs(root, ctx, tmp_path):
+    folder = copy_source(root, "ntl", tmp_path)
+    victim = sorted(folder.iterdir())[0]
+    rewrite_geotiff(victim, crs=None)
+    rejects("ntl", folder, ctx, victim.name, "no coordinate reference system")
+
+
+def test_netcdf_without_lat_lon(root, ctx, tmp_path):
+    folder = copy_source(root, "pm25", tmp_path, keep=0)
+    path = folder / "CHN_PM25_V6GL02_201501-201512.nc"
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("y", 40)
+        ds.createDimension("x", 60)
+        ds.createVariable("PM25", "f4", ("y", "x"))[:] = np.full((40, 60), 35.0, np.float32)
+    rejects("pm25", folder, ctx, path.name, "no lat/lon coordinates")
+
+
+def test_netcdf_without_the_variable(root, ctx, tmp_path):
+    folder = copy_source(root, "pm25", tmp_path, keep=1)
+    victim = next(folder.iterdir())
+    with netCDF4.Dataset(victim, "a") as ds:
+        ds.renameVariable("PM25", "GWRPM25")
+    rejects("pm25", folder, ctx, victim.name, "no variable 'PM25'", "GWRPM25")
+
+
+def test_raster_not_covering_the_cities_names_them(root, ctx, tmp_path):
+    folder = copy_source(root, "ntl", tmp_path, keep=1)
+    victim = next(folder.iterdir())
+    with rasterio.open(victim) as src:
+        keep = int(src.width * 0.4)  # the western 40%: the eastern three columns of cities are missing
+        data = src.read(window=((0, src.height), (0, keep)))
+    rewrite_geotiff(victim, width=keep, data=data)
+    error = rejects("ntl", folder, ctx, victim.name, "does not cover", "of 20 cities", "太原市 (140100)")
+    assert "band 1" in error.where
+
+
+def test_raster_elsewhere_on_earth(root, ctx, tmp_path):
+    from rasterio.transform import from_origin
+
+    folder = copy_source(root, "dem", tmp_path)
+    rewrite_geotiff(folder / "china_dem.tif", transform=from_origin(0.0, 10.0, 0.05, 0.05))
+    rejects("dem", folder, ctx, "does not cover any of the cities")
+
+
+def test_all_nodata_band(root, ctx, tmp_path):
+    folder = copy_source(root, "pm25", tmp_path, keep=1)
+    victim = next(folder.iterdir())
+    with netCDF4.Dataset(victim, "a") as ds:
+        ds["PM25"][:] = np.full(ds["PM25"].shape, ds["PM25"]._FillValue, np.float32)
+    rejects("pm25", folder, ctx, victim.name, "band 1", "nodata or NaN")
+
+
+def test_negative_emissions_in_netcdf(root, ctx, tmp_path):
+    folder = copy_source(root, "edgar_co2", tmp_path)
+    victim = sorted(folder.iterdir())[1]
+    with netCDF4.Dataset(victim, "a") as ds:
+        lat, lon = ds["lat"][:], ds["lon"][:]
+        i, j = len(lat) // 2, len(lon) // 2
+        ds["emissions"][i, j] = -5.0
+    rejects("edgar_co2", folder, ctx, victim.name, "negative value -5.0",
+            f"lat {lat[i]:.4f}, lon {lon[j]:.4f}")
+
+
+def edgar_text(root: Path, folder: Path) -> Path:
+    source = sorted((root / "edgar_co2").glob("*.txt"))[0]
+    shutil.copy(source, folder / source.name)
+    return folder / source.name
+
+
+def test_negative_emissions_in_text_grid(root, ctx, tmp_path):
+    folder = copy_source(root, "edgar_co2", tmp_path, keep=0)
+    path = edgar_text(root, folder)
+    lines = path.read_text().splitlines()
+    lat, lon, _ = lines[100].split(";")
+    lines[100] = f"{lat};{lon};-12.5"
+    path.write_text("\n".join(lines) + "\n")
+    rejects("edgar_co2", folder, ctx, path.name, "line 101", f"lat {float(lat)}", "negative emission -12.5")
+
+
+def test_truncated_text_grid(root, ctx, tmp_path):
+    folder = copy_source(root, "edgar_co2", tmp_path, keep=0)
+    path = edgar_text(root, folder)
+    text = path.read_text()
+    cut = text.rindex(";", 0, len(text) // 2)  # in the middle of a line, just after a separator
+    path.write_text(text[: cut + 1])
+    rejects("edgar_co2", folder, ctx, path.name, "line", "not 'lat;lon;value'", "truncated")
+
+
+def test_same_year_in_two_formats(root, ctx, tmp_path):
+    folder = copy_source(root, "edgar_co2", tmp_path, keep=0)
+    text = edgar_text(root, folder)  # 2020
+    shutil.copy(root / "edgar_co2" / "EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc",
+                folder / "EDGAR_2024_GHG_CO2_2020_TOTALS_emi.nc")
+    rejects("edgar_co2", folder, ctx, "year 2020 of co2 is already given", "two formats", text.name)
+
+
+def test_unparseable_year_in_file_name(root, ctx, tmp_path):
+    folder = copy_source(root, "ntl", tmp_path, keep=1)
+    victim = next(folder.iterdir())
+    victim.rename(folder / "VNL_npp_latest_average_masked.tif")
+    rejects("ntl", folder, ctx, "VNL_npp_latest_average_masked.tif", "no year")
+
+
+def test_no_cities_loaded_yet(root):
+    with pytest.raises(IngestError, match="load the boundaries first"):
+        read("pm25", root, LoadContext(cities=None, progress=False))
+
+
+# ---------------------------------------------------------------------- through the orchestrator
+def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        ensure_raw_schema(con)
+        cities = city_table(world)
+        con.register("cities_frame", cities)
+        con.execute("create table raw.city_boundaries as select * from cities_frame")
+        con.unregister("cities_frame")
+
+        outcome = load_source(con, pm25.SOURCE, root, progress=False)
+        assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 200}
+        manifest = con.execute("select file, rows from raw._loads order by file").df()
+        assert len(manifest) == 10 and set(manifest["rows"]) == {20}
+        assert manifest["file"].iloc[0] == "pm25/CHN_PM25_V6GL02_201201-201212.nc"
+        before = con.execute("select * from raw.raster_zonal order by all").df()
+        loads_before = con.execute("select * from raw._loads order by all").df()
+
+        assert load_source(con, pm25.SOURCE, root, progress=False).status == "unchanged"
+
+        bad_root = tmp_path / "bad"
+        shutil.copytree(root / "pm25", bad_root / "pm25")
+        victim = sorted((bad_root / "pm25").iterdir())[-1]
+        victim.write_bytes(victim.read_bytes()[:2000])
+        with pytest.raises(IngestError, match="corrupt"):
+            load_source(con, pm25.SOURCE, bad_root, progress=False)
+
+        after = con.execute("select * from raw.raster_zonal order by all").df()
+        loads_after = con.execute("select * from raw._loads order by all").df()
+        assert after.equals(before) and loads_after.equals(loads_before)
+    finally:
+        con.close()
