@@ -14,11 +14,11 @@ Conventions that change the numbers:
 * Fixed effects are removed by within-demeaning by entity, for ``y``, the controls and for every
   candidate regime regressor ``x 1(q <= g)`` (Hansen's own code). Balanced panels only (as
   Hansen's bootstrap and ``xthreg`` require). Time effects: add year dummies as ``controls``.
-* Grid: the candidate thresholds are the distinct values of ``q``, sorted, at the 1-based
-  positions ``floor(p * n_distinct)`` for ``grid`` equally spaced ``p`` from ``trim`` to
-  ``1 - trim``; ``grid=393, trim=0.01`` is Hansen's "393 quantiles 1.00%, 1.25%, ..., 99.00%"
-  and reproduces his published thresholds (0.0157, 0.5362) on his data. ``grid=None``
-  searches every distinct value inside the trimmed range.
+* Grid: the distinct values of ``q``, sorted, at the 1-based positions
+  ``floor(j * n_distinct / grid)``, ``j = 1..grid``, keeping candidates with at least
+  ``trim * n`` observations on each side. With ``grid=300`` (xthreg's default) this reproduces
+  Hansen's published thresholds on his data (0.0157; 0.0157 and 0.5362); ``grid=None``
+  searches every distinct value.
 * Sequential estimation: stage k fixes the (refined) thresholds of stage k-1 and searches the
   k-th; each later threshold candidate must leave at least ``floor(trim_k * n)`` observations
   between it and every fixed threshold (``trim`` may be one value or one per stage, as
@@ -35,7 +35,9 @@ Conventions that change the numbers:
   the Gram matrix of the candidate regressors (no refit per draw).
 * LR confidence sets: ``LR(g) = (S(g) - S(g_hat)) / sigma2`` with the other thresholds fixed at
   their final estimates and ``sigma2`` of the final model; the set ``{g: LR(g) <= c}`` with
-  ``c = -2 log(1 - sqrt(level))`` (7.35 at 95%), reported as its min and max over the grid.
+  ``c = -2 log(1 - sqrt(level))`` (7.35 at 95%). ``lower``/``upper`` bound the run of
+  consecutive grid points around the estimate inside the set; ``set_min``/``set_max`` are the
+  extremes of the whole (possibly disjoint) set.
 * Regime coefficients: FE-OLS of ``y`` on the controls and ``x`` interacted with each regime,
   entity-clustered CR1 SE (``cluster=None`` gives HC1); see ``analysis.estimators.panel``.
 """
@@ -92,22 +94,25 @@ def lr_critical_value(level: float = 0.95) -> float:
 
 
 def threshold_grid(q: np.ndarray, trim: float, grid: int | None) -> np.ndarray:
-    """Candidate thresholds (Hansen's convention): the distinct values of q, sorted, taken at the
-    1-based positions floor(p * n_distinct) for ``grid`` equally spaced p in [trim, 1 - trim]."""
-    u = np.unique(np.asarray(q, dtype=float))
+    """Candidate thresholds (the convention that reproduces Hansen's published estimates).
+
+    The distinct values of ``q`` are sorted and taken at the 1-based positions
+    ``floor(j * n_distinct / grid)``, ``j = 1..grid`` (``grid=None``: every distinct value); a
+    candidate is kept if at least ``trim * n`` observations lie on each side of it.
+    """
+    qv = np.asarray(q, dtype=float)
+    u = np.unique(qv)
     nu = u.size
     if grid is None:
-        lo = max(int(np.floor(trim * nu)) - 1, 0)
-        hi = max(int(np.floor((1 - trim) * nu)) - 1, lo)
-        cand = u[lo : hi + 1]
+        cand = u
     else:
         if grid < 2:
             raise ValueError("grid must be at least 2 (or None for every distinct value)")
-        probs = trim + (1 - 2 * trim) * np.arange(grid) / (grid - 1)
-        pos = np.clip(np.floor(np.round(probs * nu, 9)).astype(int) - 1, 0, nu - 1)
-        cand = np.unique(u[pos])
-    # a threshold at the maximum would leave an empty upper regime
-    return cand[cand < u[-1]]
+        pos = np.floor(np.arange(1, grid + 1) * nu / grid).astype(int) - 1
+        cand = np.unique(u[np.clip(pos, 0, nu - 1)])
+    below = np.searchsorted(np.sort(qv), cand, side="right")
+    need = max(int(np.ceil(trim * qv.size)), 1)
+    return cand[(below >= need) & (qv.size - below >= need)]
 
 
 # ---------------------------------------------------------------------------- vectorised core
@@ -338,8 +343,16 @@ def fit_threshold(
         curve, _ = search.ssr(Bm_obs, rr_obs, others, min_counts[i] if i else 0)
         curve = curve[0]
         lr = (curve - curve[final_idx[i]]) / sigma2
-        inside = cand[np.isfinite(lr) & (lr <= crit)]
-        ci_rows.append({"threshold": cand[final_idx[i]], "lower": inside.min(), "upper": inside.max()})
+        ok = np.isfinite(lr) & (lr <= crit)
+        inside = cand[ok]
+        # the run of consecutive grid points around the estimate (the set itself may be disjoint)
+        lo_i = hi_i = int(final_idx[i])
+        while lo_i > 0 and ok[lo_i - 1]:
+            lo_i -= 1
+        while hi_i < len(cand) - 1 and ok[hi_i + 1]:
+            hi_i += 1
+        ci_rows.append({"threshold": cand[final_idx[i]], "lower": cand[lo_i], "upper": cand[hi_i],
+                        "set_min": inside.min(), "set_max": inside.max()})
         lr_curves[f"gamma{i + 1}"] = pd.DataFrame({"threshold": cand, "LR": lr})
     order = np.argsort([r["threshold"] for r in ci_rows])
     ci = pd.DataFrame([ci_rows[j] for j in order], index=[f"gamma{j + 1}" for j in range(n_thresholds)])

@@ -2,8 +2,9 @@
 
 Validation convention: Hansen's invest data (565 firms, 1974-1987, lagged regressors of his
 paper / xthreg's example), fixed effects removed by within-demeaning, candidate thresholds =
-Hansen's "393 quantiles 1.00%, 1.25%, ..., 99.00%" of the distinct values of q (grid=393,
-trim=0.01), sequential estimation with refinement.
+300 grid points (xthreg's default) on the sorted distinct values of q, trim=0.01, sequential
+estimation with refinement. Under this convention both published estimates are reproduced
+exactly; with grid=400 the second threshold moves one grid point (0.5407, inside the LR set).
 """
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def hansen():
 @pytest.fixture(scope="module")
 def hansen_double(hansen):
     return fit_threshold(hansen, y="i", regime_x="c1", q="d1", controls=CONTROLS, entity="id",
-                         time="year", n_thresholds=2, trim=0.01, grid=393, n_boot=[60, 60],
+                         time="year", n_thresholds=2, trim=0.01, grid=300, n_boot=[60, 60],
                          seed=7, progress=False)
 
 
@@ -41,24 +42,27 @@ def _ssr_by_lsdv(df, ths):
     return fit_fe(d, "i ~ " + " + ".join(names + CONTROLS) + " | id").info["ssr"]
 
 
-def test_hansen_grid_is_his_393_quantiles(hansen):
-    g = threshold_grid(hansen["d1"].to_numpy(), 0.01, 393)
-    assert len(g) == 393
+def test_hansen_grid_contains_published_thresholds(hansen):
+    g = threshold_grid(hansen["d1"].to_numpy(), 0.01, 300)
+    assert 290 <= len(g) <= 300
     assert 0.0157 in g and 0.53616 in g
 
 
 def test_hansen_single_and_double_thresholds(hansen, hansen_double):
     r = hansen_double
-    # Hansen (1999): single threshold 0.0157; double 0.0157 and 0.5362.
-    assert r.thresholds[0] == pytest.approx(0.0157, abs=5e-5)
-    # Second threshold: our search on Hansen's grid puts it at 0.5407, the next grid point after
-    # his 0.5362 (= 0.53616), which lies well inside our 95% LR confidence set (LR = 0.67 < 7.35).
-    assert r.thresholds[1] == pytest.approx(0.5362, abs=0.005)
-    lr2 = r.info["lr_curves"]["gamma2"].set_index("threshold")["LR"]
-    assert lr2.loc[0.53616] < 1.0 < lr_critical_value(0.95)
+    # Hansen (1999): single threshold 0.0157; double thresholds 0.0157 and 0.5362.
+    assert r.thresholds[0] == pytest.approx(0.0157, abs=5e-6)
+    assert r.thresholds[1] == pytest.approx(0.53616, abs=5e-6)
+    assert round(r.thresholds[1], 4) == 0.5362
+    single = fit_threshold(hansen, y="i", regime_x="c1", q="d1", controls=CONTROLS, entity="id",
+                           time="year", grid=300, n_boot=0, progress=False)
+    assert single.thresholds == (0.0157,)
     ci = r.conf_int_thresholds
     assert ci.loc["gamma1", "lower"] <= 0.0157 <= ci.loc["gamma1", "upper"]
     assert ci.loc["gamma2", "lower"] <= 0.5362 <= ci.loc["gamma2", "upper"]
+    lr1 = r.info["lr_curves"]["gamma1"]
+    assert lr1["LR"].min() == pytest.approx(0.0, abs=1e-12)
+    assert lr_critical_value(0.95) == pytest.approx(7.35, abs=0.01)
 
 
 def test_hansen_ssr_agree_with_direct_regressions(hansen, hansen_double):
