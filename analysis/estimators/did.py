@@ -13,6 +13,8 @@ What the studies did and what the modern literature says they should have done, 
   controls, dr / ipw / reg, and ``aggregate("simple"|"group"|"dynamic"|"calendar")`` with analytic
   and multiplier-bootstrap standard errors; validated against R ``did`` on ``mpdta``.
 * `sun_abraham` - interaction-weighted event study (Sun and Abraham 2021).
+* `imputation_did` - imputation estimator (Borusyak, Jaravel and Spiess 2024) with their
+  conservative clustered variance; point estimates equal Gardner's did2s.
 * `bacon_decomposition` - Goodman-Bacon (2021) decomposition of the TWFE DID coefficient.
 
 `analysis.estimators.did_sim.simulate_staggered_panel` simulates a staggered panel with a planted,
@@ -23,6 +25,7 @@ are documented in `analysis.estimators.did_core`.
 """
 from analysis.estimators.did_core import DIDResult
 from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
+from analysis.estimators.did_imputation import imputation_did
 from analysis.estimators.did_psm import PSMDIDResult, psm_did
 from analysis.estimators.did_robust import (
     BaconResult,
@@ -52,6 +55,7 @@ __all__ = [
     "PlaceboResult",
     "event_study",
     "fit_twfe_did",
+    "imputation_did",
     "placebo",
     "psm_did",
 ]

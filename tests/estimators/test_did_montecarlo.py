@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from analysis.estimators.did import callaway_santanna, fit_twfe_did, sun_abraham
+from analysis.estimators.did import callaway_santanna, fit_twfe_did, imputation_did, sun_abraham
 from analysis.estimators.did_sim import simulate_staggered_panel
 
 N_REP = 40
@@ -20,7 +20,7 @@ N_REP = 40
 
 @pytest.fixture(scope="module")
 def draws() -> dict[str, np.ndarray]:
-    out = {k: [] for k in ("twfe", "cs", "sa", "cs_se", "cs_e2", "truth")}
+    out = {k: [] for k in ("twfe", "cs", "sa", "cs_se", "cs_e2", "truth", "bjs", "bjs_se")}
     # tiny matrices: one BLAS thread avoids thread start-up cost dominating each fit
     with threadpool_limits(limits=1):
         for rep in range(N_REP):
@@ -36,6 +36,9 @@ def draws() -> dict[str, np.ndarray]:
             out["cs"].append(simple.params["ATT"] - truth)
             out["cs_se"].append(simple.bse["ATT"])
             out["cs_e2"].append(dyn.params["e=2"] - (-0.2 - 0.1 * 2))
+            bjs = imputation_did(df, y="y", entity="city", time="year", cohort="cohort")
+            out["bjs"].append(bjs.params["ATT"] - truth)
+            out["bjs_se"].append(bjs.bse["ATT"])
             out["sa"].append(sun_abraham(df, y="y", entity="city", time="year",
                                          cohort="cohort").stats["ATT"] - truth)
     return {k: np.asarray(v) for k, v in out.items()}
@@ -65,3 +68,10 @@ def test_sun_abraham_recovers_planted_effect(draws):
     # on balanced panels without covariates SA's ATT equals CS's simple aggregation
     np.testing.assert_allclose(draws["sa"], draws["cs"], atol=1e-9)
     assert abs(draws["sa"].mean()) < 0.25 * draws["twfe"].mean()
+
+
+def test_imputation_recovers_planted_effect(draws):
+    assert abs(draws["bjs"].mean()) < max(3 * _mc_se(draws["bjs"]), 0.02)
+    # BJS's variance is conservative: its SE is not below the Monte Carlo spread (minus 25% noise)
+    assert draws["bjs_se"].mean() > 0.75 * np.std(draws["bjs"], ddof=1)
+    assert (np.abs(draws["bjs"]) <= 1.96 * draws["bjs_se"]).mean() >= 0.85
