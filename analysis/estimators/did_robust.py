@@ -44,7 +44,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     cells (e >= 0) with weights proportional to their observation counts (fixest ``sunab``'s
     ``att``).
 
-    Conventions: weights are treated as fixed in the delta-method variance ``w' V_delta w`` (as
+    Conventions: cohorts first treated after the last period count as never treated; cohorts
+    treated in the first period are dropped; weights are treated as fixed in the delta-method variance ``w' V_delta w`` (as
     fixest); ``V_delta`` is HC1 or CRV1 exactly as `fit_twfe_did`. ``window=(lo, hi)`` drops
     treated-unit rows outside the window (no binning: binning would re-mix cohorts). With
     never-treated controls, a balanced panel and no covariates, ``delta_{g,e}`` equals Callaway and
@@ -62,6 +63,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
     t_val = df[time].to_numpy(dtype=float)
     g = df["_g"].to_numpy()
+    # cohorts first treated after the sample are never treated within it (as in R did)
+    g = np.where(g > t_val.max(), np.inf, g)
     # cohorts treated in the first period have no pre-period: drop them (as R did / fixest)
     first = t_val.min()
     keep = ~(np.isfinite(g) & (g <= first))
