@@ -403,7 +403,8 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
             if covariates:
                 X = np.column_stack([X, Xcov[sel, bi, :]])
                 if np.isnan(X).any():
-                    raise ValueError(f"covariates missing in period {b:g} for units used by ATT({g:g},{tcur:g})")
+                    raise ValueError(f"covariates missing in period {b:g} for units used by "
+                                     f"ATT({g:g},{tcur:g}); fill or drop them")
             try:
                 att, psi = est_fn(dy, D, X)
             except np.linalg.LinAlgError as err:

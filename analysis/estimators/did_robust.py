@@ -36,7 +36,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     """Interaction-weighted event study of Sun and Abraham (2021, J. Econometrics).
 
     Step 1, the saturated regression
-    ``y_it = sum_g sum_{e != base} delta_{g,e} 1[G_i = g] 1[t - g = e] + X_it' gamma + alpha_i + lambda_t + e_it``
+    ``y_it = sum_g sum_{e != base} delta_{g,e} 1[G_i = g] 1[t - g = e] + X_it' gamma``
+    ``+ alpha_i + lambda_t + e_it``
     with the comparison cohort's indicators omitted: never-treated units (``control_group=
     "never_treated"``) or the last-treated cohort (``"last_treated"``; periods from its treatment
     onward are dropped). Step 2, ``beta_e = sum_g w_{g,e} delta_{g,e}`` with ``w_{g,e}`` the share of
@@ -45,9 +46,10 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     ``att``).
 
     Conventions: cohorts first treated after the last period count as never treated; cohorts
-    treated in the first period are dropped; weights are treated as fixed in the delta-method variance ``w' V_delta w`` (as
-    fixest); ``V_delta`` is HC1 or CRV1 exactly as `fit_twfe_did`. ``window=(lo, hi)`` drops
-    treated-unit rows outside the window (no binning: binning would re-mix cohorts). With
+    treated in the first period are dropped; weights are treated as fixed in the delta-method
+    variance ``w' V_delta w`` (as fixest); ``V_delta`` is HC1 or CRV1 exactly as `fit_twfe_did`.
+    ``window=(lo, hi)`` drops treated-unit rows outside the window (no binning: binning would
+    re-mix cohorts). With
     never-treated controls, a balanced panel and no covariates, ``delta_{g,e}`` equals Callaway and
     Sant'Anna's ATT(g, g+e) with a universal base period (checked in the tests).
     """

@@ -18,7 +18,6 @@ from analysis.estimators.did_core import (
     dropna_rows,
     factorize,
     fit_fe_ols,
-    Demeaner,
 )
 
 

@@ -153,7 +153,8 @@ def test_not_yet_treated_and_universal(mpdta, cs):
     # the last cohort has no not-yet-treated units after 2006: same as never treated there
     assert tab.loc[(2007, 2007), "att"] == pytest.approx(-0.0261, abs=5e-5)
     # 2004 at 2004 uses never treated + cohorts 2006, 2007 as controls: more units than never-only
-    assert tab.loc[(2004, 2004), "n_units"] > cs.att_gt.set_index(["cohort", "time"]).loc[(2004, 2004), "n_units"]
+    never_only = cs.att_gt.set_index(["cohort", "time"]).loc[(2004, 2004), "n_units"]
+    assert tab.loc[(2004, 2004), "n_units"] > never_only
     un = callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year", cohort="first.treat",
                            base_period="universal")
     ut = un.att_gt.set_index(["cohort", "time"])
