@@ -66,8 +66,8 @@ def _panel(seed, n=60, t=6, a=0.5, b=0.4, c=0.2):
 def test_vectorised_cluster_bootstrap_equals_refit_loop():
     df = _panel(0)
     r = fit_mediation(df, x="x", mediator="m", y="y", controls=["w"], fe=["city"], cluster="city",
-                      n_boot=25, seed=np.random.RandomState(3), progress=False)
-    idx = np.random.RandomState(3).choice(np.arange(60), replace=True, size=(25, 60))
+                      n_boot=8, seed=np.random.RandomState(3), progress=False)
+    idx = np.random.RandomState(3).choice(np.arange(60), replace=True, size=(8, 60))
     loop = []
     for row in idx:
         parts = []

@@ -110,3 +110,13 @@ def test_bad_input_messages():
         fit_fe(df.assign(c=df["city"] * 2.0), "y ~ x1 + c | city")
     with pytest.raises(ValueError, match="fit_iv"):
         fit_fe(df, "y ~ x2 | city | x1 ~ prov")
+
+
+def test_fe_order_does_not_change_the_convention():
+    """pyfixest's nested-FE count can depend on FE order; ours must not (K = k + T here)."""
+    df = _panel(3)
+    a = fit_fe(df, "y ~ x1 + x2 | city + year", cluster="city")
+    b = fit_fe(df, "y ~ x1 + x2 | year + city", cluster="city")
+    np.testing.assert_allclose(a.params.values, b.params.values, rtol=1e-9)
+    np.testing.assert_allclose(a.bse.values, b.bse.values, rtol=1e-9)
+    assert a.info["df_k"] == b.info["df_k"] == 2 + df["year"].nunique()
