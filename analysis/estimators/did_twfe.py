@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from analysis.estimators.did_core import (
@@ -316,7 +317,8 @@ def _single_thread_blas():
 
 
 def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                    unit_codes, t_val, dm, resid_c, y_t, adj, adj_cl, est, se, progress) -> None:
+                    unit_codes, t_val, dm, resid_c, y_t, adj, cluster_sum, est, se,
+                    progress) -> None:
     """Fill ``est``/``se`` chunk by chunk (FWL on the pre-demeaned outcome)."""
     for s in tqdm(starts, disable=not progress, desc=f"placebo ({reassign})", unit="chunk"):
         size = min(chunk_size, n_draws - s)
@@ -327,10 +329,10 @@ def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, 
         with np.errstate(divide="ignore", invalid="ignore"):
             b = (D.T @ y_t) / dd
             e = y_t[:, None] - D * b[None, :]
-            if adj_cl is None:
+            if cluster_sum is None:
                 meat = np.einsum("ij,ij->j", D**2, e**2)
             else:
-                sc = adj_cl @ (D * e)
+                sc = cluster_sum @ (D * e)
                 meat = np.einsum("ij,ij->j", sc, sc)
             v = adj * meat / dd**2
         bad = dd < 1e-12
@@ -390,15 +392,14 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     else:
         resid_c = lambda A: A  # noqa: E731
     n = len(df)
-    df_k, adj_cl = fit.df_k, None
+    df_k, cluster_sum = fit.df_k, None
     cl_codes = factorize(df[cluster].to_numpy())[0] if cluster is not None else None
     if cluster is None:
         adj = n / (n - df_k)
     else:
         G = int(cl_codes.max()) + 1
         adj = G / (G - 1) * (n - 1) / (n - df_k)
-        import scipy.sparse as sp
-        adj_cl = sp.csr_matrix((np.ones(n), (cl_codes, np.arange(n))), shape=(G, n))
+        cluster_sum = sp.csr_matrix((np.ones(n), (cl_codes, np.arange(n))), shape=(G, n))
 
     true_g = pd.Series(df["_g"].to_numpy()).groupby(unit_codes).first().to_numpy()
     periods = np.sort(np.unique(t_val))
@@ -407,7 +408,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     starts = range(0, n_draws, chunk_size)
     with _single_thread_blas():
         _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                        unit_codes, t_val, dm, resid_c, y_t, adj, adj_cl, est, se, progress)
+                        unit_codes, t_val, dm, resid_c, y_t, adj, cluster_sum, est, se, progress)
     draws = pd.DataFrame({"estimate": est, "std_error": se, "t": est / se})
     return PlaceboResult(
         params=pd.Series({"did": true.params["_d"]}), bse=pd.Series({"did": true.bse["_d"]}),
