@@ -118,7 +118,8 @@ def check_frame(data: pd.DataFrame, numeric: list[str], keys: list[str] = ()) ->
     for c in cols:
         n_bad = int(data[c].isna().sum())
         if c in numeric:
-            n_bad += int((~np.isfinite(data[c].to_numpy(dtype=float))).sum()) - int(data[c].isna().sum())
+            vals = data[c].to_numpy(dtype=float, na_value=np.nan)
+            n_bad += int((~np.isfinite(vals)).sum()) - int(data[c].isna().sum())
         if n_bad:
             raise ValueError(
                 f"column {c!r} has {n_bad} missing or non-finite value(s); drop those rows "

@@ -246,7 +246,7 @@ def fit_threshold(
     if not all(0 <= t < 0.5 for t in trims):
         raise ValueError(f"trim shares must lie in [0, 0.5), got {trims}")
     numeric = list(dict.fromkeys([y, regime_x, q, *controls]))
-    check_frame(data, numeric, [entity, time])
+    check_frame(data, numeric, [entity, time] + ([cluster] if cluster not in (None, "entity") else []))
     if data.duplicated([entity, time]).any():
         raise ValueError(f"duplicated ({entity}, {time}) rows; the panel needs one row per entity-period")
     df = data.sort_values([entity, time]).reset_index(drop=True)
