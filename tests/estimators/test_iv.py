@@ -107,3 +107,20 @@ def test_bad_input():
         fit_iv(df.assign(z2=df["z1"] * 2), "y ~ w | city | x ~ z1 + z2")
     with pytest.raises(ValueError, match="not in the data"):
         fit_iv(df, "y ~ w | city | x ~ zz")
+
+
+def test_kp_rk_lm_is_cluster_robust_score_test_for_one_endogenous():
+    """K1 = 1: rk LM = (Z'x)' [sum_g (Z_g'x_g)(Z_g'x_g)']^-1 (Z'x) on partialled-out data."""
+    from analysis.estimators._within import Absorber, codes
+
+    df = _panel(4)
+    r = fit_iv(df, "y ~ w | city + year | x ~ z1 + z2", cluster="city")
+    ab = Absorber([codes(df[c].to_numpy())[0] for c in ("city", "year")])
+    d = ab(df[["x", "z1", "z2", "w"]].to_numpy(float))
+    w = d[:, [3]]
+    part = lambda a: a - w @ np.linalg.lstsq(w, a, rcond=None)[0]
+    x, z = part(d[:, [0]])[:, 0], part(d[:, 1:3])
+    s = np.zeros((df["city"].nunique(), 2))
+    np.add.at(s, df["city"].to_numpy(), z * x[:, None])
+    g = z.T @ x
+    assert r.stats["KP_rk_LM"] == pytest.approx(float(g @ np.linalg.solve(s.T @ s, g)), rel=1e-8)
