@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -228,11 +229,16 @@ def _first_line(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------------------------------ inspection
 def _cities_bounds(cities_wkb: Sequence[bytes], crs) -> tuple[float, float, float, float]:
-    import shapely
     from rasterio.warp import transform_bounds
 
-    bounds = shapely.total_bounds(shapely.from_wkb(list(cities_wkb)))
-    return transform_bounds("EPSG:4326", crs, *bounds, densify_pts=21)
+    return transform_bounds("EPSG:4326", crs, *_bounds_4326(tuple(cities_wkb)), densify_pts=21)
+
+
+@lru_cache(maxsize=4)
+def _bounds_4326(cities_wkb: tuple[bytes, ...]) -> tuple[float, ...]:
+    import shapely
+
+    return tuple(shapely.total_bounds(shapely.from_wkb(list(cities_wkb))))
 
 
 def _edgar_text_header(path: Path, label: str, year: int) -> int:
@@ -256,9 +262,14 @@ def _edgar_text_header(path: Path, label: str, year: int) -> int:
 
 def canonical_wkt(crs) -> str:
     """One WKT per CRS (GDAL's and PROJ's spellings of EPSG:4326 differ), so equal grids group together."""
+    return _canonical_wkt(crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs))
+
+
+@lru_cache(maxsize=32)
+def _canonical_wkt(text: str) -> str:
     from pyproj import CRS
 
-    parsed = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+    parsed = CRS.from_user_input(text)
     code = parsed.to_epsg()
     return CRS.from_epsg(code).to_wkt() if code else parsed.to_wkt()
 
@@ -285,10 +296,11 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     is_netcdf = path.suffix.lower() in (".nc", ".nc4", ".cdf")
     open_name = f'NETCDF:"{path}":{product.netcdf_variable}' if is_netcdf and product.netcdf_variable else str(path)
     try:
-        with warnings.catch_warnings(), rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)  # reported below as our own error
-            crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
-            tags = ds.tags()
+            with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
+                crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
+                tags = ds.tags()
     except Exception as exc:
         raise _unreadable(path, label, product, is_netcdf, exc) from None
     if is_netcdf and crs is None and not transform.is_identity and _has_lat_lon_degrees(tags):
