@@ -18,9 +18,11 @@ OnResult = Callable[[int], None]  # called in the calling process with the index
 
 @runtime_checkable
 class Executor(Protocol):
-    """Runs ``fn`` on every task and returns the results in the order of ``tasks``."""
+    """Runs ``fn`` on every task and returns the results in the order of ``tasks``.
 
-    workers: int  # how many tasks may run at once (planners split work into about this many pieces)
+    ``fn`` is a module-level function and the tasks plain picklable data; ``on_result(i)`` is called in
+    the calling process as task ``i`` finishes (progress bars), in any order.
+    """
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
         ...
@@ -28,8 +30,6 @@ class Executor(Protocol):
 
 class SerialExecutor:
     """Runs tasks one after the other in the calling process (the default: simplest to debug)."""
-
-    workers = 1
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
         out = []
@@ -57,24 +57,29 @@ class LocalProcessExecutor:
     def __init__(self, max_workers: int | None = None):
         if max_workers is not None and max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
-        self.workers = max_workers or default_workers()
+        self.max_workers = max_workers or default_workers()
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, on_result: OnResult | None = None) -> list[R]:
         tasks = list(tasks)
-        if len(tasks) <= 1 or self.workers == 1:
+        if len(tasks) <= 1 or self.max_workers == 1:
             return SerialExecutor().map(fn, tasks, on_result=on_result)
         results: list = [None] * len(tasks)
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(self.max_workers, len(tasks)))
+        try:
             futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()
                 if on_result is not None:
                     on_result(i)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # a failed task stops the queued ones
+            raise
+        pool.shutdown(wait=True)
         return results
 
     def __repr__(self) -> str:
-        return f"LocalProcessExecutor(max_workers={self.workers})"
+        return f"LocalProcessExecutor(max_workers={self.max_workers})"
 
 
 def resolve(executor: Executor | None) -> Executor:

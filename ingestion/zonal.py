@@ -288,7 +288,7 @@ def run_bands_task(task: BandsTask) -> BandsResult:
 
 def check_band(data: np.ndarray, band: BandRef, grid: Grid, *, nonnegative: bool) -> None:
     """Reject a band without any valid cell over the cities, and negative values where they are impossible."""
-    where = f"band {band.band} ({band.variable} {band.year})"
+    where = f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
     if not np.isfinite(data).any():
         raise IngestError(band.label, where, "every cell over the cities is nodata or NaN",
                           "check the file (an empty or failed export) and replace it")
