@@ -71,12 +71,22 @@ def efficiency_scores(
     score = np.full(len(df), np.nan)
     rho = np.full(len(df), np.nan)
     eff = np.zeros(len(df), dtype=bool)
-    groups = [np.arange(len(df))] if frontier == "global" else [
-        np.flatnonzero(df[year].to_numpy() == t) for t in np.unique(df[year])]
+    by_year = [np.flatnonzero(df[year].to_numpy() == t) for t in np.unique(df[year])]
+    candidates = None
+    if frontier == "global":
+        # global-efficient DMUs are efficient in their own year: shrink the global LPs to those
+        candidates = np.zeros(len(df), dtype=bool)
+        for rows in by_year:
+            sub = df.iloc[rows]
+            r0 = sbm(sub[list(inputs)], sub[list(good_outputs)], sub[list(bad_outputs)], rts=rts,
+                     batch_size=batch_size)
+            candidates[rows] = r0.sbm_score.to_numpy() >= 1 - 1e-6
+    groups = [np.arange(len(df))] if frontier == "global" else by_year
     for rows in groups:
         sub = df.iloc[rows]
         res = sbm(sub[list(inputs)], sub[list(good_outputs)], sub[list(bad_outputs)], rts=rts,
-                  super_efficiency=super_efficiency, batch_size=batch_size)
+                  super_efficiency=super_efficiency, batch_size=batch_size,
+                  candidates=None if candidates is None else candidates[rows])
         score[rows] = res.score.to_numpy()
         rho[rows] = res.sbm_score.to_numpy()
         eff[rows] = res.efficient.to_numpy()

@@ -74,12 +74,15 @@ def sbm_ddf(
     *,
     reference: np.ndarray | None = None,
     rts: Literal["crs", "vrs"] = "crs",
+    candidates: np.ndarray | None = None,
     batch_size: int = 64,
 ) -> np.ndarray:
     """SBM directional distance D of every DMU against the frontier of the ``reference`` DMUs.
 
     Evaluated DMUs outside the reference set may lie beyond the frontier; the LP is then infeasible
-    and D is NaN (GML never needs that case).
+    and D is NaN (GML never needs that case). ``candidates``: a superset of the efficient (D = 0)
+    reference DMUs; only these span the LPs (optimal reference sets consist of efficient DMUs, as
+    for the SBM), which leaves D unchanged.
     """
     x, _ = as_matrix(inputs, "inputs")
     n = x.shape[0]
@@ -89,6 +92,8 @@ def sbm_ddf(
     if rts not in ("crs", "vrs"):
         raise ValueError("sbm_ddf: rts must be 'crs' or 'vrs'")
     ref = np.ones(n, dtype=bool) if reference is None else np.asarray(reference, dtype=bool)
+    if candidates is not None:
+        ref = ref & np.asarray(candidates, dtype=bool)
     ridx = np.flatnonzero(ref)
     ridx = ridx[nondominated(np.hstack([x, -y, b])[ridx])]
     c, a, rhs = _ddf_blocks(x, y, b, x[ridx], y[ridx], b[ridx], rts == "vrs")
@@ -123,12 +128,14 @@ def gml_index(
         raise ValueError(f"gml_index: duplicated {unit} x {year} rows; the panel needs one row per unit-year")
     df = panel[cols].sort_values([unit, year]).reset_index(drop=True)
     x, y, b = df[list(inputs)], df[list(good_outputs)], df[list(bad_outputs)]
-    d_global = sbm_ddf(x, y, b, rts=rts, batch_size=batch_size)
     d_contemp = np.full(len(df), np.nan)
     yv = df[year].to_numpy()
     for t in np.unique(yv):
         rows = np.flatnonzero(yv == t)
         d_contemp[rows] = sbm_ddf(x.iloc[rows], y.iloc[rows], b.iloc[rows], rts=rts, batch_size=batch_size)
+    # a DMU efficient on the global frontier is efficient in its own year: the year-efficient DMUs
+    # (a loose tolerance only adds columns) are a superset of the global reference set
+    d_global = sbm_ddf(x, y, b, rts=rts, candidates=d_contemp < 1e-6, batch_size=batch_size)
     out = df[[unit, year]].copy()
     out["ddf_global"] = d_global
     out["ddf_contemporaneous"] = d_contemp

@@ -298,6 +298,7 @@ def sbm(
     rts: Literal["crs", "vrs"] = "crs",
     super_efficiency: bool = False,
     reference: np.ndarray | None = None,
+    candidates: np.ndarray | None = None,
     batch_size: int = 64,
     tol: float = 1e-7,
 ) -> SBMResult:
@@ -310,6 +311,11 @@ def sbm(
     rts : ``"crs"`` (constant returns, seed 001's default reading) or ``"vrs"``.
     super_efficiency : return delta* for SBM-efficient DMUs (combined score).
     reference : optional boolean mask of the DMUs that span the frontier (default: all).
+    candidates : optional boolean mask, a superset of the SBM-efficient DMUs of the reference set
+        (e.g. the union of the year-by-year efficient DMUs when scoring on a global frontier). The
+        SBM programmes then use only these columns: optimal reference sets consist of efficient DMUs
+        (Tone 2001, Thm. 3), so scores are unchanged and the LPs much smaller. Not used by the
+        super-efficiency programmes (a DMU dominated only by o may be needed there).
     batch_size : LPs per HiGHS call.
     """
     if rts not in ("crs", "vrs"):
@@ -327,7 +333,10 @@ def sbm(
         raise ValueError("sbm: `reference` must be a boolean mask with one entry per DMU, not all False")
 
     z = np.hstack([x, -y, b])
-    ridx = np.flatnonzero(ref)
+    cand = ref if candidates is None else ref & np.asarray(candidates, dtype=bool)
+    if not cand.any():
+        raise ValueError("sbm: `candidates` excludes every reference DMU")
+    ridx = np.flatnonzero(cand)
     ridx = ridx[nondominated(z[ridx])]
     c, a, rhs = _sbm_blocks(x, y, b, x[ridx], y[ridx], b[ridx], vrs)
     obj, sol, ok = solve_blocks(c, a, rhs, batch_size=batch_size)

@@ -80,3 +80,20 @@ def test_efficiency_scores_mart_shape(province_panel):
     with pytest.raises(ValueError, match=r"\['nox'\] not in the data"):
         efficiency_scores(province_panel, unit="province", year="year", inputs=["labour"],
                           good_outputs=["gdp"], bad_outputs=["nox"])
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs"])
+def test_global_frontier_shortcut_is_exact(province_panel, rts):
+    # candidates = year-efficient DMUs must give the same global scores as the full reference set
+    df = province_panel
+    cols = dict(inputs=["labour", "capital", "energy"], good_outputs=["gdp"], bad_outputs=["co2"])
+    from analysis.measures import sbm
+    fast = efficiency_scores(df, unit="province", year="year", rts=rts, frontier="global", gml=False,
+                             super_efficiency=False, **cols)
+    full = sbm(df[cols["inputs"]], df[cols["good_outputs"]], df[cols["bad_outputs"]], rts=rts)
+    order = df.sort_values(["province", "year"]).index
+    np.testing.assert_allclose(fast.score.to_numpy(), full.sbm_score.loc[order].to_numpy(), atol=1e-9)
+    g = gml_index(df, unit="province", year="year", rts=rts, **cols)
+    d_full = sbm_ddf(df.loc[order, cols["inputs"]], df.loc[order, cols["good_outputs"]],
+                     df.loc[order, cols["bad_outputs"]], rts=rts)
+    np.testing.assert_allclose(g.ddf_global.to_numpy(), d_full, atol=1e-9)
