@@ -121,6 +121,14 @@ class CityCells:
         zonal_grid = Grid(CRS.from_epsg(4326).to_wkt(), grid.west, grid.north, grid.res, grid.res,
                           grid.width, grid.height)
         self.coverage = coverage_matrix(world.cities.geometry.reset_index(drop=True), zonal_grid).matrix
+        self._world, self._grid, self._land = world, grid, None
+
+    @property
+    def land(self) -> np.ndarray:
+        """Cells on land or touching a city (``land_cells``), computed on first use."""
+        if self._land is None:
+            self._land = land_cells(self._world, self._grid)
+        return self._land
 
     def per_city_mean(self, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Plain mean of ``values`` over each city's cells in ``ids`` (1 for a city without any)."""
@@ -129,7 +137,7 @@ class CityCells:
         count = np.bincount(ids[inside] - 1, minlength=self.n)
         return np.divide(total, count, out=np.ones(self.n), where=count > 0)
 
-    def match(self, data: np.ndarray, targets: np.ndarray, kind: str, *, iterations: int = 50) -> np.ndarray:
+    def match(self, data: np.ndarray, targets: np.ndarray, kind: str, *, iterations: int = 20) -> np.ndarray:
         """Rescale each city's owned cells until its coverage-weighted ``kind`` ("sum" or "mean", over
         valid cells, as ``ingestion.zonal.summarise`` computes it) equals ``targets``.
 
@@ -154,7 +162,7 @@ class CityCells:
                 scale = np.where(own_part > 0, (goal - (total - own_part)) / own_part, 1.0)
             scale = np.maximum(np.nan_to_num(scale, nan=1.0), 0.0)
             flat[owned] *= scale[owner[owned] - 1]
-            if np.max(np.abs(scale - 1.0)) < 1e-13:
+            if np.max(np.abs(scale - 1.0)) < 1e-10:  # relative error left is below this
                 break
         return flat.reshape(data.shape)
 
@@ -202,11 +210,12 @@ def _write_geotiff(path: Path, grid: RasterGrid, data: np.ndarray, *, nodata: fl
 def _write_edgar_text(path: Path, grid: RasterGrid, data: np.ndarray, year: int) -> None:
     """EDGAR's text grid: header lines, then ``lat;lon;emission YEAR (tons)`` for non-zero cells."""
     rows, cols = np.nonzero(data > 0)
-    lat = grid.lats_north_up()[rows]
-    lon = grid.lons()[cols]
-    order = np.lexsort((lon, lat))
-    body = "\n".join(f"{la:.2f};{lo:.2f};{v:.6g}"
-                     for la, lo, v in zip(lat[order], lon[order], data[rows, cols][order]))
+    order = np.lexsort((cols, -rows))  # ascending latitude, then longitude
+    rows, cols = rows[order], cols[order]
+    lat_text = [f"{v:.2f}" for v in grid.lats_north_up()]  # formatted once per grid row / column
+    lon_text = [f"{v:.2f}" for v in grid.lons()]
+    body = "\n".join(f"{lat_text[r]};{lon_text[c]};{v:.6g}"
+                     for r, c, v in zip(rows.tolist(), cols.tolist(), data[rows, cols].tolist()))
     header = (
         "EDGAR v8.0 Global Greenhouse Gas Emissions (FT2022 fast track)\n"
         f"Substance: CO2 (fossil) - Sector: TOTALS - Year: {year}\n"
@@ -218,11 +227,12 @@ def _write_edgar_text(path: Path, grid: RasterGrid, data: np.ndarray, year: int)
 
 
 # -------------------------------------------------------------------------------------------- products
-def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator) -> list[Path]:
+def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                 cells_on: CellsCache) -> list[Path]:
     grid = world.grid(world.spec.edgar_res)
     years = sorted(panel["year"].unique())
     co2 = _panel_matrix(world, panel, "co2_t", years)
-    cells = CityCells(world, grid)
+    cells = cells_on(grid)
     density = np.exp(0.5 * smooth_field(grid, rng))
     owned = cells.owner > 0
     share = np.zeros_like(density)
@@ -250,6 +260,19 @@ def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random
     return files
 
 
+class CellsCache:
+    """``CityCells`` per grid, built once per ``write_rasters`` call (EDGAR and PM2.5 often share a grid)."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self._cells: dict[RasterGrid, CityCells] = {}
+
+    def __call__(self, grid: RasterGrid) -> CityCells:
+        if grid not in self._cells:
+            self._cells[grid] = CityCells(self.world, grid)
+        return self._cells[grid]
+
+
 def _spread_means(cells: CityCells, means: np.ndarray, pattern: np.ndarray, background: np.ndarray,
                   valid: np.ndarray | None = None) -> np.ndarray:
     """City mean x mean-one pattern on cells whose centre is in the city, ``background`` elsewhere,
@@ -264,14 +287,15 @@ def _spread_means(cells: CityCells, means: np.ndarray, pattern: np.ndarray, back
     return cells.match(out, means, "mean")
 
 
-def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator) -> list[Path]:
+def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                cells_on: CellsCache) -> list[Path]:
     grid = world.grid(world.spec.pm25_res)
     years = sorted(panel["year"].unique())
     pm25 = _panel_matrix(world, panel, "pm25_ugm3", years)
     pattern = np.exp(0.15 * smooth_field(grid, rng))
     background = 25.0 + 8.0 * smooth_field(grid, rng, wavelength_deg=(5.0, 20.0))
-    land = land_cells(world, grid)
-    cells = CityCells(world, grid)
+    cells = cells_on(grid)
+    land = cells.land
     files = []
     for t, year in enumerate(years):
         data = _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land)
@@ -286,7 +310,8 @@ def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.
     return files
 
 
-def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator) -> list[Path]:
+def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+               cells_on: CellsCache) -> list[Path]:
     grid = world.grid(world.spec.ntl_res)
     lit = panel[panel["year"] >= NTL_FIRST_YEAR].dropna(subset=["ntl_nw"])
     years = sorted(lit["year"].unique())
@@ -295,8 +320,8 @@ def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.G
     ntl = _panel_matrix(world, lit, "ntl_nw", years)
     pattern = np.exp(0.4 * smooth_field(grid, rng, wavelength_deg=(0.5, 4.0)))
     background = 0.3 * np.exp(0.5 * smooth_field(grid, rng))
-    background[~land_cells(world, grid)] = 0.0  # the masked product zeroes unlit background and sea
-    cells = CityCells(world, grid)
+    cells = cells_on(grid)
+    background[~cells.land] = 0.0  # the masked product zeroes unlit background and sea
     files = []
     for t, year in enumerate(years):
         data = _spread_means(cells, ntl[t], pattern, background)
@@ -331,10 +356,10 @@ def _dem_values(world: World, grid: RasterGrid, rng: np.random.Generator) -> np.
     return out + rng.normal(0.0, 5.0, size=out.shape)
 
 
-def _write_dem(world: World, folder: Path, rng: np.random.Generator) -> list[Path]:
+def _write_dem(world: World, folder: Path, rng: np.random.Generator, cells_on: CellsCache) -> list[Path]:
     grid = world.grid(world.spec.dem_res)
     data = _dem_values(world, grid, rng)
-    data[~land_cells(world, grid)] = np.nan
+    data[~cells_on(grid).land] = np.nan
     path = folder / "china_dem.tif"
     _write_geotiff(path, grid, data, nodata=DEM_NODATA, tags={"units": "m", "product": "elevation (sample)"})
     return [path]
@@ -355,9 +380,10 @@ def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed
         folder.mkdir(parents=True, exist_ok=True)
     # one independent stream per product: adding draws to one product never shifts another
     streams = {name: np.random.default_rng([seed, k]) for k, name in enumerate(PRODUCTS)}
+    cells_on = CellsCache(world)  # products on the same resolution share their city masks
     return [
-        *_write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"]),
-        *_write_pm25(world, panel, folders["pm25"], streams["pm25"]),
-        *_write_ntl(world, panel, folders["ntl"], streams["ntl"]),
-        *_write_dem(world, folders["dem"], streams["dem"]),
+        *_write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
+        *_write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
+        *_write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
+        *_write_dem(world, folders["dem"], streams["dem"], cells_on),
     ]
