@@ -42,20 +42,20 @@ from analysis.estimators.did_twfe import (
 )
 
 __all__ = [
-    "BaconResult",
-    "SunAbrahamResult",
-    "bacon_decomposition",
-    "sun_abraham",
     "AggregatedATT",
+    "BaconResult",
     "CallawaySantAnnaResult",
-    "callaway_santanna",
     "DIDResult",
     "EventStudyResult",
     "PSMDIDResult",
     "PlaceboResult",
+    "SunAbrahamResult",
+    "bacon_decomposition",
+    "callaway_santanna",
     "event_study",
     "fit_twfe_did",
     "imputation_did",
     "placebo",
     "psm_did",
+    "sun_abraham",
 ]

@@ -69,6 +69,8 @@ def test_att_gt_matches_r_did(cs):
         assert tab.loc[(g, t), "att"] == pytest.approx(att, abs=5e-5), (g, t)
         assert tab.loc[(g, t), "se"] == pytest.approx(se, abs=1.5e-3), (g, t)
     assert cs.nobs == 2500 and cs.stats["N units"] == 500
+    assert "ATT(2004,2006)" in cs.summary()
+    assert list(cs.to_frame().columns[:3]) == ["term", "estimate", "std_error"]
 
 
 @pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])
