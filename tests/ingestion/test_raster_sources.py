@@ -322,3 +322,48 @@ def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tm
         assert after.equals(before) and loads_after.equals(loads_before)
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------------------- other layouts
+def test_years_from_the_netcdf_time_coordinate(root, ctx, tmp_path, loaded):
+    """A multi-year NetCDF named without a year: one band per year from its ``time`` coordinate."""
+    folder = copy_source(root, "pm25", tmp_path, keep=0)
+    src = [root / "pm25" / f"CHN_PM25_V6GL02_{y}01-{y}12.nc" for y in (2014, 2015)]
+    with netCDF4.Dataset(src[0]) as a, netCDF4.Dataset(src[1]) as b, \
+            netCDF4.Dataset(folder / "CHN_PM25_V6GL02_annual.nc", "w") as out:
+        out.createDimension("time", 2)
+        for dim in ("lat", "lon"):
+            out.createDimension(dim, len(a[dim]))
+            var = out.createVariable(dim, "f8", (dim,))
+            var.units = a[dim].units
+            var[:] = a[dim][:]
+        time = out.createVariable("time", "f8", ("time",))
+        time.units, time.calendar = "days since 2000-01-01", "standard"
+        time[:] = netCDF4.date2num([__import__("datetime").datetime(y, 7, 1) for y in (2014, 2015)], time.units)
+        var = out.createVariable("PM25", "f4", ("time", "lat", "lon"), fill_value=-999.0)
+        var.units = "ug/m3"
+        var[0], var[1] = a["PM25"][:], b["PM25"][:]
+    frame = read("pm25", folder.parent, ctx)
+    assert sorted(frame["year"].unique()) == [2014, 2015]
+    expected = loaded["pm25"][loaded["pm25"]["year"].isin([2014, 2015])]
+    merged = frame.merge(expected, on=["adcode", "year"], suffixes=("", "_single"))
+    np.testing.assert_allclose(merged["value"], merged["value_single"], rtol=1e-12)
+
+
+def test_text_grid_stopping_short_of_some_cities(root, ctx, tmp_path):
+    """Absent cells inside the listed extent are zero, but outside it they are no data."""
+    folder = copy_source(root, "edgar_co2", tmp_path, keep=0)
+    path = edgar_text(root, folder)
+    lines = path.read_text().splitlines()
+    header = [i for i, line in enumerate(lines) if line.startswith("lat;lon")][0]
+    lons = np.array([float(line.split(";")[1]) for line in lines[header + 1:]])
+    middle = (lons.min() + lons.max()) / 2
+    kept = [line for line, lon in zip(lines[header + 1:], lons) if lon < middle]  # the eastern half is gone
+    path.write_text("\n".join(lines[: header + 1] + kept) + "\n")
+    rejects("edgar_co2", folder, ctx, path.name, "does not cover")
+
+
+def test_progress_bar_when_asked(root, world, capsys):
+    ctx = LoadContext(cities=city_table(world), progress=True)
+    read("dem", root, ctx)
+    assert "dem" in capsys.readouterr().err
