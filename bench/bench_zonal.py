@@ -5,7 +5,7 @@
 Prints, for one raster product's yearly files over all cities:
 
   (a) read      reading the rasters alone (every band's window over the cities, rasterio)
-  (b) ours      ingestion's zonal statistics (coverage matrix once per grid, one sparse mat-vec per band),
+  (b) ours      ingestion's zonal statistics (coverage matrix once per grid, one weighted bincount per band),
                 serial and on a local process pool
   (c) baseline  a pure-Python rasterstats-style loop: per polygon, read its window and rasterize it with
                 rasterio.features.geometry_mask, then take the masked mean / sum; one polygon at a time

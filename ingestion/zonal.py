@@ -3,8 +3,9 @@
 For every polygon k and raster cell i, exactextract gives the exact fraction c_ki of the cell that lies
 inside the polygon (ops ``cell_id`` and ``coverage``). We keep these fractions as a sparse matrix
 C (polygons x cells) per grid and reuse it for every band and year on that grid, so a 21-year stack
-costs one polygon/grid intersection plus one sparse mat-vec per band. With v the band values and
-m_i = 1 for valid cells (not nodata, not NaN), 0 otherwise:
+costs one polygon/grid intersection plus one weighted bincount over C's non-zeros per band. Bands are
+reduced in blocks of raster rows (``MAX_CELLS_PER_BLOCK``), so memory stays bounded at the real
+products' resolutions. With v the band values and m_i = 1 for valid cells (not nodata, not NaN):
 
     sum_k      = sum_i c_ki m_i v_i                        (extensive quantities: tonnes of CO2)
     mean_k     = sum_i c_ki m_i v_i / sum_i c_ki m_i       (intensive: PM2.5, night lights)
@@ -23,7 +24,7 @@ stay plain data that any engine can run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -97,9 +98,13 @@ def window_over(full: Grid, bounds: tuple[float, float, float, float]) -> tuple[
 # ------------------------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
 class Coverage:
-    """Cell coverage fractions of each zone on one grid (zones x cells) and each zone's area in cells."""
+    """Cell coverage fractions of each zone on one grid (zones x cells) and each zone's area in cells.
 
-    matrix: sp.csr_matrix
+    Stored column-major (CSC) because cells are row-major on the grid: a block of raster rows is then a
+    contiguous slice of columns, and bands can be reduced block by block in bounded memory.
+    """
+
+    matrix: sp.csc_matrix
     zone_cells: np.ndarray  # polygon area / cell area, both in the grid's CRS
 
 
@@ -133,7 +138,8 @@ def coverage_matrix(zones, grid: Grid) -> Coverage:
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.concatenate([np.asarray(ids, dtype=np.int64) for ids in result["cell_id"]] + [np.empty(0, np.int64)])
     data = np.concatenate([np.asarray(c, dtype=np.float64) for c in result["coverage"]] + [np.empty(0)])
-    matrix = sp.csr_matrix((data, indices, indptr), shape=(len(geoms), grid.n_cells))
+    index_type = np.int32 if grid.n_cells < 2**31 else np.int64
+    matrix = sp.csr_matrix((data, indices.astype(index_type), indptr), shape=(len(geoms), grid.n_cells)).tocsc()
     # planar area in the grid's CRS, the same measure as exactextract's coverage fractions
     zone_cells = shapely.area(geoms).astype(np.float64) / (grid.dx * grid.dy)
     return Coverage(matrix, zone_cells)
@@ -178,51 +184,81 @@ class _WkbFeatures(FeatureSource):
 
 
 # ------------------------------------------------------------------------------------------ statistics
+# Bands are read and reduced in blocks of whole raster rows of about this many cells, so a 15 arc-second
+# band over China (about 10^8 cells) never sits in memory as one float64 array.
+MAX_CELLS_PER_BLOCK = 8_000_000
+
+
+class ZoneMoments:
+    """Per-zone running sums over blocks of cells: coverage weight, weighted total, the sum of weighted
+    squared deviations (merged across blocks with Chan, Golub & LeVeque's pairwise update, so the
+    standard deviation stays exact where sum-of-squares would cancel), and min / max."""
+
+    def __init__(self, n_zones: int, stats: Sequence[str]):
+        unknown = [s for s in stats if s not in STATS]
+        if unknown:
+            raise ValueError(f"unknown statistic(s) {unknown}; known: {STATS}")
+        self.stats = tuple(stats)
+        self.weight = np.zeros(n_zones)
+        self.total = np.zeros(n_zones)
+        self.mean = np.zeros(n_zones)
+        self.m2 = np.zeros(n_zones)
+        self.low = np.full(n_zones, np.inf)
+        self.high = np.full(n_zones, -np.inf)
+        self.valid_cells = 0  # valid cells seen in the blocks, inside zones or not
+
+    def add(self, cov: Coverage, first_cell: int, values: np.ndarray) -> None:
+        """Add the block of cells ``first_cell ... first_cell + len(values) - 1`` (NaN = invalid)."""
+        n = self.weight.size
+        block = cov.matrix[:, first_cell:first_cell + len(values)]
+        cell = np.repeat(np.arange(len(values)), np.diff(block.indptr))
+        zone, cover, v = block.indices, block.data, values[cell]
+        ok = ~np.isnan(v) & (cover > 0)
+        zone, cover, v = zone[ok], cover[ok], v[ok]
+        self.valid_cells += int(np.count_nonzero(~np.isnan(values)))
+        w = np.bincount(zone, weights=cover, minlength=n)
+        t = np.bincount(zone, weights=cover * v, minlength=n)
+        seen = w > 0
+        block_mean = np.divide(t, w, out=np.zeros(n), where=seen)
+        if "std" in self.stats:
+            dev = v - block_mean[zone]
+            m2 = np.bincount(zone, weights=cover * dev * dev, minlength=n)
+            first = seen & (self.weight == 0)
+            both = seen & (self.weight > 0)
+            delta = block_mean[both] - self.mean[both]
+            merged = self.weight[both] + w[both]
+            self.m2[both] += m2[both] + delta * delta * self.weight[both] * w[both] / merged
+            self.mean[both] += delta * w[both] / merged
+            self.m2[first], self.mean[first] = m2[first], block_mean[first]
+        if any(s in ("min", "max", "range") for s in self.stats):
+            np.minimum.at(self.low, zone, v)
+            np.maximum.at(self.high, zone, v)
+        self.weight += w
+        self.total += t
+
+    def finish(self, zone_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values[stat, zone], coverage[zone]); NaN for a zone without valid cells."""
+        seen = self.weight > 0
+        low = np.where(seen, self.low, np.nan)
+        high = np.where(seen, self.high, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns = {
+                "sum": np.where(seen, self.total, np.nan),
+                "mean": np.where(seen, self.total / self.weight, np.nan),
+                "std": np.where(seen, np.sqrt(self.m2 / self.weight), np.nan),
+                "min": low, "max": high, "range": high - low,
+            }
+        out = np.stack([columns[s] for s in self.stats]) if self.stats else np.empty((0, seen.size))
+        coverage = np.clip(np.divide(self.weight, zone_cells, out=np.zeros_like(self.weight),
+                                     where=zone_cells > 0), 0, 1)
+        return out, coverage
+
+
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Zonal ``stats`` of one band (flat float array, NaN = invalid) -> (values[stat, zone], coverage[zone]).
-
-    A zone without valid cells gets NaN for every statistic (and coverage 0).
-    """
-    unknown = [s for s in stats if s not in STATS]
-    if unknown:
-        raise ValueError(f"unknown statistic(s) {unknown}; known: {STATS}")
-    m = cov.matrix
-    valid = ~np.isnan(values)
-    filled = np.where(valid, values, 0.0)
-    weight = m @ valid.astype(np.float64)
-    total = m @ filled
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(weight > 0, total / weight, np.nan)
-    out = np.full((len(stats), m.shape[0]), np.nan)
-    need_cells = any(s in ("std", "min", "max", "range") for s in stats)
-    if need_cells:
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        cell_values = values[m.indices]
-        cell_valid = valid[m.indices] & (m.data > 0)
-    for i, stat in enumerate(stats):
-        if stat == "sum":
-            out[i] = np.where(weight > 0, total, np.nan)
-        elif stat == "mean":
-            out[i] = mean
-        elif stat == "std":
-            dev = np.where(cell_valid, cell_values - mean[rows], 0.0)
-            var = np.bincount(rows, weights=m.data * dev * dev, minlength=m.shape[0])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[i] = np.where(weight > 0, np.sqrt(var / weight), np.nan)
-        else:
-            low = _segment_extreme(rows, cell_values, cell_valid, m.shape[0], np.minimum, np.inf)
-            high = _segment_extreme(rows, cell_values, cell_valid, m.shape[0], np.maximum, -np.inf)
-            out[i] = {"min": low, "max": high, "range": high - low}[stat]
-    coverage = np.clip(np.divide(weight, cov.zone_cells, out=np.zeros_like(weight), where=cov.zone_cells > 0), 0, 1)
-    return out, coverage
-
-
-def _segment_extreme(rows, values, valid, n_rows, ufunc, neutral) -> np.ndarray:
-    """Per-row min or max of the valid cell values (NaN for rows without any)."""
-    out = np.full(n_rows, neutral)
-    ufunc.at(out, rows[valid], values[valid])
-    out[np.isinf(out)] = np.nan
-    return out
+    """Zonal ``stats`` of one band held in memory (flat, NaN = invalid) -> (values[stat, zone], coverage[zone])."""
+    moments = ZoneMoments(cov.matrix.shape[0], stats)
+    moments.add(cov, 0, np.asarray(values, dtype=np.float64))
+    return moments.finish(cov.zone_cells)
 
 
 # ------------------------------------------------------------------------------------------------ tasks
@@ -272,34 +308,49 @@ def run_coverage_task(task: CoverageTask) -> Coverage:
     return coverage_matrix(zones_in_crs(task.zones_wkb, task.grid.crs_wkt), task.grid)
 
 
+def row_blocks(grid: Grid, max_cells: int | None = None):
+    """(first row, sub-grid) for consecutive blocks of whole rows of about ``max_cells`` cells."""
+    rows = max(1, (max_cells or MAX_CELLS_PER_BLOCK) // max(grid.width, 1))
+    for r0 in range(0, grid.height, rows):
+        height = min(rows, grid.height - r0)
+        yield r0, Grid(grid.crs_wkt, grid.west, grid.north - r0 * grid.dy, grid.dx, grid.dy, grid.width, height)
+
+
 def run_bands_task(task: BandsTask) -> BandsResult:
     n_zones = task.coverage.matrix.shape[0]
     values = np.full((len(task.bands), len(task.stats), n_zones), np.nan)
     coverage = np.zeros((len(task.bands), n_zones))
     try:
         for b, band in enumerate(task.bands):
-            data = band.reader(band, task.grid)
-            check_band(data, band, task.grid, nonnegative=task.nonnegative)
-            values[b], coverage[b] = summarise(task.coverage, data, task.stats)
+            moments = ZoneMoments(n_zones, task.stats)
+            for r0, block_grid in row_blocks(task.grid):
+                block_band = replace(band, row_off=band.row_off + r0)
+                data = band.reader(block_band, block_grid)
+                if task.nonnegative:
+                    check_nonnegative(data, band, block_grid)
+                moments.add(task.coverage, r0 * task.grid.width, data)
+            if moments.valid_cells == 0:
+                raise IngestError(band.label, _where(band), "every cell over the cities is nodata or NaN",
+                                  "check the file (an empty or failed export) and replace it")
+            values[b], coverage[b] = moments.finish(task.coverage.zone_cells)
     except IngestError as exc:
         return BandsResult(values, coverage, (exc.file, exc.where, exc.problem, exc.fix))
     return BandsResult(values, coverage)
 
 
-def check_band(data: np.ndarray, band: BandRef, grid: Grid, *, nonnegative: bool) -> None:
-    """Reject a band without any valid cell over the cities, and negative values where they are impossible."""
-    where = f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
-    if not np.isfinite(data).any():
-        raise IngestError(band.label, where, "every cell over the cities is nodata or NaN",
-                          "check the file (an empty or failed export) and replace it")
-    if nonnegative:
-        negative = np.flatnonzero(data < 0)
-        if negative.size:
-            x, y = grid.cell_centre(negative[0])
-            raise IngestError(
-                band.label, f"{where}, cell at lat {y:.4f}, lon {x:.4f}",
-                f"negative value {float(data[negative[0]])!r} ({negative.size} negative cell(s) over the cities); "
-                "emissions cannot be negative", "replace the file with the published product")
+def _where(band: BandRef) -> str:
+    return f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
+
+
+def check_nonnegative(data: np.ndarray, band: BandRef, grid: Grid) -> None:
+    """Reject negative values where they are impossible (emissions), naming the first cell."""
+    negative = np.flatnonzero(data < 0)
+    if negative.size:
+        x, y = grid.cell_centre(negative[0])
+        raise IngestError(
+            band.label, f"{_where(band)}, cell at lat {y:.4f}, lon {x:.4f}",
+            f"negative value {float(data[negative[0]])!r} ({negative.size} negative cell(s) in this block of "
+            "rows over the cities); emissions cannot be negative", "replace the file with the published product")
 
 
 @dataclass(frozen=True)

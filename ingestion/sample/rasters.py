@@ -120,7 +120,8 @@ class CityCells:
         self.owner = np.where(fallback, self.centre, whole)
         zonal_grid = Grid(CRS.from_epsg(4326).to_wkt(), grid.west, grid.north, grid.res, grid.res,
                           grid.width, grid.height)
-        self.coverage = coverage_matrix(world.cities.geometry.reset_index(drop=True), zonal_grid).matrix
+        coverage = coverage_matrix(world.cities.geometry.reset_index(drop=True), zonal_grid)
+        self.coverage = coverage.matrix.tocsr()  # zones x cells, row-major for the per-city sums below
         self._world, self._grid, self._land = world, grid, None
 
     @property

@@ -10,6 +10,7 @@ from exactextract import exact_extract
 from pyproj import CRS
 from shapely.geometry import box
 
+from ingestion.errors import IngestError
 from ingestion.executor import LocalProcessExecutor, SerialExecutor
 from ingestion.sample.geography import build_world
 from ingestion.sample.rasters import write_rasters
@@ -198,3 +199,34 @@ def test_task_errors_come_back_as_data(rasters, wkb):
 
 def test_canonical_wkt_groups_gdal_and_proj_spellings():
     assert canonical_wkt(rasterio.crs.CRS.from_epsg(4326)) == canonical_wkt("EPSG:4326")
+
+
+def test_blocks_of_rows_give_the_one_block_result(rasters, wkb, monkeypatch, tmp_path):
+    """Reading and reducing a band in blocks of rows (bounded memory) changes nothing but rounding,
+    including std (pairwise-merged moments) and min / max, and still places a bad cell correctly."""
+    import shutil
+
+    import netCDF4
+
+    import ingestion.zonal as zonal
+
+    bands = inspect_file(rasters / "dem" / "china_dem.tif", dem.PRODUCT, wkb)
+    bands += inspect_file(rasters / "pm25" / "CHN_PM25_V6GL02_201301-201312.nc", pm25.PRODUCT, wkb)
+    stats = ("sum", "mean", "std", "min", "max", "range")
+    whole = zonal_stats(bands, wkb, stats)
+    width = bands[0][1].width
+    monkeypatch.setattr(zonal, "MAX_CELLS_PER_BLOCK", 7 * width + 3)  # blocks of 7 rows
+    assert len(list(zonal.row_blocks(bands[0][1]))) > 5
+    blocks = zonal_stats(bands, wkb, stats)
+    np.testing.assert_allclose(blocks.values, whole.values, rtol=1e-12)
+    np.testing.assert_allclose(blocks.coverage, whole.coverage, rtol=1e-12)
+
+    path = tmp_path / "edgar_co2" / "EDGAR_2024_GHG_CO2_2013_TOTALS_emi.nc"
+    path.parent.mkdir()
+    shutil.copy(rasters / "edgar_co2" / path.name, path)
+    with netCDF4.Dataset(path, "a") as ds:
+        i, j = len(ds["lat"]) // 3, len(ds["lon"]) // 2
+        ds["emissions"][i, j] = -1.0
+        lat, lon = float(ds["lat"][i]), float(ds["lon"][j])
+    with pytest.raises(IngestError, match=f"lat {lat:.4f}, lon {lon:.4f}"):
+        zonal_stats(inspect_file(path, edgar_co2.PRODUCT, wkb), wkb, ("sum",), nonnegative=True)
