@@ -58,6 +58,23 @@ def _write_xlsx(path: Path, sheets: dict[str, tuple[str | None, pd.DataFrame]]) 
     _freeze_xlsx(path)
 
 
+def _write_csv_fast(columns: dict[str, np.ndarray], path: Path, *, bom: bool = False) -> None:
+    """Large exports through pyarrow's CSV writer (quoting only where needed); optional UTF-8 BOM."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.table({k: pa.array(np.asarray(v, dtype=object).astype(str)) for k, v in columns.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        if bom:
+            fh.write("\ufeff".encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _iso(dates) -> np.ndarray:
+    return np.asarray(dates, dtype="datetime64[D]").astype(str)
+
+
 def _thousands(values: np.ndarray, digits: int = 0) -> list[str]:
     """Format numbers the way yearbook exports do: '1,234' (and blanks for missing)."""
     return ["" if not np.isfinite(v) else f"{v:,.{digits}f}" for v in values]
@@ -244,11 +261,11 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
         serial = np.arange(k)
         kind = np.where(invention, "1", "2")
         appno = [f"CN{year}{t}{s:07d}.{(s * 7 + year) % 10}" for t, s in zip(kind, serial)]
-        frame = pd.DataFrame({
+        frame = dict({
             "申请号": appno,
             "专利类型": np.where(invention, "发明专利", "实用新型"),
-            "申请日": apply.strftime("%Y-%m-%d"),
-            "授权公告日": np.where(grant_ok, grant.strftime("%Y-%m-%d"), ""),
+            "申请日": _iso(apply),
+            "授权公告日": np.where(grant_ok, _iso(grant), ""),
             "主分类号": main,
             "IPC分类号": ipc_all,
             "申请人": [f"申请人{s % 997:03d}" for s in serial],
@@ -257,7 +274,7 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
                        + rng.choice(districts, k).astype(object)),
         })
         path = folder / f"CNIPA_patent_applications_{year}.csv"
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        _write_csv_fast(frame, path)
         paths.append(path)
     return paths
 
@@ -275,30 +292,34 @@ def write_firms(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Pa
     rows_city, rows_reg, rows_dereg, rows_ai = [], [], [], []
     for adcode, part in c.groupby("adcode", sort=True):
         stock = part.ai_firms.to_numpy()
-        alive_reg: list[int] = []
-        reg_years, dereg_years = [], []
-        alive_idx: list[int] = []
+        total = int(stock[0] + np.maximum(np.diff(stock), 0).sum() + stock.max())  # room for entries and exits
+        reg = np.zeros(total, np.int64)
+        exit_year = np.zeros(total, np.int64)
+        alive = np.zeros(total, bool)
+        used = 0
         for k, year in enumerate(years):
-            exits = rng.binomial(len(alive_idx), 0.03) if alive_idx else 0
+            alive_idx = np.flatnonzero(alive)
+            exits = int(rng.binomial(len(alive_idx), 0.03)) if len(alive_idx) else 0
             need = int(stock[k]) - (len(alive_idx) - exits)
             if need < 0:
-                exits += -need
-                need = 0
+                exits, need = exits - need, 0
             if exits:
-                gone = rng.choice(len(alive_idx), size=exits, replace=False)
-                gone_set = set(gone.tolist())
-                for g in gone:
-                    dereg_years[alive_idx[g]] = year
-                alive_idx = [a for j, a in enumerate(alive_idx) if j not in gone_set]
-            start = len(reg_years)
-            reg = rng.integers(1995, years[0], need) if k == 0 else np.full(need, year)
-            reg_years.extend(reg.tolist())
-            dereg_years.extend([0] * need)
-            alive_idx.extend(range(start, start + need))
+                gone = rng.choice(alive_idx, size=exits, replace=False)
+                exit_year[gone] = year
+                alive[gone] = False
+            if used + need > total:  # grow (rare: many exits replaced)
+                grow = used + need - total + 1024
+                reg, exit_year, alive = (np.r_[reg, np.zeros(grow, np.int64)], np.r_[exit_year, np.zeros(grow, np.int64)],
+                                         np.r_[alive, np.zeros(grow, bool)])
+                total += grow
+            reg[used:used + need] = rng.integers(1995, years[0], need) if k == 0 else year
+            alive[used:used + need] = True
+            used += need
+        reg_years, dereg_years = reg[:used], exit_year[:used]
         m = len(reg_years)
         rows_city.append(np.full(m, adcode))
-        rows_reg.append(np.array(reg_years, dtype=np.int64))
-        rows_dereg.append(np.array(dereg_years, dtype=np.int64))
+        rows_reg.append(reg_years)
+        rows_dereg.append(dereg_years)
         rows_ai.append(np.ones(m, bool))
         n_other = int(round(0.2 * m))
         rows_city.append(np.full(n_other, adcode))
@@ -310,30 +331,32 @@ def write_firms(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Pa
     dereg = np.concatenate(rows_dereg)
     is_ai = np.concatenate(rows_ai)
     k = len(city)
-    reg_date = pd.to_datetime(reg.astype(str) + "-01-01") + pd.to_timedelta(rng.integers(0, 365, k), unit="D")
-    dereg_date = pd.to_datetime(np.where(dereg > 0, dereg, 2000).astype(str) + "-01-01") \
-        + pd.to_timedelta(rng.integers(0, 365, k), unit="D")
-    # a firm registered and deregistered in the same year must close after it opened
-    dereg_date = dereg_date.where(dereg_date > reg_date, reg_date + pd.Timedelta(days=1))
-    dereg_date = dereg_date.where(dereg_date.year == dereg, pd.to_datetime(dereg.clip(2000).astype(str) + "-12-31"))
+    def jan1(y):
+        return (np.asarray(y) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+
+    reg_date = jan1(reg) + rng.integers(0, 365, k).astype("timedelta64[D]")
+    dereg_year = np.where(dereg > 0, dereg, 2000)
+    dereg_date = jan1(dereg_year) + rng.integers(0, 365, k).astype("timedelta64[D]")
+    # a firm registered and deregistered in the same year must close after it opened, within that year
+    dereg_date = np.where(dereg_date > reg_date, dereg_date, reg_date + np.timedelta64(1, "D"))
+    dereg_date = np.minimum(dereg_date, jan1(dereg_year + 1) - np.timedelta64(1, "D"))
     scope_ai = rng.choice(AI_SCOPE_PHRASES, k).astype(object) + "；" + rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object)
     scope_other = rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object) + "；" + rng.choice(NON_AI_SCOPE_PHRASES, k).astype(object)
     serial = np.arange(k)
-    frame = pd.DataFrame({
+    frame = dict({
         "企业名称": [f"{n[:-1] if n.endswith('市') else n}{'智算' if a else '恒信'}{s:06d}有限公司"
                  for n, a, s in zip(names.loc[city, "name_zh"].to_numpy(), is_ai, serial)],
         "统一社会信用代码": [f"91{a}MA{s:08X}" for a, s in zip(city, serial)],
         "登记状态": np.where(dereg > 0, "注销", "存续"),
-        "成立日期": reg_date.strftime("%Y-%m-%d"),
-        "注销日期": np.where(dereg > 0, dereg_date.strftime("%Y-%m-%d"), "-"),
+        "成立日期": _iso(reg_date),
+        "注销日期": np.where(dereg > 0, _iso(dereg_date), "-"),
         "所属省份": names.loc[city, "province_zh"].to_numpy(),
         "所属城市": names.loc[city, "name_zh"].to_numpy(),
         "国标行业门类": np.where(is_ai, "信息传输、软件和信息技术服务业", "批发和零售业"),
         "经营范围": np.where(is_ai, scope_ai, scope_other),
     })
     path = out / "ai_firms" / "tianyancha_enterprise_export.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    _write_csv_fast(frame, path, bom=True)
     return [path]
 
 
