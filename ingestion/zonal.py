@@ -106,6 +106,19 @@ class Coverage:
 
     matrix: sp.csc_matrix
     zone_cells: np.ndarray  # polygon area / cell area, both in the grid's CRS
+    entry_cells: np.ndarray = field(default=None)  # cell (column) of each stored entry, for zero-copy blocks
+
+    def __post_init__(self):
+        if self.entry_cells is None:
+            cells = np.repeat(np.arange(self.matrix.shape[1], dtype=self.matrix.indices.dtype),
+                              np.diff(self.matrix.indptr))
+            object.__setattr__(self, "entry_cells", cells)
+
+    def block(self, first_cell: int, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(zone, cell within the block, coverage) of the entries of cells first_cell ... + n_cells - 1
+        (views, no copy: the columns of a CSC matrix are contiguous)."""
+        lo, hi = self.matrix.indptr[first_cell], self.matrix.indptr[first_cell + n_cells]
+        return (self.matrix.indices[lo:hi], self.entry_cells[lo:hi] - first_cell, self.matrix.data[lo:hi])
 
 
 def zones_in_crs(zones_wkb: Sequence[bytes], crs_wkt: str):
@@ -210,9 +223,8 @@ class ZoneMoments:
     def add(self, cov: Coverage, first_cell: int, values: np.ndarray) -> None:
         """Add the block of cells ``first_cell ... first_cell + len(values) - 1`` (NaN = invalid)."""
         n = self.weight.size
-        block = cov.matrix[:, first_cell:first_cell + len(values)]
-        cell = np.repeat(np.arange(len(values)), np.diff(block.indptr))
-        zone, cover, v = block.indices, block.data, values[cell]
+        zone, cell, cover = cov.block(first_cell, len(values))
+        v = values[cell]
         ok = ~np.isnan(v) & (cover > 0)
         zone, cover, v = zone[ok], cover[ok], v[ok]
         self.valid_cells += int(np.count_nonzero(~np.isnan(values)))
