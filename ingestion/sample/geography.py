@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -90,11 +91,17 @@ class World:
     spec: WorldSpec
     cities: gpd.GeoDataFrame  # adcode, name_zh, province_adcode, province_zh, geometry (EPSG:4326)
     native: gpd.GeoDataFrame  # the same polygons in the CRS the boundaries file is written in
-    land: gpd.GeoSeries = field(repr=False)  # land mask polygons (EPSG:4326) for nodata over sea
 
     @property
     def years(self) -> tuple[int, ...]:
         return self.spec.years
+
+    @cached_property
+    def land(self) -> gpd.GeoSeries:
+        """Land mask polygons (EPSG:4326) for nodata over sea; read only when rasters are written."""
+        if self.spec.name == "tiny":
+            return gpd.GeoSeries([self.cities.union_all().buffer(0.3)], crs="EPSG:4326")
+        return _provinces_land()
 
     def grid(self, res: float) -> RasterGrid:
         w, s, e, n = self.cities.total_bounds
@@ -164,18 +171,16 @@ def build_world(name: str) -> World:
     if name == "tiny":
         native = _tiny_cities()
         cities = native.to_crs("EPSG:4326")
-        land = gpd.GeoSeries([cities.union_all().buffer(0.3)], crs="EPSG:4326")
     else:
         cities = _real_cities(spec.simplify)
         native = cities
-        land = _provinces_land()
     cities = cities.copy()
     cities["province_adcode"] = cities.adcode.str[:2] + "0000"
     cities["province_zh"] = cities.adcode.str[:2].map(lambda p: PROVINCES[p][0])
     cities = cities.sort_values("adcode").reset_index(drop=True)
     native = native.set_index("adcode").loc[cities.adcode].reset_index()
     native["province_zh"] = cities["province_zh"].to_numpy()
-    return World(spec=spec, cities=cities, native=native, land=land)
+    return World(spec=spec, cities=cities, native=native)
 
 
 def centroids_lonlat(cities: gpd.GeoDataFrame) -> np.ndarray:
