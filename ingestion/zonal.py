@@ -342,7 +342,7 @@ def run_bands_task(task: BandsTask) -> BandsResult:
                     check_nonnegative(data, band, block_grid)
                 moments.add(task.coverage, r0 * task.grid.width, data)
             if moments.valid_cells == 0:
-                raise IngestError(band.label, _where(band), "every cell over the cities is nodata or NaN",
+                raise IngestError(band.label, describe_band(band), "every cell over the cities is nodata or NaN",
                                   "check the file (an empty or failed export) and replace it")
             values[b], coverage[b] = moments.finish(task.coverage.zone_cells)
     except IngestError as exc:
@@ -350,7 +350,8 @@ def run_bands_task(task: BandsTask) -> BandsResult:
     return BandsResult(values, coverage)
 
 
-def _where(band: BandRef) -> str:
+def describe_band(band: BandRef) -> str:
+    """How errors name a band: its index, and the variable and year when it has one."""
     return f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
 
 
@@ -360,7 +361,7 @@ def check_nonnegative(data: np.ndarray, band: BandRef, grid: Grid) -> None:
     if negative.size:
         x, y = grid.cell_centre(negative[0])
         raise IngestError(
-            band.label, f"{_where(band)}, cell at lat {y:.4f}, lon {x:.4f}",
+            band.label, f"{describe_band(band)}, cell at lat {y:.4f}, lon {x:.4f}",
             f"negative value {float(data[negative[0]])!r} ({negative.size} negative cell(s) in this block of "
             "rows over the cities); emissions cannot be negative", "replace the file with the published product")
 

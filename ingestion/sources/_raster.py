@@ -25,7 +25,7 @@ import pandas as pd
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources.base import LoadContext
-from ingestion.zonal import BandRef, Grid, window_over, zonal_stats
+from ingestion.zonal import BandRef, Grid, describe_band, window_over, zonal_stats
 
 RASTER_ZONAL = Contract(
     table="raster_zonal",
@@ -131,7 +131,7 @@ def read_gdal_band(band: BandRef, grid: Grid) -> np.ndarray:
     import rasterio
     from rasterio.windows import Window
 
-    where = f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
+    where = describe_band(band)
     try:
         with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(band.options[0]) as ds:
             window = Window(band.col_off, band.row_off, grid.width, grid.height)
@@ -319,13 +319,19 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     full = Grid(canonical_wkt(crs), transform.c, transform.f, transform.a, -transform.e, width, height)
     window = window_over(full, _cities_bounds(cities_wkb, crs))
     if window is None:
-        raise IngestError(label, None, "the raster does not cover any of the cities "
-                          f"(raster bounds {full.west:.3f}, {full.south:.3f}, {full.east:.3f}, {full.north:.3f})",
-                          "use the product's file for China (or the global file)")
+        raise IngestError(label, None, "the raster does not cover any of the cities (raster bounds "
+                          f"{full.west:.3f}, {full.south:.3f}, {full.east:.3f}, {full.north:.3f} in {_crs_name(crs)})",
+                          "use the product's file for China (or the global file); if the bounds are in other "
+                          "units than the CRS says, the file's CRS is wrong: fix it with gdal_edit.py -a_srs")
     grid, col_off, row_off = window
     years = _band_years(path, label, product, name_year, count, is_netcdf)
     return [(BandRef(str(path), label, b + 1, years[b], product.variable, read_gdal_band, col_off, row_off,
                      options=(open_name,)), grid) for b in range(count)]
+
+
+def _crs_name(crs) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else "its CRS"
 
 
 def _has_lat_lon_degrees(tags: dict) -> bool:
@@ -420,7 +426,7 @@ def _reject_uncovered(table, cities: pd.DataFrame) -> None:
         if low.size:
             named = ", ".join(f"{cities['name_zh'].iat[k]} ({cities['adcode'].iat[k]}) {table.coverage[b, k]:.0%}"
                               for k in low[:5])
-            where = f"band {band.band}" + (f" ({band.variable} {band.year})" if band.year else "")
+            where = describe_band(band)
             raise IngestError(band.label, where,
                               f"the raster does not cover {low.size} of {len(cities)} cities (less than "
                               f"{MIN_CITY_COVERAGE:.0%} of their area on valid cells): {named}",

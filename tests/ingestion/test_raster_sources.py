@@ -189,6 +189,14 @@ def test_geotiff_without_crs(root, ctx, tmp_path):
     rejects("ntl", folder, ctx, victim.name, "no coordinate reference system")
 
 
+def test_geotiff_with_a_wrong_crs(root, ctx, tmp_path):
+    """Degrees labelled as UTM metres: the raster lands near the UTM origin, far from every city."""
+    folder = copy_source(root, "ntl", tmp_path, keep=1)
+    victim = next(folder.iterdir())
+    rewrite_geotiff(victim, crs="EPSG:32650")
+    rejects("ntl", folder, ctx, victim.name, "does not cover any of the cities", "EPSG:32650", "CRS is wrong")
+
+
 def test_netcdf_without_lat_lon(root, ctx, tmp_path):
     folder = copy_source(root, "pm25", tmp_path, keep=0)
     path = folder / "CHN_PM25_V6GL02_201501-201512.nc"
