@@ -64,6 +64,7 @@ class RasterProduct:
     stats: tuple[str, ...]  # ingestion.zonal.STATS; "range" is relief for the DEM
     year_patterns: tuple[str, ...] = ()  # regexes; each match's groups must all give the same year
     netcdf_variable: str | None = None  # the data variable inside NetCDF files
+    netcdf_aliases: tuple[str, ...] = ()  # its names in other releases of the product, tried in order
     static: bool = False  # one time-invariant raster (year = 0)
     nonnegative: bool = False  # negative values are an error (emissions)
     file_example: str = ""  # a file name as the product publishes it (shown in error messages)
@@ -294,15 +295,23 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
     from rasterio.errors import NotGeoreferencedWarning
 
     is_netcdf = path.suffix.lower() in (".nc", ".nc4", ".cdf")
-    open_name = f'NETCDF:"{path}":{product.netcdf_variable}' if is_netcdf and product.netcdf_variable else str(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # reported below as our own error
-            with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
-                crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
-                tags = ds.tags()
-    except Exception as exc:
-        raise _unreadable(path, label, product, is_netcdf, exc) from None
+    if is_netcdf and product.netcdf_variable:
+        candidates = [f'NETCDF:"{path}":{v}' for v in (product.netcdf_variable, *product.netcdf_aliases)]
+    else:
+        candidates = [str(path)]
+    first_error: Exception | None = None
+    for open_name in candidates:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)  # reported below as our own error
+                with rasterio.Env(CPL_LOG_ERRORS="OFF"), rasterio.open(open_name) as ds:
+                    crs, transform, width, height, count = ds.crs, ds.transform, ds.width, ds.height, ds.count
+                    tags = ds.tags()
+            break
+        except Exception as exc:
+            first_error = first_error or exc
+    else:
+        raise _unreadable(path, label, product, is_netcdf, first_error) from None
     if is_netcdf and crs is None and not transform.is_identity and _has_lat_lon_degrees(tags):
         # CF: 1-D lat/lon coordinates in degrees without a grid_mapping are geographic (WGS84), as in
         # EDGAR's and ACAG's files; GDAL >= 3.9 leaves their CRS unset.
@@ -367,8 +376,9 @@ def _unreadable(path: Path, label: str, product: RasterProduct, is_netcdf: bool,
 
             with netCDF4.Dataset(path) as ds:
                 names = list(ds.variables)
-            if product.netcdf_variable not in names:
-                return IngestError(label, None, f"no variable {product.netcdf_variable!r} (found {names})",
+            wanted = [product.netcdf_variable, *product.netcdf_aliases]
+            if not set(wanted) & set(names):
+                return IngestError(label, None, f"no variable {' or '.join(map(repr, wanted))} (found {names})",
                                    f"use the {product.source} NetCDF that holds {product.netcdf_variable!r}")
         except Exception:
             pass

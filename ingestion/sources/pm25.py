@@ -1,8 +1,9 @@
 """Annual mean surface PM2.5 (ACAG / van Donkelaar et al. V6.GL.02 style NetCDF), city means per year.
 
-One NetCDF per year (``CHN_PM25_V6GL02_{year}01-{year}12.nc``), variable ``PM25`` in ug/m3 on a
-regular lat/lon grid, ``_FillValue`` over sea. A city's value is the coverage-weighted mean of its
-valid cells; ``coverage`` says how much of the city lies on valid (land) cells.
+One NetCDF per year (``CHN_PM25_V6GL02_{year}01-{year}12.nc``), variable ``PM25`` (``GWRPM25`` in
+earlier releases) in ug/m3 on a regular lat/lon grid, ``_FillValue`` over sea. A city's value is the
+coverage-weighted mean of its valid cells; ``coverage`` says how much of the city lies on valid (land)
+cells.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ PRODUCT = RasterProduct(
     stats=("mean",),
     year_patterns=(r"(?<!\d)(\d{4})\d{2}-(\d{4})\d{2}(?!\d)",),
     netcdf_variable="PM25",
+    netcdf_aliases=("GWRPM25",),  # the V4/V5 China releases
     file_example="CHN_PM25_V6GL02_201901-201912.nc",
 )
 

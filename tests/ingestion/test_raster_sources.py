@@ -207,12 +207,17 @@ def test_netcdf_without_lat_lon(root, ctx, tmp_path):
     rejects("pm25", folder, ctx, path.name, "no lat/lon coordinates")
 
 
-def test_netcdf_without_the_variable(root, ctx, tmp_path):
+def test_netcdf_without_the_variable(root, ctx, tmp_path, loaded):
     folder = copy_source(root, "pm25", tmp_path, keep=1)
     victim = next(folder.iterdir())
     with netCDF4.Dataset(victim, "a") as ds:
-        ds.renameVariable("PM25", "GWRPM25")
-    rejects("pm25", folder, ctx, victim.name, "no variable 'PM25'", "GWRPM25")
+        ds.renameVariable("PM25", "GWRPM25")  # the name in earlier releases: still read
+    frame = read("pm25", folder.parent, ctx)
+    expected = loaded["pm25"].query("year == 2012").set_index("adcode")["value"]
+    np.testing.assert_allclose(frame.set_index("adcode")["value"].loc[expected.index], expected, rtol=1e-12)
+    with netCDF4.Dataset(victim, "a") as ds:
+        ds.renameVariable("GWRPM25", "pm25_mean")
+    rejects("pm25", folder, ctx, victim.name, "no variable 'PM25' or 'GWRPM25'", "pm25_mean")
 
 
 def test_raster_not_covering_the_cities_names_them(root, ctx, tmp_path):
