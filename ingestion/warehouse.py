@@ -42,6 +42,21 @@ def spatial_extension_path() -> str:
     return str(found[0])
 
 
+def install_spatial() -> str:
+    """Copy the wheel's spatial extension into DuckDB's extension directory (offline).
+
+    After this, ``INSTALL spatial`` is a no-op and ``LOAD spatial`` works for every client on the
+    machine, dbt included. Returns the extension directory used.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(f"INSTALL '{spatial_extension_path()}'")
+        con.execute("LOAD spatial")
+        return con.execute("select current_setting('extension_directory')").fetchone()[0] or "~/.duckdb/extensions"
+    finally:
+        con.close()
+
+
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     """INSTALL the spatial extension from the wheel's file (never from the network) and LOAD it."""
     con.execute(f"INSTALL '{spatial_extension_path()}'")
@@ -147,3 +162,12 @@ def publish(
     except BaseException:
         con.execute("rollback")
         raise
+
+
+if __name__ == "__main__":  # `python -m ingestion.warehouse install-spatial` (run by `make install`)
+    import sys
+
+    if sys.argv[1:] == ["install-spatial"]:
+        print(f"spatial extension installed ({install_spatial()})")
+    else:
+        sys.exit("usage: python -m ingestion.warehouse install-spatial")
