@@ -79,6 +79,8 @@ class _Multipliers:
         self.method = method
         if method == "eigen":
             self.eig = logdet.eig if logdet is not None and logdet.eig is not None else eigenvalues(W)
+        elif logdet is not None and logdet.method == "mc" and len(logdet._traces) >= trace_order + 2:
+            self.traces = logdet._traces[: trace_order + 2] / W.shape[0]  # reuse the log-det probes
         else:
             self.traces = power_traces(W, trace_order + 1) / W.shape[0]
         if not row_std:

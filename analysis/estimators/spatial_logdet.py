@@ -169,7 +169,7 @@ class LogDet:
         if self.method == "eigen":
             self.eig = eigenvalues(self.W)
         elif self.method == "mc":
-            self.order = self.order or 100
+            self.order = self.order or 120  # >= impacts' trace_order + 2, so the probes are reused
             self._traces = power_traces(self.W, self.order, self.n_probes, self.seed)
         elif self.method == "chebyshev":
             self.order = self.order or 40
@@ -222,7 +222,7 @@ class GreenOperator:
     traces (G'1 stays exact via a transposed solve).
     """
 
-    def __init__(self, W: sp.csr_matrix, *, dense_max: int = DENSE_MAX, n_probes: int = 100, seed: int = 7):
+    def __init__(self, W: sp.csr_matrix, *, dense_max: int = DENSE_MAX, n_probes: int = 30, seed: int = 7):
         self.W = W
         self.n = W.shape[0]
         self.dense = self.n <= dense_max

@@ -101,8 +101,9 @@ def align_weights(w: Any, entities: Sequence, *, w_ids: Sequence | None = None) 
     if np.any(matrix.diagonal() != 0):
         raise ValueError("w has a non-zero diagonal (a unit is its own neighbour); set it to zero")
     entities = list(entities)
-    missing = [e for e in entities if e not in set(ids)]
-    extra = [i for i in ids if i not in set(entities)]
+    id_set, entity_set = set(ids), set(entities)
+    missing = [e for e in entities if e not in id_set]
+    extra = [i for i in ids if i not in entity_set]
     if missing or extra:
         raise ValueError(
             "the ids of w do not match the panel's entities: "
