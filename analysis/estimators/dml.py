@@ -81,9 +81,9 @@ FE_METHODS = ("within", "dummies", "cre", "fd", "none")
 def make_learner(name: str | Any, seed: int = 0, params: dict | None = None, n_jobs: int | None = -1):
     """A fresh scikit-learn regressor for a learner name (or a clone of a given estimator).
 
-    rf: RandomForestRegressor(200 trees, min_samples_leaf=5, max_features=0.5);
-    lasso: standardise + LassoCV(5-fold, 50 alphas); gbm: GradientBoostingRegressor(200 trees, depth 3,
-    learning rate 0.05, subsample 0.8); svm: standardise X and y + RBF SVR(C=1, epsilon=0.1);
+    rf: RandomForestRegressor(100 trees, min_samples_leaf=5, max_features=1/3, Breiman's p/3 for
+    regression); lasso: standardise + LassoCV(5-fold, 50 alphas); gbm: GradientBoostingRegressor(100 trees,
+    depth 3, learning rate 0.1, subsample 0.8); svm: standardise X and y + RBF SVR(C=1, epsilon=0.1);
     stack: StackingRegressor(rf, lasso, gbm) with a non-negative linear meta-learner;
     ols: LinearRegression (used to validate against hand-coded partialling-out).
     ``params`` overrides the constructor arguments of the base estimator.
@@ -102,13 +102,13 @@ def make_learner(name: str | Any, seed: int = 0, params: dict | None = None, n_j
             raise ValueError(f"learner {name!r} is not a scikit-learn regressor")
         return clone(name).set_params(**params) if params else clone(name)
     if name == "rf":
-        kw = dict(n_estimators=200, min_samples_leaf=5, max_features=0.5, n_jobs=n_jobs, random_state=seed)
+        kw = dict(n_estimators=100, min_samples_leaf=5, max_features=1 / 3, n_jobs=n_jobs, random_state=seed)
         return RandomForestRegressor(**{**kw, **params})
     if name == "lasso":
         kw = dict(cv=5, alphas=50, max_iter=5000, random_state=seed)
         return make_pipeline(StandardScaler(), LassoCV(**{**kw, **params}))
     if name == "gbm":
-        kw = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0.8, random_state=seed)
+        kw = dict(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.8, random_state=seed)
         return GradientBoostingRegressor(**{**kw, **params})
     if name == "svm":
         kw = dict(C=1.0, epsilon=0.1, kernel="rbf")

