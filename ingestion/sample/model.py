@@ -414,7 +414,7 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     us_robots_per_worker = us_stock / us_emp_1990[:, None] * 1e3
     exposure_us = share @ us_robots_per_worker
 
-    emp_rows = []
+    emp_rows = [("country", "CHN", ind[0], ind[2], 2004, float(cn_emp_2004[j])) for j, ind in enumerate(INDUSTRIES)]
     for i, code in enumerate(codes):
         for j, ind in enumerate(INDUSTRIES):
             emp_rows.append(("province", code + "0000", ind[0], ind[2], 2004, float(prov_emp[i, j])))
@@ -437,9 +437,8 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     yrs = np.array(world.years)
     idx = np.searchsorted(years_all, yrs)
     expo = exposure[:, idx]
-    scale = 0.212 / expo[:, (yrs >= 2013) & (yrs <= 2022)].mean() if ((yrs >= 2013) & (yrs <= 2022)).any() else 1.0
-    expo, expo_us = expo * scale, exposure_us[:, idx] * scale
-    b_robot = -0.60
+    expo_us = exposure_us[:, idx]
+    b_robot = -0.25
     agg = city.assign(pc=city.adcode.str[:2]).groupby(["pc", "year"]).agg(
         gdp=("gdp_10k_yuan", "sum"), pop=("pop_resident_10k", "sum"), fai=("fai_10k_yuan", "sum"),
         employed=("employed_10k", "sum"), energy=("energy_10k_tce", "sum"), loans=("loans_10k_yuan", "sum"),
@@ -474,8 +473,8 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
         fuel_cols[name] = province.co2_10k_t.to_numpy() * mix[[pos[c[:2]] for c in province.province_adcode], f] \
             / factor[f]
     province = pd.concat([province, pd.DataFrame(fuel_cols)], axis=1)
-    truth.add("b_robot", b_robot, "province: effect of robot exposure (shift-share, base 2004) on ln CO2")
-    truth.add("robot_exposure_scale", scale, "factor applied to the raw shift-share so its 2013-2022 mean is 0.212")
+    truth.add("b_robot", b_robot, "province: effect of robot exposure (robots per 1,000 workers, shift-share with "
+              "2004 employment shares and national 2004 industry employment) on ln CO2")
     truth.add("ipcc_factors_10k_t_co2_per_unit", dict(zip([f[0] for f in FUELS], factor.round(6))),
               "CO2 per unit of each fuel (NCV x carbon content x oxidation x 44/12)")
     return province, industry, employment

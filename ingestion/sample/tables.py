@@ -374,16 +374,18 @@ def write_employment(sim: Simulation, out: Path) -> list[Path]:
 
     e = sim.employment
     names = _names(sim)
-    cn = e[e.geo_level != "country"]
-    region = np.where(cn.geo_level == "province", [PROVINCES[g[:2]][0] for g in cn.geo_code],
-                      names.reindex(cn.geo_code)["name_zh"].fillna("").to_numpy())
-    frame = pd.DataFrame({"地区级别": np.where(cn.geo_level == "province", "省", "地级市"), "地区": region,
-                          "所属省份": [PROVINCES[g[:2]][0] for g in cn.geo_code],
+    cn = e[e.geo_code != "USA"]
+    level = cn.geo_level.map({"country": "全国", "province": "省", "city": "地级市"})
+    region = np.select([cn.geo_level == "country", cn.geo_level == "province"],
+                       ["全国", [PROVINCES.get(g[:2], ("",))[0] for g in cn.geo_code]],
+                       names.reindex(cn.geo_code)["name_zh"].fillna("").to_numpy())
+    frame = pd.DataFrame({"地区级别": level.to_numpy(), "地区": region,
+                          "所属省份": [PROVINCES.get(g[:2], ("",))[0] for g in cn.geo_code],
                           "行业": cn.industry.to_numpy(), "年份": cn.year.to_numpy(),
                           "从业人员(人)": np.round(cn.employment_persons.to_numpy()).astype(np.int64)})
     p1 = out / "employment" / "第一次全国经济普查_分行业从业人员_2004.xlsx"
     _write_xlsx(p1, {"从业人员": ("第一次全国经济普查 法人单位从业人员（按行业分）", frame)})
-    us = e[e.geo_level == "country"]
+    us = e[e.geo_code == "USA"]
     p2 = out / "employment" / "US_employment_by_industry_1990.csv"
     pd.DataFrame({"industry_code": us.isic_code, "industry": us.industry, "year": us.year,
                   "employment": np.round(us.employment_persons).astype(np.int64)}).to_csv(

@@ -16,8 +16,8 @@ CONTRACT = Contract(
     description="Employment by industry in base years (China provinces and cities; United States)",
     key=("geo_level", "geo_code", "industry", "year"),
     columns=(
-        Column("geo_level", "varchar", "province | city | country"),
-        Column("geo_code", "varchar", "adcode (province or city) or ISO code of the country"),
+        Column("geo_level", "varchar", "country | province | city"),
+        Column("geo_code", "varchar", "adcode (province or city) or ISO code of the country (CHN, USA)"),
         Column("industry", "varchar", "industry as given: Chinese census name or IFR industry code"),
         Column("year", "integer", "base year", min=1980, max=2100),
         Column("employment", "double", "persons employed", "persons", min=0),
@@ -44,17 +44,17 @@ def read(files, ctx: LoadContext):
             emp_col = next((c for c in table.columns if split_header(c)[0] == "从业人员"), None)
             if emp_col is None:
                 raise IngestError(path, f"sheet {sheet!r}", "no 从业人员 column", "keep the census header")
-            level = table["地区级别"].str.strip().map({"省": "province", "地级市": "city", "市": "city"})
+            level = table["地区级别"].str.strip().map({"全国": "country", "省": "province", "地级市": "city", "市": "city"})
             if level.isna().any():
-                raise IngestError(path, f"sheet {sheet!r}, column 地区级别", "levels must be 省 or 地级市",
+                raise IngestError(path, f"sheet {sheet!r}, column 地区级别", "levels must be 全国, 省 or 地级市",
                                   "fix the level column")
-            code = pd.Series(index=table.index, dtype="string")
-            is_prov = level == "province"
+            code = pd.Series("CHN", index=table.index, dtype="string")
+            is_prov, is_city = level == "province", level == "city"
             if is_prov.any():
                 code[is_prov] = provinces(table.loc[is_prov, "地区"], file=path, column="地区", row_offset=first).to_numpy()
-            if (~is_prov).any():
-                code[~is_prov] = resolver.resolve(table.loc[~is_prov, "地区"].reset_index(drop=True), file=path,
-                                                  column="地区", row_offset=first).to_numpy()
+            if is_city.any():
+                code[is_city] = resolver.resolve(table.loc[is_city, "地区"].reset_index(drop=True), file=path,
+                                                 column="地区", row_offset=first).to_numpy()
             values = parse_number(table[emp_col], file=path, column=emp_col, row_offset=first)
             persons, _ = to_canonical(values.to_numpy(), split_header(emp_col)[1] or "人", file=path, where=emp_col)
             parts.append(pd.DataFrame({"geo_level": level, "geo_code": code, "industry": table["行业"].str.strip(),
