@@ -98,27 +98,36 @@ def window_over(full: Grid, bounds: tuple[float, float, float, float]) -> tuple[
 # ------------------------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
 class Coverage:
-    """Cell coverage fractions of each zone on one grid (zones x cells) and each zone's area in cells.
+    """Exact coverage fractions of the zones on one grid, and each zone's area in cells.
 
-    Stored column-major (CSC) because cells are row-major on the grid: a block of raster rows is then a
-    contiguous slice of columns, and bands can be reduced block by block in bounded memory.
+    Kept as (zone, cell, fraction) entries -- the non-zeros of the sparse matrix C (zones x cells) --
+    grouped by block of ``block_rows`` raster rows, so that a band read block by block meets its
+    entries as contiguous slices, and nothing is sized by the grid's cell count (10^8 cells at 15
+    arc-seconds over China) but by the cells the zones actually cover.
     """
 
-    matrix: sp.csc_matrix
+    zone: np.ndarray  # int32
+    cell: np.ndarray  # row-major cell index on the grid (int32 when it fits)
+    fraction: np.ndarray  # float64, in (0, 1]
     zone_cells: np.ndarray  # polygon area / cell area, both in the grid's CRS
-    entry_cells: np.ndarray = field(default=None)  # cell (column) of each stored entry, for zero-copy blocks
+    width: int  # grid columns
+    n_cells: int
+    block_rows: int
+    block_starts: np.ndarray  # the entries of block b are block_starts[b]:block_starts[b + 1]
 
-    def __post_init__(self):
-        if self.entry_cells is None:
-            cells = np.repeat(np.arange(self.matrix.shape[1], dtype=self.matrix.indices.dtype),
-                              np.diff(self.matrix.indptr))
-            object.__setattr__(self, "entry_cells", cells)
+    @property
+    def n_zones(self) -> int:
+        return len(self.zone_cells)
 
-    def block(self, first_cell: int, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(zone, cell within the block, coverage) of the entries of cells first_cell ... + n_cells - 1
-        (views, no copy: the columns of a CSC matrix are contiguous)."""
-        lo, hi = self.matrix.indptr[first_cell], self.matrix.indptr[first_cell + n_cells]
-        return (self.matrix.indices[lo:hi], self.entry_cells[lo:hi] - first_cell, self.matrix.data[lo:hi])
+    def block(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views)."""
+        lo, hi = self.block_starts[b], self.block_starts[b + 1]
+        first = b * self.block_rows * self.width
+        return self.zone[lo:hi], self.cell[lo:hi] - first, self.fraction[lo:hi]
+
+    def matrix(self) -> sp.csr_matrix:
+        """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
+        return sp.csr_matrix((self.fraction, (self.zone, self.cell)), shape=(self.n_zones, self.n_cells))
 
 
 def zones_in_crs(zones_wkb: Sequence[bytes], crs_wkt: str):
@@ -135,8 +144,9 @@ def zones_in_crs(zones_wkb: Sequence[bytes], crs_wkt: str):
     return series
 
 
-def coverage_matrix(zones, grid: Grid) -> Coverage:
-    """Exact cell coverage of each zone (a GeoSeries in the grid's CRS) via exactextract."""
+def coverage_matrix(zones, grid: Grid, *, block_rows: int | None = None) -> Coverage:
+    """Exact cell coverage of each zone (a GeoSeries in the grid's CRS) via exactextract, grouped in
+    blocks of ``block_rows`` rows (default: ``MAX_CELLS_PER_BLOCK`` cells per block)."""
     import shapely
     from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource
@@ -147,15 +157,26 @@ def coverage_matrix(zones, grid: Grid) -> Coverage:
     geoms = np.asarray(zones.to_numpy() if hasattr(zones, "to_numpy") else zones, dtype=object)
     result = exact_extract(raster, _WkbFeatures(shapely.to_wkb(geoms), grid.crs_wkt), ["cell_id", "coverage"],
                            output="pandas")
+    cell_type = np.int32 if grid.n_cells < 2**31 else np.int64
     lengths = np.fromiter((len(ids) for ids in result["cell_id"]), dtype=np.int64, count=len(result))
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    indices = np.concatenate([np.asarray(ids, dtype=np.int64) for ids in result["cell_id"]] + [np.empty(0, np.int64)])
-    data = np.concatenate([np.asarray(c, dtype=np.float64) for c in result["coverage"]] + [np.empty(0)])
-    index_type = np.int32 if grid.n_cells < 2**31 else np.int64
-    matrix = sp.csr_matrix((data, indices.astype(index_type), indptr), shape=(len(geoms), grid.n_cells)).tocsc()
+    zone = np.repeat(np.arange(len(geoms), dtype=np.int32), lengths)
+    cell = np.concatenate([np.asarray(ids).astype(cell_type, copy=False) for ids in result["cell_id"]]
+                          + [np.empty(0, cell_type)])
+    fraction = np.concatenate([np.asarray(c, dtype=np.float64) for c in result["coverage"]] + [np.empty(0)])
+    del result
+    rows = block_rows or rows_per_block(grid)
+    n_blocks = -(-grid.height // rows)
+    if n_blocks > 1:
+        # group entries by block with a linear-time radix sort on small block numbers
+        block_of = (cell // (rows * grid.width)).astype(np.uint16 if n_blocks < 2**16 else np.int64)
+        order = np.argsort(block_of, kind="stable")
+        zone, cell, fraction = zone[order], cell[order], fraction[order]
+        starts = np.searchsorted(block_of[order], np.arange(n_blocks + 1))
+    else:
+        starts = np.array([0, len(cell)])
     # planar area in the grid's CRS, the same measure as exactextract's coverage fractions
     zone_cells = shapely.area(geoms).astype(np.float64) / (grid.dx * grid.dy)
-    return Coverage(matrix, zone_cells)
+    return Coverage(zone, cell, fraction, zone_cells, grid.width, grid.n_cells, rows, starts)
 
 
 class _WkbFeature(Feature):
@@ -220,10 +241,10 @@ class ZoneMoments:
         self.high = np.full(n_zones, -np.inf)
         self.valid_cells = 0  # valid cells seen in the blocks, inside zones or not
 
-    def add(self, cov: Coverage, first_cell: int, values: np.ndarray) -> None:
-        """Add the block of cells ``first_cell ... first_cell + len(values) - 1`` (NaN = invalid)."""
+    def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
+        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid)."""
         n = self.weight.size
-        zone, cell, cover = cov.block(first_cell, len(values))
+        zone, cell, cover = cov.block(block)
         v = values[cell]
         ok = ~np.isnan(v) & (cover > 0)
         zone, cover, v = zone[ok], cover[ok], v[ok]
@@ -268,7 +289,9 @@ class ZoneMoments:
 
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Zonal ``stats`` of one band held in memory (flat, NaN = invalid) -> (values[stat, zone], coverage[zone])."""
-    moments = ZoneMoments(cov.matrix.shape[0], stats)
+    if len(cov.block_starts) != 2:
+        raise ValueError("summarise takes a coverage computed as one block (coverage_matrix(..., block_rows=height))")
+    moments = ZoneMoments(cov.n_zones, stats)
     moments.add(cov, 0, np.asarray(values, dtype=np.float64))
     return moments.finish(cov.zone_cells)
 
@@ -320,31 +343,37 @@ def run_coverage_task(task: CoverageTask) -> Coverage:
     return coverage_matrix(zones_in_crs(task.zones_wkb, task.grid.crs_wkt), task.grid)
 
 
-def row_blocks(grid: Grid, max_cells: int | None = None):
-    """(first row, sub-grid) for consecutive blocks of whole rows of about ``max_cells`` cells."""
-    rows = max(1, (max_cells or MAX_CELLS_PER_BLOCK) // max(grid.width, 1))
+def rows_per_block(grid: Grid) -> int:
+    return max(1, MAX_CELLS_PER_BLOCK // max(grid.width, 1))
+
+
+def row_blocks(grid: Grid, rows: int):
+    """(first row, sub-grid) for consecutive blocks of ``rows`` whole rows."""
     for r0 in range(0, grid.height, rows):
         height = min(rows, grid.height - r0)
         yield r0, Grid(grid.crs_wkt, grid.west, grid.north - r0 * grid.dy, grid.dx, grid.dy, grid.width, height)
 
 
 def run_bands_task(task: BandsTask) -> BandsResult:
-    n_zones = task.coverage.matrix.shape[0]
-    values = np.full((len(task.bands), len(task.stats), n_zones), np.nan)
-    coverage = np.zeros((len(task.bands), n_zones))
+    cov = task.coverage
+    values = np.full((len(task.bands), len(task.stats), cov.n_zones), np.nan)
+    coverage = np.zeros((len(task.bands), cov.n_zones))
     try:
         for b, band in enumerate(task.bands):
-            moments = ZoneMoments(n_zones, task.stats)
-            for r0, block_grid in row_blocks(task.grid):
-                block_band = replace(band, row_off=band.row_off + r0)
-                data = band.reader(block_band, block_grid)
+            moments = ZoneMoments(cov.n_zones, task.stats)
+            for block, (r0, block_grid) in enumerate(row_blocks(task.grid, cov.block_rows)):
+                data = band.reader(replace(band, row_off=band.row_off + r0), block_grid)
+                if data.shape != (block_grid.n_cells,):
+                    raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
+                                      f"read {data.size} cells where the grid has {block_grid.n_cells}; the file "
+                                      "is corrupt or truncated", "download the file again")
                 if task.nonnegative:
                     check_nonnegative(data, band, block_grid)
-                moments.add(task.coverage, r0 * task.grid.width, data)
+                moments.add(cov, block, data)
             if moments.valid_cells == 0:
                 raise IngestError(band.label, describe_band(band), "every cell over the cities is nodata or NaN",
                                   "check the file (an empty or failed export) and replace it")
-            values[b], coverage[b] = moments.finish(task.coverage.zone_cells)
+            values[b], coverage[b] = moments.finish(cov.zone_cells)
     except IngestError as exc:
         return BandsResult(values, coverage, (exc.file, exc.where, exc.problem, exc.fix))
     return BandsResult(values, coverage)

@@ -121,7 +121,7 @@ class CityCells:
         zonal_grid = Grid(CRS.from_epsg(4326).to_wkt(), grid.west, grid.north, grid.res, grid.res,
                           grid.width, grid.height)
         coverage = coverage_matrix(world.cities.geometry.reset_index(drop=True), zonal_grid)
-        self.coverage = coverage.matrix.tocsr()  # zones x cells, row-major for the per-city sums below
+        self.coverage = coverage.matrix()  # zones x cells (CSR) for the per-city sums below
         self._world, self._grid, self._land = world, grid, None
 
     @property
