@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.measures.capital import capital_stock
-from analysis.measures.entropy import EntropyResult, entropy_weights
+from analysis.measures.entropy import EntropyResult, entropy_weights, study_entropy_index
 from analysis.measures.gml import gml_index, sbm_ddf
 from analysis.measures.sbm import SBMResult, sbm
 
@@ -27,6 +27,7 @@ __all__ = [
     "gml_index",
     "sbm",
     "sbm_ddf",
+    "study_entropy_index",
 ]
 
 

@@ -32,7 +32,7 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["EntropyResult", "entropy_weights"]
+__all__ = ["EntropyResult", "entropy_weights", "study_entropy_index", "STUDY_INDICES"]
 
 
 @dataclass(frozen=True)
@@ -187,3 +187,40 @@ def entropy_weights(
         entropy=frame(es),
         divergence=frame(ds),
     )
+
+
+# The two entropy indices of the studies (variables sections of shared/studies/s000.yaml, s001.yaml).
+STUDY_INDICES: dict[str, dict] = {
+    # seed 000: wastewater, SO2, smoke & dust, eq. (2)-(6); printed as negative criteria (higher =
+    # cleaner, the reversed normalisation noted in SPEC section 6); no epsilon rule printed.
+    "000": dict(n_criteria=3, printed_direction="negative", zero="none", epsilon=0.0),
+    # seed 001: CO2 and PM2.5, eq. (10)-(20); positive criteria, zeros set to 0.00001, pooled.
+    "001": dict(n_criteria=2, printed_direction="positive", zero="replace", epsilon=1e-5),
+}
+
+
+def study_entropy_index(
+    df: pd.DataFrame,
+    study: Literal["000", "001"],
+    columns: Sequence[str],
+    *,
+    printed: bool = False,
+    pooling: Literal["all", "by_year"] = "all",
+    year_col: str | None = None,
+) -> EntropyResult:
+    """The pollution index of seed 000 (three pollutants) or seed 001 (CO2, PM2.5).
+
+    ``printed=False`` (default, the defensible reading): every pollutant is a positive criterion, so
+    a higher index means more pollution in both studies. ``printed=True`` reproduces seed 000's
+    negative-criterion standardisation (higher = cleaner); for seed 001 both readings coincide.
+    Both studies pool all city-years (min/max and shares over the whole sample).
+    """
+    if study not in STUDY_INDICES:
+        raise ValueError(f"study_entropy_index: study must be one of {sorted(STUDY_INDICES)}")
+    spec = STUDY_INDICES[study]
+    cols = list(columns)
+    if len(cols) != spec["n_criteria"]:
+        raise ValueError(f"study_entropy_index: seed {study} combines {spec['n_criteria']} pollutants, got {cols}")
+    sign = spec["printed_direction"] if printed else "positive"
+    return entropy_weights(df, cols, direction={c: sign for c in cols}, pooling=pooling, year_col=year_col,
+                           epsilon=spec["epsilon"], zero=spec["zero"])

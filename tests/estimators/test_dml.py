@@ -261,3 +261,20 @@ def test_bad_input(change, kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         fit_dml(df, **args)
+
+
+@pytest.mark.parametrize("learner, params", [("rf", dict(n_estimators=10)), ("lasso", None),
+                                             ("gbm", dict(n_estimators=10)), ("svm", None),
+                                             ("stack", dict(rf=dict(n_estimators=10), gbm=dict(n_estimators=10)))])
+def test_every_learner_runs(learner, params):
+    df = simulate_panel(4, n=20, t=4)
+    r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner=learner,
+                learner_params=params, n_folds=2, n_jobs=1, progress=False)
+    assert np.isfinite(r.params["d"]) and r.bse["d"] > 0 and r.info["learner"] == learner
+
+
+def test_dummies_with_city_folds_warns():
+    df = simulate_panel(4, n=20, t=4)
+    with pytest.warns(UserWarning, match="never seen in training"):
+        fit_dml(df, y="y", d="d", x=["x1"], entity="city", time="year", fe="dummies", learner="ols",
+                n_folds=2, progress=False)

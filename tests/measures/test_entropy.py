@@ -147,3 +147,21 @@ def test_nan_and_text_rejected(matrix):
     m = matrix.astype({"c1": str})
     with pytest.raises(ValueError, match="not numeric"):
         entropy_weights(m, ["c1", "c2"])
+
+
+def test_study_presets():
+    from analysis.measures import study_entropy_index
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"wastewater": rng.lognormal(0, 1, 80), "so2": rng.lognormal(0, 1, 80),
+                       "dust": rng.lognormal(0, 1, 80), "co2": rng.lognormal(0, 1, 80), "pm25": rng.normal(40, 9, 80)})
+    three = ["wastewater", "so2", "dust"]
+    defensible = study_entropy_index(df, "000", three)
+    printed = study_entropy_index(df, "000", three, printed=True)
+    # the printed (negative-criterion) index runs the other way: higher = cleaner
+    assert np.corrcoef(defensible.index, printed.index)[0, 1] < -0.8
+    assert np.corrcoef(defensible.index, df[three].sum(axis=1))[0, 1] > 0
+    ei = study_entropy_index(df, "001", ["co2", "pm25"])
+    assert ei.index.min() > 0 and ei.index.max() <= 1  # zero -> 1e-5 rule keeps every x positive
+    with pytest.raises(ValueError, match="combines 2 pollutants"):
+        study_entropy_index(df, "001", three)
