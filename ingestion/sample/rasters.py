@@ -236,8 +236,9 @@ def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random
     cells = cells_on(grid)
     density = np.exp(0.5 * smooth_field(grid, rng))
     owned = cells.owner > 0
+    density_sum = np.bincount(cells.owner[owned] - 1, weights=density[owned], minlength=cells.n)
     share = np.zeros_like(density)
-    share[owned] = density[owned] / cells.per_city_mean(density, cells.owner)[cells.owner[owned] - 1]
+    share[owned] = density[owned] / density_sum[cells.owner[owned] - 1]  # sums to 1 over each city
     background = CO2_BACKGROUND_T * density * (world.spec.edgar_res / 0.1) ** 2
     files = []
     for t, year in enumerate(years):
