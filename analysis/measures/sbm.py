@@ -346,7 +346,7 @@ def sbm(
     t = sol[:, 0:1]
     m, s1 = x.shape[1], y.shape[1]
     nr = len(ridx)
-    slacks = sol[:, 1 + nr :] / t
+    slacks = np.maximum(sol[:, 1 + nr :] / t, 0.0)  # clip solver round-off (-1e-17)
     slack_cols = [f"s_in_{c_}" for c_ in xn] + [f"s_good_{c_}" for c_ in yn] + [f"s_bad_{c_}" for c_ in bn]
     efficient = rho >= 1.0 - tol
 

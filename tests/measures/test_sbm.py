@@ -33,6 +33,17 @@ def test_textbook_super_efficiency():
     assert res.score.drop("B").to_numpy() == pytest.approx([CST_CCR[k] for k in "ACDEFGH"], abs=1e-9)
 
 
+def test_tone_2001_two_input_two_output_example():
+    # Tone (2001), EJOR 130, 498-509, p. 505 (the `Tone2001` data of R deaR): five DMUs, two inputs,
+    # two outputs; published SBM (CRS, non-oriented) scores A 0.798, B 0.568, C 1, D 0.667, E 1.
+    x = np.array([[4, 3], [6, 3], [8, 1], [8, 1], [2, 4]], dtype=float)
+    y = np.array([[2, 3], [2, 3], [6, 2], [6, 1], [1, 4]], dtype=float)
+    res = sbm(x, y, None)
+    np.testing.assert_allclose(res.score.to_numpy(), [0.798, 0.568, 1.0, 0.667, 1.0], atol=5e-4)
+    # D's only slack: output 2 short by 1 (its projection is C): rho = 1 / (1 + 1/2 * 1/1) = 2/3
+    np.testing.assert_allclose(res.slacks.iloc[3].to_numpy(), [0, 0, 0, 1], atol=1e-9)
+
+
 def test_hand_solved_undesirable_output_case():
     # A: x=1, y=1, b=1; B: x=2, y=1, b=2. B's projection on A with lambda in [1, 2] gives
     # rho(lambda) = 2 lambda / (4 + lambda), minimised at lambda = 1: rho = 0.4.
