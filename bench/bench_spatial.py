@@ -19,6 +19,9 @@ within regression on the same data).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import resource
 import time
 import warnings
@@ -108,7 +111,7 @@ def bench_spreg() -> None:
         for model, ref_fn in (("sar", lambda: spreg.ML_LagFE(y, X, wobj)),
                               ("sdm", lambda: spreg.ML_LagFE(y, X, wobj, slx_lags=1)),
                               ("sem", lambda: spreg.ML_ErrorFE(y, X, wobj))):
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints
                 warnings.simplefilter("ignore")
                 t_ref, ref = timed(ref_fn, repeat=2)
             t_ours, ours = timed(lambda: fit_spatial_panel(data, y="y", x=xs, w=W, w_ids=ids, entity="i", time="t",
@@ -145,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the N = 50,000 run")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings are wall-clock)")
     bench_spreg()
     print("2. two-way Lee-Yu SDM + effects at county scale")
     bench_scale(2900, 13, 30.0, ("auto",))

@@ -73,7 +73,7 @@ class _Multipliers:
     def __init__(self, W, *, method: str, logdet, trace_order: int, row_std: bool):
         self.W, self.row_std, self.order = W, row_std, trace_order
         if method == "auto":
-            method = "eigen" if (logdet is not None and logdet.eig is not None) or W.shape[0] <= 1500 else "trace"
+            method = "eigen" if (logdet is not None and logdet.eig is not None) or W.shape[0] <= 1000 else "trace"
         if method not in ("eigen", "trace"):
             raise ValueError(f"method must be 'auto', 'eigen' or 'trace', got {method!r}")
         self.method = method

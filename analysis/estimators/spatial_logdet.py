@@ -35,7 +35,7 @@ import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 LOGDET_METHODS = ("auto", "eigen", "sparse_lu", "chebyshev", "mc")
-EIGEN_MAX_SYMMETRIC = 6000  # eigvalsh on N=6000 takes a few seconds
+EIGEN_MAX_SYMMETRIC = 3000  # eigvalsh at N=3000: a few seconds on an idle 2-core machine
 EIGEN_MAX_GENERAL = 1500  # general eigvals is ~10x slower
 DENSE_MAX = 3500  # largest N for which explicit N x N inverses are formed
 
@@ -160,9 +160,12 @@ class LogDet:
             raise ValueError(f"logdet must be one of {LOGDET_METHODS}, got {self.method!r}")
         n = self.W.shape[0]
         if self.method == "auto":
-            if n <= EIGEN_MAX_GENERAL:
+            # eigenvalues pay off for small N or a dense W (e.g. inverse distance); for a sparse W
+            # one sparse LU per likelihood evaluation is far cheaper than an O(N^3) eigensolve
+            dense_w = self.W.nnz > 0.1 * n * n
+            if n <= 400 or (dense_w and n <= EIGEN_MAX_GENERAL):
                 self.method = "eigen"
-            elif n <= EIGEN_MAX_SYMMETRIC and symmetrizing_scale(self.W) is not None:
+            elif dense_w and n <= EIGEN_MAX_SYMMETRIC and symmetrizing_scale(self.W) is not None:
                 self.method = "eigen"
             else:
                 self.method = "sparse_lu"

@@ -199,6 +199,86 @@ def test_cigar_direct_twoways_sdm_values(cigar):
     assert 0.15 < r.params["rho"] < 0.30 and r.params["W*logp"] > 0
 
 
+def _explicit_lee_yu(c: pd.DataFrame, W: np.ndarray, model: str, effects: str):
+    """Generic explicit Lee-Yu transformation (F_T for individual effects, F_N for time effects),
+    full likelihood maximised by BFGS, expected information of the transformed model."""
+    from scipy.optimize import minimize
+
+    N, T = 46, 30
+    c = c.sort_values(["year", "region"])
+    y = c["logc"].to_numpy().reshape(T, N)
+    X = c[["logp", "logy"]].to_numpy().reshape(T, N, 2)
+    Z = np.concatenate([X, np.einsum("ij,tjk->tik", W, X)], axis=2) if model in ("sdm", "sdem") else X
+    FT = null_space(np.ones((1, T))) if effects in ("individual", "twoways") else np.eye(T)
+    FN = null_space(np.ones((1, N))) if effects in ("time", "twoways") else np.eye(N)
+    ts, ns = FT.shape[1], FN.shape[1]
+    k = Z.shape[2]
+    ys = np.einsum("ta,tn,nb->ab", FT, y, FN)
+    Zs = np.einsum("ta,tnk,nb->abk", FT, Z, FN)
+    Ws = FN.T @ W @ FN
+    lag = model in ("sar", "sdm")
+
+    def resid(b, r):
+        if lag:
+            return (ys - r * ys @ Ws.T - Zs @ b).reshape(-1)
+        u = ys - Zs @ b
+        return (u - r * u @ Ws.T).reshape(-1)
+
+    def nll(p):
+        b, r, s2 = p[:k], p[k], np.exp(p[k + 1])
+        e = resid(b, r)
+        return -(-ts * ns / 2 * np.log(2 * np.pi * s2) + ts * np.linalg.slogdet(np.eye(ns) - r * Ws)[1]
+                 - e @ e / (2 * s2))
+
+    res = minimize(nll, np.r_[np.zeros(k), 0.1, np.log(0.005)], method="BFGS", options={"gtol": 1e-9})
+    b, r, s2 = res.x[:k], res.x[k], np.exp(res.x[k + 1])
+    G = Ws @ np.linalg.inv(np.eye(ns) - r * Ws)
+    Zf = Zs.reshape(-1, k)
+    info = np.zeros((k + 2, k + 2))
+    if lag:
+        gzb = (Zs @ b @ G.T).reshape(-1)
+        info[:k, :k] = Zf.T @ Zf / s2
+        info[:k, k] = info[k, :k] = Zf.T @ gzb / s2
+        info[k, k] = gzb @ gzb / s2 + ts * (np.trace(G @ G) + np.sum(G * G))
+    else:
+        Bz = (Zs - r * np.einsum("ij,tjk->tik", Ws, Zs)).reshape(-1, k)
+        info[:k, :k] = Bz.T @ Bz / s2
+        info[k, k] = ts * (np.trace(G @ G) + np.sum(G * G))
+    info[k, k + 1] = info[k + 1, k] = ts * np.trace(G) / s2
+    info[k + 1, k + 1] = ts * ns / (2 * s2**2)
+    return np.r_[b, r], np.sqrt(np.diag(np.linalg.inv(info)))[: k + 1], s2, -res.fun
+
+
+@pytest.mark.parametrize("model", ["sar", "sem", "sdem"])
+@pytest.mark.parametrize("effects", ["time", "twoways"])
+def test_lee_yu_all_models_equal_explicit_transformation(cigar, model, effects):
+    """Same reference as above for SAR/SEM/SDEM and time-only effects (F_N only, T periods):
+    estimates 2e-5, log-likelihood 1e-6, SEs 1e-4 relative."""
+    c, W, _ = cigar
+    b_ref, se_ref, s2_ref, ll_ref = _explicit_lee_yu(c, W.toarray(), model, effects)
+    r = fit_spatial_panel(c, model=model, effects=effects, lee_yu=True, **cigar_kw(cigar))
+    np.testing.assert_allclose(r.params.to_numpy(), b_ref, atol=2e-5)
+    assert r.sigma2 == pytest.approx(s2_ref, rel=1e-5)
+    assert r.loglik == pytest.approx(ll_ref, abs=1e-6)
+    np.testing.assert_allclose(r.bse.to_numpy(), se_ref, rtol=1e-4)
+
+
+def test_durbin_subset_and_slx(cigar):
+    """durbin= restricts the W*x terms; SLX is OLS on [X, WX] (sigma2 = e'e/n*)."""
+    c, W, _ = cigar
+    r = fit_spatial_panel(c, model="sdm", durbin=["logy"], **cigar_kw(cigar))
+    assert list(r.params.index) == ["logp", "logy", "W*logy", "rho"]
+    slx = fit_spatial_panel(c, model="slx", effects="individual", lee_yu=False, **cigar_kw(cigar))
+    assert list(slx.params.index) == ["logp", "logy", "W*logp", "W*logy"]
+    cs = c.sort_values(["year", "region"])
+    X = cs[["logp", "logy"]].to_numpy().reshape(30, 46, 2)
+    Z = np.concatenate([X, np.einsum("ij,tjk->tik", W.toarray(), X)], axis=2)
+    Z = (Z - Z.mean(0)).reshape(-1, 4)
+    y = cs["logc"].to_numpy().reshape(30, 46)
+    y = (y - y.mean(0)).reshape(-1)
+    np.testing.assert_allclose(slx.params.to_numpy(), np.linalg.lstsq(Z, y, rcond=None)[0], atol=1e-10)
+
+
 # ---------------------------------------------------------------- log-determinants
 def _lattice(side: int) -> sp.csr_matrix:
     """Rook contiguity of a side x side grid."""
