@@ -23,6 +23,7 @@ __all__ = [
     "SBMResult",
     "capital_stock",
     "efficiency_scores",
+    "gtfp_scores",
     "entropy_weights",
     "gml_index",
     "sbm",
@@ -102,3 +103,47 @@ def efficiency_scores(
                       bad_outputs=bad_outputs, rts=rts, batch_size=batch_size)
         out = out.merge(g[[unit, year, "gml", "gml_ec", "gml_tc", "gml_cumulative"]], on=[unit, year], how="left")
     return out
+
+
+def gtfp_scores(
+    data: pd.DataFrame,
+    *,
+    unit: str,
+    year: str,
+    labour: str,
+    investment: str,
+    energy: str,
+    gdp: str,
+    co2: str | Sequence[str],
+    deflator: str | None = None,
+    base_year: int = 2000,
+    depreciation: float = 0.1096,
+    years: tuple[int, int] | None = None,
+    rts: Literal["crs", "vrs"] = "crs",
+) -> pd.DataFrame:
+    """Seed 003's provincial GTFP in one call: perpetual-inventory capital from ``investment``
+    (:func:`capital_stock`, base ``base_year``, depreciation 10.96%), then the SBM-DDF GML index with
+    inputs labour, capital, energy; good output ``gdp`` (real); bad output(s) ``co2``.
+
+    ``deflator``: investment price index column (default: investment already real). ``years``:
+    (first, last) window kept after the capital stock is built (seed 003: 2013-2022). Returns the
+    :func:`efficiency_scores` rows plus the ``capital_stock`` column.
+    """
+    need = [unit, year, labour, investment, energy, gdp, *([co2] if isinstance(co2, str) else co2)]
+    need += [deflator] if deflator else []
+    missing = [c for c in need if c not in data.columns]
+    if missing:
+        raise ValueError(f"gtfp_scores: column(s) {missing} not in the data")
+    inv = data.pivot(index=year, columns=unit, values=investment).sort_index()
+    defl = (data.pivot(index=year, columns=unit, values=deflator).sort_index() if deflator
+            else pd.DataFrame(1.0, index=inv.index, columns=inv.columns))
+    k = capital_stock(inv, defl, base_year=base_year, depreciation=depreciation)
+    cap = k.stack().rename("capital_stock").reset_index()
+    cap.columns = [year, unit, "capital_stock"]
+    panel = data.merge(cap, on=[unit, year], how="inner")
+    if years is not None:
+        panel = panel[panel[year].between(*years)]
+    bad = [co2] if isinstance(co2, str) else list(co2)
+    out = efficiency_scores(panel, unit=unit, year=year, inputs=[labour, "capital_stock", energy],
+                            good_outputs=[gdp], bad_outputs=bad, rts=rts, measure="gtfp_sbm_gml")
+    return out.merge(panel[[unit, year, "capital_stock"]], on=[unit, year], how="left")
