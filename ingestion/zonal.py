@@ -33,7 +33,7 @@ from exactextract._exactextract import Feature  # the base class exactextract's 
 from exactextract.feature import FeatureSource
 
 from ingestion.errors import IngestError
-from ingestion.executor import Executor, resolve
+from ingestion.executor import Executor, SerialExecutor, resolve
 
 STATS = ("sum", "mean", "std", "min", "max", "range")
 
@@ -128,6 +128,36 @@ class Coverage:
     def matrix(self) -> sp.csr_matrix:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
         return sp.csr_matrix((self.fraction, (self.zone, self.cell)), shape=(self.n_zones, self.n_cells))
+
+
+_COVERAGE_ARRAYS = ("zone", "cell", "fraction", "zone_cells", "block_starts")
+
+
+@dataclass(frozen=True)
+class CoverageFile:
+    """A ``Coverage`` saved as .npy files in a folder. Tasks for worker processes (or another engine
+    with a shared file system) carry this small reference instead of the arrays -- hundreds of MB at
+    15 arc-seconds -- and map the arrays read-only, so every worker shares one copy in the page cache."""
+
+    folder: str
+    width: int
+    n_cells: int
+    block_rows: int
+
+    @classmethod
+    def save(cls, coverage: Coverage, folder: str) -> "CoverageFile":
+        from pathlib import Path
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for name in _COVERAGE_ARRAYS:
+            np.save(Path(folder) / f"{name}.npy", getattr(coverage, name))
+        return cls(str(folder), coverage.width, coverage.n_cells, coverage.block_rows)
+
+    def load(self) -> Coverage:
+        from pathlib import Path
+
+        arrays = {name: np.load(Path(self.folder) / f"{name}.npy", mmap_mode="r") for name in _COVERAGE_ARRAYS}
+        return Coverage(width=self.width, n_cells=self.n_cells, block_rows=self.block_rows, **arrays)
 
 
 def zones_in_crs(zones_wkb: Sequence[bytes], crs_wkt: str):
@@ -319,6 +349,7 @@ class BandRef:
 class CoverageTask:
     grid: Grid
     zones_wkb: tuple[bytes, ...]  # EPSG:4326
+    save_to: str | None = None  # folder: save the coverage there and return a CoverageFile reference
 
 
 @dataclass(frozen=True)
@@ -327,7 +358,7 @@ class BandsTask:
 
     bands: tuple[BandRef, ...]
     grid: Grid
-    coverage: Coverage
+    coverage: Coverage | CoverageFile
     stats: tuple[str, ...]
     nonnegative: bool = False  # reject negative values (emissions)
 
@@ -339,8 +370,9 @@ class BandsResult:
     error: tuple | None = None  # IngestError fields (file, where, problem, fix): exceptions cross processes as data
 
 
-def run_coverage_task(task: CoverageTask) -> Coverage:
-    return coverage_matrix(zones_in_crs(task.zones_wkb, task.grid.crs_wkt), task.grid)
+def run_coverage_task(task: CoverageTask) -> Coverage | CoverageFile:
+    coverage = coverage_matrix(zones_in_crs(task.zones_wkb, task.grid.crs_wkt), task.grid)
+    return coverage if task.save_to is None else CoverageFile.save(coverage, task.save_to)
 
 
 def rows_per_block(grid: Grid) -> int:
@@ -355,7 +387,7 @@ def row_blocks(grid: Grid, rows: int):
 
 
 def run_bands_task(task: BandsTask) -> BandsResult:
-    cov = task.coverage
+    cov = task.coverage.load() if isinstance(task.coverage, CoverageFile) else task.coverage
     values = np.full((len(task.bands), len(task.stats), cov.n_zones), np.nan)
     coverage = np.zeros((len(task.bands), cov.n_zones))
     try:
@@ -410,16 +442,30 @@ def zonal_stats(bands: Sequence[tuple[BandRef, Grid]], zones_wkb: Sequence[bytes
                 executor: Executor | None = None, nonnegative: bool = False, progress: bool = False,
                 desc: str = "zonal statistics") -> ZonalTable:
     """Summarise every band over every zone. Bands come with the grid (window) they are read on;
-    one coverage matrix is computed per distinct grid and one task runs per file."""
+    one coverage matrix is computed per distinct grid and one task runs per file.
+
+    In this process (``SerialExecutor``) the coverage is passed in memory; for any other executor it is
+    saved once to a temporary folder and the tasks carry a ``CoverageFile`` reference."""
+    import tempfile
+
     executor = resolve(executor)
+    if isinstance(executor, SerialExecutor):
+        return _zonal_stats(bands, zones_wkb, stats, executor, nonnegative, progress, desc, None)
+    with tempfile.TemporaryDirectory(prefix="dualcarbon_coverage_") as folder:
+        return _zonal_stats(bands, zones_wkb, stats, executor, nonnegative, progress, desc, folder)
+
+
+def _zonal_stats(bands, zones_wkb, stats, executor: Executor, nonnegative: bool, progress: bool, desc: str,
+                 folder: str | None) -> ZonalTable:
     bands = list(bands)
     stats = tuple(stats)
     grids: dict[tuple, Grid] = {}
     for _, grid in bands:
         grids.setdefault(grid.key(), grid)
     grid_keys = list(grids)
-    coverages = executor.map(run_coverage_task, [CoverageTask(grids[k], tuple(zones_wkb)) for k in grid_keys])
-    by_key = dict(zip(grid_keys, coverages))
+    coverage_tasks = [CoverageTask(grids[k], tuple(zones_wkb), None if folder is None else f"{folder}/grid{g}")
+                      for g, k in enumerate(grid_keys)]
+    by_key = dict(zip(grid_keys, executor.map(run_coverage_task, coverage_tasks)))
 
     # one task per (file, grid): all bands of a file in one pass
     tasks: list[BandsTask] = []
