@@ -467,7 +467,8 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     # fuels (IPCC 2006): CO2 = sum_f Q_f * NCV_f * CC_f * ox_f * 44/12, split by a province fuel mix
     mix = FUEL_MIX[None, :] * np.exp(rng.normal(0, 0.2, (p, len(FUELS))))
     mix = mix / mix.sum(axis=1, keepdims=True)
-    factor = np.array([ncv * cc * ox * 44 / 12 / 1e3 for _, _, ncv, cc, ox in FUELS])  # 万吨 CO2 per unit
+    # TJ/unit x t C/TJ x 44/12 = t CO2 per unit; / 1e4 -> 万吨 CO2 per unit (raw coal: 1.978)
+    factor = np.array([ncv * cc * ox * 44 / 12 / 1e4 for _, _, ncv, cc, ox in FUELS])
     fuel_cols = {}
     for f, (name, *_r) in enumerate(FUELS):
         fuel_cols[name] = province.co2_10k_t.to_numpy() * mix[[pos[c[:2]] for c in province.province_adcode], f] \

@@ -1,3 +1,5 @@
+{#- Fuel consumption in the units of the energy balance and of the IPCC factor seed: solid and liquid
+    fuels in 万吨 (10^4 t; the loader stores tonnes), natural gas in 亿立方米 (10^8 m3). -#}
 with
 
 source as (
@@ -11,8 +13,8 @@ renamed as (
         year,
         fuel,
         ---------- numerics
-        value as consumption,
-        unit
+        case unit when '吨' then value / 1e4 else value end as consumption,
+        case unit when '吨' then '万吨' else unit end as unit
     from source
 )
 
