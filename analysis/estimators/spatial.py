@@ -55,7 +55,7 @@ from analysis.estimators.spatial_weights import (
 )
 
 MODELS = ("sar", "sdm", "sem", "sdem", "slx", "ols")
-EFFECTS = ("individual", "time", "twoways", "none")
+EFFECTS = ("individual", "time", "twoways", "none", "random")
 LAG_MODELS = ("sar", "sdm")
 ERROR_MODELS = ("sem", "sdem")
 DURBIN_MODELS = ("sdm", "sdem", "slx")
@@ -267,7 +267,8 @@ def fit_spatial_panel(
         must be exactly the panel's entities (checked, never assumed); rows are used as given (call
         :func:`row_standardise` first if you want a row-standardised W).
     model : ``sdm`` | ``sar`` | ``sem`` | ``sdem`` | ``slx`` (| ``ols``, no spatial terms).
-    effects : ``individual`` | ``time`` | ``twoways`` | ``none``.
+    effects : ``individual`` | ``time`` | ``twoways`` | ``none`` | ``random`` (random individual
+        effects, lag models only: Elhorst 2003 / spreg ``ML_LagRE``; see :func:`_fit_random`).
     lee_yu : Lee-Yu (2010) transformation approach (see module docstring); ``False`` gives the direct
         approach (splm / spreg / Elhorst without bias correction).
     logdet : ``auto`` | ``eigen`` | ``sparse_lu`` | ``chebyshev`` | ``mc`` (see ``spatial_logdet``).
@@ -283,6 +284,8 @@ def fit_spatial_panel(
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
     panel = data if isinstance(data, PanelData) else prepare_panel(
         data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
+    if effects == "random":
+        return _fit_random(panel, model=model, logdet=logdet, durbin=durbin, tol=tol)
     return _fit_panel(panel, model=model, effects=effects, lee_yu=lee_yu, logdet=logdet, durbin=durbin, tol=tol)
 
 
@@ -428,6 +431,121 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
         params=params, bse=bse, nobs=N * T, model=f"{model.upper()} ({effects} FE{', Lee-Yu' if lee_yu and effects != 'none' else ''})",
         df_resid=None, stats=stats, info=info, loglik=float(loglik), sigma2=sigma2,
         sigma2_se=float(np.sqrt(cov_full[-1, -1])), cov=cov, spec=spec,
+    )
+
+
+def _numerical_hessian(f, x: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian of a scalar function (steps scaled to |x|)."""
+    k = len(x)
+    h = 1e-4 * np.maximum(np.abs(x), 1e-2)
+    H = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            H[i, j] = H[j, i] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
+    return H
+
+
+def _fit_random(panel: PanelData, *, model: str, logdet: str, durbin, tol: float) -> SpatialPanelResult:
+    """Random-effects spatial lag panel (SAR/SDM) by ML (Elhorst 2003; Elhorst 2014 sec. 3.3).
+
+    y_it = rho (W y_t)_i + z_it b + mu_i + e_it, mu_i ~ iid(0, s_mu^2). With phi^2 = s2/(T s_mu^2 + s2)
+    the quasi-demeaned data a* = a - (1 - phi) mean_t(a) (Baltagi) give
+    ``l = -NT/2 ln(2 pi s2) + N/2 ln phi^2 + T ln|I - rho W| - e*'e*/(2 s2)``, maximised over rho and
+    phi (nested bounded Brent; beta and s2 concentrated out), with an intercept. Same estimator as
+    spreg ``ML_LagRE`` (which iterates between phi and rho). Standard errors from the analytic
+    expected information in (beta, rho, phi, s2) derived in the code (the beta/rho/s2 blocks are
+    those of the FE model on the quasi-demeaned data); spreg's ML_LagRE uses a different (and
+    non-symmetric) phi block, so its SEs of rho differ slightly; ``_numerical_hessian`` gives the
+    observed information for comparison.
+    """
+    if model not in LAG_MODELS:
+        raise ValueError("random effects are implemented for the lag models (sar, sdm) only")
+    N, T = panel.n, panel.t
+    W = panel.w.matrix
+    Y, X = panel.y, panel.X
+    names = list(panel.x_names)
+    if model == "sdm":
+        lag_names = list(panel.x_names) if durbin is None else list(durbin)
+        idx = [panel.x_names.index(v) for v in lag_names]
+        X = np.concatenate([X, _lag(W, X[:, :, idx])], axis=2)
+        names += [f"W*{v}" for v in lag_names]
+    X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
+    names = ["const", *names]
+    WY = _lag(W, Y)
+    p = X.shape[2]
+    nt = N * T
+    _check_rank(X.reshape(nt, p), names)
+    ld = LogDet(W, logdet)
+    lo, hi = ld.bounds()
+    span = hi - lo
+
+    def quasi(A: np.ndarray, phi: float) -> np.ndarray:
+        return (A - (1.0 - phi) * A.mean(axis=0, keepdims=True)).reshape(nt, -1)
+
+    def profile(phi: float) -> tuple[float, float, np.ndarray, float]:
+        ys, wys, Zs = quasi(Y[..., None], phi)[:, 0], quasi(WY[..., None], phi)[:, 0], quasi(X, phi)
+        ZtZ = Zs.T @ Zs
+        b0, b1 = np.linalg.solve(ZtZ, Zs.T @ ys), np.linalg.solve(ZtZ, Zs.T @ wys)
+        e0, e1 = ys - Zs @ b0, wys - Zs @ b1
+        a00, a01, a11 = e0 @ e0, e0 @ e1, e1 @ e1
+
+        def negll_rho(r: float) -> float:
+            return 0.5 * nt * np.log((a00 - 2 * r * a01 + r * r * a11) / nt) - T * ld(r)
+
+        opt = minimize_scalar(negll_rho, bounds=(lo + 1e-6 * span, hi - 1e-6 * span), method="bounded",
+                              options={"xatol": tol, "maxiter": 500})
+        r = float(opt.x)
+        s2 = (a00 - 2 * r * a01 + r * r * a11) / nt
+        return r, -opt.fun + N * np.log(phi), b0 - r * b1, s2  # N/2 ln phi^2 = N ln phi
+
+    opt_phi = minimize_scalar(lambda ph: -profile(ph)[1], bounds=(1e-8, 1.0 - 1e-8), method="bounded",
+                              options={"xatol": 1e-10, "maxiter": 500})
+    phi = float(opt_phi.x)
+    r, _, beta, sigma2 = profile(phi)
+
+    def full_ll(theta: np.ndarray) -> float:
+        b, rr, ph, s2 = theta[:p], theta[p], theta[p + 1], theta[p + 2]
+        e = quasi(Y[..., None], ph)[:, 0] - rr * quasi(WY[..., None], ph)[:, 0] - quasi(X, ph) @ b
+        return -0.5 * nt * np.log(2 * np.pi * s2) + N * np.log(abs(ph)) + T * ld(rr) - e @ e / (2 * s2)
+
+    theta = np.r_[beta, r, phi, sigma2]
+    loglik = full_ll(theta)
+    # expected information in (beta, rho, phi, s2); with u = S y - X b and Jbar the time-averaging
+    # operator, Q u is white, E[u'Jbar u] = N s2/phi^2, E[(Wy)'Jbar u] = s2/phi^2 tr(G), hence
+    # I_phiphi = 2N/phi^2, I_phirho = -2 tr(G)/phi, I_phis2 = -N/(phi s2), I_phibeta = 0.
+    green = GreenOperator(W)
+    tr = green.traces(r)
+    Zs = quasi(X, phi)
+    gzb = green.apply(r, (Zs @ beta).reshape(T, N).T).T.reshape(-1)
+    info_m = np.zeros((p + 3, p + 3))
+    info_m[:p, :p] = Zs.T @ Zs / sigma2
+    info_m[:p, p] = info_m[p, :p] = Zs.T @ gzb / sigma2
+    info_m[p, p] = gzb @ gzb / sigma2 + T * (tr["trGG"] + tr["trGtG"])
+    info_m[p, p + 1] = info_m[p + 1, p] = -2.0 * tr["trG"] / phi
+    info_m[p, p + 2] = info_m[p + 2, p] = T * tr["trG"] / sigma2
+    info_m[p + 1, p + 1] = 2.0 * N / phi**2
+    info_m[p + 1, p + 2] = info_m[p + 2, p + 1] = -N / (phi * sigma2)
+    info_m[p + 2, p + 2] = nt / (2 * sigma2**2)
+    cov_full = np.linalg.inv(info_m)
+    pnames = names + ["rho"]
+    all_names = pnames + ["phi", "sigma2"]
+    cov = pd.DataFrame(cov_full, index=all_names, columns=all_names)
+    se = np.sqrt(np.diag(cov_full))
+    params = pd.Series(np.r_[beta, r], index=pnames)
+    info = {"model": model, "effects": "random", "lee_yu": False, "logdet": ld.method, "n_eff": nt, "t_eff": T,
+            "N": N, "T": T, "entities": panel.entities, "times": panel.times,
+            "W_row_standardised": panel.w.row_standardised, "n_params": len(pnames) + 2, "fe_count": 0,
+            "phi": phi, "phi_se": float(se[-2]),
+            "inference": "normal (asymptotic ML), analytic expected information"}
+    spec = {"model": model, "effects": "random", "lee_yu": False, "x": panel.x_names, "y": panel.y_name,
+            "durbin": tuple(n[2:] for n in names if n.startswith("W*")), "W": W, "logdet": ld, "green": None}
+    return SpatialPanelResult(
+        params=params, bse=pd.Series(se[: len(pnames)], index=pnames), nobs=nt,
+        model=f"{model.upper()} (random effects)", df_resid=None,
+        stats={"log-likelihood": loglik, "sigma2": sigma2, "phi": phi}, info=info, loglik=float(loglik),
+        sigma2=sigma2, sigma2_se=float(se[-1]), cov=cov, spec=spec,
     )
 
 
