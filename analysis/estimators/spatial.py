@@ -7,7 +7,9 @@ Model (N units, T periods, stacked time-major: all units of period 1, then perio
 
 ``sar``: theta = 0, lambda = 0;  ``sdm``: lambda = 0;  ``sem``: rho = 0, theta = 0;
 ``sdem``: rho = 0;  ``slx``: rho = lambda = 0 (OLS).  ``effects`` chooses mu (``individual``),
-alpha_t (``time``), both (``twoways``) or neither (``none``, with an intercept).
+alpha_t (``time``), both (``twoways``) or neither (``none``, with an intercept); ``random`` treats
+mu as random effects (lag models; Elhorst 2003, quasi-demeaning with Baltagi's phi, see
+``_fit_random``), which with the fixed-effects fit gives the spatial Hausman test.
 
 Estimation (Elhorst 2014, *Spatial Econometrics*, ch. 3; Lee and Yu 2010, *J. Econometrics* 154):
 
@@ -73,7 +75,9 @@ __all__ = [
     "wald_test",
     "lr_effects_test",
     "hausman",
+    "hausman_panel",
     "moran_by_year",
+    "ImpactsResult",
 ]
 
 
@@ -210,7 +214,7 @@ def _sample_sizes(n: int, t: int, effects: str, lee_yu: bool) -> tuple[int, int,
 
 
 # ---------------------------------------------------------------- result
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # keep the base class's summary() repr
 class SpatialPanelResult(EstimationResult):
     """Result of :func:`fit_spatial_panel`: ``params`` (beta, ``W*x`` for Durbin models, ``rho`` or
     ``lambda``), ``bse``, ``loglik``, ``sigma2`` (with ``sigma2_se``), ``cov`` (covariance of params
@@ -589,6 +593,7 @@ def _information(*, model, r, beta, Z, WZ, W, sigma2, n_eff, t_eff, time_tf, eff
 # ---------------------------------------------------------------- tests (re-exported)
 from analysis.estimators.spatial_tests import (  # noqa: E402
     hausman,
+    hausman_panel,
     lm_tests,
     lr_effects_test,
     lr_test,

@@ -38,7 +38,7 @@ from analysis.estimators.spatial_logdet import eigenvalues, power_traces
 KINDS = ("direct", "indirect", "total")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # keep the base class's summary() repr
 class ImpactsResult(EstimationResult):
     """Effects as an ``EstimationResult`` with terms ``direct:<x>``, ``indirect:<x>``, ``total:<x>``."""
 

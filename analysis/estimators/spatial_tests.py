@@ -68,8 +68,8 @@ def lm_tests(
     """
     from analysis.estimators.spatial import EFFECTS, _demean, _lag, prepare_panel
 
-    if effects not in EFFECTS:
-        raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
+    if effects not in EFFECTS or effects == "random":
+        raise ValueError(f"effects must be one of {[e for e in EFFECTS if e != 'random']}, got {effects!r}")
     panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
     W = panel.w.matrix
     T, N = panel.t, panel.n

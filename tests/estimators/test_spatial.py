@@ -568,6 +568,21 @@ def test_weight_order_is_checked_not_assumed(cigar):
         fit_spatial_panel(c, model="sar", **(cigar_kw(cigar) | {"w_ids": list(range(2, 48))}))
 
 
+def test_libpysal_w_order_is_used(produc):
+    """A libpysal W carries its id_order; a W built in reversed order gives the same fit, and its
+    repr is the summary table (not a dump of the fields)."""
+    from libpysal.weights import full2W
+
+    d, W = produc
+    rev = W.iloc[::-1, ::-1]
+    wobj = full2W(rev.to_numpy(), ids=list(rev.index))
+    a = fit_spatial_panel(d, model="sar", effects="individual", **produc_kw(produc))
+    b = fit_spatial_panel(d, model="sar", effects="individual", **(produc_kw(produc) | {"w": wobj}))
+    np.testing.assert_allclose(a.params, b.params, atol=1e-9)
+    assert repr(a).startswith("SAR (individual FE, Lee-Yu) results")
+    assert "direct:lpc" in repr(a.impacts(n_draws=50, seed=0))
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "mutate, message",
