@@ -408,9 +408,9 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
     cov = pd.DataFrame(cov_full, index=all_names, columns=all_names)
     params = pd.Series(np.r_[beta, [r] if spatial else []], index=pnames)
     bse = pd.Series(np.sqrt(np.diag(cov_full))[: len(pnames)], index=pnames)
-    fitted_var = float(np.var(y - resid)) if len(y) else np.nan
-    stats = {"log-likelihood": loglik, "sigma2": sigma2, "R2 (within, corr^2)": float(np.corrcoef(y, y - resid)[0, 1] ** 2)
-             if fitted_var > 0 else np.nan}
+    fitted = y - resid  # includes rho * Wy for the lag models
+    r2 = float(np.corrcoef(y, fitted)[0, 1] ** 2) if np.var(fitted) > 0 else np.nan
+    stats = {"log-likelihood": loglik, "sigma2": sigma2, "R2 (squared corr., transformed data)": r2}
     info = {
         "model": model,
         "effects": effects,
