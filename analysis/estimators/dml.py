@@ -171,6 +171,7 @@ def demean_twoway(a: np.ndarray, g1: np.ndarray, g2: np.ndarray | None = None,
 
 
 def _demean_by(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Remove one set of effects (group means)."""
     return demean_twoway(a, g)
 
 
@@ -211,8 +212,7 @@ def _check_inputs(data, y, d, x, entity, time, fe, instrument, instrument_series
         _fail("`x` must be a list of control names, not a string")
     if len(x) == 0:
         _fail("give at least one control in `x` (the nuisance functions are learned from X)")
-    needs_panel = fe != "none" or cluster == "entity"
-    if needs_panel and (entity is None or time is None) and fe != "none":
+    if fe != "none" and (entity is None or time is None):
         _fail(f"fe={fe!r} needs `entity` and `time` columns")
     if cluster == "entity" and entity is None:
         _fail("cluster='entity' needs the `entity` column (or pass cluster=None)")

@@ -12,6 +12,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from analysis.measures.capital import capital_stock
 from analysis.measures.entropy import EntropyResult, entropy_weights, study_entropy_index
@@ -46,8 +47,9 @@ def efficiency_scores(
     gml: bool = True,
     measure: str = "sbm_undesirable",
     batch_size: int = 64,
+    progress: bool = True,
 ) -> pd.DataFrame:
-    """Mart-shaped efficiency scores: one row per unit-year.
+    """Mart-shaped efficiency scores: one row per unit-year (progress bar over frontiers).
 
     Columns: ``unit, year, measure, score`` (the SBM score, super-efficiency for efficient DMUs
     when ``super_efficiency``), ``sbm_score``, ``efficient``, and with ``gml=True`` the GML index
@@ -84,7 +86,7 @@ def efficiency_scores(
                      batch_size=batch_size)
             candidates[rows] = r0.sbm_score.to_numpy() >= 1 - 1e-6
     groups = [np.arange(len(df))] if frontier == "global" else by_year
-    for rows in groups:
+    for rows in tqdm(groups, desc=f"SBM ({frontier} frontier)", disable=not progress):
         sub = df.iloc[rows]
         res = sbm(sub[list(inputs)], sub[list(good_outputs)], sub[list(bad_outputs)], rts=rts,
                   super_efficiency=super_efficiency, batch_size=batch_size,
@@ -100,7 +102,7 @@ def efficiency_scores(
     out["efficient"] = eff
     if gml:
         g = gml_index(df, unit=unit, year=year, inputs=inputs, good_outputs=good_outputs,
-                      bad_outputs=bad_outputs, rts=rts, batch_size=batch_size)
+                      bad_outputs=bad_outputs, rts=rts, batch_size=batch_size, progress=progress)
         out = out.merge(g[[unit, year, "gml", "gml_ec", "gml_tc", "gml_cumulative"]], on=[unit, year], how="left")
     return out
 
@@ -120,6 +122,7 @@ def gtfp_scores(
     depreciation: float = 0.1096,
     years: tuple[int, int] | None = None,
     rts: Literal["crs", "vrs"] = "crs",
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Seed 003's provincial GTFP in one call: perpetual-inventory capital from ``investment``
     (:func:`capital_stock`, base ``base_year``, depreciation 10.96%), then the SBM-DDF GML index with
@@ -145,5 +148,6 @@ def gtfp_scores(
         panel = panel[panel[year].between(*years)]
     bad = [co2] if isinstance(co2, str) else list(co2)
     out = efficiency_scores(panel, unit=unit, year=year, inputs=[labour, "capital_stock", energy],
-                            good_outputs=[gdp], bad_outputs=bad, rts=rts, measure="gtfp_sbm_gml")
+                            good_outputs=[gdp], bad_outputs=bad, rts=rts, measure="gtfp_sbm_gml",
+                            progress=progress)
     return out.merge(panel[[unit, year, "capital_stock"]], on=[unit, year], how="left")

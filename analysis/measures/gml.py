@@ -28,6 +28,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from analysis.measures.sbm import as_matrix, nondominated, solve_blocks
 
@@ -111,6 +112,7 @@ def gml_index(
     bad_outputs: Sequence[str],
     rts: Literal["crs", "vrs"] = "crs",
     batch_size: int = 64,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """GML index with its EC and TC parts for a balanced or unbalanced unit x year panel.
 
@@ -130,7 +132,7 @@ def gml_index(
     x, y, b = df[list(inputs)], df[list(good_outputs)], df[list(bad_outputs)]
     d_contemp = np.full(len(df), np.nan)
     yv = df[year].to_numpy()
-    for t in np.unique(yv):
+    for t in tqdm(np.unique(yv), desc="GML (contemporaneous frontiers)", disable=not progress):
         rows = np.flatnonzero(yv == t)
         d_contemp[rows] = sbm_ddf(x.iloc[rows], y.iloc[rows], b.iloc[rows], rts=rts, batch_size=batch_size)
     # a DMU efficient on the global frontier is efficient in its own year: the year-efficient DMUs
