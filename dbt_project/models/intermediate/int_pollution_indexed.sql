@@ -4,6 +4,8 @@
     (higher = more polluted) is the defensible reading; seed 000 prints the negative-indicator
     normalisation (higher = less polluted), kept as pollution_000_printed.
   * ei_001: CO2 (EDGAR) and PM2.5 (seed 001, formulas 10-20), positive, standardised zeros set to 1e-5.
+  Indices are rounded to 12 decimals (far below any meaningful precision) so results are exactly
+  reproducible and unit-testable.
 -#}
 with
 
@@ -35,9 +37,9 @@ final as (
     select
         inputs.adcode,
         inputs.year,
-        pollution_000.entropy_index as pollution_index_000,
-        pollution_000_printed.entropy_index as pollution_index_000_printed,
-        ei_001.entropy_index as pollution_carbon_index_001,
+        round(pollution_000.entropy_index, 12) as pollution_index_000,
+        round(pollution_000_printed.entropy_index, 12) as pollution_index_000_printed,
+        round(ei_001.entropy_index, 12) as pollution_carbon_index_001,
         pollution_000.n_industrial_wastewater_t as wastewater_normalised,
         pollution_000.n_industrial_so2_t as so2_normalised,
         pollution_000.n_industrial_dust_t as dust_normalised,

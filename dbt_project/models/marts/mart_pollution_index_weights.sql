@@ -23,10 +23,22 @@ ei_001 as (
     {{ entropy_weights('inputs', ['adcode', 'year'],
         [{'name': 'co2_edgar_t', 'direction': 'positive'},
          {'name': 'pm25_ugm3', 'direction': 'positive'}], pooling='all', epsilon=0.00001, output='weights') }}
+),
+
+all_weights as (
+    select 'pollution_index_000' as index_name, * from pollution_000
+    union all
+    select 'pollution_index_000_printed', * from pollution_000_printed
+    union all
+    select 'pollution_carbon_index_001', * from ei_001
 )
 
-select 'pollution_index_000' as index_name, * from pollution_000
-union all
-select 'pollution_index_000_printed', * from pollution_000_printed
-union all
-select 'pollution_carbon_index_001', * from ei_001
+select
+    index_name,
+    pooling_group,
+    indicator,
+    direction,
+    round(entropy, 12) as entropy,
+    round(divergence, 12) as divergence,
+    round(weight, 12) as weight
+from all_weights

@@ -8,7 +8,8 @@
                               (pgdp_bar_j: city j's mean GDP per capita over the panel years)
     queen                     w_ij = 1 if the polygons touch (within the sliver tolerance)
     knn                       w_ij = 1 for the var('knn_k') nearest cities by distance
-  Raw inverse distances are symmetric; the row-standardised weights are not.
+  Raw inverse distances are symmetric; the row-standardised weights are not. Weights are rounded to 15
+  decimals (a change below 5e-16) so they do not depend on the order of summation.
 -#}
 with
 
@@ -52,7 +53,7 @@ final as (
         adcode_i,
         adcode_j,
         weight_raw,
-        {{ row_standardise('weight_raw', 'matrix, adcode_i') }} as weight
+        round({{ row_standardise('weight_raw', 'matrix, adcode_i') }}, 15) as weight
     from raw_edges
     where weight_raw > 0
 )
