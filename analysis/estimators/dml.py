@@ -44,8 +44,9 @@ semi-synthetic ln CO2 with a planted effect of -0.080 of ln AI firms, RF, K = 5,
     fit_dml fe=dummies -0.1900 (0.0314)     fit_dml fe=none           -0.1877 (0.0311)
 
 Only the within transformation (ours or doubleml's) recovers the planted effect. First differences
-are attenuated (ln(1 + count) has rounding noise that differencing amplifies), the CRE variants fail
-with forests (the Mundlak terms enter linearly in the truth, forests do not reproduce that), and
+are attenuated (our reading, not verified: ln(1 + count) carries rounding noise that differencing
+amplifies), the CRE variants fail with forests (likely because forests do not reproduce the linear
+role of the city means), and
 dummies with city-grouped folds are no better than ignoring the effects. Hence ``"within"`` is the
 default; the linear Monte Carlo in the tests shows within, FD and CRE all unbiased when the learner
 can represent the Mundlak terms.

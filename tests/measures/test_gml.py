@@ -97,3 +97,13 @@ def test_global_frontier_shortcut_is_exact(province_panel, rts):
     d_full = sbm_ddf(df.loc[order, cols["inputs"]], df.loc[order, cols["good_outputs"]],
                      df.loc[order, cols["bad_outputs"]], rts=rts)
     np.testing.assert_allclose(g.ddf_global.to_numpy(), d_full, atol=1e-9)
+
+
+def test_unbalanced_panel_gap_gives_nan_year_on_year(province_panel):
+    df = province_panel[~((province_panel.province == 3) & (province_panel.year == 2015))]
+    g = gml_index(df, unit="province", year="year", inputs=["labour", "capital", "energy"],
+                  good_outputs=["gdp"], bad_outputs=["co2"], progress=False)
+    row = g[(g.province == 3) & (g.year == 2016)].iloc[0]
+    assert np.isnan(row.gml) and np.isnan(row.gml_ec)  # no 2015 to compare with
+    assert np.isfinite(row.gml_cumulative)  # the global frontier still compares 2016 with 2013
+    assert g[(g.province == 3) & (g.year == 2017)].gml.notna().all()
