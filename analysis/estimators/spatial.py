@@ -139,31 +139,32 @@ def prepare_panel(
     inf_cols = [c for c in [y, *x] if not np.all(np.isfinite(data[c].to_numpy(float)))]
     if inf_cols:
         raise ValueError(f"infinite values in {inf_cols} (log of zero?)")
-    dup = data.duplicated([entity, time])
-    if dup.any():
-        ex = data.loc[dup, [entity, time]].head(3).to_dict("records")
-        raise ValueError(f"{int(dup.sum())} duplicated ({entity}, {time}) rows, e.g. {ex}")
     units = pd.unique(data[entity])
     times = np.sort(pd.unique(data[time]))
-    if len(data) != len(units) * len(times):
-        counts = data.groupby(entity).size()
-        short = counts[counts < len(times)].head(5).to_dict()
-        raise ValueError(
-            f"unbalanced panel: {len(data)} rows for {len(units)} units x {len(times)} periods; "
-            f"units with missing periods (count of periods): {short}. Balance the panel first"
-        )
     try:
         order = _id_order(w, w_ids, units)
     except AttributeError:  # bare matrix without ids: align_weights explains what to pass
         order = sorted(units.tolist())
     aligned = align_weights(w, order, w_ids=w_ids)
-    order = pd.Index(aligned.ids)
-    frame = data.set_index([time, entity])[[y, *x]].sort_index()
-    full = pd.MultiIndex.from_product([times, order], names=[time, entity])
-    frame = frame.reindex(full)
-    T, N = len(times), len(order)
-    Y = frame[y].to_numpy(float).reshape(T, N)
-    X = frame[x].to_numpy(float).reshape(T, N, len(x))
+    T, N = len(times), len(aligned.ids)
+    ent_pos = pd.Index(aligned.ids).get_indexer(data[entity])
+    time_pos = np.searchsorted(times, data[time].to_numpy())
+    cell = time_pos * N + ent_pos
+    if len(data) != T * N or np.bincount(cell, minlength=T * N).max() > 1:
+        dup = data.duplicated([entity, time])
+        if dup.any():
+            ex = data.loc[dup, [entity, time]].head(3).to_dict("records")
+            raise ValueError(f"{int(dup.sum())} duplicated ({entity}, {time}) rows, e.g. {ex}")
+        counts = data.groupby(entity).size()
+        short = counts[counts < T].head(5).to_dict()
+        raise ValueError(
+            f"unbalanced panel: {len(data)} rows for {N} units x {T} periods; "
+            f"units with missing periods (count of periods): {short}. Balance the panel first"
+        )
+    values = np.empty((T * N, 1 + len(x)))
+    values[cell] = data[[y, *x]].to_numpy(float)
+    values = values.reshape(T, N, 1 + len(x))
+    Y, X = values[:, :, 0].copy(), values[:, :, 1:].copy()
     return PanelData(y=Y, X=X, x_names=tuple(x), y_name=y, entities=tuple(order), times=tuple(times), w=aligned)
 
 
