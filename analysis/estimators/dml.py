@@ -59,6 +59,9 @@ residualised treatment, pinned in the tests)::
 
     Var(theta_s) = G/(G-1) sum_g (sum_{i in g} psi_i)^2 / (n J)^2,   J = mean(psi_a)
 
+(with the same number of cities in every fold this is doubleml's own cluster variance, Chiang et
+al. 2021, times G/(G-1); also pinned in the tests).
+
 With ``cluster=None`` folds are random rows and the variance is doubleml's (mean psi^2 / J^2 / n,
 normal inference). Repeated cross-fitting (``n_rep`` > 1): theta = median_s theta_s and
 sigma^2 = median_s [sigma_s^2 + (theta_s - theta)^2] (Chernozhukov et al. 2018, eq. 3.7; doubleml's own

@@ -128,6 +128,27 @@ def test_cluster_variance_equals_cluster_robust_ols_of_residuals():
     assert abs(res.params["Constant"]) < 1e-10  # after the within transformation
 
 
+def test_cluster_variance_is_doubleml_cluster_variance_times_small_sample_factor():
+    # doubleml's own cluster-robust variance (Chiang et al. 2021) on the same city folds, with equal
+    # numbers of cities per fold, equals ours without the G/(G-1) factor
+    import doubleml as dml
+
+    df = simulate_panel(1)
+    res = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+                  progress=False)
+    dfs = df.sort_values(["city", "year"]).reset_index(drop=True)
+    ent, tim = pd.factorize(dfs.city)[0], pd.factorize(dfs.year)[0]
+    data = pd.DataFrame(demean_twoway(dfs[["y", "d", "x1", "x2", "x3"]].to_numpy(), ent, tim),
+                        columns=["y", "d", "x1", "x2", "x3"]).assign(cl=ent)
+    model = dml.DoubleMLPLR(dml.DoubleMLData(data, "y", "d", ["x1", "x2", "x3"], cluster_cols="cl"),
+                            LinearRegression(), LinearRegression(), n_folds=5, draw_sample_splitting=False)
+    folds = res.info["folds"][0]
+    model.set_sample_splitting([folds], [[([np.unique(ent[tr])], [np.unique(ent[te])]) for tr, te in folds]])
+    model.fit()
+    assert res.params["d"] == pytest.approx(model.coef[0], rel=1e-10)
+    assert res.bse["d"] == pytest.approx(model.se[0] * np.sqrt(60 / 59), rel=1e-8)
+
+
 def test_within_demeaning_exact_on_balanced_and_converges_unbalanced():
     rng = np.random.default_rng(0)
     g1, g2 = np.repeat(np.arange(20), 5), np.tile(np.arange(5), 20)
