@@ -9,8 +9,10 @@ criteria j = 1..k:
        positive  x_ij = (r_ij - min_j) / (max_j - min_j)
        negative  x_ij = (max_j - r_ij) / (max_j - min_j)
 
-   exact zeros are replaced by ``epsilon`` (seed 001: "standardized 0 set to 0.00001") so that
-   ``p ln p`` is defined (``zero="replace"``), or every x is shifted by epsilon (``zero="shift"``);
+   values below ``epsilon`` (the exact zeros, in practice) are set to ``epsilon`` (seed 001:
+   "standardized 0 set to 0.00001"; the dbt macro ``entropy_weights`` does the same,
+   ``greatest(x, epsilon)``) so that ``ln p`` is defined (``zero="replace"``), or every x is shifted
+   by epsilon (``zero="shift"``);
    ``standardise="none"`` uses the raw (positive) values, the classic MCDM variant;
 2. shares ``p_ij = x_ij / sum_i x_ij``;
 3. entropy ``e_j = -(1 / ln n) sum_i p_ij ln p_ij`` (``0 ln 0 = 0``);
@@ -108,7 +110,7 @@ def _weights_block(r: np.ndarray, signs: np.ndarray, standardise: str, zero: str
     else:
         raise ValueError("entropy_weights: standardise must be 'minmax' or 'none'")
     if zero == "replace":
-        x = np.where(x == 0, epsilon, x)
+        x = np.maximum(x, epsilon)
     elif zero == "shift":
         x = x + epsilon
     elif zero != "none":
@@ -141,7 +143,7 @@ def entropy_weights(
     columns : the criteria.
     direction : ``{column: "positive" | "negative"}``; columns not named are positive.
     pooling : ``"all"`` (one set of weights over all rows, seed 001) or ``"by_year"``.
-    epsilon : value replacing exact zeros of the standardised data (``zero="replace"``) or the shift.
+    epsilon : floor of the standardised data (``zero="replace"``: exact zeros become epsilon) or the shift.
     year_col : year column, required for ``pooling="by_year"``.
     standardise : ``"minmax"`` (both seeds) or ``"none"`` (raw shares, classic MCDM form).
     zero : ``"replace"`` (seed 001), ``"shift"`` or ``"none"``.

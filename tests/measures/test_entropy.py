@@ -55,7 +55,7 @@ def test_minmax_matches_hand_computation_with_directions(matrix):
     for j, c in enumerate(matrix.columns):
         lo, hi = r[:, j].min(), r[:, j].max()
         x[:, j] = (hi - r[:, j]) / (hi - lo) if c in direction else (r[:, j] - lo) / (hi - lo)
-    x[x == 0] = 1e-5  # seed 001: standardised 0 set to 0.00001
+    x = np.maximum(x, 1e-5)  # seed 001: standardised 0 set to 0.00001
     w = _hand_entropy(x)
     np.testing.assert_allclose(res.weights.to_numpy(), w, rtol=1e-12)
     np.testing.assert_allclose(res.index.to_numpy(), x @ w, rtol=1e-12)
@@ -84,45 +84,44 @@ def test_by_year_pooling_equals_separate_fits():
         np.testing.assert_allclose(res.index[sub.index].to_numpy(), one.index.to_numpy(), rtol=1e-12)
 
 
-ENTROPY_SQL = """
--- the computation the dbt macro `entropy_weights` performs (pooled, min-max, zero -> epsilon)
-with long as (
-    select row_id, 'co2' as criterion, co2 as r from panel
-    union all select row_id, 'pm25', pm25 from panel
-),
-bounds as (
-    select criterion, min(r) as lo, max(r) as hi, count(*) as n from long group by criterion
-),
-std as (
-    select l.row_id, l.criterion, b.n,
-        case when (l.r - b.lo) / (b.hi - b.lo) = 0 then 0.00001 else (l.r - b.lo) / (b.hi - b.lo) end as x
-    from long l join bounds b using (criterion)
-),
-shares as (
-    select *, x / sum(x) over (partition by criterion) as p from std
-),
-entropy as (
-    select criterion, -sum(p * ln(p)) / ln(max(n)) as e from shares group by criterion
-),
-weights as (
-    select criterion, (1 - e) / sum(1 - e) over () as w from entropy
-)
-select s.row_id, sum(s.x * w.w) as idx, any_value(w.w) filter (where s.criterion = 'co2') as w_co2
-from std s join weights w using (criterion)
-group by s.row_id order by s.row_id
-"""
+MACRO = Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "entropy_weights.sql"
 
 
-def test_python_and_sql_implementations_agree():
+def _render_macro(**kwargs) -> str:
+    """Render the dbt macro with plain Jinja (it uses no dbt context) into a select statement."""
+    import jinja2
+
+    env = jinja2.Environment()
+    template = env.from_string(MACRO.read_text() + "{{ entropy_weights(**args) }}")
+    return template.render(args=kwargs)
+
+
+@pytest.mark.skipif(not MACRO.exists(), reason="dbt macro entropy_weights.sql not in the tree")
+@pytest.mark.parametrize("pooling", ["all", "by_year"])
+def test_python_and_dbt_macro_agree(pooling):
     rng = np.random.default_rng(11)
-    panel = pd.DataFrame({"row_id": np.arange(200), "co2": rng.lognormal(3, 1, 200),
-                          "pm25": rng.normal(45, 10, 200)})
+    panel = pd.DataFrame({"adcode": np.repeat(np.arange(40), 5), "year": np.tile(np.arange(2018, 2023), 40),
+                          "co2": rng.lognormal(3, 1, 200), "pm25": rng.normal(45, 10, 200),
+                          "so2": rng.lognormal(1, 0.5, 200)})
+    indicators = [{"name": "co2", "direction": "positive"}, {"name": "pm25", "direction": "positive"},
+                  {"name": "so2", "direction": "negative"}]
     con = duckdb.connect()
     con.register("panel", panel)
-    sql = con.execute(ENTROPY_SQL).df()
-    res = entropy_weights(panel, ["co2", "pm25"], epsilon=1e-5)
-    np.testing.assert_allclose(sql["idx"].to_numpy(), res.index.to_numpy(), rtol=1e-10)
-    assert sql["w_co2"].dropna().iloc[0] == pytest.approx(res.weights["co2"], rel=1e-10)
+    args = dict(relation="panel", keys=["adcode", "year"], indicators=indicators, pooling=pooling,
+                year_column="year", epsilon=1e-5)
+    sql_index = con.execute(_render_macro(**args, output="index")).df().sort_values(["adcode", "year"])
+    sql_weights = con.execute(_render_macro(**args, output="weights")).df()
+    res = entropy_weights(panel, ["co2", "pm25", "so2"], direction={"so2": "negative"}, epsilon=1e-5,
+                          pooling=pooling, year_col="year")
+    ours = panel.assign(idx=res.index).sort_values(["adcode", "year"])
+    np.testing.assert_allclose(sql_index["entropy_index"].to_numpy(), ours["idx"].to_numpy(), rtol=1e-10)
+    if pooling == "all":
+        w = sql_weights.set_index("indicator")["weight"]
+        np.testing.assert_allclose(w[["co2", "pm25", "so2"]].to_numpy(), res.weights.to_numpy(), rtol=1e-10)
+    else:
+        w = sql_weights.assign(year=sql_weights.pooling_group.astype(int)).pivot(
+            index="year", columns="indicator", values="weight")[["co2", "pm25", "so2"]]
+        np.testing.assert_allclose(w.to_numpy(), res.weights.to_numpy(), rtol=1e-10)
 
 
 @pytest.mark.parametrize(
