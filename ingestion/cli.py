@@ -91,6 +91,9 @@ def cmd_build(args) -> int:
         raise ConfigError("no dbt_project.yml in the repository yet: the dbt project is not part of this checkout")
     if not warehouse.exists():
         raise ConfigError(f"{warehouse}: no warehouse; run `dualcarbon ingest --sources DIR` first")
+    from ingestion.warehouse import ensure_spatial_installed
+
+    ensure_spatial_installed()
     code = _run_dbt(warehouse, "build")
     if code != 0:
         print(f"dbt build failed (exit {code})", file=sys.stderr)
@@ -197,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build, then the expectation suites")
+    p.add_argument("--skip-checks", action="store_true", help="run dbt build only, not the expectation suites")
     warehouse_opt(p)
     p.set_defaults(func=cmd_build)
 

@@ -57,6 +57,18 @@ def install_spatial() -> str:
         con.close()
 
 
+def ensure_spatial_installed() -> None:
+    """Install the spatial extension from the wheel unless DuckDB already has it (dbt loads it by name)."""
+    con = duckdb.connect()
+    try:
+        installed = con.execute(
+            "select installed from duckdb_extensions() where extension_name = 'spatial'").fetchone()
+    finally:
+        con.close()
+    if not (installed and installed[0]):
+        install_spatial()
+
+
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     """INSTALL the spatial extension from the wheel's file (never from the network) and LOAD it."""
     con.execute(f"INSTALL '{spatial_extension_path()}'")

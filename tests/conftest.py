@@ -41,3 +41,22 @@ def warehouse_copy(tiny_warehouse, tmp_path) -> Path:
     target = tmp_path / "copy.duckdb"
     shutil.copy(tiny_warehouse, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def tiny_marts(tiny_warehouse, tmp_path_factory) -> Path:
+    """A copy of the tiny warehouse after `dualcarbon build --skip-checks` (dbt seeds, models, tests).
+    Read-only for tests: copy before writing. The dbt log is kept beside it as build.log."""
+    import contextlib
+    import io
+
+    from ingestion.cli import main
+
+    path = tmp_path_factory.mktemp("marts") / "tiny_marts.duckdb"
+    shutil.copy(tiny_warehouse, path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["build", "--warehouse", str(path), "--skip-checks"])
+    (path.parent / "build.log").write_text(out.getvalue(), encoding="utf-8")
+    assert code == 0, out.getvalue()[-3000:]
+    return path

@@ -1,0 +1,136 @@
+"""`dualcarbon build` on the tiny world: every dbt model, seed, data test and unit test passes, and the
+marts carry what the generator planted."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from ingestion.sample.geography import build_world
+from ingestion.sample.model import simulate
+from tests.conftest import REPO, TINY_SEED
+
+MARTS = ["dim_city", "fct_city_year", "mart_emissions_intensity", "mart_pollution_index", "mart_pollution_index_weights",
+         "mart_patents", "mart_ai", "mart_robot_exposure", "mart_policy_treatment", "mart_spatial_weights",
+         "fct_province_year", "mart_efficiency", "mart_city_year_winsorised"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(build_world("tiny"), TINY_SEED)
+
+
+def q(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_build_passes_every_node(tiny_marts):
+    log = (tiny_marts.parent / "build.log").read_text(encoding="utf-8")
+    done = re.findall(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", log)
+    assert done, log[-2000:]
+    passed, warned, errors, skipped = map(int, done[-1])
+    assert errors == 0 and skipped == 0
+    assert passed > 300  # seeds, models, data tests and unit tests
+
+
+def test_every_mart_exists_in_the_marts_schema(tiny_marts):
+    tables = q(tiny_marts, "select table_schema, table_name from information_schema.tables")
+    assert set(MARTS) <= set(tables[tables.table_schema == "marts"].table_name)
+    assert {"staging", "intermediate", "seeds", "marts", "raw"} <= set(tables.table_schema)
+
+
+def test_an_analyst_query_works_read_only(tiny_marts):
+    rows = q(tiny_marts, "select * from marts.fct_city_year limit 5")
+    assert len(rows) == 5 and {"adcode", "year", "carbon_intensity", "ln_ai_firms"} <= set(rows.columns)
+
+
+def test_panel_carries_the_planted_truth(tiny_marts, sim):
+    f = q(tiny_marts, "select * from marts.fct_city_year")
+    m = sim.city.merge(f, on=["adcode", "year"], suffixes=("_truth", ""))
+    assert len(m) == len(sim.city) == 200
+    assert np.array_equal(m.ai_firms_truth if "ai_firms_truth" in m else m.ai_firms, m.ai_firms)
+    assert np.allclose(m.ln_ai_firms_truth, m.ln_ai_firms)
+    assert (m.green_apps == m.green_applications).all()
+    assert (m.pilot == m.ai_pilot).all() and (m.smart_city == m.smart_city_pilot).all()
+    assert np.allclose(m.co2_edgar_t, m.co2_t, rtol=1e-5)
+    assert np.allclose(m.ln_industrial_so2, m.ln_so2, atol=1e-3)
+    assert np.allclose(m.carbon_intensity, m.co2_t / m.gdp_10k_yuan_truth, rtol=1e-5)
+
+
+def test_province_panel_reproduces_ipcc_co2_and_robot_exposure(tiny_marts, sim):
+    p = q(tiny_marts, "select * from marts.fct_province_year")
+    m = sim.province.merge(p, on=["province_adcode", "year"], suffixes=("_truth", ""))
+    assert len(m) == len(sim.province)
+    assert np.allclose(m.co2_ipcc_10k_t, m.co2_10k_t, rtol=1e-4)  # fuels are written with 2 decimals
+    assert np.allclose(m.robot_exposure, m.robot_exposure_truth, rtol=1e-3)
+    assert np.allclose(m.robot_exposure_us, m.robot_exposure_us_truth, rtol=1e-3)
+
+
+def test_spatial_weights_are_row_stochastic_with_symmetric_raw_distances(tiny_marts):
+    w = q(tiny_marts, "select * from marts.mart_spatial_weights")
+    sums = w.groupby(["matrix", "adcode_i"]).weight.sum()
+    assert np.allclose(sums, 1, atol=1e-9)
+    inv = w[w.matrix == "inverse_distance"].pivot(index="adcode_i", columns="adcode_j", values="weight_raw")
+    assert np.allclose(inv.to_numpy(), inv.T.to_numpy(), equal_nan=True)
+    queen = w[w.matrix == "queen"].groupby("adcode_i").size()
+    # a 5 x 4 grid of squares: 16 + 15 horizontal/vertical and 24 diagonal neighbour pairs, 3 to 8 per city
+    assert queen.min() == 3 and queen.max() == 8 and queen.sum() == 2 * (16 + 15 + 24)
+    assert (w[w.matrix == "knn"].groupby("adcode_i").size() == 5).all()
+
+
+def test_python_entropy_weights_agree_with_the_dbt_macro(tiny_marts):
+    """analysis.measures.entropy (Python) and the entropy_weights macro give the same weights and index."""
+    from analysis.measures.entropy import entropy_weights
+
+    inputs = q(tiny_marts, "select * from intermediate.int_city_year_emissions_joined")
+    cols = ["industrial_wastewater_t", "industrial_so2_t", "industrial_dust_t"]
+    result = entropy_weights(inputs.dropna(subset=cols), cols, direction={c: "positive" for c in cols},
+                             pooling="all", epsilon=0.0)
+    weights = q(tiny_marts, "select indicator, weight from marts.mart_pollution_index_weights "
+                            "where index_name = 'pollution_index_000'").set_index("indicator").weight
+    python_weights = pd.Series(np.asarray(result.weights).ravel()[: len(cols)], index=cols) \
+        if not isinstance(result.weights, pd.DataFrame) else result.weights.iloc[0][cols]
+    assert np.allclose(python_weights[cols].to_numpy(dtype=float), weights[cols].to_numpy(), atol=1e-11)
+
+
+def test_plain_dbt_from_the_root_uses_the_in_repo_profile(tiny_marts):
+    env = dict(os.environ, DUALCARBON_WAREHOUSE=str(tiny_marts))
+    dbt = Path(sys.executable).with_name("dbt")
+    proc = subprocess.run([str(dbt), "ls", "--resource-type", "model", "--output", "name"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "fct_city_year" in proc.stdout and "stg_boundaries__cities" in proc.stdout
+
+
+def test_docs_generate_shows_sources_staging_and_marts_in_the_lineage(tiny_marts, tmp_path):
+    env = dict(os.environ, DUALCARBON_WAREHOUSE=str(tiny_marts))
+    dbt = Path(sys.executable).with_name("dbt")
+    proc = subprocess.run([str(dbt), "docs", "generate", "--target-path", str(tmp_path / "target"),
+                           "--log-path", str(tmp_path / "logs")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert (tmp_path / "target" / "index.html").exists()
+    ancestors, frontier = set(), {"model.dualcarbon.fct_city_year"}
+    while frontier:
+        node = frontier.pop()
+        for parent in manifest["parent_map"].get(node, []):
+            if parent not in ancestors:
+                ancestors.add(parent)
+                frontier.add(parent)
+    assert any(a.startswith("source.dualcarbon.") for a in ancestors)
+    assert any(".stg_" in a for a in ancestors) and any(".int_" in a for a in ancestors)
+    assert "model.dualcarbon.fct_city_year" in catalog["nodes"]
