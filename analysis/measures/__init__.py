@@ -4,7 +4,9 @@ perpetual-inventory capital stocks.
 
 ``efficiency_scores`` is the one call that turns a tidy unit x year table into the rows of the
 ``mart_efficiency`` mart (unit, year, score, GML parts), for seed 001's city GTFEE and seed 003's
-provincial GTFP.
+provincial GTFP (``gtfp_scores`` adds the perpetual-inventory capital). ``mart_efficiency_scores``
+takes the ``mart_efficiency`` table as dbt builds it (inputs and outputs, scores null) and returns
+the scores for both unit levels.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ __all__ = [
     "capital_stock",
     "efficiency_scores",
     "gtfp_scores",
+    "mart_efficiency_scores",
     "entropy_weights",
     "gml_index",
     "sbm",
@@ -151,3 +154,67 @@ def gtfp_scores(
                             good_outputs=[gdp], bad_outputs=bad, rts=rts, measure="gtfp_sbm_gml",
                             progress=progress)
     return out.merge(panel[[unit, year, "capital_stock"]], on=[unit, year], how="left")
+
+
+MART_INPUTS = ["investment_10k_yuan", "employed_10k", "energy_10k_tce"]
+
+
+def mart_efficiency_scores(
+    mart: pd.DataFrame,
+    *,
+    province_base_year: int | None = None,
+    depreciation: float = 0.1096,
+    city_gml: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Scores for the ``mart_efficiency`` table (columns unit_level, unit_code, year,
+    investment_10k_yuan, employed_10k, energy_10k_tce, gdp_10k_yuan, so2_t, nox_t, co2_t).
+
+    Cities (seed 001 GTFEE): super-efficiency SBM with undesirable outputs SO2, NOx, CO2 on yearly
+    frontiers (``efficiency_score``); the GML index too if ``city_gml``. Provinces (seed 003 GTFP):
+    capital by perpetual inventory from investment (base ``province_base_year``, default the first
+    year in the table; seed 003 uses 2000), then the SBM-DDF GML index (``gml_index`` year on year,
+    ``gml_cumulative``) and the SBM score. Rows with a missing input or output are left out of the
+    frontier and get null scores (a warning says how many).
+    Returns unit_level, unit_code, year, efficiency_score, gml_index, gml_ec, gml_tc,
+    gml_cumulative, capital_stock.
+    """
+    import warnings
+
+    need = ["unit_level", "unit_code", "year", *MART_INPUTS, "gdp_10k_yuan", "so2_t", "nox_t", "co2_t"]
+    missing = [c for c in need if c not in mart.columns]
+    if missing:
+        raise ValueError(f"mart_efficiency_scores: column(s) {missing} not in the mart")
+    parts = []
+    cols_out = ["unit_level", "unit_code", "year", "efficiency_score", "gml_index", "gml_ec", "gml_tc",
+                "gml_cumulative", "capital_stock"]
+    city = mart[mart.unit_level == "city"]
+    city_vars = [*MART_INPUTS, "gdp_10k_yuan", "so2_t", "nox_t", "co2_t"]
+    ok = city[city_vars].notna().all(axis=1) & (city[city_vars] > 0).all(axis=1)
+    if (~ok).any():
+        warnings.warn(f"mart_efficiency_scores: {int((~ok).sum())} city-year(s) with missing or non-positive "
+                      "inputs/outputs left out of the frontier (null scores)", stacklevel=2)
+    if ok.any():
+        s_city = efficiency_scores(city[ok], unit="unit_code", year="year", inputs=MART_INPUTS,
+                                   good_outputs=["gdp_10k_yuan"], bad_outputs=["so2_t", "nox_t", "co2_t"],
+                                   gml=city_gml, progress=progress)
+        s_city = s_city.rename(columns={"score": "efficiency_score", "gml": "gml_index"})
+        s_city["unit_level"] = "city"
+        parts.append(s_city.reindex(columns=cols_out))
+    prov = mart[mart.unit_level == "province"]
+    prov_vars = [*MART_INPUTS, "gdp_10k_yuan", "co2_t"]
+    okp = prov[prov_vars].notna().all(axis=1) & (prov[prov_vars] > 0).all(axis=1)
+    if (~okp).any():
+        warnings.warn(f"mart_efficiency_scores: {int((~okp).sum())} province-year(s) with missing or "
+                      "non-positive inputs/outputs left out (null scores)", stacklevel=2)
+    if okp.any():
+        base = int(prov[okp].year.min()) if province_base_year is None else province_base_year
+        s_prov = gtfp_scores(prov[okp], unit="unit_code", year="year", labour="employed_10k",
+                             investment="investment_10k_yuan", energy="energy_10k_tce", gdp="gdp_10k_yuan",
+                             co2="co2_t", base_year=base, depreciation=depreciation, progress=progress)
+        s_prov = s_prov.rename(columns={"score": "efficiency_score", "gml": "gml_index"})
+        s_prov["unit_level"] = "province"
+        parts.append(s_prov.reindex(columns=cols_out))
+    scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols_out)
+    keys = mart[["unit_level", "unit_code", "year"]]
+    return keys.merge(scored, on=["unit_level", "unit_code", "year"], how="left")

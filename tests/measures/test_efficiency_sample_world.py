@@ -2,9 +2,10 @@
 and seed 003's provincial GTFP (perpetual-inventory capital + SBM-DDF GML), the two calls that
 ``mart_efficiency`` will make."""
 import numpy as np
+import pandas as pd
 import pytest
 
-from analysis.measures import efficiency_scores, gtfp_scores
+from analysis.measures import efficiency_scores, gtfp_scores, mart_efficiency_scores
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +40,23 @@ def test_province_gtfp_seed003(world):
     with pytest.raises(ValueError, match="base year 1990"):
         gtfp_scores(prov, unit="province_adcode", year="year", labour="employed_10k", investment="fai_10k_yuan",
                     energy="energy_10k_tce", gdp="gdp_10k_yuan", co2="co2_10k_t", base_year=1990)
+
+
+def test_mart_efficiency_scores_fill_the_mart_shape(world):
+    city = world.city.rename(columns={"adcode": "unit_code", "fai_10k_yuan": "investment_10k_yuan"})
+    city["unit_level"] = "city"
+    prov = world.province.rename(columns={"province_adcode": "unit_code", "fai_10k_yuan": "investment_10k_yuan",
+                                          "co2_10k_t": "co2_t"})
+    prov["unit_level"], prov["so2_t"], prov["nox_t"] = "province", np.nan, np.nan
+    prov["co2_t"] = prov["co2_t"] * 1e4
+    cols = ["unit_level", "unit_code", "year", "investment_10k_yuan", "employed_10k", "energy_10k_tce",
+            "gdp_10k_yuan", "so2_t", "nox_t", "co2_t"]
+    mart = pd.concat([city[cols], prov[cols]], ignore_index=True)
+    mart.loc[0, "so2_t"] = np.nan  # one incomplete city-year
+    with pytest.warns(UserWarning, match="1 city-year"):
+        out = mart_efficiency_scores(mart, progress=False)
+    assert len(out) == len(mart) and list(out.columns[:4]) == ["unit_level", "unit_code", "year", "efficiency_score"]
+    assert np.isnan(out.efficiency_score.iloc[0]) and out.efficiency_score.iloc[1:].notna().all()
+    p = out[out.unit_level == "province"]
+    assert p.capital_stock.notna().all() and p.gml_index.notna().sum() == len(p) - p.unit_code.nunique()
+    assert out[out.unit_level == "city"].gml_index.isna().all()  # city GML only on request
