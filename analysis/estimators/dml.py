@@ -91,6 +91,7 @@ __all__ = ["DMLResult", "fit_dml", "make_learner", "learner_comparison", "plot_l
            "demean_twoway", "LEARNERS", "FE_METHODS"]
 
 LEARNERS = ("rf", "lasso", "gbm", "svm", "stack", "ols")
+LEARNER_LABELS = {"rf": "RF", "lasso": "Lassocv", "gbm": "Gradboost", "svm": "Svm", "stack": "Stack", "ols": "OLS"}
 FE_METHODS = ("within", "dummies", "cre", "fd", "none")
 
 
@@ -487,6 +488,10 @@ def fit_dml(
         "instrument": instrument, "instrument_series": instrument_series,
         "squared_controls": squared_controls, "rows": prep["rows"],
         "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
+        # the indicator rows printed under seed 001's tables
+        "table_rows": {"Control": "Yes", "Control2": "Yes" if squared_controls else "No",
+                       "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
+                       "Dml": LEARNER_LABELS.get(lname, lname)},
     }
     return DMLResult(
         params=pd.Series(params), bse=pd.Series(bse), nobs=n,

@@ -193,6 +193,8 @@ def test_random_forest_recovers_nonlinear_panel_effect():
                 learner_params=dict(n_estimators=60), progress=False)
     assert abs(r.params["d"] + 0.5) < 3 * r.bse["d"]
     assert r.model == "DML-PLR" and r.info["fe"] == "within"
+    assert r.info["table_rows"] == {"Control": "Yes", "Control2": "No", "City FE": "Yes", "Time FE": "Yes",
+                                    "Dml": "RF"}
 
 
 def test_repeated_cross_fitting_median_aggregation():
