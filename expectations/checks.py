@@ -233,8 +233,8 @@ def symmetric(value: str, origin: str, destination: str, *, group: Sequence[str]
     def derive(df: pd.DataFrame) -> pd.Series:
         keys = [*group, origin, destination]
         transposed = df[[*group, destination, origin, value]].rename(
-            columns={destination: origin, origin: destination, value: "__t"})
-        merged = df[keys + [value]].merge(transposed, on=keys, how="left", validate="many_to_one")
+            columns={destination: origin, origin: destination, value: "__t"}).drop_duplicates(keys)
+        merged = df[keys + [value]].merge(transposed, on=keys, how="left")  # duplicates: key_unique's job
         merged.index = df.index
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (merged[value] - merged["__t"]).abs() / merged[value].abs().where(merged[value] != 0, 1.0)

@@ -232,6 +232,23 @@ def read_mart(con, suite: MartSuite) -> pd.DataFrame:
     return con.execute(f'select {select} from "{suite.schema}"."{suite.mart}"').df()
 
 
+@dataclass
+class CheckReport:
+    """Everything one ``check_warehouse`` call found."""
+
+    results: list[SuiteResult]
+    docs_index: Path | None
+    baseline_path: Path
+    seconds: float
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+    def __getitem__(self, mart: str) -> SuiteResult:
+        return next(r for r in self.results if r.mart == mart)
+
+
 def run_checks(warehouse: Path, *, docs_dir: Path | None = None, echo: Callable[[str], Any] = print,
                marts: Iterable[str] | None = None, drift: str | None = None) -> int:
     """Run every mart suite on ``warehouse`` (opened read-only); 0 if all pass, 1 otherwise.
@@ -240,6 +257,13 @@ def run_checks(warehouse: Path, *, docs_dir: Path | None = None, echo: Callable[
     expectation, and sample offending rows; then where the data docs are. ``drift`` is ``fail``
     (default, or ``$DUALCARBON_DRIFT``), ``warn`` (drift reported, never fails) or ``off``.
     """
+    report = check_warehouse(warehouse, docs_dir=docs_dir, echo=echo, marts=marts, drift=drift)
+    return 0 if report.success else 1
+
+
+def check_warehouse(warehouse: Path, *, docs_dir: Path | None = None, echo: Callable[[str], Any] = print,
+                    marts: Iterable[str] | None = None, drift: str | None = None) -> CheckReport:
+    """``run_checks`` returning the per-suite results instead of an exit code."""
     from ingestion.warehouse import connect
     from expectations.suites import SUITES
 
@@ -277,10 +301,10 @@ def run_checks(warehouse: Path, *, docs_dir: Path | None = None, echo: Callable[
             result = SuiteResult(mart=mart, evaluated=0, failures=[], rows=0, seconds=0.0, error=read_errors[mart])
         else:
             try:
-                result = validate_frame(SUITES[mart], frames[mart], previous=baseline.get(mart), drift=drift,
+                result = validate_frame(SUITES[mart], frames.pop(mart), previous=baseline.get(mart), drift=drift,
                                         context=context)
             except Exception as exc:  # noqa: BLE001 - a broken suite fails its mart, not the whole run
-                result = SuiteResult(mart=mart, evaluated=0, failures=[], rows=len(frames[mart]), seconds=0.0,
+                result = SuiteResult(mart=mart, evaluated=0, failures=[], rows=0, seconds=0.0,
                                      error=f"validation raised {type(exc).__name__}: {str(exc).splitlines()[0]}")
         results.append(result)
         echo(result.summary_line())
@@ -289,21 +313,22 @@ def run_checks(warehouse: Path, *, docs_dir: Path | None = None, echo: Callable[
         _echo_failures(result, echo)
 
     index = _build_docs(context, docs_dir, echo)
-    ok = all(r.success for r in results)
+    report = CheckReport(results=results, docs_index=index, baseline_path=baseline_path,
+                         seconds=time.perf_counter() - t0)
     n_exp = sum(r.evaluated for r in results)
     n_failed = sum(len(r.critical) for r in results)
     echo(f"{sum(r.success for r in results)} of {len(results)} suites passed; {n_exp} expectations, "
-         f"{n_failed} failed ({read_seconds:.1f}s reading, {time.perf_counter() - t0:.1f}s in all)")
+         f"{n_failed} failed ({read_seconds:.1f}s reading, {report.seconds:.1f}s in all)")
     if index:
         echo(f"data docs: {index}")
-    if ok and drift != "off":
+    if report.success and drift != "off":
         merged = {**baseline, **{r.mart: r.stats for r in results if r.stats is not None}}
         write_baseline(baseline_path, merged, warehouse)
         echo(f"drift baseline updated: {baseline_path}")
     elif any(f.check.startswith("drift:") for r in results for f in r.critical):
         echo(f"drift against the last successful check ({baseline_path}): if the change is intended (new world, "
              f"new window), delete that file or run with DUALCARBON_DRIFT=warn")
-    return 0 if ok else 1
+    return report
 
 
 def _echo_failures(result: SuiteResult, echo) -> None:

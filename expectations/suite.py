@@ -50,15 +50,16 @@ class MartSuite:
     def prepare(self, frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
         """The mart frame plus the derived ``check__*`` columns its checks read (the input is not changed).
 
-        A derived column whose inputs are missing is left out: the expectation then fails on the
-        missing column, next to ``columns_present`` naming it.
+        A derived column that cannot be computed (an input column missing or of the wrong type) is
+        left out: its expectation then fails on the missing column, so the run still fails loudly and
+        the other checks still run.
         """
         derived: dict[str, pd.Series] = {}
         for check in checks:
             for name, fn in check.derive.items():
                 try:
                     derived[name] = fn(frame)
-                except KeyError:
+                except Exception:  # noqa: BLE001 - reported as the check's failure, see above
                     continue
         return frame.assign(**derived) if derived else frame.copy()
 

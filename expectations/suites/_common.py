@@ -115,12 +115,15 @@ COUNTS = ("ai_firms", "ai_firms_operating", "ai_firms_new", "ai_firms_exited", "
           "utility_grants", "green_grants", "green_invention_grants")
 
 
-def value_checks(columns: list[str] | tuple[str, ...]) -> list[c.Check]:
-    """Range, share, 0/1-flag and non-negative-count checks for the listed columns that have a rule."""
+def value_checks(columns: list[str] | tuple[str, ...],
+                 overrides: dict[str, tuple[float | None, float | None, str]] | None = None) -> list[c.Check]:
+    """Range, share, 0/1-flag and non-negative-count checks for the listed columns that have a rule
+    (``overrides`` replaces ``RANGES`` entries, e.g. province-sized bounds)."""
+    ranges = {**RANGES, **(overrides or {})}
     out: list[c.Check] = []
     for col in columns:
-        if col in RANGES:
-            lo, hi, why = RANGES[col]
+        if col in ranges:
+            lo, hi, why = ranges[col]
             out.append(c.between(col, lo, hi, why))
         elif col in SHARES:
             out.append(c.share(col))

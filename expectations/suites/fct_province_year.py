@@ -8,6 +8,12 @@ from expectations.suite import MartSuite, documented_columns
 from expectations.suites._common import value_checks, year_window
 
 _KEY = ("province_adcode", "year")
+# province-sized bounds where the city ones (expectations.suites._common.RANGES) are too tight
+PROVINCE_RANGES = {
+    "pop_resident_10k": (0, 20_000, "10^4 persons; Guangdong ~12,700"),
+    "gdp_10k_yuan": (0, 5e10, "10^4 yuan; Guangdong ~1.3e9"),
+    "employed_10k": (0, 20_000, "10^4 persons"),
+}
 _ID = ["province_adcode"]
 
 SUITE = MartSuite(
@@ -20,7 +26,7 @@ SUITE = MartSuite(
         c.matches("province_adcode", r"^\d{2}0000$"),
         c.between("year", *year_window(), "dbt vars first_year / last_year"),
         c.balanced_panel("province_adcode", "year"),
-        *value_checks(documented_columns("fct_province_year")),
+        *value_checks(documented_columns("fct_province_year"), overrides=PROVINCE_RANGES),
         c.positive("co2_ipcc_10k_t", "ln taken"),
         c.identity("log:ln_co2_ipcc", lambda df: df["ln_co2_ipcc"] - np.log(df["co2_ipcc_10k_t"]), 1e-9,
                    "ln_co2_ipcc = ln(co2_ipcc_10k_t)"),
