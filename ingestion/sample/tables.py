@@ -393,22 +393,45 @@ def write_employment(sim: Simulation, out: Path) -> list[Path]:
     return [p1, p2]
 
 
+def _keywords_for_share(rng, keywords, share: float, total_chars: int, template_chars: int):
+    """Keywords whose characters make ``share`` of a text that ends up ``total_chars`` long plus the
+    template characters around each keyword: draw at random, then close the gap with the keyword
+    whose length is nearest to what remains (within about one character)."""
+    lengths = {k: len(k) for k in keywords}
+    chosen: list[str] = []
+    for _ in range(3):  # the text grows with every keyword sentence: iterate to the fixed point
+        length = total_chars + sum(lengths[k] + template_chars for k in chosen)
+        need = share * length - sum(lengths[k] for k in chosen)
+        while need >= max(lengths.values()):
+            k = str(rng.choice(keywords))
+            chosen.append(k)
+            need -= lengths[k]
+        if need <= 0:
+            continue
+        best = min(keywords, key=lambda k: abs(lengths[k] - need))
+        if abs(lengths[best] - need) < need:
+            chosen.append(best)
+    return chosen
+
+
 def write_gov_reports(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
-    """One UTF-8 text per city-year. Keyword character shares follow the planted er / digital shares."""
+    """One UTF-8 text per city-year. The characters of environmental and digital-economy keywords make
+    up the planted shares (er_share, digital_share) of the whole text, to within about one character."""
     names = _names(sim)
     folder = out / "gov_reports"
     paths = []
     filler = np.array(FILLER_SENTENCES, dtype=object)
-    mean_filler = float(np.mean([len(s) for s in FILLER_SENTENCES]))
+    env_template, dig_template = "持续推进{}工作。", "加快发展{}。"
     for r in sim.city.itertuples(index=False):
-        n_chars = int(rng.integers(1800, 2600))
-        n_env = max(int(round(r.er_share * n_chars / 2.6)), 0)
-        n_dig = max(int(round(r.digital_share * n_chars / 3.2)), 0)
-        parts = list(rng.choice(filler, int(n_chars / mean_filler)))
-        parts += [f"持续推进{kw}工作。" for kw in rng.choice(ENV_KEYWORDS, n_env)]
-        parts += [f"加快发展{kw}。" for kw in rng.choice(DIGITAL_KEYWORDS, n_dig)]
+        title = f"{r.year}年{names.loc[r.adcode, 'name_zh']}人民政府工作报告\n"
+        body = list(rng.choice(filler, int(rng.integers(110, 150))))
+        base = len(title) + sum(len(x) for x in body)
+        env = _keywords_for_share(rng, ENV_KEYWORDS, r.er_share, base, len(env_template) - 2)
+        base += sum(len(k) + len(env_template) - 2 for k in env)
+        dig = _keywords_for_share(rng, DIGITAL_KEYWORDS, r.digital_share, base, len(dig_template) - 2)
+        parts = body + [env_template.format(k) for k in env] + [dig_template.format(k) for k in dig]
         order = rng.permutation(len(parts))
-        text = f"{r.year}年{names.loc[r.adcode, 'name_zh']}人民政府工作报告\n" + "".join(parts[j] for j in order)
+        text = title + "".join(parts[j] for j in order)
         path = folder / str(r.year) / f"{r.adcode}_{names.loc[r.adcode, 'name_zh']}_{r.year}年政府工作报告.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

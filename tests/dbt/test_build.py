@@ -67,6 +67,10 @@ def test_panel_carries_the_planted_truth(tiny_marts, sim):
     assert np.allclose(m.co2_edgar_t, m.co2_t, rtol=1e-5)
     assert np.allclose(m.ln_industrial_so2, m.ln_so2, atol=1e-3)
     assert np.allclose(m.carbon_intensity, m.co2_t / m.gdp_10k_yuan_truth, rtol=1e-5)
+    assert np.allclose(m.ln_gdp_per_capita, m.ln_pgdp, atol=1e-3)  # yearbook values are rounded
+    assert np.allclose(m.tertiary_share, m.tertiary_share_truth, atol=1e-6)
+    assert np.allclose(m.environment_word_share, m.er_share, atol=5e-4)  # whole keywords: within ~1 character
+    assert np.allclose(m.ln_pop_hukou, np.log(m.pop_hukou_10k_truth * 1e4), atol=1e-4)
 
 
 def test_province_panel_reproduces_ipcc_co2_and_robot_exposure(tiny_marts, sim):
@@ -134,3 +138,21 @@ def test_docs_generate_shows_sources_staging_and_marts_in_the_lineage(tiny_marts
     assert any(a.startswith("source.dualcarbon.") for a in ancestors)
     assert any(".stg_" in a for a in ancestors) and any(".int_" in a for a in ancestors)
     assert "model.dualcarbon.fct_city_year" in catalog["nodes"]
+
+
+def test_efficiency_mart_scores_every_unit_year(tiny_marts):
+    """GTFEE for cities (super-efficiency SBM: the frontier units score >= 1) and GTFP for provinces
+    (cumulative GML = 1 in the first year, = product of the yearly indices afterwards)."""
+    e = q(tiny_marts, "select * from marts.mart_efficiency")
+    city, prov = e[e.unit_level == "city"], e[e.unit_level == "province"]
+    assert city.efficiency_score.notna().all() and (city.efficiency_score > 0).all()
+    assert (city.groupby("year").efficiency_score.max() >= 1 - 1e-9).all()
+    assert (city.efficiency_score < 1 - 1e-9).any()
+    prov = prov.sort_values(["unit_code", "year"])
+    first = prov.groupby("unit_code").head(1)
+    assert np.allclose(first.gml_cumulative, 1.0)
+    rest = prov.dropna(subset=["gml_index"])
+    product = rest.groupby("unit_code").gml_index.prod()
+    last = prov.groupby("unit_code").gml_cumulative.last()
+    assert np.allclose(product, last.loc[product.index], rtol=1e-9)
+    assert np.allclose(rest.gml_index, rest.gml_efficiency_change * rest.gml_technical_change, rtol=1e-9)

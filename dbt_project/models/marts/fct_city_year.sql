@@ -85,8 +85,8 @@ final as (
         patents.ln_green_invention_grants,
         ---------- economy and structure
         yb.gdp_10k_yuan,
-        yb.gdp_10k_yuan / nullif(yb.pop_resident_10k, 0) * 1e4 as gdp_per_capita_yuan,
-        ln(yb.gdp_10k_yuan / nullif(yb.pop_resident_10k, 0) * 1e4) as ln_gdp_per_capita,
+        yb.gdp_10k_yuan / nullif(yb.pop_resident_10k, 0) as gdp_per_capita_yuan,  -- 10^4 yuan / 10^4 persons
+        ln(yb.gdp_10k_yuan / nullif(yb.pop_resident_10k, 0)) as ln_gdp_per_capita,
         yb.gdp_secondary_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as secondary_share,
         yb.gdp_tertiary_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as tertiary_share,
         yb.gdp_tertiary_10k_yuan / nullif(yb.gdp_secondary_10k_yuan, 0) as tertiary_secondary_ratio,

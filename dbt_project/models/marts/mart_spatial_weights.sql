@@ -18,7 +18,7 @@ pairs as (
 ),
 
 income as (
-    select adcode, avg(gdp_10k_yuan / nullif(pop_resident_10k, 0)) * 1e4 as mean_pgdp
+    select adcode, avg(gdp_10k_yuan / nullif(pop_resident_10k, 0)) as mean_pgdp  -- yuan per person
     from {{ ref('int_city_year_indicators_pivoted') }}
     group by adcode
 ),
