@@ -147,8 +147,11 @@ def identity(name: str, residual: Derive, tol: float, description: str) -> Check
 
 def log1p_of(log_col: str, level_col: str, tol: float = 1e-9) -> Check:
     """``log_col`` = ln(1 + ``level_col``)."""
-    return identity(f"log1p:{log_col}", lambda df: df[log_col] - np.log1p(df[level_col].astype("float64")),
-                    tol, f"{log_col} = ln(1 + {level_col})")
+    def residual(df: pd.DataFrame) -> pd.Series:
+        with np.errstate(invalid="ignore", divide="ignore"):  # a negative count is range:'s to report
+            return df[log_col] - np.log1p(df[level_col].astype("float64"))
+
+    return identity(f"log1p:{log_col}", residual, tol, f"{log_col} = ln(1 + {level_col})")
 
 
 # ------------------------------------------------------------------------------------------ panels

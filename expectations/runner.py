@@ -208,8 +208,11 @@ def _failure(r) -> Failure:
                 error = (value.get("exception_message") or "").splitlines()[0][:300]
                 break
     sample = res.get("partial_unexpected_index_list") or res.get("partial_unexpected_list") or []
-    if not sample and res.get("details"):
-        sample = [res["details"]]
+    details = res.get("details") or {}
+    if not sample and isinstance(details.get("mismatched"), dict):  # columns_present: name what is missing
+        sample = [{"missing columns": details["mismatched"].get("missing", [])}]
+    elif not sample and details:
+        sample = [details]
     severity = getattr(cfg, "severity", "critical")
     return Failure(check=meta.get("check", cfg.type), expectation_type=cfg.type, kwargs=dict(cfg.kwargs),
                    severity=str(getattr(severity, "value", severity)), description=cfg.description,

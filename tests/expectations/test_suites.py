@@ -212,3 +212,13 @@ def test_corrupted_mart_fails_with_the_right_expectation(tiny_frames, mart, case
     key_cols = set(SUITES[mart].sample_columns)
     sample = failure.sample[0]
     assert isinstance(sample, dict) and (key_cols & set(sample)), sample
+
+
+def test_a_dropped_column_fails_columns_present_naming_it(tiny_frames):
+    frame = tiny_frames["mart_ai"].drop(columns=["ai_firms_exited"])
+    result = validate_frame("mart_ai", frame, drift="off")
+    named = {f.check: f for f in result.critical}
+    assert named["columns_present"].sample == [{"missing columns": ["ai_firms_exited"]}]
+    assert named["columns_present"].expectation_type == "expect_table_columns_to_match_set"
+    # checks that read the column fail too (never silently pass)
+    assert {"range:ai_firms_exited", "stock_flow:ai_firms_operating"} <= set(named)
