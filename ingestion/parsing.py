@@ -106,14 +106,14 @@ def read_text_table(path: Path, **kwargs) -> pd.DataFrame:
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
+            raw.decode(encoding)  # detection only: pandas' C parser then reads the bytes itself
             break
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes almost anything
         raise IngestError(path, None, "the file is neither UTF-8 nor GBK/GB18030 text", "re-save it as UTF-8")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, **kwargs)
+        return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding=encoding, **kwargs)
     except pd.errors.ParserError as exc:
         raise IngestError(path, None, f"not a readable CSV table ({exc})", "check delimiters and quoting") from None
     except pd.errors.EmptyDataError:
