@@ -156,3 +156,14 @@ def test_efficiency_mart_scores_every_unit_year(tiny_marts):
     last = prov.groupby("unit_code").gml_cumulative.last()
     assert np.allclose(product, last.loc[product.index], rtol=1e-9)
     assert np.allclose(rest.gml_index, rest.gml_efficiency_change * rest.gml_technical_change, rtol=1e-9)
+
+
+def test_the_duckdb_command_line_client_reads_the_marts(tiny_marts):
+    """`duckdb warehouse/dualcarbon.duckdb "select * from marts.fct_city_year limit 5"` as an analyst runs it."""
+    cli = Path(sys.executable).with_name("duckdb")
+    proc = subprocess.run([str(cli), "-readonly", "-csv", str(tiny_marts),
+                           "select adcode, year, carbon_intensity from marts.fct_city_year order by adcode, year limit 5"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "adcode,year,carbon_intensity" and len(lines) == 6
