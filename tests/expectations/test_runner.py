@@ -29,15 +29,25 @@ def test_one_summary_line_per_suite_and_data_docs(tiny_check):
     assert list((docs / "validations").iterdir())
 
 
-def test_baseline_written_only_after_a_clean_run(tiny_check):
-    report, _, docs, _ = tiny_check
+def test_baseline_written_after_a_clean_run_and_used_by_the_next(tiny_marts, tiny_check, tmp_path):
+    from expectations.runner import check_warehouse
+
+    report, lines, docs, _ = tiny_check
     baseline = docs / BASELINE_FILE
-    if report.success:
-        data = json.loads(baseline.read_text(encoding="utf-8"))
-        assert set(data["marts"]) == set(SUITES) and data["marts"]["dim_city"]["rows"] > 0
-    else:  # a known mart defect fails the run: no baseline from a failing build
+    if not report.success:  # a known mart defect fails the run: no baseline from a failing build
         assert set(r.mart for r in report.results if not r.success) <= set(KNOWN_MART_DEFECTS)
         assert not baseline.exists()
+        return
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    assert set(data["marts"]) == set(SUITES) and data["marts"]["dim_city"]["rows"] > 0
+    assert f"drift baseline updated: {baseline}" in lines
+    # the next run compares with it (same data: no drift), on two marts to stay quick
+    shutil.copy(baseline, tmp_path / BASELINE_FILE)
+    again = check_warehouse(tiny_marts, docs_dir=tmp_path, echo=lambda *_: None, marts=["mart_ai", "dim_city"])
+    assert again.success
+    assert any(f"drift:mean:{c}" in {ch.name for ch in SUITES["mart_ai"].all_checks(data["marts"]["mart_ai"])}
+               for c in SUITES["mart_ai"].drift_columns)
+    assert again["mart_ai"].evaluated > report["mart_ai"].evaluated   # the drift expectations ran
 
 
 def test_drift_against_the_previous_build(tiny_frames):
