@@ -165,7 +165,7 @@ def constant_within(column: str, by: Sequence[str], name: str) -> Check:
     return Check(name, _between(col, 1, 1, f"{column} constant within each ({', '.join(by)})"), {col: derive})
 
 
-def _previous(df: pd.DataFrame, column: str, entity: Sequence[str], period: str,
+def previous_value(df: pd.DataFrame, column: str, entity: Sequence[str], period: str,
               consecutive: bool = True) -> pd.Series:
     """Value of ``column`` in the entity's previous period (NaN if none, or not period - 1)."""
     order = df.sort_values([*entity, period])
@@ -181,7 +181,7 @@ def non_decreasing(column: str, entity: Sequence[str], period: str, why: str) ->
     col = f"{PREFIX}change_in_{column}"
 
     def derive(df: pd.DataFrame) -> pd.Series:
-        return (df[column].astype("float64") - _previous(df, column, entity, period, consecutive=False)
+        return (df[column].astype("float64") - previous_value(df, column, entity, period, consecutive=False)
                 .astype("float64"))
 
     return Check(f"non_decreasing:{column}", _between(col, 0, None, f"{column} never falls: {why}"), {col: derive})
@@ -190,7 +190,7 @@ def non_decreasing(column: str, entity: Sequence[str], period: str, why: str) ->
 def lag_of(lag_col: str, column: str, entity: Sequence[str], period: str, tol: float = 1e-12) -> Check:
     """``lag_col`` equals ``column`` of the previous period."""
     return identity(f"lag:{lag_col}",
-                    lambda df: df[lag_col].astype("float64") - _previous(df, column, entity, period).astype("float64"),
+                    lambda df: df[lag_col].astype("float64") - previous_value(df, column, entity, period).astype("float64"),
                     tol, f"{lag_col} = {column} of the previous {period}")
 
 
@@ -203,7 +203,7 @@ def year_on_year(column: str, entity: Sequence[str], period: str, factor: float 
 
     def derive(df: pd.DataFrame) -> pd.Series:
         cur = df[column].astype("float64")
-        prev = _previous(df, column, entity, period).astype("float64")
+        prev = previous_value(df, column, entity, period).astype("float64")
         with np.errstate(divide="ignore", invalid="ignore"):
             return cur / prev
 

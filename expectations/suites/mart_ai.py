@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from expectations import checks as c
-from expectations.checks import _previous
+from expectations.checks import previous_value
 from expectations.suite import MartSuite, documented_columns
 from expectations.suites._common import CITY_YEAR_KEY, city_year_checks, value_checks
 
 
 def _stock_flow_gap(df):
     """operating_t - operating_{t-1} - (new_t - exited_t): the stock moves only by entries and exits."""
-    prev = _previous(df, "ai_firms_operating", ["adcode"], "year").astype("float64")
+    prev = previous_value(df, "ai_firms_operating", ["adcode"], "year").astype("float64")
     return df["ai_firms_operating"] - prev - (df["ai_firms_new"] - df["ai_firms_exited"])
 
 
