@@ -36,7 +36,7 @@ def _panel(spec: StudySpec, warehouse: Path, cache: dict):
     if spec.unit not in cache:
         cache[spec.unit] = (load_city_panel if spec.unit == "city" else load_province_panel)(warehouse)
     panel = cache[spec.unit]
-    return spec.prepare(panel.copy()) if spec.prepare else panel
+    return spec.prepare(panel.copy(), warehouse) if spec.prepare else panel
 
 
 def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels: dict | None = None) -> dict:

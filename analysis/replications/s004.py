@@ -50,7 +50,7 @@ VARIABLES = {
 }
 
 
-def prepare(panel: pd.DataFrame) -> pd.DataFrame:
+def prepare(panel: pd.DataFrame, warehouse=None) -> pd.DataFrame:
     """Group flags at the city level (mean over the window vs the mean across cities)."""
     lo, hi = STUDY_WINDOW
     inside = panel[(panel["year"] >= lo) & (panel["year"] <= hi)]

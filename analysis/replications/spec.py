@@ -67,7 +67,7 @@ class StudySpec:
     entity: str                   # panel key
     window: tuple[int, int]
     tables: tuple[TableSpec, ...]
-    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    prepare: Callable[[pd.DataFrame, Path], pd.DataFrame] | None = None   # (panel, warehouse) -> panel
     variables: Mapping[str, str] = field(default_factory=dict)   # study symbol -> mart column (and why)
     figures: tuple[Callable, ...] = ()                          # fig(panel, out_dir, ctx) -> list[Path]
 
@@ -230,8 +230,21 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     """Our value for a printed statistic row, recognised by its printed name."""
     n = name.lower()
     s = res.stats
-    if n.startswith("controls"):
+    if n.startswith("control"):
         return "Yes" if col.controls else "No"
+    if n == "year":
+        return "Yes" if "year" in col.fe else "No"
+    if n in ("province", "city"):
+        return "Yes" if [f for f in col.fe if f != "year"] else "No"
+    if n == "f":   # first-stage F of the excluded instruments for IV, else the Wald F of all slopes
+        if col.estimator == "iv":
+            return s.get("first_stage_F")
+        V = res.info.get("vcov_matrix")
+        if V is None:
+            return None
+        terms = [t for t in V.index if t != "_cons"]
+        b = res.params[terms].to_numpy()
+        return float(b @ np.linalg.solve(V.loc[terms, terms].to_numpy(), b) / len(terms))
     if "fixed" in n or "fe" == n:
         return "Yes" if (col.fe or col.estimator in ("threshold", "gmm")) else "No"
     if n in ("r²", "r2", "r-squared", "adj. r²"):

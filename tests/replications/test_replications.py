@@ -75,6 +75,13 @@ def test_planted_truth_sits_beside_the_thresholds(replicated):
     assert len(ours) == 3 and ours == sorted(ours)
 
 
+def test_planted_robot_effect_beside_the_province_twfe(replicated):
+    df = pd.read_csv(replicated / "003" / "table_2.csv")
+    ai = df[(df["row"] == "AI") & (df["statistic"] == "estimate") & (df["column"] == "(2) Co2")].iloc[0]
+    assert float(ai["truth"]) == -0.25
+    assert abs(float(ai["ours"]) - float(ai["truth"])) < 0.2     # the tiny world: 17 provinces x 9 years
+
+
 def test_figures_and_index(replicated):
     idx = json.loads((replicated / "004" / "index.json").read_text(encoding="utf-8"))
     assert len(idx["tables"]) == 9
