@@ -54,8 +54,11 @@ def prepare(panel: pd.DataFrame, warehouse=None) -> pd.DataFrame:
     """Attach GTFP, the robustness measures and the median-split flags."""
     from analysis.marts import query
 
-    eff = query("select unit_code as province_adcode, year, gml_cumulative as gtfp, efficiency_score as gtfp_sbm "
-                "from marts.mart_efficiency where unit_level = 'province'", warehouse)
+    eff = query("select * from marts.mart_efficiency where unit_level = 'province' order by unit_code, year", warehouse)
+    eff = eff.rename(columns={"unit_code": "province_adcode", "efficiency_score": "gtfp_sbm"})
+    if "gml_cumulative" not in eff.columns:   # warehouses built before the mart carried it
+        eff["gml_cumulative"] = eff.groupby("province_adcode")["gml_index"].transform(lambda s: s.fillna(1.0).cumprod())
+    eff = eff[["province_adcode", "year", "gml_cumulative", "gtfp_sbm"]].rename(columns={"gml_cumulative": "gtfp"})
     edgar = query("select d.province_adcode, f.year, ln(sum(f.co2_edgar_t) / 1e4) as ln_co2_edgar "
                   "from marts.fct_city_year f join marts.dim_city d using (adcode) group by all", warehouse)
     eff["year"] = eff["year"].astype(int)

@@ -204,6 +204,22 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
                              n_thresholds=opts.get("n_thresholds", 3), trim=opts.get("trim", 0.05),
                              grid=opts.get("grid", 300), n_boot=ctx.draws("n_boot", opts.get("n_boot", 300)),
                              seed=ctx.seed, cluster=opts.get("cluster_threshold"), progress=False)
+    if col.estimator == "psm":
+        from analysis.estimators.did import psm_did
+
+        by = opts.get("by", "pooled")
+        kw = dict(y=col.dependent, treat=col.regressors[0], entity=study.entity, time="year",
+                  covariates=col.controls, cluster=cluster, seed=ctx.seed)
+        try:
+            res = psm_did(data, by=by, **kw)
+        except ValueError as exc:   # year-by-year logits separate on a small world: pool the years
+            if by == "pooled":
+                raise
+            ctx.echo(f"    PSM by {by} failed ({str(exc)[:80]}...); pooled matching instead")
+            res, by = psm_did(data, by="pooled", **kw), "pooled"
+        plain = EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid,
+                                 {**res.stats, "matching": by}, {**res.info, "vcov_matrix": res.vcov})
+        return with_constant(plain, res.matched, col.dependent)
     if col.estimator == "split":
         from analysis.estimators.heterogeneity import compare_groups
 
@@ -247,8 +263,14 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
         return float(b @ np.linalg.solve(V.loc[terms, terms].to_numpy(), b) / len(terms))
     if "fixed" in n or "fe" == n:
         return "Yes" if (col.fe or col.estimator in ("threshold", "gmm")) else "No"
-    if n in ("r²", "r2", "r-squared", "adj. r²"):
-        return s.get("R2")
+    if n.startswith("adj"):
+        if "adj. R2" in s:
+            return s["adj. R2"]
+        k = res.info.get("df_k")
+        r2 = s.get("R2")
+        return 1 - (1 - r2) * (res.nobs - 1) / (res.nobs - k) if k and r2 is not None and res.nobs > k else None
+    if n in ("r²", "r2", "r-squared"):
+        return s.get("R2_within") if col.options.get("r2") == "within" and "R2_within" in s else s.get("R2")
     if n == "n":
         return int(res.nobs)
     if "kleibergen-paap rk lm" in n:
@@ -287,6 +309,9 @@ def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunCo
             results.append(None)
             columns.append(Column(col.label, stats={"N": len(data)}))
             continue
+        if col.estimator == "psm" and res.stats.get("matching") != col.options.get("by", "pooled"):
+            notes_extra.append(f"{col.label}: matching by {col.options.get('by')} separates perfectly on this "
+                               f"sample; pooled matching used instead.")
         rename = dict(col.rename)
         if col.estimator == "threshold":   # regimes print by position
             regimes = [t for t in res.params.index if "_regime" in t]
