@@ -108,7 +108,9 @@ def cmd_check(args) -> int:
         raise ConfigError("the expectation suites (expectations.runner) are not part of this checkout yet")
     from expectations.runner import run_checks  # type: ignore[import-not-found]
 
-    return run_checks(resolve_warehouse(args.warehouse))
+    docs_dir = getattr(args, "docs_dir", None)
+    return run_checks(resolve_warehouse(args.warehouse), docs_dir=Path(docs_dir) if docs_dir else None,
+                      drift=getattr(args, "drift", None))
 
 
 def _needs(module: str, what: str) -> None:
@@ -199,12 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     warehouse_opt(p)
     p.set_defaults(func=cmd_ingest)
 
+    def check_opts(p):
+        p.add_argument("--docs-dir", metavar="DIR", help="where the data docs go (default: beside the warehouse)")
+        p.add_argument("--drift", choices=("fail", "warn", "off"),
+                       help="drift against the last successful check: fail (default), warn or off")
+
     p = sub.add_parser("build", help="dbt build, then the expectation suites")
     p.add_argument("--skip-checks", action="store_true", help="run dbt build only, not the expectation suites")
+    check_opts(p)
     warehouse_opt(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("check", help="run the expectation suites on the marts")
+    p = sub.add_parser("check", help="run the expectation suites on the marts (read-only)")
+    check_opts(p)
     warehouse_opt(p)
     p.set_defaults(func=cmd_check)
 

@@ -55,8 +55,20 @@ def tiny_marts(tiny_warehouse, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("marts") / "tiny_marts.duckdb"
     shutil.copy(tiny_warehouse, path)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["build", "--warehouse", str(path), "--skip-checks"])
+    # dbt's target/ and logs/ of the test build stay beside the test warehouse, so test runs never
+    # share (or clobber) the repository's target/ with a concurrent dbt invocation
+    env = {"DBT_TARGET_PATH": str(path.parent / "target"), "DBT_LOG_PATH": str(path.parent / "logs")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["build", "--warehouse", str(path), "--skip-checks"])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     (path.parent / "build.log").write_text(out.getvalue(), encoding="utf-8")
     assert code == 0, out.getvalue()[-3000:]
     return path

@@ -15,10 +15,17 @@ codes as (
     from patents
 ),
 
+-- prefix matching on the few distinct codes, not on every patent's codes
+green_codes as (
+    select distinct distinct_codes.ipc_code
+    from (select distinct ipc_code from codes) as distinct_codes
+    inner join inventory on starts_with(distinct_codes.ipc_code, inventory.ipc_prefix)
+),
+
 green as (
     select distinct codes.application_no
     from codes
-    inner join inventory on starts_with(codes.ipc_code, inventory.ipc_prefix)
+    inner join green_codes using (ipc_code)
 ),
 
 classified as (
