@@ -16,6 +16,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def warehouse_snapshot(path: Path) -> dict:
+    """Row count and an order-independent content hash of every raw table (and the manifest)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name='raw' order by 1").fetchall()]
+        return {t: con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} t").fetchone() for t in tables}
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="session")
 def tiny_sources(tmp_path_factory) -> Path:
     """The tiny world's source files (read-only: copy before changing anything)."""

@@ -16,16 +16,7 @@ import pytest
 
 from ingestion.errors import IngestError
 from ingestion.load import ingest
-
-
-def snapshot(path: Path) -> dict:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name='raw' order by 1").fetchall()]
-        return {t: con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} t").fetchone() for t in tables}
-    finally:
-        con.close()
+from tests.conftest import warehouse_snapshot as snapshot
 
 
 def csv_edit(path: Path, edit, encoding="utf-8"):

@@ -18,7 +18,7 @@ from ingestion.sample.geography import build_world
 from ingestion.sample.model import simulate
 from ingestion.sample.vocab import GREEN_IPC_SAMPLE
 from ingestion.warehouse import connect
-from tests.conftest import TINY_SEED
+from tests.conftest import TINY_SEED, warehouse_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -107,19 +107,10 @@ def test_province_tables_resolve_to_province_codes(tiny_warehouse):
 
 
 def test_reingest_changes_nothing(warehouse_copy, tiny_sources):
-    def snapshot():
-        con = duckdb.connect(str(warehouse_copy), read_only=True)
-        try:
-            tables = [r[0] for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name='raw' order by 1").fetchall()]
-            return {t: con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} t").fetchone() for t in tables}
-        finally:
-            con.close()
-
-    before = snapshot()
+    before = warehouse_snapshot(warehouse_copy)
     outcomes = ingest(tiny_sources, warehouse_copy, progress=False, echo=lambda *_: None)
     assert {o.status for o in outcomes} == {"unchanged"}
-    assert snapshot() == before
+    assert warehouse_snapshot(warehouse_copy) == before
 
 
 def test_forced_reload_replaces_rows_without_duplicating(warehouse_copy, tiny_sources):

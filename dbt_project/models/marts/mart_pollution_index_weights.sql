@@ -1,36 +1,23 @@
-{#- The entropy weights behind mart_pollution_index (one row per index x pooling group x indicator). -#}
+{#- The entropy weights behind mart_pollution_index (one row per index x pooling group x indicator),
+    rounded to 12 decimals like the indices. -#}
 with
 
 inputs as (
     select * from {{ ref('int_city_year_emissions_joined') }}
 ),
 
-pollution_000 as (
-    {{ entropy_weights('inputs', ['adcode', 'year'],
-        [{'name': 'industrial_wastewater_t', 'direction': 'positive'},
-         {'name': 'industrial_so2_t', 'direction': 'positive'},
-         {'name': 'industrial_dust_t', 'direction': 'positive'}], pooling='all', output='weights') }}
+{% for index in pollution_indices() %}
+{{ index.name }} as (
+    {{ entropy_weights('inputs', ['adcode', 'year'], index.indicators, pooling='all', epsilon=index.epsilon,
+                       output='weights') }}
 ),
-
-pollution_000_printed as (
-    {{ entropy_weights('inputs', ['adcode', 'year'],
-        [{'name': 'industrial_wastewater_t', 'direction': 'negative'},
-         {'name': 'industrial_so2_t', 'direction': 'negative'},
-         {'name': 'industrial_dust_t', 'direction': 'negative'}], pooling='all', output='weights') }}
-),
-
-ei_001 as (
-    {{ entropy_weights('inputs', ['adcode', 'year'],
-        [{'name': 'co2_edgar_t', 'direction': 'positive'},
-         {'name': 'pm25_ugm3', 'direction': 'positive'}], pooling='all', epsilon=0.00001, output='weights') }}
-),
+{% endfor %}
 
 all_weights as (
-    select 'pollution_index_000' as index_name, * from pollution_000
-    union all
-    select 'pollution_index_000_printed', * from pollution_000_printed
-    union all
-    select 'pollution_carbon_index_001', * from ei_001
+    {% for index in pollution_indices() %}
+    select '{{ index.name }}' as index_name, * from {{ index.name }}
+    {{ "union all" if not loop.last }}
+    {% endfor %}
 )
 
 select
