@@ -152,8 +152,11 @@ class Table:
                 if self.has_truth:
                     est.append(fmt(col.truth.get(row)))
                     sec.append("")
-            body += [est, sec]
-            labels += [row, ""]
+            body.append(est)
+            labels.append(row)
+            if any(sec):          # tables without standard errors (tests, Moran's I) get no empty line
+                body.append(sec)
+                labels.append("")
         for name in self.stats:
             cells = []
             for j, col in enumerate(self.columns):

@@ -196,10 +196,10 @@ TABLES = (
         C("(1) Carbon", Y, (AI,), CONTROLS, estimator="threshold",
           options={**WITHIN, "regime_rows": ("AI_firm ≤ 6.131", "6.131 < AI_firm ≤ 7.449", "7.449 < AI_firm ≤ 9.662",
                                    "AI_firm > 9.662")},
-          truth={"thresholds": "kappa"}),
+          rename=CONST, truth={"thresholds": "kappa"}),
         C("(2) Carbon", Y, ("ln_ai_attention",), CONTROLS, estimator="threshold",
           options={**WITHIN, "regime_rows": ("AI_concern ≤ 1.682", "1.682 < AI_concern ≤ 4.212",
-                                   "4.212 < AI_concern ≤ 5.657", "AI_concern > 5.657")}),
+                                   "4.212 < AI_concern ≤ 5.657", "AI_concern > 5.657")}, rename=CONST),
     ), notes=("Regime rows are matched by position: our thresholds are in the 'thresholds' row; the planted "
               "thresholds of the sample world (in ln(1 + AI firms), on ln CO2) sit beside them.",),
         figure=threshold_figure),

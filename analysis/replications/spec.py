@@ -57,6 +57,7 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     notes: tuple[str, ...] = ()
     figure: Callable | None = None     # figure(table_results, out_dir, ctx) -> list[Path]
+    build: Callable | None = None      # custom layout: build(panel, spec, study, ctx) -> (Table, results)
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,21 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
     if col.estimator == "threshold":
         from analysis.estimators.threshold import fit_threshold
 
-        return fit_threshold(data, y=col.dependent, regime_x=col.regressors[0], q=opts.get("q", col.regressors[0]),
-                             controls=col.controls, entity=study.entity, time="year",
-                             n_thresholds=opts.get("n_thresholds", 3), trim=opts.get("trim", 0.05),
-                             grid=opts.get("grid", 300), n_boot=ctx.draws("n_boot", opts.get("n_boot", 300)),
-                             seed=ctx.seed, cluster=opts.get("cluster_threshold"), progress=False)
+        x, q = col.regressors[0], opts.get("q", col.regressors[0])
+        res = fit_threshold(data, y=col.dependent, regime_x=x, q=q,
+                            controls=col.controls, entity=study.entity, time="year",
+                            n_thresholds=opts.get("n_thresholds", 3), trim=opts.get("trim", 0.05),
+                            grid=opts.get("grid", 300), n_boot=ctx.draws("n_boot", opts.get("n_boot", 300)),
+                            seed=ctx.seed, cluster=opts.get("cluster_threshold"), progress=False)
+        # regime regressors x * 1(gamma_{r-1} < q <= gamma_r), so that the printed constant can be formed
+        edges = [-np.inf, *res.thresholds, np.inf]
+        d2 = data.copy()
+        for r in range(len(edges) - 1):
+            d2[f"{x}_regime{r + 1}"] = d2[x] * ((d2[q] > edges[r]) & (d2[q] <= edges[r + 1]))
+        out = with_constant(res, d2, col.dependent)
+        return EstimationResult(out.params, out.bse, out.nobs, out.model, out.df_resid,
+                                {**out.stats, "thresholds": ", ".join(f"{t:.3f}" for t in res.thresholds)},
+                                {**res.info, "threshold_result": res})
     if col.estimator == "psm":
         from analysis.estimators.did import psm_did
 
@@ -220,6 +231,14 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
         plain = EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid,
                                  {**res.stats, "matching": by}, {**res.info, "vcov_matrix": res.vcov})
         return with_constant(plain, res.matched, col.dependent)
+    if col.estimator == "dml":
+        from analysis.estimators.dml import fit_dml
+
+        return fit_dml(data, y=col.dependent, d=col.regressors[0], x=list(col.controls), entity=study.entity,
+                       time="year", learner=opts.get("learner", "rf"), n_folds=opts.get("n_folds", 5),
+                       squared_controls=opts.get("squared", False), instrument=opts.get("instrument"),
+                       instrument_series=opts.get("instrument_series"), seed=ctx.seed, progress=False,
+                       learner_params=_fast_learner(opts, ctx), n_jobs=1 if len(data) < 2000 else -1)
     if col.estimator == "split":
         from analysis.estimators.heterogeneity import compare_groups
 
@@ -241,11 +260,23 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
     raise ValueError(f"unknown estimator {col.estimator!r} in column {col.label!r}")
 
 
+def _fast_learner(opts: Mapping, ctx: RunContext) -> dict | None:
+    """Learner overrides: the column's own, or (tests only, ``fast["n_trees"]``) fewer trees."""
+    params = dict(opts.get("learner_params") or {})
+    if ctx.fast and "n_trees" in ctx.fast and opts.get("learner", "rf") in ("rf", "gbm"):
+        params["n_estimators"] = int(ctx.fast["n_trees"])
+    return params or None
+
+
 # ---------------------------------------------------------------- statistic rows
 def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     """Our value for a printed statistic row, recognised by its printed name."""
     n = name.lower()
     s = res.stats
+    if name in col.options.get("stats", {}):      # a column states this row itself (e.g. the learner)
+        return col.options["stats"][name]
+    if n in ("obs", "observations"):
+        return int(res.nobs)
     if n.startswith("control"):
         return "Yes" if col.controls else "No"
     if n == "year":
@@ -288,13 +319,14 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     if "between-group" in n or "difference test" in n:
         return s.get("between_p")
     if n == "thresholds":
-        th = getattr(res, "thresholds", ())
-        return ", ".join(f"{t:.3f}" for t in th) if th else None
+        return s.get("thresholds")
     return col.options.get("stats", {}).get(name)
 
 
 def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunContext) -> tuple[Table, list[EstimationResult]]:
     """Estimate every column of ``spec`` and lay them out with the printed rows and statistics."""
+    if spec.build is not None:
+        return spec.build(panel, spec, study, ctx)
     pub = published_table(study.study, spec.id)
     results, columns, notes_extra = [], [], []
     for col in spec.columns:

@@ -1,7 +1,7 @@
 """Replications on the tiny world: every implemented study's tables have the printed rows, columns and
 statistics; the CLI writes the files; the report builds.
 
-Draw counts: ``fast={"n_boot": 20, "n_perm": 50}`` is passed to ``replicate`` ONLY here, to keep the
+Draw counts: ``fast=FAST`` (bootstrap, permutation, placebo and effect draws, RF trees) is passed ONLY here, to keep the
 suite quick; the CLI and ``dualcarbon run`` use each study's own numbers (300 threshold bootstraps,
 1,000 permutations, ...).
 """
@@ -16,7 +16,7 @@ import pytest
 from analysis.replications import available_studies, load_study
 from analysis.tables import published_table
 
-FAST = {"n_boot": 20, "n_perm": 50, "n_draws": 50}
+FAST = {"n_boot": 20, "n_perm": 50, "n_draws": 50, "n_trees": 20}
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +44,21 @@ def test_table_has_the_printed_structure(replicated, study, table_id):
     df = pd.read_csv(folder / f"{stem}.csv")
     pub = published_table(study, table_id)
     assert pub is not None, f"{study} {table_id} is not in the study's YAML"
-    # same number of columns as printed
-    assert df["column"].nunique() == len(pub["columns"]) == len(spec.columns)
+    # same number of columns as printed (custom layouts build their columns themselves)
+    assert df["column"].nunique() == len(pub["columns"])
+    if spec.build is None:
+        assert len(spec.columns) == len(pub["columns"])
     # every printed coefficient row and statistic row is present
     rows = set(df["row"])
     assert {str(r["term"]) for r in pub["rows"]} <= rows
     assert {s["name"] for s in pub.get("stats", [])} <= rows
-    # every printed coefficient we can estimate on this world has a number, and N is filled everywhere
-    est = df[df["statistic"] == "estimate"]
-    filled = est.dropna(subset=["published"])
-    assert filled["ours"].notna().mean() >= 0.5, f"{study} {table_id}: most printed cells are empty"
+    # every printed coefficient has our number, unless the column is reported as not estimable on
+    # this world's coverage (e.g. a zone with fewer cities than DML folds), and N is filled everywhere
+    est = df[df["statistic"] == "estimate"].dropna(subset=["published"])
+    notes = (folder / f"{stem}.md").read_text(encoding="utf-8")
+    for _, cell in est[est["ours"].isna()].iterrows():
+        assert f"{cell['column']}: not estimable" in notes or f"{cell['row']}: not in this world" in notes, \
+            f"{study} {table_id} {cell['column']} / {cell['row']}: empty cell without a reason"
     n_rows = df[(df["row"] == "N") & (df["statistic"] == "stat")]
     if len(n_rows):
         assert (pd.to_numeric(n_rows["ours"]) > 0).all()
