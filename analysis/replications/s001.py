@@ -89,14 +89,20 @@ def learner_figure(results, folder: Path, ctx) -> list[Path]:
         est.append(res.params[AI])
         lo.append(ci["lower"])
         hi.append(ci["upper"])
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
-    y = np.arange(len(labels))
-    ax.errorbar(est, y, xerr=[np.subtract(est, lo), np.subtract(hi, est)], fmt="o", capsize=3)
-    ax.axvline(0, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.set_xlabel("effect of AI on EI (index units per log point), 95% CI")
-    ax.set_title("DML: folds, learners and IV (Table 4)", fontsize=10)
+    # the IV estimate has its own scale (a weak instrument widens it), so it gets its own panel
+    iv = [i for i, lab in enumerate(labels) if "IV" in lab]
+    groups = [[i for i in range(len(labels)) if i not in iv], iv]
+    groups = [g for g in groups if g]
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 3.4), squeeze=False,
+                             gridspec_kw={"width_ratios": [max(len(g), 2) for g in groups]})
+    for ax, g in zip(axes[0], groups):
+        e = np.array(est)[g]
+        ax.errorbar(np.arange(len(g)), e, yerr=[e - np.array(lo)[g], np.array(hi)[g] - e], fmt="o", capsize=3)
+        ax.axhline(0, color="grey", lw=0.8, ls="--")
+        ax.set_xticks(np.arange(len(g)), [labels[i] for i in g], rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("effect of AI on EI (index per log point)")
+        ax.set_title("PLR: folds and learners" if g is not iv else "PLIV", fontsize=9)
+    fig.suptitle("DML estimates with 95% intervals (Table 4)", fontsize=10)
     fig.tight_layout()
     path = folder / "figure_dml_learner_comparison.png"
     fig.savefig(path, dpi=110)
