@@ -13,7 +13,8 @@ import pandas as pd
 
 from ingestion.errors import IngestError
 
-_SUFFIX = re.compile(r"(市|地区|盟|自治州|特别行政区|省|自治区|壮族自治区|回族自治区|维吾尔自治区)$")
+# city-level suffixes only: stripping 省 / 自治区 would let a province name (吉林省) pass for a city (吉林市)
+_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
 
 
 def short_name(name: str) -> str:

@@ -8,6 +8,7 @@ manifest rows appended; any failure rolls back everything, leaving data and mani
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -87,10 +88,11 @@ def connect(path: Path, *, read_only: bool = False, spatial: bool = False) -> du
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            holder = f"PID {pid.group(1)}" if pid else "another process"
             raise WarehouseInUse(
-                f"{path}: the warehouse is in use by another process ({text.splitlines()[0]}). "
-                "Wait for it to finish (or close the other DuckDB session) and try again; "
-                "readers can open it with read_only=True"
+                f"{path}: the warehouse is in use by {holder}. Wait for it to finish (or close that DuckDB "
+                "session) and try again; readers can open it with read_only=True while nothing writes"
             ) from None
         raise
     if spatial:
