@@ -131,9 +131,11 @@ def build_report(*, warehouse, out) -> int:
                     body.append(f'<figure><img src="figures/{study}/{f["file"]}" alt="{alt}">'
                                 f'<figcaption>{alt}{" (" + f["table"] + ")" if f.get("table") else ""}</figcaption></figure>')
             body.append("</section>")
-    dbt_docs = Path(__file__).resolve().parents[2] / "dbt_project" / "target" / "index.html"
+    root = Path(__file__).resolve().parents[2]
+    dbt_docs = next((p for p in (root / "target" / "index.html", root / "dbt_project" / "target" / "index.html")
+                     if p.exists()), root / "target" / "index.html")
     dbt_link = (f'<p>dbt docs: <a href="{html.escape(dbt_docs.as_uri())}">{html.escape(str(dbt_docs))}</a></p>'
-                if dbt_docs.exists() else "<p>dbt docs: run <code>dbt docs generate</code> in <code>dbt_project/</code>.</p>")
+                if dbt_docs.exists() else "<p>dbt docs: not generated (run <code>dbt docs generate</code> from the repository root).</p>")
     meta_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                         for k, v in meta.items() if k != "packages")
     pkg_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in meta["packages"].items())
