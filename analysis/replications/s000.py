@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.estimators.base import EstimationResult, stars
+from analysis.replications.spec import StudySpec, TableSpec
 from analysis.tables import Column, Table, published_table
 
 POLLUTION = "pollution_index_000"
@@ -189,8 +189,6 @@ def moran_scatter(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     plt.close(fig)
     return [path]
 
-
-from analysis.replications.spec import StudySpec, TableSpec  # noqa: E402
 
 TABLES = (
     TableSpec("Table 1", "Test results of spatial econometric models", (), build=specification_tests),

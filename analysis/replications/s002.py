@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec, sample
@@ -62,8 +61,8 @@ def did(label, *, y=Y, x=D, controls=CONTROLS, row="did", **kw) -> C:
     return C(label, y, (x,), tuple(controls), rename={x: row, **NAMES}, **kw)
 
 
-def split(tag, flag, hi_label, lo_label) -> TableSpec:
-    return (did(f"(1) {hi_label}", filters=flag), did(f"(2) {lo_label}", filters=f"not {flag}"))
+def split(flag, hi_label, lo_label) -> tuple[C, C]:
+    return did(f"(1) {hi_label}", filters=flag), did(f"(2) {lo_label}", filters=f"not {flag}")
 
 
 def _es_sample(panel: pd.DataFrame) -> pd.DataFrame:
@@ -147,13 +146,13 @@ TABLES = (
         did("(3) Other policies excluded", filters="other_policy == 0"),
         did("(4) Excluding municipalities", filters="not is_municipality"),
     ), notes=("(1): 1:1 nearest-neighbour matching with replacement on the logit score, year by year.",)),
-    TableSpec("TABLE 5", "Heterogeneity: technology level", split("tech", "high_tech", "High technology", "Low technology")),
+    TableSpec("TABLE 5", "Heterogeneity: technology level", split("high_tech", "High technology", "Low technology")),
     TableSpec("TABLE 6", "Heterogeneity: market potential", (
         did("(1) Limited market potential", filters="not high_market"), did("(2) High market potential", filters="high_market"))),
     TableSpec("TABLE 7", "Heterogeneity: financial development",
-              split("fin", "high_finance", "High financial development", "Low financial development")),
+              split("high_finance", "High financial development", "Low financial development")),
     TableSpec("TABLE 8", "Heterogeneity: digital infrastructure",
-              split("dig", "high_digital", "High digital infrastructure", "Low digital infrastructure")),
+              split("high_digital", "High digital infrastructure", "Low digital infrastructure")),
 )
 
 STUDY = StudySpec(study="002", title="AI pilot zones and city CO2: staggered DID (2003-2021)", unit="city",

@@ -82,20 +82,18 @@ def fe(label, y, *, x=AI, controls=CONTROLS, rename_x="AI", truth=None, **kw) ->
              truth=truth if truth is not None else (TRUTH if y == CO2 and x == AI else {}), **kw)
 
 
-def iv_pair(y, inst, inst_row) -> tuple[C, C]:
-    first = C(f"{y} phase one", y, (AI,), CONTROLS, fe=FE, estimator="iv_first", instruments=(inst,),
-              options=OPTS, rename={inst: inst_row})      # the printed IV tables show only these rows
-    second = C(f"{y} phase two", y, (AI,), CONTROLS, fe=FE, estimator="iv", instruments=(inst,), options=OPTS,
+def iv_pair(y, inst, inst_row, name) -> tuple[C, C]:
+    """Phase one (instrument row only, as printed) and phase two (AI row) of one 2SLS."""
+    first = C(f"{name} phase one", y, (AI,), CONTROLS, fe=FE, estimator="iv_first", instruments=(inst,),
+              options=OPTS, rename={inst: inst_row})
+    second = C(f"{name} phase two", y, (AI,), CONTROLS, fe=FE, estimator="iv", instruments=(inst,), options=OPTS,
                rename={AI: "AI"}, truth=TRUTH if y == CO2 else {})
     return first, second
 
 
 def iv_table(tid, title, inst, inst_row) -> TableSpec:
-    a, b = iv_pair(CO2, inst, inst_row)
-    c, d = iv_pair(GTFP, inst, inst_row)
-    labels = ("Co2 phase one", "Co2 phase two", "GTFP phase one", "GTFP phase two")
-    cols = tuple(C(**{**col.__dict__, "label": lab}) for col, lab in zip((a, b, c, d), labels))
-    return TableSpec(tid, title, cols, notes=("Phase one R2 is the partial R2 of the excluded instrument.",))
+    return TableSpec(tid, title, (*iv_pair(CO2, inst, inst_row, "Co2"), *iv_pair(GTFP, inst, inst_row, "GTFP")),
+                     notes=("Phase one R2 is the partial R2 of the excluded instrument.",))
 
 
 TABLES = (
