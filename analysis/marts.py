@@ -30,8 +30,15 @@ def query(sql: str, warehouse: str | Path | None = None) -> pd.DataFrame:
     path = resolve_warehouse(warehouse)
     if not Path(path).exists():
         raise FileNotFoundError(f"{path}: no warehouse; run `dualcarbon ingest` and `dualcarbon build` first")
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.sql(sql).df()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.sql(sql).df()
+    except duckdb.CatalogException as exc:
+        raise ValueError(f"{path}: the marts are missing ({str(exc).splitlines()[0]}); "
+                         "run `dualcarbon build` first") from exc
+    except duckdb.IOException as exc:
+        raise ValueError(f"{path}: cannot open the warehouse read-only ({str(exc).splitlines()[0]}); "
+                         "wait for the process writing it to finish") from exc
 
 
 def load_city_panel(warehouse: str | Path | None = None) -> pd.DataFrame:

@@ -122,3 +122,11 @@ def test_unknown_study_is_refused(tiny_marts, tmp_path):
     from analysis.replications import replicate
 
     assert replicate("009", warehouse=tiny_marts, out=tmp_path, echo=lambda *_: None) == 2
+
+
+def test_a_warehouse_without_marts_is_one_line_error(tiny_warehouse, tmp_path, capsys):
+    from ingestion.cli import main
+
+    assert main(["replicate", "004", "--warehouse", str(tiny_warehouse), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "dualcarbon build" in err[0]
