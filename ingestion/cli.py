@@ -122,7 +122,9 @@ def cmd_replicate(args) -> int:
     _needs("analysis.replications", "the replications")
     from analysis.replications import replicate  # type: ignore[import-not-found]
 
-    return replicate(args.study, warehouse=resolve_warehouse(args.warehouse), out=Path(args.out))
+    truth = getattr(args, "truth", None)
+    return replicate(args.study, warehouse=resolve_warehouse(args.warehouse), out=Path(args.out),
+                     truth=Path(truth) if truth else None)
 
 
 def cmd_report(args) -> int:
@@ -150,7 +152,7 @@ def cmd_run(args) -> int:
         stages.append(("check", lambda: cmd_check(argparse.Namespace(**common))))
     if importlib.util.find_spec("analysis.replications") is not None:
         stages.append(("replicate", lambda: cmd_replicate(argparse.Namespace(
-            study="all", out=str(workdir / "replications"), **common))))
+            study="all", out=str(workdir / "replications"), truth=str(sources / "truth.json"), **common))))
     if importlib.util.find_spec("analysis.report") is not None:
         stages.append(("report", lambda: cmd_report(argparse.Namespace(out=str(workdir / "report"), **common))))
     timings: list[tuple[str, float, str]] = []
@@ -163,6 +165,9 @@ def cmd_run(args) -> int:
         if code != 0:
             break
     print_timings(timings)
+    report = workdir / "report" / "index.html"
+    if code == 0 and report.exists():
+        print(f"\nreport: {report.resolve()}")
     return code
 
 
@@ -220,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replicate", help="regenerate the tables of a study")
     p.add_argument("study", choices=STUDIES)
     p.add_argument("--out", default="replications", metavar="DIR")
+    p.add_argument("--truth", metavar="FILE", help="truth.json of the sample world (planted values beside ours)")
     warehouse_opt(p)
     p.set_defaults(func=cmd_replicate)
 
