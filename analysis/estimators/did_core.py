@@ -148,6 +148,50 @@ def dropna_rows(data: pd.DataFrame, cols: Sequence[str]) -> tuple[pd.DataFrame, 
     return data.loc[mask], int((~mask).sum())
 
 
+def apply_exclude(data: pd.DataFrame, exclude: Any) -> tuple[pd.DataFrame, int]:
+    """Drop rows flagged by ``exclude``: a boolean column name, a boolean array/Series aligned with
+    ``data``, or a mapping ``{column: values_to_drop}``. Returns the kept rows and the count dropped."""
+    if exclude is None:
+        return data, 0
+    if isinstance(exclude, str):
+        check_columns(data, [exclude], no_nan=[exclude])
+        mask = data[exclude].astype(bool).to_numpy()
+    elif isinstance(exclude, dict):
+        check_columns(data, list(exclude))
+        mask = np.zeros(len(data), dtype=bool)
+        for col, vals in exclude.items():
+            vals = [vals] if np.isscalar(vals) else list(vals)
+            mask |= data[col].isin(vals).to_numpy()
+    else:
+        mask = np.asarray(exclude)
+        if mask.shape != (len(data),) or mask.dtype != bool:
+            raise ValueError(
+                "exclude must be a boolean column name, a boolean array with one entry per row of "
+                "data, or a mapping {column: values_to_drop}"
+            )
+    return data.loc[~mask], int(mask.sum())
+
+
+def prepare_cohort_panel(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
+                         controls: Sequence[str], cluster: str | None, exclude: Any
+                         ) -> tuple[pd.DataFrame, int, int]:
+    """What every cohort-based DID estimator does first: the columns exist and are numeric where they
+    must be, ``exclude`` is applied, there is one row per entity-period, the cohort is constant within
+    each entity, and rows with a missing outcome or control are dropped (listwise).
+
+    Returns the cleaned frame with the cohort's first treated period (inf for never treated) in
+    column ``_g``, the number of rows excluded, and the number dropped for missing values.
+    """
+    check_columns(data, [y, entity, time, cohort, *controls, cluster],
+                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
+    df, n_excl = apply_exclude(data, exclude)
+    check_unique_panel(df, entity, time)
+    g = cohort_values(df, cohort)
+    check_cohort_constant(df, entity, g, cohort)
+    df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
+    return df, n_excl, n_na
+
+
 # ---------------------------------------------------------------- fixed effects
 
 

@@ -9,15 +9,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from analysis.estimators.did_core import (
+    prepare_cohort_panel,
     DIDResult,
-    check_cohort_constant,
-    check_columns,
-    check_unique_panel,
-    cohort_values,
-    dropna_rows,
     factorize,
 )
-from analysis.estimators.did_twfe import _rel_label, apply_exclude
+from analysis.estimators.did_twfe import _rel_label
 
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
@@ -42,13 +38,8 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     """
     controls = list(controls)
     cluster = cluster or entity
-    check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
-    df, n_excl = apply_exclude(data, exclude)
-    check_unique_panel(df, entity, time)
-    g = cohort_values(df, cohort)
-    check_cohort_constant(df, entity, g, cohort)
-    df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
+    df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
+                                            controls=controls, cluster=cluster, exclude=exclude)
     t_val = df[time].to_numpy(dtype=float)
     g = df["_g"].to_numpy()
     treated = t_val >= g

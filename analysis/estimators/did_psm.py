@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.estimators.did_core import DIDResult, check_binary, check_columns, check_unique_panel
-from analysis.estimators.did_twfe import apply_exclude, fit_twfe_did
+from analysis.estimators.did_core import apply_exclude
+from analysis.estimators.did_twfe import fit_twfe_did
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.did_core import (
+    prepare_cohort_panel,
     check_cohort_constant,
     check_columns,
     check_unique_panel,
     cohort_values,
-    dropna_rows,
     fit_fe_ols,
 )
-from analysis.estimators.did_twfe import EventStudyResult, _rel_label, apply_exclude
+from analysis.estimators.did_twfe import EventStudyResult, _rel_label
 from analysis.estimators.base import EstimationResult
 
 
@@ -56,13 +56,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     if control_group not in ("never_treated", "last_treated"):
         raise ValueError("control_group must be 'never_treated' or 'last_treated'")
     controls = list(controls)
-    check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
-    df, n_excl = apply_exclude(data, exclude)
-    check_unique_panel(df, entity, time)
-    g = cohort_values(df, cohort)
-    check_cohort_constant(df, entity, g, cohort)
-    df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
+    df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
+                                            controls=controls, cluster=cluster, exclude=exclude)
     t_val = df[time].to_numpy(dtype=float)
     g = df["_g"].to_numpy()
     # cohorts first treated after the sample are never treated within it (as in R did)

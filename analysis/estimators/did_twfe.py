@@ -10,12 +10,12 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from analysis.estimators.did_core import (
+    apply_exclude,
+    prepare_cohort_panel,
     DIDResult,
     check_binary,
-    check_cohort_constant,
     check_columns,
     check_unique_panel,
-    cohort_values,
     dropna_rows,
     factorize,
     fit_fe_ols,
@@ -23,30 +23,6 @@ from analysis.estimators.did_core import (
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def apply_exclude(data: pd.DataFrame, exclude: Any) -> tuple[pd.DataFrame, int]:
-    """Drop rows flagged by ``exclude``: a boolean column name, a boolean array/Series aligned with
-    ``data``, or a mapping ``{column: values_to_drop}``. Returns the kept rows and the count dropped."""
-    if exclude is None:
-        return data, 0
-    if isinstance(exclude, str):
-        check_columns(data, [exclude], no_nan=[exclude])
-        mask = data[exclude].astype(bool).to_numpy()
-    elif isinstance(exclude, dict):
-        check_columns(data, list(exclude))
-        mask = np.zeros(len(data), dtype=bool)
-        for col, vals in exclude.items():
-            vals = [vals] if np.isscalar(vals) else list(vals)
-            mask |= data[col].isin(vals).to_numpy()
-    else:
-        mask = np.asarray(exclude)
-        if mask.shape != (len(data),) or mask.dtype != bool:
-            raise ValueError(
-                "exclude must be a boolean column name, a boolean array with one entry per row of "
-                "data, or a mapping {column: values_to_drop}"
-            )
-    return data.loc[~mask], int(mask.sum())
 
 
 def lag_within(data: pd.DataFrame, col: str, *, entity: str, time: str, lag: int) -> pd.Series:
@@ -192,13 +168,8 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     lo, hi = window
     if not (lo <= base <= hi) or lo >= hi:
         raise ValueError(f"window {window} must satisfy lo < hi and contain the base period {base}")
-    check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
-    df, n_excl = apply_exclude(data, exclude)
-    check_unique_panel(df, entity, time)
-    g = cohort_values(df, cohort)
-    check_cohort_constant(df, entity, g, cohort)
-    df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
+    df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
+                                            controls=controls, cluster=cluster, exclude=exclude)
     g = df["_g"].to_numpy()
     treated = np.isfinite(g)
     rel = np.where(treated, df[time].to_numpy(dtype=float) - np.where(treated, g, 0.0), np.nan)
@@ -367,14 +338,9 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     if int(n_draws) < 1:
         raise ValueError("n_draws must be a positive integer")
     controls = list(controls)
-    check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
-    df, n_excl = apply_exclude(data, exclude)
-    check_unique_panel(df, entity, time)
-    g = cohort_values(df, cohort)
-    check_cohort_constant(df, entity, g, cohort)
-    df, n_na = dropna_rows(df.assign(_g=g, _d=(df[time].to_numpy(dtype=float) >= g).astype(float)),
-                           [y, *controls])
+    df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
+                                            controls=controls, cluster=cluster, exclude=exclude)
+    df = df.assign(_d=(df[time].to_numpy(dtype=float) >= df["_g"].to_numpy()).astype(float))
     if df["_d"].nunique() < 2:
         raise ValueError("the treatment implied by the cohort column does not vary in the sample")
     true, fit, dm = fit_fe_ols(df, y=y, regressors=["_d", *controls], fe=[entity, time],
