@@ -1,8 +1,12 @@
 """Shared fixtures: the tiny sample world, generated once per test session, and a warehouse with it."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,23 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 TINY_SEED = 11
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+@contextlib.contextmanager
+def holding_write_lock(path: Path):
+    """Another process holds DuckDB's write lock on ``path`` for the duration of the block.
+    Yields that process (its ``pid`` is what the "in use" message must name)."""
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys
+        con = duckdb.connect({str(path)!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield holder
+    finally:
+        holder.communicate("\n", timeout=30)
 
 
 def warehouse_snapshot(path: Path) -> dict:

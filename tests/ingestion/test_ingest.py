@@ -2,10 +2,8 @@
 re-ingest a no-op, and a second writer told the warehouse is in use."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import textwrap
 
 import duckdb
 import numpy as np
@@ -18,7 +16,7 @@ from ingestion.sample.geography import build_world
 from ingestion.sample.model import simulate
 from ingestion.sample.vocab import GREEN_IPC_SAMPLE
 from ingestion.warehouse import connect
-from tests.conftest import TINY_SEED, warehouse_snapshot
+from tests.conftest import TINY_SEED, holding_write_lock, warehouse_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -123,32 +121,14 @@ def test_forced_reload_replaces_rows_without_duplicating(warehouse_copy, tiny_so
 
 
 def test_second_writer_gets_a_clear_in_use_message(warehouse_copy):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys, time
-        con = duckdb.connect({str(warehouse_copy)!r})
-        print("ready", flush=True)
-        sys.stdin.readline()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_write_lock(warehouse_copy):
         with pytest.raises(WarehouseInUse, match=r"in use by PID \d+"):
             connect(warehouse_copy)
-    finally:
-        holder.communicate("\n", timeout=30)
 
 
 def test_cli_reports_in_use_with_exit_code_3(warehouse_copy, tiny_sources):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(warehouse_copy)!r})
-        print("ready", flush=True)
-        sys.stdin.readline()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_write_lock(warehouse_copy):
         proc = subprocess.run([sys.executable, "-m", "ingestion.cli", "ingest", "--sources", str(tiny_sources),
                                "--warehouse", str(warehouse_copy), "--quiet"], capture_output=True, text=True)
-    finally:
-        holder.communicate("\n", timeout=30)
     assert proc.returncode == 3
     assert "in use" in proc.stderr and proc.stderr.count("\n") == 1

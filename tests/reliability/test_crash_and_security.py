@@ -15,7 +15,7 @@ import pytest
 from ingestion.errors import IngestError, WarehouseInUse
 from ingestion.load import ingest
 from ingestion.warehouse import connect
-from tests.conftest import warehouse_snapshot
+from tests.conftest import holding_write_lock, warehouse_snapshot
 
 INGEST = textwrap.dedent("""
     import sys
@@ -48,18 +48,9 @@ def test_a_load_killed_at_any_point_leaves_the_previous_data(delay, tiny_sources
 
 
 def test_second_writer_is_told_which_process_holds_the_warehouse(warehouse_copy):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(warehouse_copy)!r})
-        print("ready", flush=True)
-        sys.stdin.readline()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_write_lock(warehouse_copy) as holder:
         with pytest.raises(WarehouseInUse, match=rf"in use by PID {holder.pid}"):
             connect(warehouse_copy)
-    finally:
-        holder.communicate("\n", timeout=30)
 
 
 HOSTILE = "x'); drop table raw._loads; --"
