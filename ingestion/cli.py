@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="every stage that exists, timed (sample, ingest, build, check, replicate, report)")
     p.add_argument("--world", choices=WORLDS, default="default")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workdir", default="work", metavar="DIR", help="sources, warehouse and outputs go here")
+    p.add_argument("--workdir", default="work", metavar="DIR", help="sources, replications and the report go here (the warehouse is --warehouse)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--quiet", action="store_true")
     warehouse_opt(p)
