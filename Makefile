@@ -30,5 +30,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Benchmarks, not part of `make test`: every bench/bench_*.py in turn; each prints `name: value` lines
+# (ratios first) and writes bench/results/<script>.json. The end-to-end run on the default world comes
+# first and keeps its warehouse for the scripts that need a built one.
+BENCH_WORK := bench/results/work
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/bench_end_to_end.py --world default --seed 20240601 --keep $(BENCH_WORK)
+	@status=0; for script in bench/bench_*.py; do \
+	  [ $$script = bench/bench_end_to_end.py ] && continue; \
+	  echo "== $$script"; \
+	  BENCH_WAREHOUSE=$(BENCH_WORK)/warehouse.duckdb $(BIN)/python $$script || status=1; \
+	done; exit $$status
+
 clean:
 	rm -rf $(VENV) work warehouse target logs dbt_packages

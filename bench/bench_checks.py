@@ -1,7 +1,8 @@
 """Benchmark: every expectation suite on the default world (issue 4: under 30 seconds on 2 cores).
 
 Runs ``expectations.runner.check_warehouse`` on a built warehouse (default: the one `make run`
-leaves, ``warehouse/dualcarbon.duckdb``) in a fresh process, as `dualcarbon check` does, and times:
+leaves, ``warehouse/dualcarbon.duckdb``; `make bench` passes the one bench_end_to_end builds through
+``$BENCH_WAREHOUSE``) in a fresh process, as `dualcarbon check` does, and times:
 
 - reading every mart into pandas (the floor: no validation at all);
 - the whole check (read + GX validation of every suite, drift against a baseline of the same data,
@@ -11,7 +12,7 @@ leaves, ``warehouse/dualcarbon.duckdb``) in a fresh process, as `dualcarbon chec
 
     .venv/bin/python bench/bench_checks.py [--warehouse FILE]
 
-Prints per-suite seconds and the ratios check / read, check / budget (30 s), baseline / check.
+Ratios: check / read (the floor), check / budget (30 s), baseline / check; then per-suite seconds.
 """
 from __future__ import annotations
 
@@ -22,16 +23,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import Bench, default_warehouse
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 BUDGET_SECONDS = 30.0
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--warehouse", default=os.environ.get("DUALCARBON_WAREHOUSE", "warehouse/dualcarbon.duckdb"))
-    args = parser.parse_args()
+    parser.add_argument("--warehouse", default=default_warehouse() or os.environ.get("DUALCARBON_WAREHOUSE",
+                                                                                   "warehouse/dualcarbon.duckdb"))
+    args = parser.parse_args(argv)
     warehouse = Path(args.warehouse)
     if not warehouse.exists():
         print(f"{warehouse}: no warehouse; build the default world first (make run)", file=sys.stderr)
@@ -77,17 +80,25 @@ def main() -> int:
             "unexpected_index_column_names": [c for c in suite.sample_columns if c in prepared.columns]})
     t_baseline = time.perf_counter() - b0
 
-    print(f"warehouse {warehouse}: {len(SUITES)} marts, {rows:,} rows; "
-          f"{sum(r.evaluated for r in report.results)} expectations; {os.cpu_count()} cores")
-    print(f"{'suite':<30} {'rows':>9} {'exp':>4} {'seconds':>8}  status")
+    bench = Bench("checks", args=args, baseline=(
+        "reading every mart alone (floor); the straightforward GX way (one SUMMARY pass per suite with "
+        "offending-row keys); the 30 s budget; all in the same run"))
+    bench.ratio("check.over_read", t_check / t_read, baseline="check s / read marts s (floor)")
+    bench.ratio("check.over_budget", t_check / BUDGET_SECONDS, baseline="check s / 30 s target")
+    bench.ratio("check.speedup_vs_one_pass_summary", t_baseline / t_check,
+                baseline="one SUMMARY pass per suite s (no docs, no drift) / check s")
+    bench.value("import_gx_s", t_import, "s")
+    bench.value("read_s", t_read, "s")
+    bench.value("check_s", t_check, "s", baseline="incl. read, drift and data docs")
+    bench.value("check_cpu_s", cpu_check, "s")
+    bench.value("one_pass_summary_s", t_baseline, "s")
+    bench.value("marts", len(SUITES), "marts")
+    bench.value("rows", rows, "rows")
+    bench.value("expectations", sum(r.evaluated for r in report.results), "expectations")
     for r in report.results:
-        print(f"{r.mart:<30} {r.rows:>9,} {r.evaluated:>4} {r.seconds:>8.2f}  {'pass' if r.success else 'FAIL'}")
-    print(f"\nimport GX              {t_import:7.2f} s")
-    print(f"read marts (floor)     {t_read:7.2f} s")
-    print(f"check (all suites)     {t_check:7.2f} s wall, {cpu_check:.2f} s CPU (incl. read and data docs)")
-    print(f"baseline (1 pass, SUMMARY, no docs) {t_baseline:7.2f} s")
-    print(f"ratios: check / read {t_check / t_read:.1f}x; check / budget {t_check / BUDGET_SECONDS:.2f} "
-          f"(< 1 meets the 30 s target); baseline validation / check {t_baseline / t_check:.2f}x")
+        bench.value(f"suite.{r.mart}.s", r.seconds, "s", baseline=f"{r.rows} rows, {r.evaluated} expectations, "
+                    f"{'pass' if r.success else 'FAIL'}")
+    bench.emit()
     return 0
 
 

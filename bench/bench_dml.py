@@ -13,15 +13,19 @@ variant). ``--compare-fe`` plants a linear effect (-0.08) of AI on a semi-synthe
 world's threshold term replaced by -0.08 x AI, mediators controlled) and compares the FE
 treatments of ``fit_dml`` and doubleml's ``DoubleMLPLPR`` approaches.
 
-    .venv/bin/python bench/bench_dml.py [--compare-fe] [--synthetic]
+    .venv/bin/python bench/bench_dml.py [--compare-fe] [--synthetic] [--quick]
+
+``--quick``: the synthetic panel, the baseline and two of the six settings (smoke run; no budget ratio).
 """
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import numpy as np
 import pandas as pd
+
+from _common import Bench
 
 from analysis.estimators.dml import fit_dml
 from analysis.measures import entropy_weights
@@ -97,46 +101,57 @@ def _synthetic() -> pd.DataFrame:
     return df
 
 
-def robustness_table(df: pd.DataFrame) -> None:
+SETTINGS = {  # key -> (Table 4 row, fit_dml arguments)
+    "k3": ("(1) Kfolds = 3", dict(learner="rf", n_folds=3)),
+    "k8": ("(2) Kfolds = 8", dict(learner="rf", n_folds=8)),
+    "lasso": ("(3) Lassocv", dict(learner="lasso")),
+    "gbm": ("(4) Gradboost", dict(learner="gbm")),
+    "svm": ("(5) Svm", dict(learner="svm")),
+    "iv": ("(6) IV (distance x national broadband)", dict(learner="rf", instrument="dist_backbone_km",
+                                                          instrument_series="broadband_national")),
+}
+
+
+def robustness_table(bench: Bench, df: pd.DataFrame, keys: list[str]) -> None:
     common = dict(y="ei", d="ai", x=CONTROLS, entity="city", time="year", squared_controls=True, seed=0,
                   progress=False)
     t0 = time.perf_counter()
     base = fit_dml(df, learner="rf", n_folds=5, **common)
     t_base = time.perf_counter() - t0
-    print(f"baseline Table 2 col 2 (RF, K=5, Control2): theta = {base.params['ai']:+.4f} "
-          f"({base.bse['ai']:.4f})  {t_base:6.1f} s")
-    settings = {
-        "(1) Kfolds = 3": dict(learner="rf", n_folds=3),
-        "(2) Kfolds = 8": dict(learner="rf", n_folds=8),
-        "(3) Lassocv": dict(learner="lasso"),
-        "(4) Gradboost": dict(learner="gbm"),
-        "(5) Svm": dict(learner="svm"),
-        "(6) IV (distance x national broadband)": dict(learner="rf", instrument="dist_backbone_km",
-                                                       instrument_series="broadband_national"),
-    }
+    bench.value("baseline_rf_k5_s", t_base, "s", baseline="Table 2 col 2 (RF, K=5, Control2)")
+    bench.value("baseline_rf_k5.theta", float(base.params["ai"]), "")
     total = 0.0
-    for name, kw in settings.items():
+    for key in keys:
+        row, kw = SETTINGS[key]
         t0 = time.perf_counter()
         r = fit_dml(df, **common, **kw)
         dt = time.perf_counter() - t0
         total += dt
-        print(f"{name:<42} theta = {r.params['ai']:+.4f} ({r.bse['ai']:.4f})  {dt:6.1f} s  "
-              f"ratio to baseline = {dt / t_base:4.2f}")
-    print(f"six robustness settings: {total:6.1f} s  ({total / t_base:4.1f} x baseline)  target < 300 s: "
-          f"{'PASS' if total < 300 else 'FAIL'}")
+        bench.ratio(f"{key}.over_baseline", dt / t_base, baseline=f"{row} s / baseline RF K=5 s")
+        bench.value(f"{key}.s", dt, "s")
+        bench.value(f"{key}.theta", float(r.params["ai"]), "", baseline=f"{row}; se {r.bse['ai']:.4f}")
+    if len(keys) == len(SETTINGS):
+        bench.ratio("six_settings.over_budget", total / 300.0, baseline="six robustness settings s / 300 s target")
+        bench.ratio("six_settings.over_baseline", total / t_base, baseline="six settings s / baseline RF K=5 s")
+        bench.value("six_settings.s", total, "s")
+    else:
+        bench.skip("six_settings.over_budget", f"only {', '.join(keys)} run (--quick)")
 
 
-def compare_fe(df: pd.DataFrame) -> None:
+def compare_fe(bench: Bench, df: pd.DataFrame) -> None:
     import doubleml as dml
     from analysis.estimators.dml import demean_twoway, make_learner
 
     x = ["pgdp", "ln_pop", "sec", "ins", "ln_green", "smart_city", "pilot"]
-    print("\nFE treatments, planted effect of AI on semi-synthetic ln CO2 = -0.080 (RF, K=5, city folds)")
+    # planted effect of AI on the semi-synthetic ln CO2: -0.080 (RF, K=5, city folds)
+    times = {}
     for fe in ("within", "fd", "cre", "dummies", "none"):
         t0 = time.perf_counter()
         r = fit_dml(df, y="ln_co2_lin", d="ai", x=x, entity="city", time="year", fe=fe, learner="rf",
                     progress=False)
-        print(f"  fit_dml fe={fe:<8} theta = {r.params['ai']:+.4f} ({r.bse['ai']:.4f})  {time.perf_counter() - t0:5.1f} s")
+        times[fe] = time.perf_counter() - t0
+        bench.value(f"fe_{fe}.s", times[fe], "s")
+        bench.value(f"fe_{fe}.theta", float(r.params["ai"]), "", baseline=f"planted -0.080; se {r.bse['ai']:.4f}")
     # doubleml's static-panel approaches (individual effects only): year effects removed first
     tim = pd.factorize(df.year)[0]
     cols = ["ln_co2_lin", "ai", *x]
@@ -148,16 +163,28 @@ def compare_fe(df: pd.DataFrame) -> None:
         np.random.seed(0)
         m = dml.DoubleMLPLPR(data, make_learner("rf"), make_learner("rf"), n_folds=5, approach=approach)
         m.fit()
-        print(f"  DoubleMLPLPR {approach:<12} theta = {m.coef[0]:+.4f} ({m.se[0]:.4f})  {time.perf_counter() - t0:5.1f} s")
+        dt = time.perf_counter() - t0
+        bench.value(f"doubleml_{approach}.s", dt, "s")
+        bench.value(f"doubleml_{approach}.theta", float(m.coef[0]), "", baseline=f"planted -0.080; se {m.se[0]:.4f}")
+        if approach == "wg_approx":
+            bench.ratio("fe_within.speedup_vs_doubleml_wg_approx", dt / times["within"],
+                        baseline="DoubleMLPLPR wg_approx s / fit_dml fe=within s")
 
 
-def main() -> None:
-    df, _ = load_panel("--synthetic" in sys.argv)
-    print(f"panel: {df.city.nunique()} cities x {df.year.nunique()} years = {len(df)} obs")
-    robustness_table(df)
-    if "--compare-fe" in sys.argv and "ln_co2_lin" in df:
-        compare_fe(df)
-
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--compare-fe", action="store_true")
+    ap.add_argument("--synthetic", action="store_true", help="a synthetic panel instead of the default world")
+    ap.add_argument("--quick", action="store_true", help="synthetic panel, baseline + 2 settings (smoke run)")
+    args = ap.parse_args(argv)
+    bench = Bench("dml", args=args, baseline=(
+        "the benchmark specification (RF, K=5, squared controls) fitted in the same run; the 300 s budget"))
+    df, _ = load_panel(args.synthetic or args.quick)
+    bench.note("panel", f"{df.city.nunique()} cities x {df.year.nunique()} years = {len(df)} obs")
+    robustness_table(bench, df, ["k3", "lasso"] if args.quick else list(SETTINGS))
+    if args.compare_fe and "ln_co2_lin" in df:
+        compare_fe(bench, df)
+    bench.emit()
 
 if __name__ == "__main__":
     main()

@@ -4,45 +4,56 @@ draw counts, against a baseline measured in the same run (loading the city panel
 Budget (issue 9): all available studies on the default world "within a few minutes". The ratio column
 shows each study's time as a multiple of the panel load, so the figures stay comparable on a loaded
 machine. Run: ``.venv/bin/python bench/bench_replicate.py --warehouse work/warehouse.duckdb [--study 004]``
-(writes into a temporary folder; nothing is kept).
+(default ``$BENCH_WAREHOUSE``; writes into a temporary folder, nothing is kept). Per-table lines of the
+replications go to stderr; the records are the studies' seconds and ratios to the panel load.
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import Bench, default_warehouse
 
-def main() -> None:
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--warehouse", required=True)
+    ap.add_argument("--warehouse", default=default_warehouse(), help="a built warehouse (default $BENCH_WAREHOUSE)")
     ap.add_argument("--study", default="all")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if not args.warehouse:
+        print("no warehouse: pass --warehouse FILE or set BENCH_WAREHOUSE (make bench does)", file=sys.stderr)
+        return 2
 
     from analysis.marts import load_city_panel
     from analysis.replications import available_studies, replicate
 
+    bench = Bench("replicate", args=args, baseline="loading the city panel once (load_city_panel), same run")
     t0 = time.perf_counter()
     panel = load_city_panel(args.warehouse)
     base = time.perf_counter() - t0
-    print(f"baseline: load_city_panel {len(panel):,} rows in {base:.2f} s")
+    bench.value("panel_load_s", base, "s", baseline=f"load_city_panel, {len(panel):,} rows")
     studies = available_studies() if args.study == "all" else [args.study]
-    rows = []
+    total = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for s in studies:
             lines: list[str] = []
             t0 = time.perf_counter()
             replicate(s, warehouse=Path(args.warehouse), out=Path(tmp), echo=lines.append)
             dt = time.perf_counter() - t0
-            rows.append((s, dt))
+            total += dt
             for line in lines:
                 if line.startswith("  "):
-                    print(line)
-            print(f"study {s}: {dt:7.1f} s  ({dt / base:6.1f} x the panel load)")
-    total = sum(dt for _, dt in rows)
-    print(f"total: {total:.1f} s for {len(rows)} studies ({total / 60:.1f} min)")
+                    print(line, file=sys.stderr)
+            bench.ratio(f"study_{s}.over_panel_load", dt / base, baseline="study s / load_city_panel s")
+            bench.value(f"study_{s}.s", dt, "s")
+    bench.ratio("total.over_panel_load", total / base, baseline="all studies s / load_city_panel s")
+    bench.value("total_s", total, "s", baseline=f"{len(studies)} studies")
+    bench.emit()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

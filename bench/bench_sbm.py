@@ -8,16 +8,20 @@ Data: the default sample world (inputs fixed-asset investment, employment, energ
 bad outputs SO2, NOx, CO2), years 2009-2023, the first 284 cities; ``--synthetic`` uses a random
 Cobb-Douglas world instead (no geometry load).
 
-    .venv/bin/python bench/bench_sbm.py [--synthetic]
+    .venv/bin/python bench/bench_sbm.py [--synthetic] [--quick]
+
+``--quick``: the synthetic panel cut to 60 units (smoke run; the 30 s budget ratio is skipped).
 """
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
+
+from _common import Bench
 
 from analysis.measures import efficiency_scores
 from analysis.measures.sbm import _sbm_blocks
@@ -65,43 +69,50 @@ def naive_scores(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def main() -> None:
-    df = load_panel("--synthetic" in sys.argv).sort_values(["year", "adcode"]).reset_index(drop=True)
-    print(f"panel: {df.adcode.nunique()} units x {df.year.nunique()} years = {len(df)} DMUs")
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synthetic", action="store_true", help="a random Cobb-Douglas panel instead of the world")
+    ap.add_argument("--quick", action="store_true", help="synthetic panel, 60 units (smoke run)")
+    args = ap.parse_args(argv)
+    bench = Bench("sbm", args=args, baseline=(
+        "one linprog (HiGHS) per DMU against its year's full reference set, no batching or pruning, same run; "
+        "the 30 s budget"))
+    df = load_panel(args.synthetic or args.quick)
+    if args.quick:
+        df = df[df.adcode.isin(sorted(df.adcode.unique())[:60])]
+    df = df.sort_values(["year", "adcode"]).reset_index(drop=True)
+    bench.note("panel", f"{df.adcode.nunique()} units x {df.year.nunique()} years = {len(df)} DMUs")
 
     t0 = time.perf_counter()
     base = naive_scores(df)
     t_base = time.perf_counter() - t0
-    print(f"baseline (one linprog per DMU, contemporaneous frontier): {t_base:6.1f} s")
+    bench.value("naive_s", t_base, "s", baseline="one linprog per DMU, contemporaneous frontier")
 
-    t0 = time.perf_counter()
-    ours = efficiency_scores(df, **COMMON, super_efficiency=False, gml=False)
-    t_ours = time.perf_counter() - t0
-    merged = df[["adcode", "year"]].assign(base=base).merge(ours, on=["adcode", "year"])
-    dev = np.max(np.abs(merged.base - merged.sbm_score))
-    print(f"ours, SBM contemporaneous (batched, pruned):            {t_ours:6.1f} s  "
-          f"ratio baseline/ours = {t_base / t_ours:4.1f}x  max |diff| = {dev:.1e}  target < 30 s: "
-          f"{'PASS' if t_ours < 30 else 'FAIL'}")
-
-    t0 = time.perf_counter()
-    sup = efficiency_scores(df, **COMMON, super_efficiency=True, gml=False)
-    t_sup = time.perf_counter() - t0
-    print(f"ours, super-efficiency SBM contemporaneous:              {t_sup:6.1f} s  "
-          f"ratio baseline/ours = {t_base / t_sup:4.1f}x  (score max {sup.score.max():.3f}, "
-          f"{int(sup.efficient.sum())} efficient city-years)")
-
-    t0 = time.perf_counter()
-    glob = efficiency_scores(df, **COMMON, frontier="global", super_efficiency=True, gml=False)
-    t_glob = time.perf_counter() - t0
-    print(f"ours, super-efficiency SBM global frontier:              {t_glob:6.1f} s  "
-          f"ratio baseline/ours = {t_base / t_glob:4.1f}x  ({int(glob.efficient.sum())} efficient)")
-
-    t0 = time.perf_counter()
-    full = efficiency_scores(df, **COMMON)
-    t_full = time.perf_counter() - t0
-    print(f"ours, super-SBM + GML index (mart_efficiency call):      {t_full:6.1f} s  "
-          f"ratio baseline/ours = {t_base / t_full:4.1f}x  (mean GML {full.gml.mean():.3f})")
-
+    variants = {  # key -> (what, efficiency_scores arguments)
+        "sbm": ("SBM contemporaneous (batched, pruned)", dict(super_efficiency=False, gml=False)),
+        "super_sbm": ("super-efficiency SBM contemporaneous", dict(super_efficiency=True, gml=False)),
+        "super_sbm_global": ("super-efficiency SBM, global frontier",
+                             dict(frontier="global", super_efficiency=True, gml=False)),
+        "super_sbm_gml": ("super-SBM + GML index (the mart_efficiency call)", {}),
+    }
+    for key, (what, kw) in variants.items():
+        t0 = time.perf_counter()
+        scores = efficiency_scores(df, **COMMON, **kw)
+        dt = time.perf_counter() - t0
+        bench.ratio(f"{key}.speedup_vs_naive", t_base / dt, baseline=f"naive SBM s / ours {what} s")
+        bench.value(f"{key}.s", dt, "s")
+        if key == "sbm":
+            merged = df[["adcode", "year"]].assign(base=base).merge(scores, on=["adcode", "year"])
+            bench.value("sbm.max_abs_diff_vs_naive", float(np.max(np.abs(merged.base - merged.sbm_score))), "")
+            if args.quick:
+                bench.skip("sbm.over_budget", "--quick: 60 units, the 30 s budget is for 284 x 15")
+            else:
+                bench.ratio("sbm.over_budget", dt / 30.0, baseline="ours SBM s / 30 s target (284 cities x 15 years)")
+        if key == "super_sbm":
+            bench.value("super_sbm.efficient", int(scores.efficient.sum()), "city-years")
+        if key == "super_sbm_gml":
+            bench.value("super_sbm_gml.mean_gml", float(scores.gml.mean()), "")
+    bench.emit()
 
 if __name__ == "__main__":
     main()

@@ -1,28 +1,28 @@
-"""Benchmarks of the spatial panel ML (not part of the test run).
+"""Spatial panel ML against spreg on the same models and data, and its scaling in N (not a test).
 
-    .venv/bin/python bench/bench_spatial.py            # all three parts
-    .venv/bin/python bench/bench_spatial.py --quick    # skips the N = 50,000 run
+    .venv/bin/python bench/bench_spatial.py            # every part
+    .venv/bin/python bench/bench_spatial.py --quick    # skips the N = 50,000 runs
 
 1. Against spreg 1.9 on the models both fit (individual FE, direct approach): ML_LagFE (SAR),
    ML_LagFE(slx_lags=1) (SDM) and ML_ErrorFE (SEM), on Produc (N = 48, T = 17) and on a 30 x 30
-   lattice (N = 900, T = 10). Prints seconds and the ratio spreg / ours (> 1: we are faster),
-   after checking that the estimates agree.
-2. Two-way Lee-Yu SDM with LeSage-Pace effects (1,000 draws) at N = 2,900, T = 13 (k-nearest-
-   neighbour W): budget 30 s.
-3. The same at N = 50,000, T = 10 with a sparse log-determinant (sparse LU and Monte Carlo) and
-   the trace-based effects: budget 180 s; the peak resident memory is printed (a dense
-   N x N float matrix would need 20 GB).
+   lattice (N = 900, T = 10); the estimates must agree (max |diff| printed).
+2. Scaling in N: SAR and SDM (individual FE, direct approach) on k-nearest-neighbour W at N = 284
+   and 2,900 (T = 13) and 50,000 (T = 10), ours against spreg on the same data. spreg is not run at
+   N = 50,000: ML_LagFE builds the dense N x N W (``w.full()``) and inverts I - rho W densely for
+   its information matrix, 20 GB per dense matrix; it is recorded as skipped with that reason.
+3. Two-way Lee-Yu SDM with LeSage-Pace effects (1,000 draws) at N = 2,900, T = 13: budget 30 s.
+4. The same at N = 50,000, T = 10 with a sparse log-determinant (sparse LU and Monte Carlo) and
+   the trace-based effects: budget 180 s; the peak resident memory is recorded.
 
-Ratios are against baselines measured in the same run (spreg; the budget; a non-spatial two-way
-within regression on the same data).
+Baselines, all measured in the same run: spreg (ratio spreg s / ours s, > 1: we are faster); the
+budget (s / budget); a non-spatial two-way within regression of y on x with numpy on the same
+panel (ratio ours / within OLS: the price of the spatial model over plain FE).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import io
-import os
-import resource
 import time
 import warnings
 from pathlib import Path
@@ -32,6 +32,8 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.spatial import cKDTree
+
+from _common import Bench, peak_rss_mb, timed
 
 from analysis.estimators.spatial import fit_spatial_panel, row_standardise
 
@@ -69,15 +71,6 @@ def simulate_sdm(W: sp.csr_matrix, T: int, seed: int = 2, rho: float = 0.5) -> p
     return grid.assign(x1=X[:, :, 0].ravel(), x2=X[:, :, 1].ravel(), y=y.ravel())
 
 
-def timed(fn, repeat: int = 1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def within_ols_seconds(d: pd.DataFrame) -> float:
     """Baseline: two-way within OLS of y on x1, x2 with numpy on the same panel."""
     def run():
@@ -89,43 +82,78 @@ def within_ols_seconds(d: pd.DataFrame) -> float:
     return timed(run)[0]
 
 
-# ---------------------------------------------------------------- 1. spreg
-def bench_spreg() -> None:
+# ---------------------------------------------------------------- 1 and 2. spreg
+SPREG_MODELS = {
+    "sar": lambda spreg, y, X, w: spreg.ML_LagFE(y, X, w),
+    "sdm": lambda spreg, y, X, w: spreg.ML_LagFE(y, X, w, slx_lags=1),
+    "sem": lambda spreg, y, X, w: spreg.ML_ErrorFE(y, X, w),
+}
+SPREG_MAX_N = 10_000  # ML_LagFE's dense N x N W and inverse: 0.8 GB each at 10,000, 20 GB at 50,000
+
+
+def against_spreg(bench: Bench, label: str, data: pd.DataFrame, xs: list[str], W: sp.csr_matrix, ids: list,
+                  models: tuple[str, ...], repeat: int) -> None:
+    """Time ours and spreg on the same individual-FE direct-approach model; record ratio and agreement."""
+    data = data.sort_values(["t", "i"])
+    if W.shape[0] > SPREG_MAX_N:
+        for model in models:
+            bench.skip(f"{label}.{model}.speedup_vs_spreg",
+                       f"spreg ML_LagFE densifies W (w.full()) and inverts I - rho W densely: "
+                       f"{8 * W.shape[0] ** 2 / 1e9:.0f} GB per N x N matrix")
+        for model in models:
+            t_ours, _ = timed(lambda: fit(data, xs, W, ids, model), repeat=repeat)
+            bench.value(f"{label}.{model}.ours_s", t_ours, "s")
+        return
+
     import libpysal
     import spreg
 
-    print("1. against spreg 1.9 (individual FE, direct approach; ratio = spreg / ours)")
+    y = data["y"].to_numpy()[:, None]
+    X = data[xs].to_numpy()
+    wobj = libpysal.weights.WSP(W, id_order=ids).to_W(silence_warnings=True)
+    for model in models:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints
+            warnings.simplefilter("ignore")
+            t_ref, ref = timed(lambda: SPREG_MODELS[model](spreg, y, X, wobj), repeat=repeat)
+        t_ours, ours = timed(lambda: fit(data, xs, W, ids, model), repeat=repeat)
+        gap = float(np.max(np.abs(ours.params.to_numpy() - ref.betas.ravel())))
+        bench.ratio(f"{label}.{model}.speedup_vs_spreg", t_ref / t_ours, baseline="spreg s / ours s, same model and data")
+        bench.value(f"{label}.{model}.ours_s", t_ours, "s")
+        bench.value(f"{label}.{model}.spreg_s", t_ref, "s")
+        bench.value(f"{label}.{model}.max_abs_diff_vs_spreg", gap, "", baseline="max |ours - spreg| over the estimates")
+
+
+def fit(data: pd.DataFrame, xs: list[str], W: sp.csr_matrix, ids: list, model: str):
+    return fit_spatial_panel(data, y="y", x=xs, w=W, w_ids=ids, entity="i", time="t", model=model,
+                             effects="individual", lee_yu=False)
+
+
+def bench_reference(bench: Bench) -> None:
     d = pd.read_csv(REF / "munnell_produc.csv")
     Wp = pd.read_csv(REF / "usaww.csv", index_col=0)
-    states = list(pd.unique(d["STATE"]))
     d = d.assign(y=np.log(d.GSP), x1=np.log(d.P_CAP), x2=np.log(d.PC), x3=np.log(d.EMP), x4=d.UNEMP)
     d = d.rename(columns={"STATE": "i", "YR": "t"})
-    cases = [("Produc N=48 T=17", d, ["x1", "x2", "x3", "x4"], sp.csr_matrix(Wp.to_numpy()), states)]
+    states = list(pd.unique(d["i"]))
+    against_spreg(bench, "produc_n48", d, ["x1", "x2", "x3", "x4"], sp.csr_matrix(Wp.to_numpy()), states,
+                  ("sar", "sdm", "sem"), repeat=5)
     W900 = lattice_weights(30)
-    cases.append(("lattice N=900 T=10", simulate_sdm(W900, 10, seed=5), ["x1", "x2"], W900, list(range(900))))
-    for label, data, xs, W, ids in cases:
-        data = data.sort_values(["t", "i"])
-        y = data["y"].to_numpy()[:, None]
-        X = data[xs].to_numpy()
-        wobj = libpysal.weights.WSP(W, id_order=ids).to_W(silence_warnings=True)
-        for model, ref_fn in (("sar", lambda: spreg.ML_LagFE(y, X, wobj)),
-                              ("sdm", lambda: spreg.ML_LagFE(y, X, wobj, slx_lags=1)),
-                              ("sem", lambda: spreg.ML_ErrorFE(y, X, wobj))):
-            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints
-                warnings.simplefilter("ignore")
-                t_ref, ref = timed(ref_fn, repeat=5)
-            t_ours, ours = timed(lambda: fit_spatial_panel(data, y="y", x=xs, w=W, w_ids=ids, entity="i", time="t",
-                                                           model=model, effects="individual", lee_yu=False), repeat=5)
-            gap = float(np.max(np.abs(ours.params.to_numpy() - ref.betas.ravel())))
-            print(f"   {label:<20} {model.upper():<4} spreg {t_ref:7.3f}s  ours {t_ours:7.3f}s  "
-                  f"ratio {t_ref / t_ours:6.1f}x   max |diff| {gap:.1e}")
+    against_spreg(bench, "lattice_n900", simulate_sdm(W900, 10, seed=5), ["x1", "x2"], W900, list(range(900)),
+                  ("sar", "sdm", "sem"), repeat=5)
 
 
-# ---------------------------------------------------------------- 2 and 3. scale
-def bench_scale(n: int, T: int, budget: float, logdets: tuple[str, ...]) -> None:
+def bench_scaling(bench: Bench, sizes: tuple[tuple[int, int], ...]) -> None:
+    for n, T in sizes:
+        W = knn_weights(n)
+        against_spreg(bench, f"knn_n{n}", simulate_sdm(W, T), ["x1", "x2"], W, list(range(n)), ("sar", "sdm"),
+                      repeat=5 if n < 1000 else 1)
+
+
+# ---------------------------------------------------------------- 3 and 4. two-way Lee-Yu SDM with effects
+def bench_effects(bench: Bench, n: int, T: int, budget: float, logdets: tuple[str, ...]) -> None:
     W = knn_weights(n)
     d = simulate_sdm(W, T)
     base = within_ols_seconds(d)
+    bench.value(f"twoway_n{n}.within_ols_s", base, "s")
     for logdet in logdets:
         t0 = time.perf_counter()
         res = fit_spatial_panel(d, y="y", x=["x1", "x2"], w=W, w_ids=list(range(n)), entity="i", time="t",
@@ -133,28 +161,32 @@ def bench_scale(n: int, T: int, budget: float, logdets: tuple[str, ...]) -> None
         t1 = time.perf_counter()
         imp = res.impacts(n_draws=1000, seed=1)
         t2 = time.perf_counter()
-        total = t2 - t0
-        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(f"   N={n:,} T={T} logdet={res.info['logdet']:<9} fit {t1 - t0:6.1f}s + effects {t2 - t1:5.1f}s "
-              f"= {total:6.1f}s; budget {budget:.0f}s -> {total / budget:4.2f} of budget "
-              f"({'OK' if total < budget else 'OVER'}); {total / base:,.0f}x the within-OLS baseline "
-              f"({base:.2f}s); peak RSS {peak_gb:.1f} GB")
-        print(f"      rho {res.params['rho']:.4f} (true 0.5), direct x1 {imp.params['direct:x1']:.4f} "
-              f"({imp.bse['direct:x1']:.4f}), indirect x1 {imp.params['indirect:x1']:.4f} "
-              f"({imp.bse['indirect:x1']:.4f}) [{imp.info['method']}]")
+        key = f"twoway_n{n}.{logdet}"
+        bench.ratio(f"{key}.over_budget", (t2 - t0) / budget, baseline=f"fit + effects s / {budget:.0f} s budget")
+        bench.ratio(f"{key}.over_within_ols", (t2 - t0) / base,
+                    baseline="fit + effects s / two-way within OLS s on the same panel")
+        bench.value(f"{key}.fit_s", t1 - t0, "s")
+        bench.value(f"{key}.effects_s", t2 - t1, "s")
+        bench.value(f"{key}.peak_rss_mb", peak_rss_mb(), "MB", baseline="this process so far (before any spreg run)")
+        bench.value(f"{key}.rho", float(res.params["rho"]), "", baseline="true 0.5")
+        bench.value(f"{key}.direct_x1", float(imp.params["direct:x1"]), "", baseline="true about 1.0")
+        bench.note(f"{key}.method", f"logdet {res.info['logdet']}, effects {imp.info['method']}")
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="skip the N = 50,000 run")
-    args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings are wall-clock)")
-    bench_spreg()
-    print("2. two-way Lee-Yu SDM + effects at county scale")
-    bench_scale(2900, 13, 30.0, ("auto",))
+    parser.add_argument("--quick", action="store_true", help="skip the N = 50,000 runs")
+    args = parser.parse_args(argv)
+    bench = Bench("spatial", args=args, baseline=(
+        "spreg 1.9 (ML_LagFE, ML_ErrorFE) on the same model and data; the budget; a two-way within OLS "
+        "on the same panel; all in the same run"))
+    # ours alone first, so that the peak memory recorded is ours and not spreg's dense matrices
+    bench_effects(bench, 2900, 13, 30.0, ("auto",))
     if not args.quick:
-        print("3. two-way Lee-Yu SDM + effects at N = 50,000 with sparse log-determinants")
-        bench_scale(50_000, 10, 180.0, ("sparse_lu", "mc"))
+        bench_effects(bench, 50_000, 10, 180.0, ("sparse_lu", "mc"))
+    bench_reference(bench)
+    bench_scaling(bench, ((284, 13), (2900, 13)) + (() if args.quick else ((50_000, 10),)))
+    bench.emit()
 
 
 if __name__ == "__main__":
