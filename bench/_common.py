@@ -95,6 +95,15 @@ class Bench:
         self._add(Record(name, value if isinstance(value, int) else float(value), unit, "value", baseline))
         return value
 
+    def over_budget(self, name: str, seconds: float, budget: float, *, target: str,
+                    skip_reason: str | None = None) -> None:
+        """seconds / budget as a ratio (< 1 meets the target); skipped with ``skip_reason`` when this run
+        is not the workload the budget is for (a --quick run, fewer draws)."""
+        if skip_reason:
+            self.skip(name, skip_reason)
+        else:
+            self.ratio(name, seconds / budget, baseline=f"s / {budget:g} s target ({target})")
+
     def skip(self, name: str, reason: str, *, kind: str = "ratio") -> None:
         """A figure not measured in this run (printed as ``name: skipped``; the reason goes to the JSON)."""
         self._add(Record(name, None, RATIO_UNIT if kind == "ratio" else "", kind, None, reason))

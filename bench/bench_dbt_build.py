@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     bench = Bench("dbt_build", args=args, baseline=(
         "reading every raw table into memory once (the floor of any transformation), same run; the 60 s target"))
     bench.ratio("build.over_raw_read", build / baseline, baseline="dbt build s / read every raw table s")
-    bench.ratio("build.over_budget", build / BUDGET_SECONDS, baseline="dbt build s / 60 s target")
+    bench.over_budget("build.over_budget", build, BUDGET_SECONDS, target="dbt build on the default world")
     bench.value("build_s", build, "s")
     bench.value("raw_read_s", baseline, "s")
     bench.value("raw_tables", len(tables), "tables")

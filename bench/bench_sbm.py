@@ -104,10 +104,8 @@ def main(argv=None) -> None:
         if key == "sbm":
             merged = df[["adcode", "year"]].assign(base=base).merge(scores, on=["adcode", "year"])
             bench.value("sbm.max_abs_diff_vs_naive", float(np.max(np.abs(merged.base - merged.sbm_score))), "")
-            if args.quick:
-                bench.skip("sbm.over_budget", "--quick: 60 units, the 30 s budget is for 284 x 15")
-            else:
-                bench.ratio("sbm.over_budget", dt / 30.0, baseline="ours SBM s / 30 s target (284 cities x 15 years)")
+            bench.over_budget("sbm.over_budget", dt, 30.0, target="284 cities x 15 years",
+                              skip_reason="--quick: 60 units" if args.quick else None)
         if key == "super_sbm":
             bench.value("super_sbm.efficient", int(scores.efficient.sum()), "city-years")
         if key == "super_sbm_gml":

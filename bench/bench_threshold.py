@@ -73,10 +73,8 @@ def main(argv=None) -> None:
     naive_total = per_draw * 3 * args.boot
     bench.ratio("speedup_vs_naive_refit", naive_total / elapsed, baseline=f"naive refit s (lower bound, "
                 f"{3 * args.boot} grid searches extrapolated) / ours s")
-    if args.boot == 300:
-        bench.ratio("over_budget", elapsed / 60.0, baseline="ours s / 60 s target (3 x 300 draws)")
-    else:
-        bench.skip("over_budget", f"{args.boot} draws per stage, the 60 s budget is for 300")
+    bench.over_budget("over_budget", elapsed, 60.0, target="SPEC 9: 3 x 300 draws on 3,692 rows",
+                      skip_reason=None if args.boot == 300 else f"{args.boot} draws per stage, the budget is for 300")
     bench.value("triple_threshold_s", elapsed, "s")
     bench.value("naive_refit_s", naive_total, "s", baseline="extrapolated lower bound")
     bench.value("naive_s_per_draw", per_draw, "s")
