@@ -98,8 +98,30 @@ def cmd_build(args) -> int:
     if code != 0:
         print(f"dbt build failed (exit {code})", file=sys.stderr)
         return code
+    if getattr(args, "dbt_docs", None):
+        code = write_dbt_docs(warehouse, Path(args.dbt_docs))
+        if code != 0:
+            return code
     if _expectations_available() and not getattr(args, "skip_checks", False):
         return cmd_check(args)
+    return 0
+
+
+def write_dbt_docs(warehouse: Path, out: Path) -> int:
+    """``dbt docs generate --static`` into a scratch target, then ``<out>/index.html``: one self-contained
+    page (manifest and catalog embedded) that opens from disk, which dbt's plain index.html does not."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as scratch:
+        code = _run_dbt(warehouse, "docs", "generate", "--static", "--target-path", scratch)
+        page = Path(scratch) / "static_index.html"
+        if code != 0 or not page.exists():
+            print(f"dbt docs generate failed (exit {code})", file=sys.stderr)
+            return code or 1
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(page, out / "index.html")
+    print(f"dbt docs: {(out / 'index.html').resolve()}")
     return 0
 
 
@@ -147,7 +169,8 @@ def cmd_run(args) -> int:
                                                          force=False, **common))),
     ]
     if _dbt_project() is not None:
-        stages.append(("build", lambda: cmd_build(argparse.Namespace(skip_checks=True, **common))))
+        stages.append(("build", lambda: cmd_build(argparse.Namespace(skip_checks=True, dbt_docs=str(workdir / "dbt_docs"),
+                                                                     **common))))
     if _expectations_available():
         stages.append(("check", lambda: cmd_check(argparse.Namespace(**common))))
     if importlib.util.find_spec("analysis.replications") is not None:
@@ -213,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="dbt build, then the expectation suites")
     p.add_argument("--skip-checks", action="store_true", help="run dbt build only, not the expectation suites")
+    p.add_argument("--dbt-docs", metavar="DIR", help="also write dbt's docs (lineage, columns, tests) as one "
+                   "self-contained DIR/index.html")
     check_opts(p)
     warehouse_opt(p)
     p.set_defaults(func=cmd_build)

@@ -39,6 +39,21 @@ def _panel(spec: StudySpec, warehouse: Path, cache: dict):
     return spec.prepare(panel.copy(), warehouse) if spec.prepare else panel
 
 
+def _world(truth: dict | None) -> str | None:
+    """``"default (seed 20240601)"`` for a sample world's truth.json, None for real data."""
+    if not truth:
+        return None
+    value = {k: v.get("value") if isinstance(v, dict) else v for k, v in truth.items()
+             if k in ("world", "seed")}
+    return f"{value.get('world')} (seed {value.get('seed')})"
+
+
+def _caption(fn: Callable) -> str:
+    """A figure's caption: the first line of its function's docstring."""
+    doc = (fn.__doc__ or "").strip()
+    return doc.splitlines()[0].strip() if doc else ""
+
+
 def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels: dict | None = None) -> dict:
     """Run one study; returns the index written to ``<out>/<study>/index.json``."""
     spec = load_study(study)
@@ -46,7 +61,8 @@ def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels
     folder.mkdir(parents=True, exist_ok=True)
     panel = _panel(spec, warehouse, panels if panels is not None else {})
     index = {"study": study, "title": spec.title, "unit": spec.unit, "window": list(spec.window),
-             "variables": dict(spec.variables), "tables": [], "figures": [], "truth": bool(ctx.truth)}
+             "variables": dict(spec.variables), "tables": [], "figures": [], "truth": bool(ctx.truth),
+             "sample_world": _world(ctx.truth)}
     for tspec in spec.tables:
         t0 = time.perf_counter()
         table, results = run_table(panel, tspec, spec, ctx)
@@ -56,12 +72,12 @@ def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels
         if tspec.figure is not None:
             figs = tspec.figure(results, folder, ctx)
             entry["figures"] = [p.name for p in figs]
-            index["figures"] += [{"file": p.name, "table": tspec.id} for p in figs]
+            index["figures"] += [{"file": p.name, "table": tspec.id, "caption": _caption(tspec.figure)} for p in figs]
         index["tables"].append(entry)
         ctx.echo(f"  {study} {tspec.id:<10} {entry['seconds']:>7.2f} s  {tspec.title}")
     for fig in spec.figures:
         for p in fig(panel, folder, ctx):
-            index["figures"].append({"file": p.name, "table": None})
+            index["figures"].append({"file": p.name, "table": None, "caption": _caption(fig)})
     (folder / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
     return index
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.figures import save_figure
 from analysis.replications.spec import StudySpec, TableSpec
 from analysis.tables import Column, Table, published_table
 
@@ -176,16 +177,19 @@ def moran_scatter(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
         ax.axhline(0, color="grey", lw=0.5)
         ax.axvline(0, color="grey", lw=0.5)
         ax.set_title(f"{y}: I = {slope:.3f}", fontsize=9)
-    for ax in axes[-1]:
-        ax.set_xlabel("AI, standardised z")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("spatial lag Wz")
     for ax in axes.ravel()[len(years):]:
         ax.set_visible(False)
+    for col in range(ncol):          # the lowest panel shown in each column carries the x axis
+        shown = [ax for ax in axes[:, col] if ax.get_visible()]
+        if shown:
+            shown[-1].set_xlabel("AI, standardised z")
+            shown[-1].xaxis.set_tick_params(labelbottom=True)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("spatial lag Wz")
     fig.suptitle("Moran scatter plots of AI = ln(1 + AI firms), geographic W", fontsize=10)
     fig.tight_layout()
     path = folder / "figure_1_moran_scatter_ai.png"
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return [path]
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 EI, AI = "pollution_carbon_index_001", "ln_robot_exposure"
@@ -101,11 +102,12 @@ def learner_figure(results, folder: Path, ctx) -> list[Path]:
         ax.axhline(0, color="grey", lw=0.8, ls="--")
         ax.set_xticks(np.arange(len(g)), [labels[i] for i in g], rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("effect of AI on EI (index per log point)")
+        ax.set_xlabel("specification (Table 4 column)")
         ax.set_title("PLR: folds and learners" if g is not iv else "PLIV", fontsize=9)
     fig.suptitle("DML estimates with 95% intervals (Table 4)", fontsize=10)
     fig.tight_layout()
     path = folder / "figure_dml_learner_comparison.png"
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return [path]
 

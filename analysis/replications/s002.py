@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec, sample
 
 Y, D = "ln_co2_ceads_10k_t", "ai_pilot"
@@ -85,7 +86,7 @@ def event_study_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     ax.set_xlabel("years relative to the pilot (t = first pilot year)")
     ax.set_ylabel("effect on ln CO2 (log points)")
     path = folder / "figure_2_event_study.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
     pd.DataFrame(res.coefficients()).to_csv(folder / "figure_2_event_study.csv", index=False)
     import matplotlib.pyplot as plt
 
@@ -105,7 +106,7 @@ def placebo_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     ax.set_xlabel("placebo DID estimate (log points of CO2)")
     ax.set_ylabel("density")
     path = folder / "figure_3_placebo.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
     res.draws.to_csv(folder / "figure_3_placebo_draws.csv", index=False)
     import matplotlib.pyplot as plt
 
@@ -131,7 +132,7 @@ def co2_map(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     ax.set_ylabel("latitude (°N)")
     path = folder / "figure_1_co2_map.png"
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return [path]
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 Y = "carbon_intensity"
@@ -109,7 +110,7 @@ def threshold_figure(results, folder: Path, ctx) -> list[Path]:
         fig.tight_layout()
         stem = "ai_firm" if "firm" in var else "ai_concern"
         path = folder / f"figure_threshold_lr_{stem}.png"
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
         paths.append(path)
     return paths
@@ -126,16 +127,17 @@ def maps(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     last = panel.loc[panel["year"] == year, ["adcode", Y, AI]]
     geo = geo.merge(last, on="adcode", how="left")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    for ax, (col, title) in zip(axes, [(Y, f"Carbon intensity, t CO2 per 10^4 yuan GDP ({year})"),
-                                       (AI, f"AI firms, ln(1 + count) ({year})")]):
+    for ax, (col, title, unit) in zip(axes, [(Y, f"Carbon intensity ({year})", "t CO2 per 10^4 yuan GDP"),
+                                             (AI, f"AI firms ({year})", "ln(1 + AI firms)")]):
         geo.plot(column=col, ax=ax, legend=True, cmap="YlOrRd" if col == Y else "Blues",
-                 edgecolor="white", linewidth=0.2, missing_kwds={"color": "lightgrey"})
+                 edgecolor="white", linewidth=0.2, missing_kwds={"color": "lightgrey"},
+                 legend_kwds={"label": unit})
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("longitude (°E)")
         ax.set_ylabel("latitude (°N)")
     fig.tight_layout()
     path = folder / "figure_maps_carbon_intensity_ai.png"
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return [path]
 

@@ -2,9 +2,9 @@
 
 One page, ``<out>/index.html``, that links every replicated study's tables (embedded) and figures
 (copied next to the page, so the folder can be moved or zipped), the data-quality summary of the
-expectations (``data_docs/`` beside the warehouse, when ``dualcarbon check`` wrote one), the dbt docs
-when generated, and the run metadata: git commit, dbt manifest hash, seed of the sample world,
-package versions.
+expectations (``data_docs/`` beside the warehouse, when ``dualcarbon check`` wrote one), dbt's docs
+(``dbt_docs/`` beside the report folder, written by ``dualcarbon build --dbt-docs``), and the run
+metadata: git commit, dbt manifest hash, the sample world and seed, package versions.
 
 Where the replications are: ``$DUALCARBON_REPLICATIONS``, else ``replications/`` beside ``out``
 (``dualcarbon run`` writes ``work/replications`` and ``work/report``; the stand-alone commands default
@@ -37,6 +37,10 @@ def _git(*args: str) -> str:
         return ""
 
 
+def _value(entry):
+    return entry.get("value") if isinstance(entry, dict) else entry
+
+
 def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
     """Git commit, dbt manifest hash, sample-world seed, Python and package versions."""
     repo = Path(__file__).resolve().parents[2]
@@ -52,7 +56,15 @@ def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
     from analysis.replications.spec import find_truth
 
     truth = find_truth(Path(warehouse))
-    meta["sample_world"] = f"{truth.get('world')} (seed {truth.get('seed')})" if truth else "none found (real data?)"
+    worlds = {json.loads(p.read_text(encoding="utf-8")).get("sample_world")
+              for p in (Path(replications).glob("*/index.json") if replications else [])}
+    worlds.discard(None)
+    if worlds:          # what the replications ran on (dualcarbon run passes its truth.json to them)
+        meta["sample_world"] = ", ".join(sorted(worlds))
+    elif truth:
+        meta["sample_world"] = f"{_value(truth.get('world'))} (seed {_value(truth.get('seed'))})"
+    else:
+        meta["sample_world"] = "none (no truth.json found: real data)"
     versions = {}
     for p in PACKAGES:
         try:
@@ -86,6 +98,22 @@ def _data_quality(warehouse: Path, out: Path) -> str:
     head = (f'<p><a href="{home.relative_to(out).as_posix()}">Data docs of the last check</a> (Great Expectations, '
             f'copied from <code>{html.escape(str(docs))}</code>): {len(suites)} suites.</p>') if home.exists() else ""
     return head + f"<ul>{links}</ul>"
+
+
+def _dbt_docs(out: Path) -> str:
+    """Copy dbt's self-contained docs page (``dualcarbon build --dbt-docs DIR``; ``run`` writes
+    ``work/dbt_docs``) beside the report and link it; ``$DUALCARBON_DBT_DOCS`` names another folder."""
+    env = os.environ.get("DUALCARBON_DBT_DOCS")
+    found = next((c / "index.html" for c in ([Path(env)] if env else []) + [out.parent / "dbt_docs"]
+                  if (c / "index.html").is_file()), None)
+    if found is None:
+        return ("<p>dbt docs: not generated (<code>dualcarbon build --dbt-docs dbt_docs</code> beside the report "
+                "folder writes them; <code>dualcarbon run</code> does it).</p>")
+    target = out / "dbt_docs"
+    target.mkdir(exist_ok=True)
+    shutil.copyfile(found, target / "index.html")
+    return ('<p><a href="dbt_docs/index.html">dbt docs</a>: lineage of every model, columns, contracts and tests '
+            f'(one self-contained page, copied from <code>{html.escape(str(found.parent))}</code>).</p>')
 
 
 def build_report(*, warehouse, out) -> int:
@@ -127,15 +155,12 @@ def build_report(*, warehouse, out) -> int:
                 src = folder / f["file"]
                 if src.exists():
                     shutil.copy2(src, fig_dir / f["file"])
-                    alt = html.escape(f["file"].removesuffix(".png").replace("_", " "))
-                    body.append(f'<figure><img src="figures/{study}/{f["file"]}" alt="{alt}">'
-                                f'<figcaption>{alt}{" (" + f["table"] + ")" if f.get("table") else ""}</figcaption></figure>')
+                    caption = html.escape(f.get("caption") or f["file"].removesuffix(".png").replace("_", " "))
+                    where = f" ({html.escape(f['table'])})" if f.get("table") and f["table"] not in caption else ""
+                    body.append(f'<figure><img src="figures/{study}/{f["file"]}" alt="{caption}">'
+                                f'<figcaption>Study {study}{where}: {caption}</figcaption></figure>')
             body.append("</section>")
-    root = Path(__file__).resolve().parents[2]
-    dbt_docs = next((p for p in (root / "target" / "index.html", root / "dbt_project" / "target" / "index.html")
-                     if p.exists()), root / "target" / "index.html")
-    dbt_link = (f'<p>dbt docs: <a href="{html.escape(dbt_docs.as_uri())}">{html.escape(str(dbt_docs))}</a></p>'
-                if dbt_docs.exists() else "<p>dbt docs: not generated (run <code>dbt docs generate</code> from the repository root).</p>")
+    dbt_link = _dbt_docs(out)
     meta_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                         for k, v in meta.items() if k != "packages")
     pkg_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in meta["packages"].items())

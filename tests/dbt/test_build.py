@@ -167,3 +167,16 @@ def test_the_duckdb_command_line_client_reads_the_marts(tiny_marts):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0] == "adcode,year,carbon_intensity" and len(lines) == 6
+
+
+def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch, capsys):
+    """`--dbt-docs DIR` writes dbt's --static page: manifest and catalog embedded, so it opens from disk
+    (the plain index.html fetches manifest.json, which browsers refuse on file://)."""
+    from ingestion.cli import write_dbt_docs
+
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    assert write_dbt_docs(tiny_marts, tmp_path / "docs") == 0
+    page = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "model.dualcarbon.fct_city_year" in page and "source.dualcarbon." in page   # manifest inside
+    assert '"catalog"' in page or "catalog" in page
+    assert "dbt docs:" in capsys.readouterr().out

@@ -107,6 +107,15 @@ def test_report_builds(replicated, tmp_path, tiny_marts):
     for src in __import__("re").findall(r'<img src="([^"]+)"', page):
         assert (work / "report" / src).is_file(), f"broken image {src}"
     assert "git_commit" in page and "Package versions" in page
+    assert "tiny (seed" in page                                  # the world the replications ran on
+    assert "Study 004 (Table 9): LR(gamma) curves" in page       # captions from the figure functions
+    assert "dbt docs: not generated" in page                     # none beside this report folder
+    (work / "dbt_docs").mkdir()
+    (work / "dbt_docs" / "index.html").write_text("<html>lineage</html>", encoding="utf-8")
+    build_report(warehouse=tiny_marts, out=work / "report")
+    page = (work / "report" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="dbt_docs/index.html">dbt docs</a>' in page
+    assert (work / "report" / "dbt_docs" / "index.html").read_text(encoding="utf-8") == "<html>lineage</html>"
 
 
 def test_cli_replicate_writes_files(tiny_marts, tmp_path, capsys):
