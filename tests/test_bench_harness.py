@@ -92,3 +92,30 @@ def test_zonal_quick_on_the_tiny_world(tmp_path):
     assert values["tiny.ours_s"] > 0 and values["tiny.read_s"] > 0
     assert values["tiny.speedup_vs_rasterstats"] == pytest.approx(values["tiny.rasterstats_s"] / values["tiny.ours_s"])
     assert payload["args"]["quick"] is True
+
+
+def test_summary_tables_from_records():
+    _spec2 = importlib.util.spec_from_file_location("bench_summarise", BENCH / "summarise.py")
+    sys.path.insert(0, str(BENCH))  # summarise imports _common as the scripts do
+    try:
+        summarise = importlib.util.module_from_spec(_spec2)
+        _spec2.loader.exec_module(summarise)
+    finally:
+        sys.path.remove(str(BENCH))
+    e2e = Bench("end_to_end", baseline="stage share of total")
+    for stage, seconds, mb in (("sample", 30.0, 100.0), ("ingest", 10.0, 250.0)):
+        e2e.ratio(f"{stage}.share_of_total", seconds / 40.0, baseline="stage s / total s")
+        e2e.value(f"{stage}.seconds", seconds, "s")
+        e2e.value(f"{stage}.peak_rss_tree_mb", mb, "MB")
+        e2e.value(f"{stage}.max_process_rss_mb", mb - 1, "MB")
+    e2e.value("total.seconds", 40.0, "s")
+    e2e.value("total.peak_rss_tree_mb", 250.0, "MB")
+    zonal = Bench("zonal", baseline="read alone")
+    zonal.ratio("default.ours_over_read", 1.8, baseline="ours s / read s")
+    zonal.skip("full.speedup", "not run")
+    text = summarise.markdown({"end_to_end": e2e.payload(), "zonal": zonal.payload()})
+    assert "| sample | 30.0 | 75% | 100 | 99 |" in text
+    assert "| ingest | 10.0 | 25% | 250 | 249 |" in text
+    assert "| total | 40.0 | 100% | 250 | |" in text
+    assert "| zonal | `default.ours_over_read` | 1.8x | ours s / read s |" in text
+    assert "| zonal | `full.speedup` | skipped | not run |" in text
