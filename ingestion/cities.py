@@ -9,12 +9,20 @@ from __future__ import annotations
 import difflib
 import re
 
+import numpy as np
 import pandas as pd
 
 from ingestion.errors import IngestError
+from ingestion.parsing import cell
 
 # city-level suffixes only: stripping 省 / 自治区 would let a province name (吉林省) pass for a city (吉林市)
 _SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
+
+
+def _row(names: pd.Series, i: int, row_offset: int) -> int:
+    """The row of ``names``' i-th element: its index label (a table's 0-based row) plus ``row_offset``."""
+    label = names.index[i]
+    return int(label) + row_offset if isinstance(label, (int, np.integer)) else i + row_offset
 
 
 def short_name(name: str) -> str:
@@ -41,9 +49,17 @@ class CityResolver:
         self._adcodes = set(self.cities.adcode)
 
     def resolve(self, names: pd.Series, *, file, column: str, provinces: pd.Series | None = None,
-                row_offset: int = 1) -> pd.Series:
-        """Vectorised lookup; raises IngestError on the first unknown or ambiguous name."""
-        uniq = pd.unique(names.astype(str).str.strip())
+                row_offset: int = 1, sheet: str | None = None) -> pd.Series:
+        """Vectorised lookup; raises IngestError on the first unknown, blank or ambiguous name. Rows are
+        reported by ``names``' index (plus ``row_offset``), so a subset of a table's rows keeps its rows."""
+        text = names.astype("string").str.strip()
+        blank = (text.isna() | (text == "")).to_numpy()
+        if blank.any():
+            i = int(np.flatnonzero(blank)[0])
+            raise IngestError(file, cell(_row(names, i, row_offset), column, sheet),
+                              f"unknown city '' (the cell is blank; {int(blank.sum())} blank row(s))",
+                              "fill in the prefecture-level city name or adcode, or drop the row")
+        uniq = pd.unique(text)
         mapping: dict[str, str] = {}
         for name in uniq:
             if name in self._adcodes:
@@ -56,7 +72,7 @@ class CityResolver:
                 mapping[name] = "?ambiguous"
             else:
                 mapping[name] = ""
-        out = names.astype(str).str.strip().map(mapping)
+        out = text.map(mapping)
         if provinces is not None and (out == "?ambiguous").any():
             prov = provinces.astype(str).map(short_name)
             for i in out.index[out == "?ambiguous"]:
@@ -68,10 +84,10 @@ class CityResolver:
             i = int(bad.to_numpy().nonzero()[0][0])
             name = str(names.iloc[i]).strip()
             if out.iloc[i] == "?ambiguous":
-                raise IngestError(file, f"row {i + row_offset}, column {column}",
+                raise IngestError(file, cell(_row(names, i, row_offset), column, sheet),
                                   f"city name {name!r} is ambiguous", "add the province or use the 6-digit adcode")
             raise IngestError(
-                file, f"row {i + row_offset}, column {column}",
+                file, cell(_row(names, i, row_offset), column, sheet),
                 f"unknown city {name!r} ({int(bad.sum())} row(s) with unknown names)",
                 f"use a prefecture-level city name or adcode; closest known: {self.suggest(name)}",
             )

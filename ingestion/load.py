@@ -63,10 +63,14 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
     tables: dict[str, pd.DataFrame] = {}
     for contract in source.contracts:
         if contract.table not in frames:
-            raise IngestError(None, None, f"loader of {source.name} produced no table raw.{contract.table}")
+            raise IngestError(None, "loader output", f"loader of {source.name} produced no table raw.{contract.table}")
         label = files[0].parent if len(files) > 1 else files[0]
         tables[contract.table] = contract.validate(frames[contract.table], file=label)
     per_file_rows = _rows_per_file(tables, files, root)
+    for f in files:  # publishing would replace the source's rows by nothing from this file
+        if per_file_rows.get(_relative(f, root), 0) == 0:
+            raise IngestError(f, "below the header", "no data rows (a header only, or every row blank)",
+                              "export the file with its rows, or remove it from the folder")
     records = [FileRecord(_relative(f, root), hashes[f], per_file_rows.get(_relative(f, root), 0)) for f in files]
     publish(
         con,
@@ -102,7 +106,7 @@ def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = N
     """Load the chosen sources (all by default) from ``sources_dir`` into ``warehouse``."""
     sources_dir = Path(sources_dir)
     if not sources_dir.is_dir():
-        raise IngestError(sources_dir, None, "no such directory", "pass the folder written by `dualcarbon sample`")
+        raise IngestError(sources_dir, "folder", "no such directory", "pass the folder written by `dualcarbon sample`")
     names = list(only) if only else list(registry.SOURCE_MODULES)
     chosen = [registry.get(n) for n in names]
     outcomes = []

@@ -5,6 +5,7 @@ Every indicator is stored in one documented unit (``CANONICAL_UNITS``); ``to_can
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 from pathlib import Path
@@ -44,6 +45,11 @@ UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
 _HEADER_UNIT = re.compile(r"^\s*(?P<name>.+?)\s*[（(]\s*(?P<unit>[^()（）]*)\s*[)）]\s*$")
 _YEAR = re.compile(r"^\s*(?P<year>(19|20)\d{2})\s*(年|年度)?\s*$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# commas only as thousands separators: '1,234' and '12,345,678.9' but not '246,85' (a decimal comma)
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?$")
+UTF8_BOM = b"\xef\xbb\xbf"
+# bytes that never occur in text tables or reports: NUL and the C0 controls other than tab, newlines, form feed
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def split_header(header: str) -> tuple[str, str]:
@@ -64,7 +70,12 @@ def to_canonical(value: np.ndarray | pd.Series, unit: str, *, file, where: str) 
     return np.asarray(value, dtype=float) * factor, canonical
 
 
-def parse_year(values: pd.Series, *, file, column: str, row_offset: int = 1) -> pd.Series:
+def cell(row: int, column: str, sheet: str | None = None) -> str:
+    """How errors name a cell: "sheet '2015', row 7, column 城市" (no sheet for text tables)."""
+    return (f"sheet {sheet!r}, " if sheet else "") + f"row {row}, column {column}"
+
+
+def parse_year(values: pd.Series, *, file, column: str, row_offset: int = 1, sheet: str | None = None) -> pd.Series:
     """Accept 2019, '2019', '2019年', '2019 年度'; anything else is an error naming the row."""
     text = values.astype("string").str.strip()
     years = text.str.extract(_YEAR)["year"]
@@ -72,52 +83,119 @@ def parse_year(values: pd.Series, *, file, column: str, row_offset: int = 1) -> 
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise IngestError(
-            file, f"row {i + row_offset}, column {column}", f"{values.iloc[i]!r} is not a year",
+            file, cell(i + row_offset, column, sheet), f"{values.iloc[i]!r} is not a year",
             "write years as 2019 or 2019年",
         )
     return years.astype(int)
 
 
-def parse_number(values: pd.Series, *, file, column: str, row_offset: int = 1, allow_missing=True) -> pd.Series:
-    """Accept 1234, '1,234', '1，234.5', ' 12 '; '', '-', '—', '…' are missing; others are errors."""
+def parse_number(values: pd.Series, *, file, column: str, row_offset: int = 1, allow_missing=True,
+                 sheet: str | None = None) -> pd.Series:
+    """Accept 1234, '1,234', '1，234.5', ' 12 '; '', '-', '—', '…' are missing; others are errors.
+
+    A comma must separate thousands: '246,85' (a decimal comma from another locale) is an error, not 24685.
+    """
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
     text = values.astype("string").str.strip()
-    text = text.str.replace(r"[,，\s]", "", regex=True)
+    spaced = text.str.replace(r"\s", "", regex=True)
+    misgrouped = spaced.str.contains("[,，]", regex=True).fillna(False) & ~spaced.str.match(_GROUPED.pattern).fillna(False)
+    text = spaced.str.replace(r"[,，]", "", regex=True)
     missing = text.isna() | text.isin(["", "-", "—", "--", "…", "...", "nan", "NaN", "NA", "null"])
-    ok = text.str.match(_NUMBER.pattern).fillna(False)
+    ok = text.str.match(_NUMBER.pattern).fillna(False) & ~misgrouped
     bad = ~missing & ~ok
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
+        if misgrouped.iloc[i]:
+            raise IngestError(
+                file, cell(i + row_offset, column, sheet),
+                f"{values.iloc[i]!r} is not a number (a comma must separate thousands, as in 1,234)",
+                "write decimals with a point (246.85) and thousands as 1,234 or 1234",
+            )
         raise IngestError(
-            file, f"row {i + row_offset}, column {column}", f"{values.iloc[i]!r} is not a number",
+            file, cell(i + row_offset, column, sheet), f"{values.iloc[i]!r} is not a number",
             "remove unit suffixes and text from numeric cells (units belong in the header)",
         )
     if not allow_missing and missing.any():
         i = int(np.flatnonzero(missing.to_numpy())[0])
-        raise IngestError(file, f"row {i + row_offset}, column {column}", "missing value", "fill the cell")
+        raise IngestError(file, cell(i + row_offset, column, sheet), "missing value", "fill the cell")
     out = pd.Series(np.nan, index=values.index, dtype=float)
     out[ok] = text[ok].astype(float)
     return out
 
 
+def detect_encoding(raw: bytes, path) -> str:
+    """'utf-8-sig' or 'gb18030' for text bytes; binary data, GBK labelled UTF-8 (a UTF-8 byte-order mark
+    in front of GBK bytes) and files mixing both encodings are errors naming where they go wrong."""
+    binary = _BINARY.search(raw)
+    if binary:
+        at = binary.start()
+        raise IngestError(path, f"byte {at + 1} (line {_line_of(raw, at)})",
+                          f"binary data (byte 0x{raw[at]:02x}), not text: the file is not what its name says",
+                          "export the table or report as text (CSV / .txt), not as a document or workbook")
+    try:
+        raw.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    line = _line_of(raw, at)
+    if raw.startswith(UTF8_BOM):
+        raise IngestError(path, f"line {line}, byte {at + 1}",
+                          "the file starts with a UTF-8 byte-order mark but is not UTF-8 from here on "
+                          "(GBK/GB18030 bytes labelled UTF-8)",
+                          "re-save the whole file as UTF-8, or as GBK without the UTF-8 mark")
+    utf8_chars = sum(1 for ch in raw[:at].decode("utf-8") if ord(ch) > 127)
+    if line > 1 and utf8_chars >= 4:  # whole lines of Chinese text in UTF-8 before the first non-UTF-8 byte
+        raise IngestError(path, f"line {line}",
+                          f"mixed encodings: the file is UTF-8 up to line {line - 1} but not from here on "
+                          "(GBK rows pasted into a UTF-8 file?)", "re-save the whole file in one encoding (UTF-8)")
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"byte {exc.start + 1} (line {_line_of(raw, exc.start)})",
+                          "the file is neither UTF-8 nor GBK/GB18030 text", "re-save it as UTF-8") from None
+    return "gb18030"
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def decode_text(raw: bytes, path) -> str:
+    """Text of a UTF-8 (with or without BOM) or GBK/GB18030 file; see ``detect_encoding`` for the errors."""
+    return raw.decode(detect_encoding(raw, path))
+
+
 def read_text_table(path: Path, **kwargs) -> pd.DataFrame:
     """Read a CSV that may be UTF-8 (with or without BOM) or GBK/GB18030, as strings."""
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            raw.decode(encoding)  # detection only: pandas' C parser then reads the bytes itself
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost anything
-        raise IngestError(path, None, "the file is neither UTF-8 nor GBK/GB18030 text", "re-save it as UTF-8")
+    if not raw.strip():
+        raise IngestError(path, f"{len(raw)} bytes", "the file is empty", "re-export the table")
+    encoding = detect_encoding(raw, path)  # pandas' C parser then reads the bytes itself
+    _reject_cut_last_line(raw, encoding, path)
     try:
         return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding=encoding, **kwargs)
     except pd.errors.ParserError as exc:
-        raise IngestError(path, None, f"not a readable CSV table ({exc})", "check delimiters and quoting") from None
-    except pd.errors.EmptyDataError:
-        raise IngestError(path, None, "the file is empty", "re-export the table") from None
+        raise IngestError(path, "whole file", f"not a readable CSV table ({_one_line(exc)})",
+                          "check delimiters and quoting") from None
+
+
+def _reject_cut_last_line(raw: bytes, encoding: str, path) -> None:
+    """A file that ends inside a line with fewer fields than its header was cut short (a broken download
+    or a copy interrupted): reading it would silently drop the rest of the table."""
+    if raw.endswith((b"\n", b"\r")):
+        return
+    lines = raw.decode(encoding).splitlines()
+    fields = [len(next(csv.reader([line]), [])) for line in lines[:10]]
+    last = len(next(csv.reader([lines[-1]]), []))
+    if len(lines) > 1 and last < max(fields):
+        raise IngestError(path, f"line {len(lines)}",
+                          f"the last line has {last} of {max(fields)} fields and no line end: the file is truncated",
+                          "export or download the file again (the rest of the table is missing)")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def find_header_row(frame: pd.DataFrame, required: set[str], *, file, sheet: str | None = None, scan: int = 10) -> int:
@@ -126,7 +204,7 @@ def find_header_row(frame: pd.DataFrame, required: set[str], *, file, sheet: str
         labels = {split_header(v)[0] for v in frame.iloc[i].astype(str)}
         if required <= labels:
             return i
-    where = f"sheet {sheet!r}" if sheet else None
+    where = (f"sheet {sheet!r}, " if sheet else "") + f"rows 1-{min(scan, len(frame))}"
     raise IngestError(
         file, where, f"no header row with the columns {sorted(required)} in the first {scan} rows",
         "keep the original header (columns may have been renamed or deleted)",
@@ -138,14 +216,47 @@ def read_excel_sheets(path: Path) -> dict[str, pd.DataFrame]:
     try:
         return pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for corrupt zips
-        raise IngestError(path, None, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+        raise IngestError(path, "whole file", f"not a readable .xlsx workbook ({type(exc).__name__}: {_one_line(exc)})",
                           "re-export the workbook from Excel") from None
 
 
 def table_with_header(raw: pd.DataFrame, required: set[str], *, file, sheet=None) -> tuple[pd.DataFrame, int]:
-    """Cut title rows off ``raw`` and use the header row found; returns (table, 1-based first data row)."""
+    """Cut title rows off ``raw`` and use the header row found; returns (table, 1-based first data row).
+
+    A header with blank labels over columns that hold values (merged header cells spanning two rows, as
+    printed yearbooks have them) and a header without any rows under it are errors.
+    """
     h = find_header_row(raw, required, file=file, sheet=sheet)
-    table = raw.iloc[h + 1:].copy()
-    table.columns = [str(c).strip() for c in raw.iloc[h]]
+    labels = raw.iloc[h]
+    body = raw.iloc[h + 1:]
+    unlabelled = np.flatnonzero(_blank(labels).to_numpy() & ~body.apply(_blank).all().to_numpy())
+    prefix = f"sheet {sheet!r}, " if sheet else ""
+    if unlabelled.size:
+        j = int(unlabelled[0])
+        column = _column_letter(j) if sheet is not None else str(j + 1)
+        raise IngestError(file, f"{prefix}row {h + 1}, column {column}",
+                          f"column {column} holds values but has no header label (merged header cells over "
+                          f"several rows? {unlabelled.size} such column(s))",
+                          "unmerge the header and keep one header row with one label per column, "
+                          "e.g. 地区生产总值(万元)")
+    table = body.copy()
+    table.columns = [str(c).strip() for c in labels]
     table = table.dropna(how="all")
+    if table.empty:
+        raise IngestError(file, f"{prefix}below the header (row {h + 1})", "no data rows under the header",
+                          "export the table with its rows (only the header is there)")
     return table.reset_index(drop=True), h + 2
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | (values.astype("string").str.strip() == "").fillna(True)
+
+
+def _column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (as Excel names columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -353,6 +353,17 @@ class CoverageTask:
 
 
 @dataclass(frozen=True)
+class ValueChecks:
+    """Checks on the cell values of a product: a valid range, and what a value outside it means."""
+
+    valid_range: tuple[float, float] | None = None
+    invalid_hint: str = ""
+
+
+NONNEGATIVE = ValueChecks((0.0, np.inf), "emissions cannot be negative")
+
+
+@dataclass(frozen=True)
 class BandsTask:
     """All bands of one file (same grid): read each once and summarise it with the shared coverage."""
 
@@ -360,7 +371,7 @@ class BandsTask:
     grid: Grid
     coverage: Coverage | CoverageFile
     stats: tuple[str, ...]
-    nonnegative: bool = False  # reject negative values (emissions)
+    checks: ValueChecks = ValueChecks()
 
 
 @dataclass(frozen=True)
@@ -399,8 +410,8 @@ def run_bands_task(task: BandsTask) -> BandsResult:
                     raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
                                       f"read {data.size} cells where the grid has {block_grid.n_cells}; the file "
                                       "is corrupt or truncated", "download the file again")
-                if task.nonnegative:
-                    check_nonnegative(data, band, block_grid)
+                if task.checks.valid_range is not None:
+                    check_range(data, band, block_grid, task.checks.valid_range, task.checks.invalid_hint)
                 moments.add(cov, block, data)
             if moments.valid_cells == 0:
                 raise IngestError(band.label, describe_band(band), "every cell over the cities is nodata or NaN",
@@ -416,15 +427,20 @@ def describe_band(band: BandRef) -> str:
     return f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
 
 
-def check_nonnegative(data: np.ndarray, band: BandRef, grid: Grid) -> None:
-    """Reject negative values where they are impossible (emissions), naming the first cell."""
-    negative = np.flatnonzero(data < 0)
-    if negative.size:
-        x, y = grid.cell_centre(negative[0])
+def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[float, float], hint: str) -> None:
+    """Reject values outside ``valid_range`` (negative emissions, undeclared nodata), naming the first cell."""
+    low, high = valid_range
+    bad = np.flatnonzero((data < low) | (data > high))
+    if bad.size:
+        value = float(data[bad[0]])
+        x, y = grid.cell_centre(bad[0])
+        what = (f"negative value {value!r}" if low == 0 and value < 0
+                else f"{band.variable} {value!r} outside the plausible range [{low:g}, {high:g}]")
         raise IngestError(
             band.label, f"{describe_band(band)}, cell at lat {y:.4f}, lon {x:.4f}",
-            f"negative value {float(data[negative[0]])!r} ({negative.size} negative cell(s) in this block of "
-            "rows over the cities); emissions cannot be negative", "replace the file with the published product")
+            f"{what} ({bad.size} such cell(s) in this block of rows over the cities); {hint}",
+            "if the value marks missing data, declare it as the raster's nodata value (gdal_edit.py -a_nodata); "
+            "else replace the file with the published product")
 
 
 @dataclass(frozen=True)
@@ -439,23 +455,25 @@ class ZonalTable:
 
 
 def zonal_stats(bands: Sequence[tuple[BandRef, Grid]], zones_wkb: Sequence[bytes], stats: Sequence[str], *,
-                executor: Executor | None = None, nonnegative: bool = False, progress: bool = False,
-                desc: str = "zonal statistics") -> ZonalTable:
+                executor: Executor | None = None, nonnegative: bool = False, checks: ValueChecks | None = None,
+                progress: bool = False, desc: str = "zonal statistics") -> ZonalTable:
     """Summarise every band over every zone. Bands come with the grid (window) they are read on;
-    one coverage matrix is computed per distinct grid and one task runs per file.
+    one coverage matrix is computed per distinct grid and one task runs per file. ``checks`` (or
+    ``nonnegative=True``, the same as ``checks=NONNEGATIVE``) rejects impossible cell values.
 
     In this process (``SerialExecutor``) the coverage is passed in memory; for any other executor it is
     saved once to a temporary folder and the tasks carry a ``CoverageFile`` reference."""
     import tempfile
 
     executor = resolve(executor)
+    checks = checks or (NONNEGATIVE if nonnegative else ValueChecks())
     if isinstance(executor, SerialExecutor):
-        return _zonal_stats(bands, zones_wkb, stats, executor, nonnegative, progress, desc, None)
+        return _zonal_stats(bands, zones_wkb, stats, executor, checks, progress, desc, None)
     with tempfile.TemporaryDirectory(prefix="dualcarbon_coverage_") as folder:
-        return _zonal_stats(bands, zones_wkb, stats, executor, nonnegative, progress, desc, folder)
+        return _zonal_stats(bands, zones_wkb, stats, executor, checks, progress, desc, folder)
 
 
-def _zonal_stats(bands, zones_wkb, stats, executor: Executor, nonnegative: bool, progress: bool, desc: str,
+def _zonal_stats(bands, zones_wkb, stats, executor: Executor, checks: ValueChecks, progress: bool, desc: str,
                  folder: str | None) -> ZonalTable:
     bands = list(bands)
     stats = tuple(stats)
@@ -474,7 +492,7 @@ def _zonal_stats(bands, zones_wkb, stats, executor: Executor, nonnegative: bool,
     for i, (band, grid) in enumerate(bands):
         groups.setdefault((band.file, grid.key()), []).append(i)
     for (file, key), members in groups.items():
-        tasks.append(BandsTask(tuple(bands[i][0] for i in members), grids[key], by_key[key], stats, nonnegative))
+        tasks.append(BandsTask(tuple(bands[i][0] for i in members), grids[key], by_key[key], stats, checks))
         order.append(members)
 
     bar = None

@@ -25,7 +25,7 @@ import pandas as pd
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources.base import LoadContext
-from ingestion.zonal import BandRef, Grid, describe_band, window_over, zonal_stats
+from ingestion.zonal import BandRef, Grid, ValueChecks, describe_band, window_over, zonal_stats
 
 RASTER_ZONAL = Contract(
     table="raster_zonal",
@@ -66,7 +66,8 @@ class RasterProduct:
     netcdf_variable: str | None = None  # the data variable inside NetCDF files
     netcdf_aliases: tuple[str, ...] = ()  # its names in other releases of the product, tried in order
     static: bool = False  # one time-invariant raster (year = 0)
-    nonnegative: bool = False  # negative values are an error (emissions)
+    checks: ValueChecks = ValueChecks()  # impossible cell values (negative emissions, undeclared nodata)
+    complete: bool = False  # every cell has a value (zero included): NaN / nodata inside a city is an error
     file_example: str = ""  # a file name as the product publishes it (shown in error messages)
 
 
@@ -79,7 +80,7 @@ def year_from_name(path: Path, product: RasterProduct) -> int | None:
         if match:
             years = {int(g) for g in match.groups() if g is not None}
             if len(years) != 1:
-                raise IngestError(path, None, f"the file name spans several years {sorted(years)}",
+                raise IngestError(path, "file name", f"the file name spans several years {sorted(years)}",
                                   "use one file per calendar year (annual products)")
             return _checked_year(path, years.pop())
     candidates = {int(t) for t in re.findall(r"(?<!\d)(\d{4})(?!\d)", name)
@@ -91,7 +92,7 @@ def year_from_name(path: Path, product: RasterProduct) -> int | None:
 
 def _checked_year(path: Path, year: int) -> int:
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise IngestError(path, None, f"year {year} in the file name is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}",
+        raise IngestError(path, "file name", f"year {year} in the file name is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}",
                           "name the file with the data year, as the product does")
     return year
 
@@ -210,17 +211,18 @@ def _parse_text_grid(path: Path, label: str, header_rows: int) -> np.ndarray:
         pass  # slow path below finds the offending line
     try:
         frame = pd.read_csv(path, sep=";", header=None, skiprows=header_rows, names=["lat", "lon", "value"],
-                            dtype=str, skip_blank_lines=True, encoding="utf-8")
+                            dtype=str, skip_blank_lines=True, encoding="utf-8", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise IngestError(label, None, f"cannot be parsed as a lat;lon;value grid ({_first_line(exc)})",
+        raise IngestError(label, "whole file", f"cannot be parsed as a lat;lon;value grid ({_first_line(exc)})",
                           "the file is damaged or not an EDGAR .txt grid; download it again") from None
     numbers = frame.apply(pd.to_numeric, errors="coerce")
     bad = numbers.isna().any(axis=1).to_numpy()
     i = int(np.flatnonzero(bad)[0])
     raw = ";".join("" if pd.isna(v) else str(v) for v in frame.iloc[i])
+    last = i == len(frame) - 1
     raise IngestError(label, f"line {header_rows + i + 1}",
-                      f"{raw!r} is not 'lat;lon;value' with three numbers ({int(bad.sum())} such line(s); "
-                      "a truncated file ends like this)", "download the file again")
+                      f"{raw!r} is not 'lat;lon;value' with three numbers ({int(bad.sum())} such line(s)"
+                      + ("; the last line: the file is truncated)" if last else ")"), "download the file again")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -257,7 +259,7 @@ def _edgar_text_header(path: Path, label: str, year: int) -> int:
                     break
     except UnicodeDecodeError:
         pass
-    raise IngestError(label, None, "no 'lat;lon;emission YEAR (tons)' header line in the first 50 lines",
+    raise IngestError(label, "lines 1-50", "no 'lat;lon;emission YEAR (tons)' header line in the first 50 lines",
                       "use the EDGAR .txt grid as downloaded (a few header lines, then lat;lon;value rows)")
 
 
@@ -318,17 +320,17 @@ def inspect_file(path: Path, product: RasterProduct, cities_wkb: Sequence[bytes]
         crs = rasterio.crs.CRS.from_epsg(4326)
     if crs is None or transform.is_identity:
         if is_netcdf:
-            raise IngestError(label, None, "no lat/lon coordinates (the grid has no georeferencing)",
+            raise IngestError(label, "coordinates", "no lat/lon coordinates (the grid has no georeferencing)",
                               "use the product's NetCDF with its lat and lon coordinate variables")
-        raise IngestError(label, None, "the raster has no coordinate reference system (CRS)",
+        raise IngestError(label, "CRS", "the raster has no coordinate reference system (CRS)",
                           "assign one, e.g. gdal_edit.py -a_srs EPSG:4326 FILE (the product's CRS)")
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
-        raise IngestError(label, None, f"unsupported grid orientation {tuple(transform)[:6]}",
+        raise IngestError(label, "geotransform", f"unsupported grid orientation {tuple(transform)[:6]}",
                           "warp the raster to a north-up grid (gdalwarp)")
     full = Grid(canonical_wkt(crs), transform.c, transform.f, transform.a, -transform.e, width, height)
     window = window_over(full, _cities_bounds(cities_wkb, crs))
     if window is None:
-        raise IngestError(label, None, "the raster does not cover any of the cities (raster bounds "
+        raise IngestError(label, "raster bounds", "the raster does not cover any of the cities (raster bounds "
                           f"{full.west:.3f}, {full.south:.3f}, {full.east:.3f}, {full.north:.3f} in {_crs_name(crs)})",
                           "use the product's file for China (or the global file); if the bounds are in other "
                           "units than the CRS says, the file's CRS is wrong: fix it with gdal_edit.py -a_srs")
@@ -360,29 +362,33 @@ def _band_years(path, label, product, name_year, count, is_netcdf) -> list[int]:
         return time_years
     if count == 1:
         raise _no_year(path, label, product)
-    raise IngestError(label, None, f"{count} bands but no time coordinate giving one year per band",
+    raise IngestError(label, "bands", f"{count} bands but no time coordinate giving one year per band",
                       "use one file per year, or a NetCDF with a time coordinate")
 
 
 def _no_year(path: Path, label: str, product: RasterProduct) -> IngestError:
-    return IngestError(label, None, "no year can be read from the file name",
+    return IngestError(label, "file name", "no year can be read from the file name",
                        f"keep the product's file names (the year as in {product.file_example})")
 
 
 def _unreadable(path: Path, label: str, product: RasterProduct, is_netcdf: bool, exc: Exception) -> IngestError:
+    reason = _first_line(exc)
     if is_netcdf and product.netcdf_variable:
         try:
             import netCDF4
 
             with netCDF4.Dataset(path) as ds:
                 names = list(ds.variables)
+        except Exception as nc_exc:  # netCDF4 says why ("Unknown file format", "HDF error"); GDAL only "No such file"
+            reason = _first_line(nc_exc).replace(str(path), path.name)
+        else:
             wanted = [product.netcdf_variable, *product.netcdf_aliases]
-            if not set(wanted) & set(names):
-                return IngestError(label, None, f"no variable {' or '.join(map(repr, wanted))} (found {names})",
+            if not names:
+                reason = "the NetCDF header lists no variables at all"
+            elif not set(wanted) & set(names):
+                return IngestError(label, "variables", f"no variable {' or '.join(map(repr, wanted))} (found {names})",
                                    f"use the {product.source} NetCDF that holds {product.netcdf_variable!r}")
-        except Exception:
-            pass
-    return IngestError(label, None, f"cannot be opened as a raster ({_first_line(exc)}); the file is corrupt, "
+    return IngestError(label, "whole file", f"cannot be opened as a raster ({reason}); the file is corrupt, "
                        "truncated or not a raster", "download the file again and check its size")
 
 
@@ -405,15 +411,15 @@ def read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: Load
     wkb = tuple(bytes(g) for g in cities["geometry_wkb"])
     files = [Path(f) for f in files]
     if product.static and len(files) > 1:
-        raise IngestError(files[0].parent, None, f"{len(files)} files for a single time-invariant raster "
+        raise IngestError(files[0].parent, "files", f"{len(files)} files for a single time-invariant raster "
                           f"({', '.join(f.name for f in files[:4])})", "keep one mosaicked file (gdal_merge.py / gdalbuildvrt)")
     bands: list[tuple[BandRef, Grid]] = []
     for path in files:
         bands.extend(inspect_file(path, product, wkb))
     _reject_duplicate_years(bands)
-    table = zonal_stats(bands, wkb, product.stats, executor=ctx.executor, nonnegative=product.nonnegative,
+    table = zonal_stats(bands, wkb, product.stats, executor=ctx.executor, checks=product.checks,
                         progress=ctx.progress, desc=product.source)
-    _reject_uncovered(table, cities)
+    _reject_uncovered(table, cities, complete=product.complete)
     return {"raster_zonal": _long_frame(product, table, cities)}
 
 
@@ -430,7 +436,9 @@ def _reject_duplicate_years(bands: list[tuple[BandRef, Grid]]) -> None:
         seen[key] = band
 
 
-def _reject_uncovered(table, cities: pd.DataFrame) -> None:
+def _reject_uncovered(table, cities: pd.DataFrame, *, complete: bool = False) -> None:
+    """Cities with less than MIN_CITY_COVERAGE of their area on valid cells are not covered; for a
+    complete product (a value in every cell, as EDGAR's sums need) any NaN / nodata cell in a city is."""
     for b, band in enumerate(table.bands):
         low = np.flatnonzero(table.coverage[b] < MIN_CITY_COVERAGE)
         if low.size:
@@ -441,6 +449,18 @@ def _reject_uncovered(table, cities: pd.DataFrame) -> None:
                               f"the raster does not cover {low.size} of {len(cities)} cities (less than "
                               f"{MIN_CITY_COVERAGE:.0%} of their area on valid cells): {named}",
                               "use a raster covering all of China (the product's full extent) without nodata over land")
+        if complete:
+            _reject_holes(table.coverage[b], band, cities)
+
+
+def _reject_holes(coverage: np.ndarray, band: BandRef, cities: pd.DataFrame) -> None:
+    holes = np.flatnonzero((coverage < 1 - 1e-6) & (coverage >= MIN_CITY_COVERAGE))
+    if holes.size:
+        k = int(holes[0])
+        raise IngestError(band.label, f"{describe_band(band)}, city {cities['name_zh'].iat[k]} ({cities['adcode'].iat[k]})",
+                          f"{1 - coverage[k]:.1%} of the city's area lies on NaN or nodata cells ({holes.size} "
+                          "such city/cities): a missing cell is not zero, so the city sum would come out too low",
+                          "replace the file with the published product (it gives every cell a value, zero included)")
 
 
 def _long_frame(product: RasterProduct, table, cities: pd.DataFrame) -> pd.DataFrame:

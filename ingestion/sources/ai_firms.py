@@ -12,6 +12,7 @@ import pandas as pd
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import read_text_table
+from ingestion.sources._tables import origin
 from ingestion.sources.base import LoadContext, Source
 
 REQUIRED = ["企业名称", "统一社会信用代码", "登记状态", "成立日期", "注销日期", "所属城市", "经营范围"]
@@ -55,7 +56,7 @@ def read(files, ctx: LoadContext):
         table = read_text_table(path)
         missing = [c for c in REQUIRED if c not in table.columns]
         if missing:
-            raise IngestError(path, None, f"missing column(s) {missing}", "keep the registry export header")
+            raise IngestError(path, "header (line 1)", f"missing column(s) {missing}", "keep the registry export header")
         registered = _dates(table["成立日期"], path=path, column="成立日期", allow_blank=False)
         deregistered = _dates(table["注销日期"], path=path, column="注销日期", allow_blank=True)
         backwards = deregistered < registered
@@ -73,6 +74,7 @@ def read(files, ctx: LoadContext):
             "industry": table.get("国标行业门类"),
             "business_scope": table["经营范围"],
             "source_file": path.name,
+            **origin(path, None, 2, table.index),
         }))
     return {"firms": pd.concat(parts, ignore_index=True)}
 

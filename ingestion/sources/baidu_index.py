@@ -5,7 +5,7 @@ import pandas as pd
 
 from ingestion.contract import Column, Contract
 from ingestion.parsing import parse_number
-from ingestion.sources._tables import read_tables, require_columns, year_column
+from ingestion.sources._tables import origin, read_tables, require_columns, year_column
 from ingestion.sources.base import LoadContext, Source
 
 CONTRACT = Contract(
@@ -29,11 +29,12 @@ def read(files, ctx: LoadContext):
         for sheet, table, first in read_tables(path, {"城市", "年份"}):
             require_columns(table, ["城市", "关键词", "年份", "日均值"], file=path, sheet=sheet)
             parts.append(pd.DataFrame({
-                "adcode": resolver.resolve(table["城市"], file=path, column="城市", row_offset=first),
-                "year": year_column(table, "年份", file=path, first_row=first),
+                "adcode": resolver.resolve(table["城市"], file=path, column="城市", row_offset=first, sheet=sheet),
+                "year": year_column(table, "年份", file=path, first_row=first, sheet=sheet),
                 "keyword": table["关键词"].str.strip(),
-                "value": parse_number(table["日均值"], file=path, column="日均值", row_offset=first),
+                "value": parse_number(table["日均值"], file=path, column="日均值", row_offset=first, sheet=sheet),
                 "source_file": path.name,
+                **origin(path, sheet, first, table.index),
             }))
     out = pd.concat(parts, ignore_index=True)
     return {"baidu_index": out[out.value.notna()]}

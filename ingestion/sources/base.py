@@ -31,7 +31,7 @@ class LoadContext:
 
         if self.cities is None or self.cities.empty:
             raise IngestError(
-                None, None, "no cities in the warehouse yet",
+                None, "raw.city_boundaries", "no cities in the warehouse yet",
                 "load the boundaries first: dualcarbon ingest --sources DIR --only boundaries",
             )
         return CityResolver(self.cities)
@@ -61,15 +61,18 @@ class Source:
     def find_files(self, root: Path) -> list[Path]:
         folder = root / self.name
         if not folder.is_dir():
-            raise IngestError(folder, None, f"no folder for source {self.name!r}",
+            raise IngestError(folder, "folder", f"no folder for source {self.name!r}",
                               f"put the {self.product} files under {folder}")
         files = sorted({p for pat in self.patterns for p in folder.rglob(pat) if p.is_file()})
         for path in files:  # a link may point anywhere: inputs must stay inside the sources folder
             if not inside(path, root):
-                raise IngestError(path, None, f"resolves outside the sources folder {root}",
+                raise IngestError(path, "link target", f"resolves outside the sources folder {root}",
                                   "copy the file into the folder instead of linking to it")
+            if path.stat().st_size == 0:
+                raise IngestError(path, "0 bytes", "the file is empty",
+                                  "download or export it again (or remove it from the folder)")
         if not files:
-            raise IngestError(folder, None, f"no files matching {list(self.patterns)}",
+            raise IngestError(folder, "folder", f"no files matching {list(self.patterns)}",
                               f"put the {self.product} files there")
         return files
 

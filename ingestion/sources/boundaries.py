@@ -18,6 +18,7 @@ from ingestion.errors import IngestError
 from ingestion.sources.base import LoadContext, Source
 
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
+CHINA = (73.0, 3.0, 136.0, 54.0)  # west, south, east, north (degrees): mainland, Hainan and the islands
 ALIASES = {"adcode": ("adcode", "行政区划代码", "code", "ADCODE"), "name": ("name", "名称", "城市", "NAME"),
            "province": ("province", "省份", "所属省份")}
 
@@ -46,9 +47,20 @@ def _column(frame: pd.DataFrame, role: str, path: Path, required: bool = True) -
         if alias in frame.columns:
             return alias
     if required:
-        raise IngestError(path, None, f"no {role} column (looked for {list(ALIASES[role])})",
+        raise IngestError(path, "fields", f"no {role} column (looked for {list(ALIASES[role])})",
                           f"name the column {ALIASES[role][0]!r}")
     return None
+
+
+def _reject_outside_china(gdf: gpd.GeoDataFrame, path: Path, source_crs: str) -> None:
+    """Cities reprojected outside China mean the file's coordinates are not in the CRS it declares
+    (degrees labelled as a UTM zone, the wrong zone): the geometry would silently land elsewhere."""
+    w, s_, e, n = gdf.total_bounds
+    if w < CHINA[0] or s_ < CHINA[1] or e > CHINA[2] or n > CHINA[3]:
+        raise IngestError(path, "CRS", f"after reprojecting from {source_crs} the cities lie outside China "
+                          f"(lon {w:.1f} to {e:.1f}, lat {s_:.1f} to {n:.1f}): the CRS is missing or wrong",
+                          "declare the CRS the coordinates are written in (EPSG:4326 for degrees, the UTM zone "
+                          "or projection they were exported in for metres)")
 
 
 def read(files, ctx: LoadContext):
@@ -57,10 +69,11 @@ def read(files, ctx: LoadContext):
         try:
             gdf = gpd.read_file(path, engine="pyogrio")
         except Exception as exc:
-            raise IngestError(path, None, f"not a readable vector file ({type(exc).__name__}: {exc})",
+            raise IngestError(path, "whole file", f"not a readable vector file ({type(exc).__name__}: "
+                              f"{' '.join(str(exc).split())})",
                               "export the boundaries as GeoJSON, GeoPackage or Shapefile") from None
         if gdf.crs is None:
-            raise IngestError(path, None, "the file has no coordinate reference system",
+            raise IngestError(path, "CRS", "the file has no coordinate reference system",
                               "set the CRS when exporting (e.g. EPSG:4326), or add the .prj of the shapefile")
         code_col, name_col = _column(gdf, "adcode", path), _column(gdf, "name", path)
         adcode = gdf[code_col].astype(str).str.strip().str[:6]
@@ -77,10 +90,11 @@ def read(files, ctx: LoadContext):
         if gdf.crs.is_geographic:
             w, s_, e, n = gdf.total_bounds
             if w < -180 or e > 180 or s_ < -90 or n > 90:
-                raise IngestError(path, None, f"coordinates {gdf.total_bounds.round(1).tolist()} are not degrees "
+                raise IngestError(path, "CRS", f"coordinates {gdf.total_bounds.round(1).tolist()} are not degrees "
                                   f"although the CRS ({source_crs}) is geographic: the CRS is missing or wrong",
                                   "declare the file's real CRS (e.g. the projected CRS it was exported in)")
         gdf = gdf.to_crs("EPSG:4326")
+        _reject_outside_china(gdf, path, source_crs)
         geom = shapely.make_valid(gdf.geometry.to_numpy())
         geoms = gpd.GeoSeries(geom, crs="EPSG:4326")
         centroid = geoms.to_crs(ALBERS).centroid.to_crs("EPSG:4326")
@@ -94,6 +108,7 @@ def read(files, ctx: LoadContext):
             "centroid_lon": centroid.x.to_numpy(), "centroid_lat": centroid.y.to_numpy(),
             "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
             "source_crs": source_crs, "source_file": path.name,
+            "_file": str(path), "_row": [f"feature {i + 1}" for i in range(len(gdf))],
         }))
     return {"city_boundaries": pd.concat(frames, ignore_index=True)}
 

@@ -10,6 +10,7 @@ from functools import partial
 
 from ingestion.sources._raster import RASTER_ZONAL, RasterProduct, read_raster_product
 from ingestion.sources.base import Source
+from ingestion.zonal import ValueChecks
 
 PRODUCT = RasterProduct(
     source="dem",
@@ -18,6 +19,9 @@ PRODUCT = RasterProduct(
     stats=("std", "range"),
     static=True,
     file_example="china_dem.tif",
+    # no land lies outside it (Turpan -154 m, Everest 8849 m): such values are an undeclared nodata value
+    checks=ValueChecks((-500.0, 9000.0), "no land lies outside it: an undeclared nodata value "
+                                         "(SRTM voids are -32768)?"),
 )
 
 SOURCE = Source(

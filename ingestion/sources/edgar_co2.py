@@ -4,7 +4,8 @@ Two published formats are read: the NetCDF per year (``EDGAR_2024_GHG_CO2_{year}
 variable ``emissions`` in tonnes per cell, ascending latitude) and the semicolon text grid
 (``v8.0_FT2022_GHG_CO2_{year}_TOTALS.txt``: header lines, then ``lat;lon;emission YEAR (tons)`` rows of
 non-zero cells at cell centres). A city's emission is the coverage-weighted sum of its cells (tonnes).
-The same year in both formats, and negative emissions, are errors.
+The same year in both formats, negative emissions and NaN cells inside a city (a missing cell is not
+zero) are errors.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from functools import partial
 
 from ingestion.sources._raster import RASTER_ZONAL, RasterProduct, read_raster_product
 from ingestion.sources.base import Source
+from ingestion.zonal import NONNEGATIVE
 
 PRODUCT = RasterProduct(
     source="edgar_co2",
@@ -20,7 +22,8 @@ PRODUCT = RasterProduct(
     stats=("sum",),
     year_patterns=(r"CO2(?:bio|_excl_short-cycle_org_C)?_(\d{4})_",),
     netcdf_variable="emissions",
-    nonnegative=True,
+    checks=NONNEGATIVE,
+    complete=True,
     file_example="EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc or v8.0_FT2022_GHG_CO2_2020_TOTALS.txt",
 )
 

@@ -9,11 +9,13 @@ import pandas as pd
 
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
-from ingestion.parsing import parse_number, parse_year, split_header, to_canonical
-from ingestion.sources._tables import provinces, read_tables
+from ingestion.parsing import split_header
+from ingestion.sources._tables import melt_indicators, provinces, read_tables, reject_unit_jumps, sheet_year
 from ingestion.sources.base import LoadContext, Source
 
-FUELS = ("原煤", "焦炭", "原油", "汽油", "煤油", "柴油", "燃料油", "液化石油气", "天然气")
+# fuel -> canonical unit (万吨 headers are stored in 吨; natural gas in 亿立方米)
+FUELS = {"原煤": "吨", "焦炭": "吨", "原油": "吨", "汽油": "吨", "煤油": "吨", "柴油": "吨", "燃料油": "吨",
+         "液化石油气": "吨", "天然气": "亿立方米"}
 
 CONTRACT = Contract(
     table="province_energy",
@@ -24,7 +26,7 @@ CONTRACT = Contract(
         Column("year", "integer", "year", min=1990, max=2100),
         Column("fuel", "varchar", "fuel (Chinese name, one of the nine)"),
         Column("value", "double", "consumption", min=0),
-        Column("unit", "varchar", "万吨 (natural gas: 亿立方米)"),
+        Column("unit", "varchar", "吨 (natural gas: 亿立方米)"),
         Column("source_file", "varchar", "file the row came from"),
     ),
 )
@@ -34,22 +36,20 @@ def read(files, ctx: LoadContext):
     parts = []
     for path in files:
         for sheet, table, first in read_tables(path, {"地区"}):
-            year = int(parse_year(pd.Series([sheet]), file=path, column="sheet name").iloc[0])
-            codes = provinces(table["地区"], file=path, column="地区", row_offset=first)
+            year = sheet_year(sheet, file=path)
+            codes = provinces(table["地区"], file=path, column="地区", row_offset=first, sheet=sheet)
             found = {split_header(c)[0]: c for c in table.columns if c != "地区"}
             missing = [f for f in FUELS if f not in found]
             if missing:
-                raise IngestError(path, f"sheet {sheet!r}", f"missing fuel column(s) {missing}",
+                raise IngestError(path, f"sheet {sheet!r}, header", f"missing fuel column(s) {missing}",
                                   "the nine fuels of the energy balance must all be present")
-            for fuel in FUELS:
-                header = found[fuel]
-                values = parse_number(table[header], file=path, column=header, row_offset=first)
-                converted, unit = to_canonical(values.to_numpy(), split_header(header)[1], file=path,
-                                               where=f"sheet {sheet!r}, column {header!r}")
-                parts.append(pd.DataFrame({"province_adcode": codes.to_numpy(), "year": year, "fuel": fuel,
-                                           "value": converted, "unit": unit, "source_file": path.name}))
+            long = melt_indicators(table, {"province_adcode": codes, "year": pd.Series(year, index=table.index)},
+                                   [found[f] for f in FUELS], known=FUELS, file=path, sheet=sheet, first_row=first)
+            long["source_file"] = path.name
+            parts.append(long.rename(columns={"indicator": "fuel"}))
     out = pd.concat(parts, ignore_index=True)
-    return {"province_energy": out[out.value.notna()]}
+    reject_unit_jumps(out, ["province_adcode", "fuel"])
+    return {"province_energy": out}
 
 
 SOURCE = Source(

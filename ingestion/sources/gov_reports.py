@@ -12,6 +12,7 @@ import pandas as pd
 
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
+from ingestion.parsing import decode_text
 from ingestion.sources.base import LoadContext, Source
 
 NAME = re.compile(r"^(?:(?P<adcode>\d{6})_)?(?P<city>[^_]+)_(?P<year>(19|20)\d{2})年?政府工作报告$")
@@ -32,27 +33,48 @@ CONTRACT = Contract(
 
 def read(files, ctx: LoadContext):
     resolver = ctx.resolver()
+    cities: dict[tuple[str | None, str], str] = {}  # (adcode, city) of a file name -> adcode
     rows = []
     for path in files:
         m = NAME.match(path.stem)
         if not m:
-            raise IngestError(path, None, "file name does not say city and year",
+            raise IngestError(path, "file name", "file name does not say city and year",
                               "name it <adcode>_<city>_<year>年政府工作报告.txt")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = path.read_bytes().decode("gb18030")
-            except UnicodeDecodeError:
-                raise IngestError(path, None, "not UTF-8 or GBK text", "re-save the report as UTF-8") from None
-        text = text.strip()
+        text = decode_text(path.read_bytes(), path).strip()
         if not text:
-            raise IngestError(path, None, "empty report", "remove the file or add the text")
-        rows.append((m.group("adcode") or m.group("city"), int(m.group("year")), text, len(text), path.as_posix()))
-    frame = pd.DataFrame(rows, columns=["key", "year", "text", "n_chars", "path"])
-    frame["adcode"] = resolver.resolve(frame["key"], file=files[0].parent, column="file name")
-    frame["source_file"] = [p.split("/")[-2] + "/" + p.split("/")[-1] for p in frame.path]
-    return {"gov_reports": frame.drop(columns=["key", "path"])}
+            raise IngestError(path, "text", "empty report (blank lines only)", "remove the file or add the text")
+        named = (m.group("adcode"), m.group("city"))
+        if named not in cities:
+            cities[named] = _adcode(*named, path=path, resolver=resolver)
+        rows.append((cities[named], int(m.group("year")), text, len(text), f"{path.parent.name}/{path.name}",
+                     str(path)))
+    frame = pd.DataFrame(rows, columns=["adcode", "year", "text", "n_chars", "source_file", "_file"])
+    frame["_row"] = "city and year in the file name"
+    return {"gov_reports": frame}
+
+
+def _adcode(adcode: str | None, city: str, *, path, resolver) -> str:
+    """The city of a file name; when it gives both an adcode and a name, they must be the same city."""
+    def resolve(key: str) -> str:
+        return resolver.resolve(pd.Series([key]), file=path, column="file name").iloc[0]
+
+    try:
+        by_name = resolve(city)
+    except IngestError as exc:
+        if adcode is None:
+            raise IngestError(path, "file name", exc.problem, exc.fix) from None
+        by_name = None  # a name variant the boundaries do not know: the adcode decides
+    if adcode is None:
+        return by_name
+    try:
+        code = resolve(adcode)
+    except IngestError as exc:
+        raise IngestError(path, "file name", exc.problem, exc.fix) from None
+    if by_name is not None and by_name != code:
+        known = resolver.cities.loc[resolver.cities.adcode == code, "name_zh"].iloc[0]
+        raise IngestError(path, "file name", f"adcode {code} is {known}, not {city}",
+                          "correct the adcode or the city name in the file name")
+    return code
 
 
 SOURCE = Source(

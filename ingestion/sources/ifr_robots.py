@@ -5,7 +5,7 @@ import pandas as pd
 
 from ingestion.contract import Column, Contract
 from ingestion.parsing import parse_number
-from ingestion.sources._tables import read_tables, require_columns, year_column
+from ingestion.sources._tables import origin, read_tables, require_columns, year_column
 from ingestion.sources.base import LoadContext, Source
 
 COLUMNS = ["Country", "Industry code", "Industry", "Year", "Installations", "Operational stock"]
@@ -35,11 +35,13 @@ def read(files, ctx: LoadContext):
                 "country": table["Country"].str.strip(),
                 "isic_code": table["Industry code"].str.strip(),
                 "industry": table["Industry"].str.strip(),
-                "year": year_column(table, "Year", file=path, first_row=first),
-                "installations": parse_number(table["Installations"], file=path, column="Installations", row_offset=first),
+                "year": year_column(table, "Year", file=path, first_row=first, sheet=sheet),
+                "installations": parse_number(table["Installations"], file=path, column="Installations",
+                                              row_offset=first, sheet=sheet),
                 "operational_stock": parse_number(table["Operational stock"], file=path, column="Operational stock",
-                                                  row_offset=first),
+                                                  row_offset=first, sheet=sheet),
                 "source_file": path.name,
+                **origin(path, sheet, first, table.index),
             }))
     return {"ifr_robots": pd.concat(parts, ignore_index=True)}
 

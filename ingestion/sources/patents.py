@@ -16,6 +16,7 @@ from ingestion.cities import short_name
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import read_text_table
+from ingestion.sources._tables import origin
 from ingestion.sources.base import LoadContext, Source
 
 TYPES = {"发明专利": "invention", "发明": "invention", "实用新型": "utility", "外观设计": "design"}
@@ -60,7 +61,7 @@ def read(files, ctx: LoadContext):
         table = read_text_table(path)
         missing = [c for c in REQUIRED if c not in table.columns]
         if missing:
-            raise IngestError(path, None, f"missing column(s) {missing}", "keep the CNIPA export header")
+            raise IngestError(path, "header (line 1)", f"missing column(s) {missing}", "keep the CNIPA export header")
         kind = table["专利类型"].str.strip().map(TYPES)
         if kind.isna().any():
             i = int(np.flatnonzero(kind.isna().to_numpy())[0])
@@ -91,6 +92,7 @@ def read(files, ctx: LoadContext):
             "ipc_codes": table["IPC分类号"].str.replace(" ", "", regex=False),
             "adcode": _city_from_address(table["申请人地址"], ctx, path),
             "source_file": path.name,
+            **origin(path, None, 2, table.index),
         }))
     return {"patents": pd.concat(parts, ignore_index=True)}
 

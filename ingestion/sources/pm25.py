@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ingestion.sources._raster import RASTER_ZONAL, RasterProduct, read_raster_product
 from ingestion.sources.base import Source
+from ingestion.zonal import ValueChecks
 
 PRODUCT = RasterProduct(
     source="pm25",
@@ -21,6 +24,7 @@ PRODUCT = RasterProduct(
     netcdf_variable="PM25",
     netcdf_aliases=("GWRPM25",),  # the V4/V5 China releases
     file_example="CHN_PM25_V6GL02_201901-201912.nc",
+    checks=ValueChecks((0.0, np.inf), "concentrations cannot be negative: an undeclared nodata value (_FillValue)?"),
 )
 
 SOURCE = Source(

@@ -2,11 +2,13 @@
 as published lists: 批次, 公布年份, 省份, 城市 -> raw.policy_lists. The policy comes from the file name."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
-from ingestion.sources._tables import read_tables, require_columns, year_column
+from ingestion.parsing import cell
+from ingestion.sources._tables import origin, read_tables, require_columns, year_column
 from ingestion.sources.base import LoadContext, Source
 
 POLICIES = {"智慧城市": "smart_city", "低碳城市": "low_carbon", "宽带中国": "broadband_china"}
@@ -31,20 +33,23 @@ def read(files, ctx: LoadContext):
     for path in files:
         policy = next((v for k, v in POLICIES.items() if k in path.name), None)
         if policy is None:
-            raise IngestError(path, None, "cannot tell the policy from the file name",
+            raise IngestError(path, "file name", "cannot tell the policy from the file name",
                               f"name the file after one of {sorted(POLICIES)}")
         for sheet, table, first in read_tables(path, {"城市", "批次"}):
             require_columns(table, ["批次", "公布年份", "城市"], file=path, sheet=sheet)
             batch = table["批次"].str.extract(r"(\d+)")[0]
             if batch.isna().any():
-                raise IngestError(path, "column 批次", "batch without a number", "write batches as 第1批")
+                i = int(np.flatnonzero(batch.isna().to_numpy())[0])
+                raise IngestError(path, cell(first + i, "批次", sheet), f"{table['批次'].iloc[i]!r} has no batch number",
+                                  "write batches as 第1批")
             parts.append(pd.DataFrame({
                 "policy": policy,
                 "adcode": resolver.resolve(table["城市"], file=path, column="城市",
-                                           provinces=table.get("省份"), row_offset=first),
-                "year": year_column(table, "公布年份", file=path, first_row=first),
+                                           provinces=table.get("省份"), row_offset=first, sheet=sheet),
+                "year": year_column(table, "公布年份", file=path, first_row=first, sheet=sheet),
                 "batch": batch.astype(int),
                 "source_file": path.name,
+                **origin(path, sheet, first, table.index),
             }))
     return {"policy_lists": pd.concat(parts, ignore_index=True)}
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ingestion.contract import Column, Contract
-from ingestion.sources._tables import melt_indicators, provinces, read_tables, require_columns, year_column
+from ingestion.sources._tables import (melt_indicators, provinces, read_tables, reject_unit_jumps,
+                                       require_columns, year_column)
 from ingestion.sources.base import LoadContext, Source
 
 # indicator -> canonical unit (one documented unit per indicator)
@@ -25,6 +26,20 @@ INDICATORS: dict[str, str] = {
     "年末金融机构各项贷款余额": "万元", "数字普惠金融指数": "", "工业二氧化硫排放量": "吨",
     "工业废水排放量": "吨", "工业烟粉尘排放量": "吨", "工业氮氧化物排放量": "吨", "工业污染治理完成投资": "万元",
     "能源消费总量": "万吨标准煤", "全社会用电量": "万千瓦时", "互联网宽带接入用户数": "万户",
+}
+
+# indicator -> the order of magnitude of a prefecture-level city's value, in the canonical unit. Only used
+# to catch a wrong unit in a header (a column's median further than x316 from it; 亿元 vs 万元 is x10^4).
+TYPICAL: dict[str, float] = {
+    "地区生产总值": 1e7, "第一产业增加值": 1e6, "第二产业增加值": 5e6, "第三产业增加值": 5e6,
+    "工业增加值": 5e6, "固定资产投资总额": 1e7, "社会消费品零售总额": 5e6, "货物进出口总额": 3e6,
+    "当年实际使用外资金额": 3e4, "年末户籍人口": 400, "年末常住人口": 400, "城镇常住人口": 200,
+    "年末单位从业人员": 50, "年末就业人员": 200, "采矿业从业人员": 0.5, "普通高等学校在校学生数": 8,
+    "行政区域土地面积": 1e4, "地方一般公共预算收入": 1e6, "地方一般公共预算支出": 3e6,
+    "教育支出": 5e5, "科学技术支出": 4e4, "政府投资总额": 6e5, "年末金融机构各项存款余额": 2e7,
+    "年末金融机构各项贷款余额": 2e7, "数字普惠金融指数": 150, "工业二氧化硫排放量": 3e4,
+    "工业废水排放量": 3e7, "工业烟粉尘排放量": 1e4, "工业氮氧化物排放量": 2e4, "工业污染治理完成投资": 2e4,
+    "能源消费总量": 1e3, "全社会用电量": 2e7, "互联网宽带接入用户数": 70,
 }
 
 CONTRACT = Contract(
@@ -48,19 +63,20 @@ def read(files, ctx: LoadContext):
     for path in files:
         for sheet, table, first in read_tables(path, {"年份"}):
             if "城市" in table.columns:
-                adcode = resolver.resolve(table["城市"], file=path, column="城市", row_offset=first)
+                adcode = resolver.resolve(table["城市"], file=path, column="城市", row_offset=first, sheet=sheet)
                 key_cols = ["城市", "年份"]
             else:
                 require_columns(table, ["省份", "年份"], file=path, sheet=sheet)
-                adcode = provinces(table["省份"], file=path, column="省份", row_offset=first)
+                adcode = provinces(table["省份"], file=path, column="省份", row_offset=first, sheet=sheet)
                 key_cols = ["省份", "年份"]
-            year = year_column(table, "年份", file=path, first_row=first)
+            year = year_column(table, "年份", file=path, first_row=first, sheet=sheet)
             indicators = [c for c in table.columns if c not in key_cols]
             long = melt_indicators(table, {"adcode": adcode, "year": year}, indicators, known=INDICATORS,
-                                   file=path, sheet=sheet, first_row=first)
+                                   file=path, sheet=sheet, first_row=first, typical=TYPICAL)
             long["source_file"] = path.name
             parts.append(long)
     out = pd.concat(parts, ignore_index=True)
+    reject_unit_jumps(out, ["adcode", "indicator"])
     out["unit"] = out["unit"].replace("", None)
     return {"yearbook": out}
 

@@ -1,0 +1,754 @@
+"""The bad-input cases: for every loader, the ways its files break in practice (the issue's list, where it
+applies to the loader's format), each with the words its one error message must contain.
+
+A case copies one source folder of the tiny world, changes one thing (``apply``) and says what must
+happen: rejected with one message naming the file (``file``), the location (``where``) and the problem
+(``words``), or -- for real-world spellings the parsers accept ('2019年', '1,234', a unit the header
+converts) -- accepted with the values it must give (``values``, computed from the intact folder).
+
+Row numbers are those a user sees: the line of a CSV, the row of a worksheet (title rows included).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import openpyxl
+
+from tests.badinput import edits as e
+
+# what the issue lists, as the categories of the summary table
+ISSUES = {
+    "corrupt": "truncated or corrupt file",
+    "crs": "missing or wrong CRS",
+    "coverage": "raster not covering the cities",
+    "nodata": "all-nodata band, NaN cells",
+    "negative": "negative or missing values",
+    "columns": "renamed or missing columns",
+    "duplicate": "duplicated city-years (keys)",
+    "names": "unknown city or province names",
+    "encoding": "GBK data labelled UTF-8, mixed or binary bytes",
+    "excel": "Excel with merged header rows",
+    "formats": "'2019年' and '1,234' values",
+    "unit": "unit mismatches (万元 vs 亿元 ...)",
+    "empty": "empty file, header without rows",
+    "other": "loader-specific (dates, file names, years)",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    source: str
+    issue: str  # key of ISSUES
+    broken: str  # what was done to the file, in words
+    file: str  # the changed file, relative to the source folder (the message must name it)
+    apply: Callable[[Path], None] = field(repr=False)  # changes the copied source folder
+    words: tuple[str, ...] = ()  # the problem: the message contains each
+    where: tuple[str, ...] = ()  # the location: the message contains each
+    values: Callable[[Path], list[dict]] | None = field(default=None, repr=False)  # accepted: expected values
+
+    @property
+    def accepted(self) -> bool:
+        return self.values is not None
+
+    def record(self, values: list[dict] | None) -> dict:
+        """The case as cases.json holds it (no functions)."""
+        out = {"id": self.id, "source": self.source, "issue": self.issue, "broken": self.broken,
+               "file": f"{self.source}/{self.file}", "expect": "accepted" if self.accepted else "rejected"}
+        if self.accepted:
+            out["values"] = values
+        else:
+            out["words"], out["where"] = list(self.words), list(self.where)
+        return out
+
+
+CASES: list[Case] = []
+
+
+def case(id, source, issue, broken, file, apply, words=(), where=(), values=None) -> None:
+    assert issue in ISSUES, issue
+    CASES.append(Case(id, source, issue, broken, file, apply, tuple(words), tuple(where), values))
+
+
+def at(folder: Path, name: str) -> Path:
+    return folder / name
+
+
+def value(table: str, key: dict, column: str, expected) -> dict:
+    return {"table": table, "key": key, "column": column, "value": expected}
+
+
+def xlsx_value(path: Path, sheet: int, row: int, col: int):
+    return openpyxl.load_workbook(path, read_only=True).worksheets[sheet].cell(row=row, column=col).value
+
+
+# ================================================================================================ boundaries
+GEOJSON = "tiny_cities_utm50n.geojson"
+
+
+def _features(edit):
+    return lambda d: e.edit_geojson(at(d, GEOJSON), edit)
+
+
+def _set_property(feature: int, key: str, new):
+    def edit(data):
+        data["features"][feature]["properties"][key] = new
+    return edit
+
+
+def _rename_property(old: str, new: str):
+    def edit(data):
+        for f in data["features"]:
+            f["properties"][new] = f["properties"].pop(old)
+    return edit
+
+
+def _set_crs(name: str):
+    def edit(data):
+        data["crs"]["properties"]["name"] = name
+    return edit
+
+
+def _null_geometry(feature: int):
+    def edit(data):
+        data["features"][feature]["geometry"] = None
+    return edit
+
+
+case("boundaries-no-crs", "boundaries", "crs", "the crs member of the GeoJSON removed (UTM metres read as degrees)",
+     GEOJSON, _features(lambda data: data.pop("crs")), ["are not degrees", "CRS"], ["CRS"])
+case("boundaries-degrees-labelled-utm", "boundaries", "crs",
+     "coordinates converted to longitude/latitude while the file still declares UTM zone 50N", GEOJSON,
+     _features(e.geojson_to_degrees_keeping_label), ["outside China", "CRS is missing or wrong"], ["CRS"])
+case("boundaries-wrong-utm-zone", "boundaries", "crs", "CRS declared as UTM zone 10N instead of 50N", GEOJSON,
+     _features(_set_crs("urn:ogc:def:crs:EPSG::32610")), ["outside China", "EPSG:32610"], ["CRS"])
+case("boundaries-bad-adcode", "boundaries", "names", "adcode 110100 written as 11010X", GEOJSON,
+     lambda d: e.replace_text(at(d, GEOJSON), '"110100"', '"11010X"'), ["not a 6-digit adcode"],
+     ["feature 1", "column adcode"])
+case("boundaries-missing-adcode", "boundaries", "columns", "the adcode property renamed to id", GEOJSON,
+     _features(_rename_property("adcode", "id")), ["no adcode column", "looked for"], ["fields"])
+case("boundaries-missing-name", "boundaries", "columns", "the name property renamed to city_name", GEOJSON,
+     _features(_rename_property("name", "city_name")), ["no name column"], ["fields"])
+case("boundaries-duplicate-adcode", "boundaries", "duplicate", "feature 2 carries the adcode of feature 1",
+     GEOJSON, _features(_set_property(1, "adcode", "110100")), ["rows share a key", "110100"],
+     ["feature 1", "feature 2"])
+case("boundaries-null-geometry", "boundaries", "nodata", "feature 3 without geometry", GEOJSON,
+     _features(_null_geometry(2)), ["empty geometry"], ["feature 3"])
+case("boundaries-truncated", "boundaries", "corrupt", "the GeoJSON cut after half its bytes", GEOJSON,
+     lambda d: e.truncate(at(d, GEOJSON), 0.5), ["not a readable vector file"], ["whole file"])
+case("boundaries-empty", "boundaries", "empty", "a 0-byte GeoJSON", GEOJSON, lambda d: e.empty(at(d, GEOJSON)),
+     ["the file is empty"], ["0 bytes"])
+
+# ================================================================================================ edgar_co2
+NC12 = "EDGAR_2024_GHG_CO2_2012_TOTALS_emi.nc"
+NC19 = "EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc"
+TXT20 = "v8.0_FT2022_GHG_CO2_2020_TOTALS.txt"
+
+
+def _centre_cell(values: np.ndarray, new: float) -> np.ndarray:
+    values = values.copy()
+    values[values.shape[0] // 2, values.shape[1] // 2] = new
+    return values
+
+
+def _edgar_txt_line(line: int, change: Callable[[str], str]):
+    def apply(d):
+        lines = at(d, TXT20).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[line - 1] = change(lines[line - 1])
+        at(d, TXT20).write_text("".join(lines), encoding="utf-8")
+    return apply
+
+
+def _negate_value(line: str) -> str:
+    lat, lon, v = line.strip().split(";")
+    return f"{lat};{lon};-{v}\n"
+
+
+def _nan_value(line: str) -> str:
+    lat, lon, _ = line.strip().split(";")
+    return f"{lat};{lon};nan\n"
+
+
+def _edgar_txt_as_2019(d):
+    text = at(d, TXT20).read_text(encoding="utf-8").replace("2020", "2019")
+    at(d, "v8.0_FT2022_GHG_CO2_2019_TOTALS.txt").write_text(text, encoding="utf-8")
+
+
+case("edgar-negative-netcdf", "edgar_co2", "negative", "one cell of the 2012 NetCDF set to -10 t", NC12,
+     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: _centre_cell(v, -10.0))),
+     ["negative value -10.0", "emissions cannot be negative"], ["band 1", "cell at lat"])
+case("edgar-nan-netcdf", "edgar_co2", "nodata", "one cell over a city set to NaN in the 2012 NetCDF", NC12,
+     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: _centre_cell(v, np.nan))),
+     ["NaN or nodata cells", "a missing cell is not zero"], ["band 1", "city "])
+case("edgar-truncated-netcdf", "edgar_co2", "corrupt", "the 2012 NetCDF cut to a third of its bytes", NC12,
+     lambda d: e.truncate(at(d, NC12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
+case("edgar-corrupt-netcdf", "edgar_co2", "corrupt", "the 2012 NetCDF replaced by its magic bytes and noise", NC12,
+     lambda d: e.garbage(at(d, NC12), b"CDF\x01"), ["cannot be opened as a raster", "corrupt"], ["whole file"])
+case("edgar-wrong-variable", "edgar_co2", "columns", "the variable emissions renamed to emi", NC12,
+     lambda d: e.rewrite_netcdf(at(d, NC12), "emissions", rename="emi"), ["no variable 'emissions'", "found"],
+     ["variables"])
+case("edgar-not-covering", "edgar_co2", "coverage", "longitudes of the 2012 grid shifted by 60 degrees", NC12,
+     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
+     ["raster bounds"])
+case("edgar-partial-cover", "edgar_co2", "coverage", "the 2012 grid cropped to its western half", NC12,
+     lambda d: e.rewrite_netcdf(at(d, NC12), "emissions", lon_slice=slice(0, 31)),
+     ["does not cover", "of 20 cities"], ["band 1"])
+case("edgar-all-nodata", "edgar_co2", "nodata", "every cell of the 2012 grid NaN", NC12,
+     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: np.full_like(v, np.nan))),
+     ["every cell over the cities is nodata or NaN"], ["band 1"])
+case("edgar-txt-negative", "edgar_co2", "negative", "line 9 of the 2020 text grid with a negative emission", TXT20,
+     _edgar_txt_line(9, _negate_value), ["negative emission", "emissions cannot be negative"], ["line 9"])
+case("edgar-txt-nan", "edgar_co2", "negative", "line 12 of the 2020 text grid with 'nan' as the emission", TXT20,
+     _edgar_txt_line(12, _nan_value), [";nan'", "three numbers"], ["line 12"])
+case("edgar-txt-truncated", "edgar_co2", "corrupt", "the 2020 text grid cut in the middle of a line", TXT20,
+     lambda d: e.cut_mid_line(at(d, TXT20)), ["three numbers", "truncated"], ["line"])
+case("edgar-same-year-twice", "edgar_co2", "duplicate", "2019 given as NetCDF and as a text grid",
+     "v8.0_FT2022_GHG_CO2_2019_TOTALS.txt", _edgar_txt_as_2019, ["year 2019", "same year in two formats"], ["band 1"])
+case("edgar-empty", "edgar_co2", "empty", "a 0-byte 2019 NetCDF", NC19, lambda d: e.empty(at(d, NC19)),
+     ["the file is empty"], ["0 bytes"])
+
+# ================================================================================================ pm25
+PM12 = "CHN_PM25_V6GL02_201201-201212.nc"
+PM19 = "CHN_PM25_V6GL02_201901-201912.nc"
+
+
+def _pm25_fill_west(v):
+    return e.west_half(v, -999.0)
+
+
+case("pm25-corrupt", "pm25", "corrupt", "the 2012 NetCDF replaced by 'CDF\\x01garbage'", PM12,
+     lambda d: at(d, PM12).write_bytes(b"CDF\x01garbage"), ["cannot be opened as a raster"], ["whole file"])
+case("pm25-truncated", "pm25", "corrupt", "the 2012 NetCDF cut to a third of its bytes", PM12,
+     lambda d: e.truncate(at(d, PM12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
+case("pm25-wrong-variable", "pm25", "columns", "the variable PM25 renamed to pm2_5", PM12,
+     lambda d: e.rewrite_netcdf(at(d, PM12), "PM25", rename="pm2_5", fill_value=-999.0),
+     ["no variable 'PM25' or 'GWRPM25'"], ["variables"])
+case("pm25-not-covering", "pm25", "coverage", "longitudes of the 2012 grid shifted by 60 degrees", PM12,
+     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
+     ["raster bounds"])
+case("pm25-partial-cover", "pm25", "coverage", "the western half of the 2012 grid set to the fill value", PM12,
+     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_values("PM25", _pm25_fill_west)),
+     ["does not cover", "of 20 cities"], ["band 1"])
+case("pm25-all-nodata", "pm25", "nodata", "every cell of the 2012 grid set to the fill value -999", PM12,
+     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_values("PM25", lambda v: np.full_like(v, -999.0))),
+     ["every cell over the cities is nodata or NaN"], ["band 1"])
+case("pm25-undeclared-fill", "pm25", "negative", "-999 over the western half and no _FillValue declared", PM12,
+     lambda d: e.rewrite_netcdf(at(d, PM12), "PM25", fill_value=False, values=_pm25_fill_west),
+     ["negative value -999.0", "undeclared nodata"], ["band 1", "cell at lat"])
+case("pm25-same-year-twice", "pm25", "duplicate", "a second file for 2019 (a re-download with _v2)",
+     "CHN_PM25_V6GL02_201901-201912_v2.nc",
+     lambda d: at(d, "CHN_PM25_V6GL02_201901-201912_v2.nc").write_bytes(at(d, PM19).read_bytes()),
+     ["year 2019 of pm25 is already given by"], ["band 1"])
+case("pm25-several-years", "pm25", "other", "a file named for 2019-2020", "CHN_PM25_V6GL02_201901-202012.nc",
+     lambda d: at(d, PM19).rename(at(d, "CHN_PM25_V6GL02_201901-202012.nc")), ["spans several years"], ["file name"])
+case("pm25-empty", "pm25", "empty", "a 0-byte 2019 NetCDF", PM19, lambda d: e.empty(at(d, PM19)),
+     ["the file is empty"], ["0 bytes"])
+
+# ================================================================================================ ntl
+NTL12 = "VNL_npp_2012_average_masked.tif"
+NTL19 = "VNL_npp_2019_average_masked.tif"
+
+
+def _shift_transform(d, name, degrees):
+    import rasterio
+
+    with rasterio.open(at(d, name)) as src:
+        t = src.transform
+    e.rewrite_tif(at(d, name), transform=rasterio.Affine(t.a, t.b, t.c + degrees, t.d, t.e, t.f))
+
+
+case("ntl-no-crs", "ntl", "crs", "the 2012 GeoTIFF written without its CRS", NTL12,
+     lambda d: e.rewrite_tif(at(d, NTL12), crs=None), ["no coordinate reference system"], ["CRS"])
+case("ntl-wrong-crs", "ntl", "crs", "the 2012 GeoTIFF (degrees) labelled EPSG:3857 (metres)", NTL12,
+     lambda d: e.rewrite_tif(at(d, NTL12), crs="EPSG:3857"),
+     ["does not cover any of the cities", "the file's CRS is wrong"], ["raster bounds"])
+case("ntl-truncated", "ntl", "corrupt", "the 2012 GeoTIFF cut to a third of its bytes", NTL12,
+     lambda d: e.truncate(at(d, NTL12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
+case("ntl-corrupt", "ntl", "corrupt", "the 2012 GeoTIFF replaced by a TIFF signature and noise", NTL12,
+     lambda d: e.garbage(at(d, NTL12), b"II*\x00"), ["cannot be opened as a raster"], ["whole file"])
+case("ntl-not-covering", "ntl", "coverage", "the 2012 grid moved 50 degrees east", NTL12,
+     lambda d: _shift_transform(d, NTL12, 50.0), ["does not cover any of the cities"], ["raster bounds"])
+case("ntl-partial-cover", "ntl", "coverage", "the western half of the 2012 grid set to nodata", NTL12,
+     lambda d: e.rewrite_tif(at(d, NTL12), data=lambda v, nodata: e.west_half(v, nodata)),
+     ["does not cover", "of 20 cities"], ["band 1"])
+case("ntl-all-nodata", "ntl", "nodata", "every cell of the 2012 grid set to nodata", NTL12,
+     lambda d: e.rewrite_tif(at(d, NTL12), data=lambda v, nodata: np.full_like(v, nodata)),
+     ["every cell over the cities is nodata or NaN"], ["band 1"])
+case("ntl-no-year", "ntl", "other", "the 2019 file renamed without its year", "VNL_npp_average_masked.tif",
+     lambda d: at(d, NTL19).rename(at(d, "VNL_npp_average_masked.tif")), ["no year can be read"], ["file name"])
+case("ntl-empty", "ntl", "empty", "a 0-byte 2019 GeoTIFF", NTL19, lambda d: e.empty(at(d, NTL19)),
+     ["the file is empty"], ["0 bytes"])
+
+# ================================================================================================ dem
+DEM = "china_dem.tif"
+
+
+def _srtm_voids(values, nodata):
+    values = e.west_half(values, -32768.0)
+    return values
+
+
+case("dem-truncated", "dem", "corrupt", "the DEM cut to a third of its bytes", DEM, lambda d: e.truncate(at(d, DEM)),
+     ["cannot be opened as a raster", "truncated"], ["whole file"])
+case("dem-corrupt", "dem", "corrupt", "the DEM replaced by a TIFF signature and noise", DEM,
+     lambda d: e.garbage(at(d, DEM), b"II*\x00"), ["cannot be opened as a raster"], ["whole file"])
+case("dem-no-crs", "dem", "crs", "the DEM written without its CRS", DEM, lambda d: e.rewrite_tif(at(d, DEM), crs=None),
+     ["no coordinate reference system"], ["CRS"])
+case("dem-not-covering", "dem", "coverage", "the DEM moved 50 degrees east", DEM,
+     lambda d: _shift_transform(d, DEM, 50.0), ["does not cover any of the cities"], ["raster bounds"])
+case("dem-all-nodata", "dem", "nodata", "every cell of the DEM set to nodata", DEM,
+     lambda d: e.rewrite_tif(at(d, DEM), data=lambda v, nodata: np.full_like(v, nodata)),
+     ["every cell over the cities is nodata or NaN"], ["band 1"])
+case("dem-undeclared-nodata", "dem", "negative", "SRTM voids (-32768) over the western half, nodata not declared",
+     DEM, lambda d: e.rewrite_tif(at(d, DEM), data=_srtm_voids, nodata=None),
+     ["elevation -32768.0", "outside the plausible range", "undeclared nodata"], ["band 1", "cell at lat"])
+case("dem-two-files", "dem", "duplicate", "a second DEM tile beside the mosaic", "china_dem_tile2.tif",
+     lambda d: at(d, "china_dem_tile2.tif").write_bytes(at(d, DEM).read_bytes()),
+     ["2 files for a single time-invariant raster"], ["files"])
+case("dem-empty", "dem", "empty", "a 0-byte DEM", DEM, lambda d: e.empty(at(d, DEM)), ["the file is empty"], ["0 bytes"])
+
+# ================================================================================================ ceads
+CEADS = "CEADs_city_CO2_inventory.xlsx"
+
+
+def _ceads(edit):
+    return lambda d: e.edit_xlsx(at(d, CEADS), edit)
+
+
+def _ceads_2019_sheet_value(d):
+    total = xlsx_value(at(d, CEADS), 7, 4, 3)  # sheet '2019', first city (北京市), total in Mt
+    return [value("ceads_co2", {"adcode": "110100", "year": 2019}, "co2_total_t", total * 1e6)]
+
+
+def _ceads_2013_tonnes_value(d):
+    total = xlsx_value(at(d, CEADS), 1, 4, 3)
+    return [value("ceads_co2", {"adcode": "110100", "year": 2013}, "co2_total_t", total * 1e6)]
+
+
+CEADS_WAN_T = {3: "二氧化碳排放总量(万吨)", 4: "能源活动排放(万吨)", 5: "工业过程排放(万吨)"}
+
+case("ceads-duplicate-city", "ceads", "duplicate", "the first city of sheet 2012 appended again", CEADS,
+     _ceads(e.xlsx_append_copy(0, 4)), ["rows share a key", "remove the duplicated rows"],
+     ["sheet '2012', row 4", "row 21"])
+case("ceads-negative", "ceads", "negative", "sheet 2012, row 4: total emissions -5 Mt", CEADS,
+     _ceads(e.xlsx_cell(0, 4, 3, -5.0)), ["outside the allowed range", "negative"],
+     ["sheet '2012', row 4", "co2_total_t"])
+case("ceads-blank-total", "ceads", "negative", "sheet 2012, row 5: total emissions left blank", CEADS,
+     _ceads(e.xlsx_cell(0, 5, 3, None)), ["missing value"], ["sheet '2012', row 5", "co2_total_t"])
+case("ceads-renamed-total", "ceads", "columns", "the total column renamed CO2总量(百万吨) in sheet 2012", CEADS,
+     _ceads(e.xlsx_cell(0, 3, 3, "CO2总量(百万吨)")), ["no column 二氧化碳排放总量"], ["sheet '2012'"])
+case("ceads-no-unit", "ceads", "unit", "sheet 2012: the total column's unit (百万吨) dropped from the header", CEADS,
+     _ceads(e.xlsx_cell(0, 3, 3, "二氧化碳排放总量")), ["unit '' cannot be converted to '吨'"],
+     ["sheet '2012', column '二氧化碳排放总量'"])
+case("ceads-unknown-city", "ceads", "names", "sheet 2012, row 6: city 北景市", CEADS,
+     _ceads(e.xlsx_cell(0, 6, 2, "北景市")), ["unknown city '北景市'", "closest known"], ["row 6", "column 城市"])
+case("ceads-sheet-not-a-year", "ceads", "other", "sheet 2015 renamed Sheet4", CEADS,
+     _ceads(e.xlsx_rename_sheet(3, "Sheet4")), ["'Sheet4' is not a year"], ["sheet name"])
+case("ceads-unit-mislabelled", "ceads", "unit", "sheet 2015 headers say 万吨 but the values are still Mt", CEADS,
+     _ceads(e.xlsx_scale(3, [], 1.0, CEADS_WAN_T)), ["times those of the other years", "unit"],
+     ["sheet '2015'", "二氧化碳排放总量(万吨)"])
+case("ceads-corrupt", "ceads", "corrupt", "the workbook cut to a third of its bytes", CEADS,
+     lambda d: e.truncate(at(d, CEADS)), ["not a readable .xlsx workbook"], ["whole file"])
+case("ceads-empty", "ceads", "empty", "a 0-byte workbook", CEADS, lambda d: e.empty(at(d, CEADS)),
+     ["the file is empty"], ["0 bytes"])
+case("ceads-merged-header", "ceads", "excel", "sheet 2012 with a two-row merged header", CEADS,
+     _ceads(e.xlsx_merged_header(0, keys=2, group="二氧化碳排放(百万吨)")), ["no header label", "merged"],
+     ["sheet '2012', row 3"])
+case("ceads-year-sheet-2019年", "ceads", "formats", "sheet 2019 renamed 2019年", CEADS,
+     _ceads(e.xlsx_rename_sheet(7, "2019年")), values=_ceads_2019_sheet_value)
+case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x100, headers say 万吨)", CEADS,
+     _ceads(e.xlsx_scale(1, [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
+
+# ================================================================================================ yearbook
+POP = "城市统计年鉴_人口就业.csv"
+ECON = "城市统计年鉴_综合经济.csv"
+FIN = "城市统计年鉴_财政金融.xlsx"
+PROV = "中国统计年鉴_分省年度数据.xlsx"
+
+
+def _csv(name, edit):
+    return lambda d: e.edit_csv(at(d, name), edit)
+
+
+def _fin_text_value(d):
+    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "教育支出"}, "value",
+                  float(xlsx_value(at(d, FIN), 0, 4, 5)))]
+
+
+def _prov_year_value(d):
+    gdp = xlsx_value(at(d, PROV), 0, 4, 3)
+    return [value("yearbook", {"adcode": "110000", "year": 2012, "indicator": "地区生产总值"}, "value", gdp * 1e4)]
+
+
+def _fin_group_value(d):
+    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "地方一般公共预算收入"}, "value",
+                  xlsx_value(at(d, FIN), 0, 4, 3) * 1e4)]
+
+
+def _econ_gdp_value(d):
+    gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
+    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "地区生产总值"}, "value",
+                  float(gdp.replace(",", "")))]
+
+
+case("yearbook-renamed-column", "yearbook", "columns", "地区生产总值(万元) renamed GDP总值(万元)", ECON,
+     _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "GDP总值(万元)"})),
+     ["unknown indicator 'GDP总值'", "known indicators"], ["column 'GDP总值(万元)'"])
+case("yearbook-missing-year-column", "yearbook", "columns", "the 年份 column deleted", POP,
+     _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with the columns ['年份']"], ["rows 1-"])
+case("yearbook-unknown-city", "yearbook", "names", "row 5: city 北景市", POP,
+     _csv(POP, e.set_cell("城市", 3, "北景市")), ["unknown city '北景市'", "closest known: 北京市 (110100)"],
+     ["row 5, column 城市"])
+case("yearbook-blank-city", "yearbook", "names", "row 6: city left blank", POP, _csv(POP, e.set_cell("城市", 4, "")),
+     ["unknown city ''", "blank"], ["row 6, column 城市"])
+case("yearbook-unit-suffix", "yearbook", "formats", "row 7: '12万' in 工业增加值(万元)", ECON,
+     _csv(ECON, e.set_cell("工业增加值(万元)", 5, "12万")), ["'12万' is not a number", "remove unit suffixes"],
+     ["row 7, column 工业增加值(万元)"])
+case("yearbook-year-in-number-column", "yearbook", "formats", "row 3: '2019年' as a GDP value", ECON,
+     _csv(ECON, e.set_cell("地区生产总值(万元)", 1, "2019年")), ["'2019年' is not a number"],
+     ["row 3, column 地区生产总值(万元)"])
+case("yearbook-decimal-comma", "yearbook", "formats", "row 4: 246,85 (a decimal comma) as population", POP,
+     _csv(POP, e.set_cell("年末户籍人口(万人)", 2, "246,85")), ["'246,85' is not a number", "thousands"],
+     ["row 4, column 年末户籍人口(万人)"])
+case("yearbook-bad-year", "yearbook", "other", "row 4: year 二〇一九", POP, _csv(POP, e.set_cell("年份", 2, "二〇一九")),
+     ["'二〇一九' is not a year"], ["row 4, column 年份"])
+case("yearbook-duplicate-city-year", "yearbook", "duplicate", "row 9 (北京市 2019) appended again", POP,
+     _csv(POP, e.append_copy(7)), ["rows share a key", "110100"], ["row 9", "row 202"])
+case("yearbook-negative", "yearbook", "negative", "row 6: population -3", POP,
+     _csv(POP, e.set_cell("年末常住人口(万人)", 4, "-3")), ["negative value -3"], ["row 6", "年末常住人口(万人)"])
+case("yearbook-unknown-unit", "yearbook", "unit", "header 工业增加值(万万元)", ECON,
+     _csv(ECON, lambda f: f.rename(columns={"工业增加值(万元)": "工业增加值(万万元)"})), ["unknown unit '万万元'"],
+     ["column '工业增加值(万万元)'"])
+case("yearbook-yi-yuan-header-wan-yuan-values", "yearbook", "unit", "GDP header says 亿元, values are 万元", ECON,
+     _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "地区生产总值(亿元)"})),
+     ["the values look like 万元", "unit in the header"], ["column '地区生产总值(亿元)'"])
+case("yearbook-wan-yuan-header-yi-yuan-values", "yearbook", "unit", "provincial GDP header says 万元, values are 亿元",
+     PROV, lambda d: e.edit_xlsx(at(d, PROV), e.xlsx_cell(0, 3, 3, "地区生产总值(万元)")),
+     ["the values look like 亿元"], ["sheet '分省年度数据', column '地区生产总值(万元)'"])
+case("yearbook-gbk-labelled-utf8", "yearbook", "encoding", "the GBK CSV with a UTF-8 byte-order mark in front", POP,
+     lambda d: e.gbk(at(d, POP), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("yearbook-mixed-encoding", "yearbook", "encoding", "lines 1-20 UTF-8, the rest GBK", ECON,
+     lambda d: e.mixed_encoding(at(d, ECON), 20), ["mixed encodings", "UTF-8 up to line 20"], ["line 21"])
+case("yearbook-merged-header", "yearbook", "excel", "财政金融 with a two-row merged header", FIN,
+     lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_merged_header(0, keys=2, group="财政金融")),
+     ["no header label", "merged"], ["sheet '数据', row 3"])
+case("yearbook-merged-group-row", "yearbook", "excel", "a merged group label row above an intact header", FIN,
+     lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_group_row(0, keys=2, group="财政金融")), values=_fin_group_value)
+case("yearbook-thousands-text", "yearbook", "formats", "'384,150' typed as text in a workbook cell", FIN,
+     lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_cell(0, 4, 5, "384,150")), values=_fin_text_value)
+case("yearbook-year-text", "yearbook", "formats", "'2012年' as text in the provincial workbook's year column", PROV,
+     lambda d: e.edit_xlsx(at(d, PROV), e.xlsx_cell(0, 4, 2, "2012年")), values=_prov_year_value)
+case("yearbook-utf8-resave", "yearbook", "encoding", "the GBK export re-saved as UTF-8: read as UTF-8", ECON,
+     lambda d: at(d, ECON).write_text(at(d, ECON).read_bytes().decode("gbk"), encoding="utf-8"),
+     values=_econ_gdp_value)
+case("yearbook-empty", "yearbook", "empty", "a 0-byte CSV", POP, lambda d: e.empty(at(d, POP)),
+     ["the file is empty"], ["0 bytes"])
+case("yearbook-header-only", "yearbook", "empty", "the CSV's header without any rows", POP,
+     lambda d: e.header_only(at(d, POP)), ["no data rows"], ["below the header"])
+case("yearbook-truncated", "yearbook", "corrupt", "the CSV cut in the middle of a line", ECON,
+     lambda d: e.cut_mid_line(at(d, ECON)), ["truncated"], ["line"])
+
+# ================================================================================================ energy
+ENERGY = "中国能源统计年鉴_分地区九类能源消费.xlsx"
+
+
+def _energy(edit):
+    return lambda d: e.edit_xlsx(at(d, ENERGY), edit)
+
+
+def _energy_gas_value(d):
+    gas = xlsx_value(at(d, ENERGY), 1, 4, 10)
+    return [value("province_energy", {"province_adcode": "110000", "year": 2013, "fuel": "天然气"}, "value", gas)]
+
+
+def _energy_text_value(d):
+    coal = xlsx_value(at(d, ENERGY), 0, 5, 2)
+    return [value("province_energy", {"province_adcode": "120000", "year": 2012, "fuel": "原煤"}, "value", coal * 1e4)]
+
+
+case("energy-missing-fuel", "energy", "columns", "the 天然气 column deleted from sheet 2012年", ENERGY,
+     _energy(e.xlsx_delete_column(0, 10)), ["missing fuel column", "天然气"], ["sheet '2012年'"])
+case("energy-unknown-province", "energy", "names", "sheet 2012年, row 5: province 火星省", ENERGY,
+     _energy(e.xlsx_cell(0, 5, 1, "火星省")), ["unknown province '火星省'"], ["row 5, column 地区"])
+case("energy-duplicate-province", "energy", "duplicate", "sheet 2012年: row 4 (北京市) appended again", ENERGY,
+     _energy(e.xlsx_append_copy(0, 4)), ["rows share a key", "110000"], ["sheet '2012年', row 4"])
+case("energy-negative", "energy", "negative", "sheet 2012年, row 4: coal -1", ENERGY, _energy(e.xlsx_cell(0, 4, 2, -1.0)),
+     ["negative value -1.0"], ["sheet '2012年'", "row 4", "原煤(万吨)"])
+case("energy-unit-dimension", "energy", "unit", "coal header in 亿立方米 (a volume)", ENERGY,
+     _energy(e.xlsx_cell(0, 3, 2, "原煤(亿立方米)")), ["unit '亿立方米' cannot be converted to '吨'"],
+     ["sheet '2012年', column '原煤(亿立方米)'"])
+case("energy-unit-mislabelled", "energy", "unit", "sheet 2015年: coal header says 吨 but values are 万吨", ENERGY,
+     _energy(e.xlsx_cell(3, 3, 2, "原煤(吨)")), ["times those of the other years", "unit"],
+     ["sheet '2015年', column '原煤(吨)'"])
+case("energy-sheet-not-a-year", "energy", "other", "sheet 2014年 renamed 能源", ENERGY,
+     _energy(e.xlsx_rename_sheet(2, "能源")), ["'能源' is not a year"], ["sheet name"])
+case("energy-merged-header", "energy", "excel", "sheet 2012年 with a two-row merged header", ENERGY,
+     _energy(e.xlsx_merged_header(0, keys=1, group="实物量")), ["no header label", "merged"], ["sheet '2012年', row 3"])
+case("energy-corrupt", "energy", "corrupt", "the workbook cut to a third of its bytes", ENERGY,
+     lambda d: e.truncate(at(d, ENERGY)), ["not a readable .xlsx workbook"], ["whole file"])
+case("energy-empty", "energy", "empty", "a 0-byte workbook", ENERGY, lambda d: e.empty(at(d, ENERGY)),
+     ["the file is empty"], ["0 bytes"])
+case("energy-gas-wan-m3", "energy", "unit", "sheet 2013年: natural gas in 万立方米 (values x10^4)", ENERGY,
+     _energy(e.xlsx_scale(1, [10], 1e4, {10: "天然气(万立方米)"})), values=_energy_gas_value)
+case("energy-thousands-text", "energy", "formats", "sheet 2012年: coal of 天津市 typed as text with a comma", ENERGY,
+     lambda d: e.edit_xlsx(at(d, ENERGY), e.xlsx_cell(0, 5, 2, f"{xlsx_value(at(d, ENERGY), 0, 5, 2):,}")),
+     values=_energy_text_value)
+
+# ================================================================================================ patents
+PAT = "CNIPA_patent_applications_2012.csv"
+
+
+def _pat_gbk_value(d):
+    row = e.read_csv(at(d, PAT)).iloc[2]
+    return [value("patents", {"application_no": row["申请号"]}, "adcode", "130100")]
+
+
+case("patents-bad-date", "patents", "other", "row 6: application date 2015/13/45", PAT,
+     _csv(PAT, e.set_cell("申请日", 4, "2015/13/45")), ["'2015/13/45' is not a date"], ["row 6, column 申请日"])
+case("patents-grant-before-application", "patents", "other", "row 4: granted in 2001", PAT,
+     _csv(PAT, e.set_cell("授权公告日", 2, "2001-01-01")), ["grant date before application date"], ["row 4"])
+case("patents-unknown-type", "patents", "other", "row 2: patent type 商标", PAT, _csv(PAT, e.set_cell("专利类型", 0, "商标")),
+     ["unknown patent type '商标'"], ["row 2, column 专利类型"])
+case("patents-duplicate-application", "patents", "duplicate", "row 4 repeats the application number of row 3", PAT,
+     lambda d: e.edit_csv(at(d, PAT), lambda f: f.assign(申请号=f.申请号.where(f.index != 2, f.申请号[1]))),
+     ["rows share a key"], ["row 3", "row 4"])
+case("patents-missing-column", "patents", "columns", "the IPC分类号 column deleted", PAT,
+     _csv(PAT, lambda f: f.drop(columns=["IPC分类号"])), ["missing column(s) ['IPC分类号']"], ["header"])
+case("patents-unknown-city", "patents", "names", "row 5: an address without a known city", PAT,
+     _csv(PAT, e.set_cell("申请人地址", 3, "火星省奥林匹斯山高新区")), ["no known city in address"], ["row 5, column 申请人地址"])
+case("patents-gbk-labelled-utf8", "patents", "encoding", "the CSV in GBK behind a UTF-8 byte-order mark", PAT,
+     lambda d: e.gbk(at(d, PAT), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("patents-gbk", "patents", "encoding", "the CSV re-saved as GBK (no label): read as GBK", PAT,
+     lambda d: e.gbk(at(d, PAT)), values=_pat_gbk_value)
+case("patents-empty", "patents", "empty", "a 0-byte CSV", PAT, lambda d: e.empty(at(d, PAT)), ["the file is empty"],
+     ["0 bytes"])
+case("patents-header-only", "patents", "empty", "the 2012 CSV's header without rows", PAT,
+     lambda d: e.header_only(at(d, PAT)), ["no data rows"], ["below the header"])
+case("patents-truncated", "patents", "corrupt", "the CSV cut in the middle of a line", PAT,
+     lambda d: e.cut_mid_line(at(d, PAT)), ["truncated"], ["line"])
+
+# ================================================================================================ ai_firms
+FIRMS = "tianyancha_enterprise_export.csv"
+
+
+def _firms_gbk_value(d):
+    row = e.read_csv(at(d, FIRMS)).iloc[1]
+    return [value("firms", {"firm_id": row["统一社会信用代码"]}, "firm_name", row["企业名称"])]
+
+
+case("firms-deregistered-first", "ai_firms", "other", "row 4: deregistered in 1990", FIRMS,
+     _csv(FIRMS, e.set_cell("注销日期", 2, "1990-01-01")), ["deregistered before it was registered"], ["row 4"])
+case("firms-bad-date", "ai_firms", "other", "row 3: founded 2015年13月", FIRMS,
+     _csv(FIRMS, e.set_cell("成立日期", 1, "2015年13月")), ["'2015年13月' is not a date"], ["row 3, column 成立日期"])
+case("firms-missing-column", "ai_firms", "columns", "the 经营范围 column deleted", FIRMS,
+     _csv(FIRMS, lambda f: f.drop(columns=["经营范围"])), ["missing column(s) ['经营范围']"], ["header"])
+case("firms-renamed-column", "ai_firms", "columns", "所属城市 renamed 城市", FIRMS,
+     _csv(FIRMS, lambda f: f.rename(columns={"所属城市": "城市"})), ["missing column(s) ['所属城市']"], ["header"])
+case("firms-duplicate-id", "ai_firms", "duplicate", "row 3 (a firm) appended again at the end", FIRMS,
+     _csv(FIRMS, e.append_copy(1)), ["rows share a key", "91110100MA00000001"], ["row 3"])
+case("firms-unknown-city", "ai_firms", "names", "row 8: city 北景市", FIRMS, _csv(FIRMS, e.set_cell("所属城市", 6, "北景市")),
+     ["unknown city '北景市'"], ["row 8, column 所属城市"])
+case("firms-gbk-labelled-utf8", "ai_firms", "encoding", "the export in GBK behind its UTF-8 byte-order mark", FIRMS,
+     lambda d: e.gbk(at(d, FIRMS), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("firms-gbk", "ai_firms", "encoding", "the export re-saved as GBK (no label): read as GBK", FIRMS,
+     lambda d: e.gbk(at(d, FIRMS)), values=_firms_gbk_value)
+case("firms-empty", "ai_firms", "empty", "a 0-byte export", FIRMS, lambda d: e.empty(at(d, FIRMS)),
+     ["the file is empty"], ["0 bytes"])
+case("firms-header-only", "ai_firms", "empty", "the export's header without rows", FIRMS,
+     lambda d: e.header_only(at(d, FIRMS)), ["no data rows"], ["below the header"])
+case("firms-truncated", "ai_firms", "corrupt", "the export cut in the middle of a line", FIRMS,
+     lambda d: e.cut_mid_line(at(d, FIRMS)), ["truncated"], ["line"])
+
+# ================================================================================================ ifr_robots
+IFR = "IFR_World_Robotics_CN_US_by_industry.xlsx"
+
+
+def _ifr(edit):
+    return lambda d: e.edit_xlsx(at(d, IFR), edit)
+
+
+def _ifr_text_values(d):
+    ws = openpyxl.load_workbook(at(d, IFR), read_only=True).worksheets[0]
+    rows = [r for r in ws.iter_rows(min_row=4, max_row=40, values_only=True)]
+    return [value("ifr_robots", {"country": rows[1][0], "isic_code": rows[1][1], "year": 2001}, "installations",
+                  float(rows[1][4])),
+            value("ifr_robots", {"country": rows[2][0], "isic_code": rows[2][1], "year": rows[2][3]},
+                  "operational_stock", 1234.0)]
+
+
+case("ifr-missing-column", "ifr_robots", "columns", "the Operational stock column deleted", IFR,
+     _ifr(e.xlsx_delete_column(0, 6)), ["missing column(s) ['Operational stock']"], ["sheet 'Data'"])
+case("ifr-negative", "ifr_robots", "negative", "row 5: -3 installations", IFR, _ifr(e.xlsx_cell(0, 5, 5, -3)),
+     ["outside the allowed range"], ["sheet 'Data', row 5", "installations"])
+case("ifr-blank-value", "ifr_robots", "negative", "row 6: installations left blank", IFR, _ifr(e.xlsx_cell(0, 6, 5, None)),
+     ["missing value"], ["sheet 'Data', row 6", "installations"])
+case("ifr-duplicate", "ifr_robots", "duplicate", "row 4 appended again", IFR, _ifr(e.xlsx_append_copy(0, 4)),
+     ["rows share a key"], ["sheet 'Data', row 4", "row 708"])
+case("ifr-bad-year", "ifr_robots", "other", "row 7: year '19年'", IFR, _ifr(e.xlsx_cell(0, 7, 4, "19年")),
+     ["'19年' is not a year"], ["row 7, column Year"])
+case("ifr-merged-header", "ifr_robots", "excel", "a two-row merged header", IFR,
+     _ifr(e.xlsx_merged_header(0, keys=4, group="Robots")), ["no header label", "merged"], ["sheet 'Data', row 3"])
+case("ifr-corrupt", "ifr_robots", "corrupt", "the workbook cut to a third of its bytes", IFR,
+     lambda d: e.truncate(at(d, IFR)), ["not a readable .xlsx workbook"], ["whole file"])
+case("ifr-empty", "ifr_robots", "empty", "a 0-byte workbook", IFR, lambda d: e.empty(at(d, IFR)), ["the file is empty"],
+     ["0 bytes"])
+case("ifr-header-only", "ifr_robots", "empty", "the sheet's header without rows", IFR, _ifr(e.xlsx_header_only(0)),
+     ["no data rows"], ["below the header"])
+case("ifr-year-and-thousands-text", "ifr_robots", "formats", "row 5: year '2001年', row 6: stock '1,234' as text", IFR,
+     _ifr(lambda wb: (e.xlsx_cell(0, 5, 4, "2001年")(wb), e.xlsx_cell(0, 6, 6, "1,234")(wb))), values=_ifr_text_values)
+
+# ================================================================================================ employment
+CENSUS = "第一次全国经济普查_分行业从业人员_2004.xlsx"
+US = "US_employment_by_industry_1990.csv"
+
+
+def _census(edit):
+    return lambda d: e.edit_xlsx(at(d, CENSUS), edit)
+
+
+def _first_row(level: str, col: int, new):
+    def edit(wb):
+        ws = wb.worksheets[0]
+        row = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == level)
+        ws.cell(row=row, column=col).value = new
+    return edit
+
+
+def _census_wan_ren_value(d):
+    persons = xlsx_value(at(d, CENSUS), 0, 4, 6)
+    return [value("employment", {"geo_level": "country", "geo_code": "CHN", "industry": "农林牧渔业", "year": 2004},
+                  "employment", float(persons))]
+
+
+def _us_thousands_value(d):
+    return [value("employment", {"geo_level": "country", "geo_code": "USA", "industry": "A-B", "year": 1990},
+                  "employment", 1800000.0)]
+
+
+case("employment-unknown-province", "employment", "names", "the first 省 row names 火星省", CENSUS,
+     _census(_first_row("省", 2, "火星省")), ["unknown province '火星省'"], ["row 20, column 地区"])
+case("employment-unknown-city", "employment", "names", "the first 地级市 row names 火星市", CENSUS,
+     _census(_first_row("地级市", 2, "火星市")), ["unknown city '火星市'"], ["row 292, column 地区"])
+case("employment-bad-level", "employment", "other", "level 县 in row 4", CENSUS, _census(e.xlsx_cell(0, 4, 1, "县")),
+     ["levels must be 全国, 省 or 地级市", "'县'"], ["row 4, column 地区级别"])
+case("employment-missing-column", "employment", "columns", "the 从业人员 column deleted", CENSUS,
+     _census(e.xlsx_delete_column(0, 6)), ["no 从业人员 column"], ["sheet '从业人员'"])
+case("employment-unit-dimension", "employment", "unit", "employment header in 万元 (money)", CENSUS,
+     _census(e.xlsx_cell(0, 3, 6, "从业人员(万元)")), ["unit '万元' cannot be converted to '万人'"],
+     ["column '从业人员(万元)'"])
+case("employment-duplicate", "employment", "duplicate", "row 4 appended again", CENSUS,
+     _census(e.xlsx_append_copy(0, 4)), ["rows share a key"], ["sheet '从业人员', row 4"])
+case("employment-negative", "employment", "negative", "row 5: -100 persons", CENSUS, _census(e.xlsx_cell(0, 5, 6, -100)),
+     ["outside the allowed range"], ["sheet '从业人员', row 5"])
+case("employment-us-missing-column", "employment", "columns", "the US table's employment column renamed jobs", US,
+     _csv(US, lambda f: f.rename(columns={"employment": "jobs"})), ["no header row with the columns"], ["rows 1-"])
+case("employment-us-empty", "employment", "empty", "a 0-byte US table", US, lambda d: e.empty(at(d, US)),
+     ["the file is empty"], ["0 bytes"])
+case("employment-wan-ren", "employment", "unit", "the census in 万人 (header and values)", CENSUS,
+     _census(e.xlsx_scale(0, [6], 1e-4, {6: "从业人员(万人)"})), values=_census_wan_ren_value)
+case("employment-us-thousands", "employment", "formats", "US employment written '1,800,000'", US,
+     _csv(US, e.set_cell("employment", 0, "1,800,000")), values=_us_thousands_value)
+
+# ================================================================================================ gov_reports
+REPORT = "2012/110100_北京市_2012年政府工作报告.txt"
+
+
+def _report_n_chars(d):
+    text = at(d, REPORT).read_text(encoding="utf-8").strip()
+    return [value("gov_reports", {"adcode": "110100", "year": 2012}, "n_chars", len(text))]
+
+
+def _rename_report(new: str):
+    return lambda d: at(d, REPORT).rename(at(d, new))
+
+
+case("gov-report-bad-name", "gov_reports", "other", "a report renamed report.txt", "2012/report.txt",
+     _rename_report("2012/report.txt"), ["file name does not say city and year"], ["file name"])
+case("gov-report-empty", "gov_reports", "empty", "a 0-byte report", REPORT, lambda d: e.empty(at(d, REPORT)),
+     ["the file is empty"], ["0 bytes"])
+case("gov-report-blank", "gov_reports", "empty", "a report of blank lines", REPORT,
+     lambda d: at(d, REPORT).write_text("\n \n\t\n", encoding="utf-8"), ["empty report"], ["text"])
+case("gov-report-gbk-labelled-utf8", "gov_reports", "encoding", "a report in GBK behind a UTF-8 byte-order mark",
+     REPORT, lambda d: e.gbk(at(d, REPORT), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("gov-report-binary", "gov_reports", "encoding", "a PDF saved with the .txt name", REPORT,
+     lambda d: e.garbage(at(d, REPORT), b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"), ["binary"], ["byte"])
+case("gov-report-unknown-city", "gov_reports", "names", "a report named for 北景市 (no adcode)",
+     "2012/北景市_2012年政府工作报告.txt", _rename_report("2012/北景市_2012年政府工作报告.txt"),
+     ["unknown city '北景市'"], ["file name"])
+case("gov-report-adcode-name-mismatch", "gov_reports", "names", "adcode of 北京市 with the name 天津市",
+     "2012/110100_天津市_2012年政府工作报告.txt", _rename_report("2012/110100_天津市_2012年政府工作报告.txt"),
+     ["110100 is 北京市, not 天津市"], ["file name"])
+case("gov-report-duplicate", "gov_reports", "duplicate", "北京市 2012 a second time, named without adcode",
+     "2013/北京市_2012年政府工作报告.txt",
+     lambda d: at(d, "2013/北京市_2012年政府工作报告.txt").write_bytes(at(d, REPORT).read_bytes()),
+     ["rows share a key", "110100"], ["110100_北京市_2012年政府工作报告.txt"])
+case("gov-report-gbk", "gov_reports", "encoding", "a report re-saved as GBK (no label): read as GBK", REPORT,
+     lambda d: e.gbk(at(d, REPORT)), values=_report_n_chars)
+
+# ================================================================================================ baidu_index
+BAIDU = "百度指数_人工智能_城市年度日均值.csv"
+
+
+def _baidu_formats_value(d):
+    return [value("baidu_index", {"adcode": "110100", "year": 2013, "keyword": "人工智能"}, "value", 1234.5)]
+
+
+case("baidu-negative", "baidu_index", "negative", "row 3: index -3", BAIDU, _csv(BAIDU, e.set_cell("日均值", 1, "-3")),
+     ["outside the allowed range"], ["row 3", "value"])
+case("baidu-missing-column", "baidu_index", "columns", "the 关键词 column deleted", BAIDU,
+     _csv(BAIDU, lambda f: f.drop(columns=["关键词"])), ["missing column(s) ['关键词']"], ["header"])
+case("baidu-unknown-city", "baidu_index", "names", "row 12: city Atlantis", BAIDU,
+     _csv(BAIDU, e.set_cell("城市", 10, "Atlantis")), ["unknown city 'Atlantis'"], ["row 12, column 城市"])
+case("baidu-duplicate-city-year", "baidu_index", "duplicate", "row 2 appended again", BAIDU, _csv(BAIDU, e.append_copy(0)),
+     ["rows share a key", "110100"], ["row 2", "row 202"])
+case("baidu-unit-suffix", "baidu_index", "formats", "row 4: '13.9万'", BAIDU, _csv(BAIDU, e.set_cell("日均值", 2, "13.9万")),
+     ["'13.9万' is not a number"], ["row 4, column 日均值"])
+case("baidu-thousands-in-year", "baidu_index", "formats", "row 5: year '2,015'", BAIDU,
+     _csv(BAIDU, e.set_cell("年份", 3, "2,015")), ["'2,015' is not a year"], ["row 5, column 年份"])
+case("baidu-gbk-labelled-utf8", "baidu_index", "encoding", "the CSV in GBK behind a UTF-8 byte-order mark", BAIDU,
+     lambda d: e.gbk(at(d, BAIDU), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("baidu-empty", "baidu_index", "empty", "a 0-byte CSV", BAIDU, lambda d: e.empty(at(d, BAIDU)), ["the file is empty"],
+     ["0 bytes"])
+case("baidu-header-only", "baidu_index", "empty", "the header without rows", BAIDU, lambda d: e.header_only(at(d, BAIDU)),
+     ["no data rows"], ["below the header"])
+case("baidu-year-and-thousands", "baidu_index", "formats", "row 3: year '2013年', index '1,234.5'", BAIDU,
+     _csv(BAIDU, lambda f: e.set_cell("日均值", 1, "1,234.5")(e.set_cell("年份", 1, "2013年")(f))),
+     values=_baidu_formats_value)
+
+# ================================================================================================ policy_lists
+LOWC = "低碳城市试点名单.csv"
+
+
+def _policy_year_value(d):
+    return [value("policy_lists", {"policy": "low_carbon", "adcode": "120100"}, "year", 2012)]
+
+
+case("policy-unknown-file", "policy_lists", "other", "a list renamed 名单.csv", "名单.csv",
+     lambda d: at(d, LOWC).rename(at(d, "名单.csv")), ["cannot tell the policy from the file name"], ["file name"])
+case("policy-unknown-city", "policy_lists", "names", "row 3: city 青鸟市", LOWC, _csv(LOWC, e.set_cell("城市", 1, "青鸟市")),
+     ["unknown city '青鸟市'"], ["row 3, column 城市"])
+case("policy-duplicate-city", "policy_lists", "duplicate", "row 2 (杭州市) appended again", LOWC,
+     _csv(LOWC, e.append_copy(0)), ["rows share a key", "330100"], ["row 2"])
+case("policy-batch-without-number", "policy_lists", "other", "row 4: batch 第X批", LOWC,
+     _csv(LOWC, e.set_cell("批次", 2, "第X批")), ["'第X批' has no batch number"], ["row 4, column 批次"])
+case("policy-missing-column", "policy_lists", "columns", "the 公布年份 column deleted", LOWC,
+     _csv(LOWC, lambda f: f.drop(columns=["公布年份"])), ["missing column(s) ['公布年份']"], ["header"])
+case("policy-gbk-labelled-utf8", "policy_lists", "encoding", "the list in GBK behind a UTF-8 byte-order mark", LOWC,
+     lambda d: e.gbk(at(d, LOWC), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+case("policy-empty", "policy_lists", "empty", "a 0-byte list", LOWC, lambda d: e.empty(at(d, LOWC)), ["the file is empty"],
+     ["0 bytes"])
+case("policy-header-only", "policy_lists", "empty", "the header without rows", LOWC, lambda d: e.header_only(at(d, LOWC)),
+     ["no data rows"], ["below the header"])
+case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOWC, _csv(LOWC, e.set_cell("公布年份", 0, "二〇一〇")),
+     ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
+case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
+     _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
+
+
+def by_id() -> dict[str, Case]:
+    out = {c.id: c for c in CASES}
+    assert len(out) == len(CASES), "case ids must be unique"
+    return out
