@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures import save_figure
-from analysis.replications.spec import StudySpec, TableSpec
+from analysis.replications.spec import StudySpec, TableSpec, coverage_note, printed_n
 from analysis.tables import Column, Table, published_table
 
 POLLUTION = "pollution_index_000"
@@ -70,9 +70,16 @@ def _sdm(d, ents, W, model="sdm", effects="individual", **kw):
                              model=model, effects=effects, **kw)
 
 
-def _table(spec, study, columns, rows, stats, notes=()) -> Table:
+def _table(spec, study, columns, rows, stats, notes=(), data: pd.DataFrame | None = None) -> Table:
+    """A custom-layout table; with ``data`` (the estimation sample) each column whose N differs from the
+    printed one gets the coverage note of :func:`coverage_note`."""
     pub = published_table(study.study, spec.id)
-    return Table(study.study, spec.id, spec.title, columns, rows, stats, list(notes) + (
+    notes = list(notes)
+    if data is not None:
+        for i, col in enumerate(columns):
+            note = coverage_note(col.label, data, int(col.stats["N"]), study, printed_n(pub, i))
+            notes += [note] if note else []
+    return Table(study.study, spec.id, spec.title, columns, rows, stats, notes + (
         ["Printed note: " + pub["note"]] if pub and pub.get("note") else []), pub)
 
 
@@ -99,7 +106,7 @@ def specification_tests(panel, spec, study, ctx):
     p_col = Column("P-value", {k: (float(p), np.nan, np.nan) for k, (_, p) in tests.items()})
     p_col.stats["N"] = stat_col.stats["N"] = len(d)
     table = _table(spec, study, [stat_col, p_col], list(tests), ["N"],
-                   ["Geographic W; LM tests on individual-FE OLS residuals; stars on the statistic from its p-value."])
+                   ["Geographic W; LM tests on individual-FE OLS residuals; stars on the statistic from its p-value."], d)
     return table, [sdm, sar, sem]
 
 
@@ -125,7 +132,7 @@ def sdm_table(panel, spec, study, ctx):
     rows = [r["term"] for r in pub["rows"]] if pub else list(cols[0].coefs)
     return _table(spec, study, cols, rows, ["Control", "Regional Fixed Effects", "N", "R²"],
                   ["R² is the squared correlation on the transformed data; effects from "
-                   f"{ctx.draws('n_draws', 1000):,} simulated draws (LeSage-Pace)."]), results
+                   f"{ctx.draws('n_draws', 1000):,} simulated draws (LeSage-Pace)."], d), results
 
 
 def _moran(panel, ctx):
@@ -156,6 +163,11 @@ def moran_table(panel, spec, study, ctx):
         cols.append(Column(label, coefs, {"N": int(t["n"].iloc[0])}))
     notes = ["Stars on I from the normal-approximation p-value."] + [
         f"{y}: not in this world's years ({mp.table.index.min()}-{mp.table.index.max()})." for y in missing]
+    for i, col in enumerate(cols):     # N is the cross-section of each year here
+        printed = printed_n(pub, i)
+        if printed is not None and printed != col.stats["N"]:
+            notes.append(f"{col.label}: N {col.stats['N']:,} vs printed {printed:,}: this world's balanced sample "
+                         f"has {col.stats['N']:,} cities in every year.")
     return _table(spec, study, cols, years, ["N"], notes), []
 
 

@@ -20,7 +20,8 @@ import pandas as pd
 from analysis.estimators.base import EstimationResult
 from analysis.tables import Column, Table, column_from_result, published_table
 
-__all__ = ["ColumnSpec", "TableSpec", "StudySpec", "RunContext", "run_table", "estimate", "sample"]
+__all__ = ["ColumnSpec", "TableSpec", "StudySpec", "RunContext", "run_table", "estimate", "sample", "coverage_note",
+           "printed_n"]
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,32 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     return col.options.get("stats", {}).get(name)
 
 
+N_ROWS = ("n", "obs", "observations", "obs.", "number of observations")
+
+
+def printed_n(pub: Mapping | None, position: int) -> int | None:
+    """The study's printed sample size of its ``position``-th column (None when not printed)."""
+    for stat in (pub or {}).get("stats", []):
+        if str(stat["name"]).strip().lower() in N_ROWS and position < len(stat.get("values", [])):
+            try:
+                return int(float(stat["values"][position]))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def coverage_note(label: str, data: pd.DataFrame, ours: int, study: StudySpec, printed: int | None) -> str | None:
+    """Why our N differs from the printed one: the units and years of this world's estimation sample."""
+    if printed is None or ours == printed:
+        return None
+    units, years = data[study.entity].nunique(), data["year"].nunique()
+    lo, hi = int(data["year"].min()), int(data["year"].max())
+    balance = "balanced" if units * years == len(data) else f"unbalanced, {len(data):,} rows"
+    dropped = f"; {len(data) - ours:,} rows dropped by the estimator" if len(data) != ours else ""
+    return (f"{label}: N {ours:,} vs printed {printed:,}: this world's sample has {units:,} {study.unit} units x "
+            f"{years} years ({lo}-{hi}, {balance}){dropped}.")
+
+
 def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunContext) -> tuple[Table, list[EstimationResult]]:
     """Estimate every column of ``spec`` and lay them out with the printed rows and statistics."""
     if spec.build is not None:
@@ -349,6 +376,10 @@ def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunCo
             regimes = [t for t in res.params.index if "_regime" in t]
             rename = {t: lab for t, lab in zip(regimes, col.options.get("regime_rows", ()))} | rename
         results.append(res)
+        fitted = data[data[col.options["by"]] == col.options["group"]] if col.estimator == "split" else data
+        note = coverage_note(col.label, fitted, int(res.nobs), study, printed_n(pub, len(columns)))
+        if note:
+            notes_extra.append(note)
         stat_names = [s["name"] for s in (pub or {}).get("stats", [])] or ["N", "R²"]
         stats = {name: stat_value(name, res, col) for name in stat_names}
         truth = {row: ctx.truth_value(key) for row, key in col.truth.items()} if ctx.truth else {}
