@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_end_to_end.py [--world default] [--seed 20240601] [--keep DIR] [--quick]
 
 Runs, into a fresh work folder (a temporary one unless ``--keep DIR``), the stages `dualcarbon run`
-chains: ``sample``, ``ingest``, ``build --skip-checks`` (dbt build), ``check`` (expectations),
+chains: ``sample``, ``ingest``, ``build --skip-checks [--dbt-docs]`` (dbt build and its docs page,
+when this checkout's CLI has that option), ``check`` (expectations),
 ``replicate all`` and ``report``, each as a subprocess of the command-line client, and measures per stage:
 
 - wall seconds;
@@ -58,12 +59,20 @@ def dualcarbon() -> str:
     return str(exe) if exe.exists() else "dualcarbon"
 
 
+def has_option(command: str, option: str) -> bool:
+    """Whether ``dualcarbon <command>`` takes ``option`` in this checkout (stages grow options over time)."""
+    usage = subprocess.run([dualcarbon(), command, "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    return option in usage
+
+
 def stage_commands(work: Path, world: str, seed: int) -> list[tuple[str, list[str]]]:
+    """The stages as `dualcarbon run` chains them (ingestion/cli.py cmd_run), one command each."""
     sources, warehouse = work / "sources", ["--warehouse", str(work / "warehouse.duckdb")]
+    dbt_docs = ["--dbt-docs", str(work / "dbt_docs")] if has_option("build", "--dbt-docs") else []
     return [
         ("sample", ["sample", "--world", world, "--seed", str(seed), "--out", str(sources), "--quiet"]),
         ("ingest", ["ingest", "--sources", str(sources), "--quiet", *warehouse]),
-        ("build", ["build", "--skip-checks", *warehouse]),
+        ("build", ["build", "--skip-checks", *dbt_docs, *warehouse]),
         ("check", ["check", *warehouse]),
         ("replicate", ["replicate", "all", "--out", str(work / "replications"),
                        "--truth", str(sources / "truth.json"), *warehouse]),
