@@ -98,9 +98,11 @@ def parse_number(values: pd.Series, *, file, column: str, row_offset: int = 1, a
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
     text = values.astype("string").str.strip()
-    spaced = text.str.replace(r"\s", "", regex=True)
-    misgrouped = spaced.str.contains("[,，]", regex=True).fillna(False) & ~spaced.str.match(_GROUPED.pattern).fillna(False)
-    text = spaced.str.replace(r"[,，]", "", regex=True)
+    misgrouped = pd.Series(False, index=values.index)
+    if text.str.contains(r"[,，\s]", regex=True).fillna(False).any():  # most columns have no separators
+        text = text.str.replace(r"\s", "", regex=True)
+        misgrouped = text.str.contains("[,，]", regex=True).fillna(False) & ~text.str.match(_GROUPED.pattern).fillna(False)
+        text = text.str.replace(r"[,，]", "", regex=True)
     missing = text.isna() | text.isin(["", "-", "—", "--", "…", "...", "nan", "NaN", "NA", "null"])
     ok = text.str.match(_NUMBER.pattern).fillna(False) & ~misgrouped
     bad = ~missing & ~ok
@@ -163,6 +165,11 @@ def _line_of(raw: bytes, offset: int) -> int:
 
 def decode_text(raw: bytes, path) -> str:
     """Text of a UTF-8 (with or without BOM) or GBK/GB18030 file; see ``detect_encoding`` for the errors."""
+    if not _BINARY.search(raw):
+        try:
+            return raw.decode("utf-8-sig")  # the common case, decoded once
+        except UnicodeDecodeError:
+            pass
     return raw.decode(detect_encoding(raw, path))
 
 

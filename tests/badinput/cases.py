@@ -73,6 +73,45 @@ def case(id, source, issue, broken, file, apply, words=(), where=(), values=None
     CASES.append(Case(id, source, issue, broken, file, apply, tuple(words), tuple(where), values))
 
 
+def empty_file(prefix: str, source: str, file: str, what: str) -> None:
+    case(f"{prefix}-empty", source, "empty", f"a 0-byte {what}", file, lambda d: e.empty(at(d, file)),
+         ["the file is empty"], ["0 bytes"])
+
+
+def text_table_breaks(prefix: str, source: str, file: str, what: str = "CSV") -> None:
+    """What every CSV export meets: empty, a header without rows, cut mid-line, GBK behind a UTF-8 BOM."""
+    empty_file(prefix, source, file, what)
+    case(f"{prefix}-header-only", source, "empty", f"the {what}'s header without any rows", file,
+         lambda d: e.header_only(at(d, file)), ["no data rows"], ["below the header"])
+    case(f"{prefix}-truncated", source, "corrupt", f"the {what} cut in the middle of a line", file,
+         lambda d: e.cut_mid_line(at(d, file)), ["truncated"], ["line"])
+    case(f"{prefix}-gbk-labelled-utf8", source, "encoding", f"the {what} in GBK behind a UTF-8 byte-order mark",
+         file, lambda d: e.gbk(at(d, file), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+
+
+def workbook_breaks(prefix: str, source: str, file: str, sheet: str, keys: int, group: str) -> None:
+    """What every xlsx meets: cut short, empty, its first sheet without rows or with a two-row merged header
+    (``keys`` key columns merged over both rows, ``group`` over the others)."""
+    case(f"{prefix}-corrupt", source, "corrupt", "the workbook cut to a third of its bytes", file,
+         lambda d: e.truncate(at(d, file)), ["not a readable .xlsx workbook"], ["whole file"])
+    empty_file(prefix, source, file, "workbook")
+    case(f"{prefix}-header-only", source, "empty", f"sheet {sheet!r} with its header but no rows", file,
+         lambda d: e.edit_xlsx(at(d, file), e.xlsx_header_only(0)), ["no data rows"],
+         [f"sheet {sheet!r}, below the header"])
+    case(f"{prefix}-merged-header", source, "excel", f"sheet {sheet!r} with a two-row merged header", file,
+         lambda d: e.edit_xlsx(at(d, file), e.xlsx_merged_header(0, keys=keys, group=group)),
+         ["no header label", "merged"], [f"sheet {sheet!r}, row 3"])
+
+
+def raster_breaks(prefix: str, source: str, file: str, signature: bytes) -> None:
+    """What every raster download meets: cut short, something else under its name, empty."""
+    case(f"{prefix}-truncated", source, "corrupt", f"{file} cut to a third of its bytes", file,
+         lambda d: e.truncate(at(d, file)), ["cannot be opened as a raster", "truncated"], ["whole file"])
+    case(f"{prefix}-corrupt", source, "corrupt", f"{file} replaced by its format's signature and noise", file,
+         lambda d: e.garbage(at(d, file), signature), ["cannot be opened as a raster"], ["whole file"])
+    empty_file(prefix, source, file, "raster")
+
+
 def at(folder: Path, name: str) -> Path:
     return folder / name
 
@@ -139,8 +178,8 @@ case("boundaries-null-geometry", "boundaries", "nodata", "feature 3 without geom
      _features(_null_geometry(2)), ["empty geometry"], ["feature 3"])
 case("boundaries-truncated", "boundaries", "corrupt", "the GeoJSON cut after half its bytes", GEOJSON,
      lambda d: e.truncate(at(d, GEOJSON), 0.5), ["not a readable vector file"], ["whole file"])
-case("boundaries-empty", "boundaries", "empty", "a 0-byte GeoJSON", GEOJSON, lambda d: e.empty(at(d, GEOJSON)),
-     ["the file is empty"], ["0 bytes"])
+
+empty_file("boundaries", "boundaries", GEOJSON, "GeoJSON")
 
 # ================================================================================================ edgar_co2
 NC12 = "EDGAR_2024_GHG_CO2_2012_TOTALS_emi.nc"
@@ -183,10 +222,6 @@ case("edgar-negative-netcdf", "edgar_co2", "negative", "one cell of the 2012 Net
 case("edgar-nan-netcdf", "edgar_co2", "nodata", "one cell over a city set to NaN in the 2012 NetCDF", NC12,
      lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: _centre_cell(v, np.nan))),
      ["NaN or nodata cells", "a missing cell is not zero"], ["band 1", "city "])
-case("edgar-truncated-netcdf", "edgar_co2", "corrupt", "the 2012 NetCDF cut to a third of its bytes", NC12,
-     lambda d: e.truncate(at(d, NC12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
-case("edgar-corrupt-netcdf", "edgar_co2", "corrupt", "the 2012 NetCDF replaced by its magic bytes and noise", NC12,
-     lambda d: e.garbage(at(d, NC12), b"CDF\x01"), ["cannot be opened as a raster", "corrupt"], ["whole file"])
 case("edgar-wrong-variable", "edgar_co2", "columns", "the variable emissions renamed to emi", NC12,
      lambda d: e.rewrite_netcdf(at(d, NC12), "emissions", rename="emi"), ["no variable 'emissions'", "found"],
      ["variables"])
@@ -207,8 +242,8 @@ case("edgar-txt-truncated", "edgar_co2", "corrupt", "the 2020 text grid cut in t
      lambda d: e.cut_mid_line(at(d, TXT20)), ["three numbers", "truncated"], ["line"])
 case("edgar-same-year-twice", "edgar_co2", "duplicate", "2019 given as NetCDF and as a text grid",
      "v8.0_FT2022_GHG_CO2_2019_TOTALS.txt", _edgar_txt_as_2019, ["year 2019", "same year in two formats"], ["band 1"])
-case("edgar-empty", "edgar_co2", "empty", "a 0-byte 2019 NetCDF", NC19, lambda d: e.empty(at(d, NC19)),
-     ["the file is empty"], ["0 bytes"])
+
+raster_breaks("edgar", "edgar_co2", NC12, b"CDF\x01")
 
 # ================================================================================================ pm25
 PM12 = "CHN_PM25_V6GL02_201201-201212.nc"
@@ -219,10 +254,8 @@ def _pm25_fill_west(v):
     return e.west_half(v, -999.0)
 
 
-case("pm25-corrupt", "pm25", "corrupt", "the 2012 NetCDF replaced by 'CDF\\x01garbage'", PM12,
+case("pm25-damaged-header", "pm25", "corrupt", "the 2012 NetCDF replaced by 'CDF\\x01garbage'", PM12,
      lambda d: at(d, PM12).write_bytes(b"CDF\x01garbage"), ["cannot be opened as a raster"], ["whole file"])
-case("pm25-truncated", "pm25", "corrupt", "the 2012 NetCDF cut to a third of its bytes", PM12,
-     lambda d: e.truncate(at(d, PM12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
 case("pm25-wrong-variable", "pm25", "columns", "the variable PM25 renamed to pm2_5", PM12,
      lambda d: e.rewrite_netcdf(at(d, PM12), "PM25", rename="pm2_5", fill_value=-999.0),
      ["no variable 'PM25' or 'GWRPM25'"], ["variables"])
@@ -244,8 +277,8 @@ case("pm25-same-year-twice", "pm25", "duplicate", "a second file for 2019 (a re-
      ["year 2019 of pm25 is already given by"], ["band 1"])
 case("pm25-several-years", "pm25", "other", "a file named for 2019-2020", "CHN_PM25_V6GL02_201901-202012.nc",
      lambda d: at(d, PM19).rename(at(d, "CHN_PM25_V6GL02_201901-202012.nc")), ["spans several years"], ["file name"])
-case("pm25-empty", "pm25", "empty", "a 0-byte 2019 NetCDF", PM19, lambda d: e.empty(at(d, PM19)),
-     ["the file is empty"], ["0 bytes"])
+
+raster_breaks("pm25", "pm25", PM12, b"CDF\x01")
 
 # ================================================================================================ ntl
 NTL12 = "VNL_npp_2012_average_masked.tif"
@@ -265,10 +298,6 @@ case("ntl-no-crs", "ntl", "crs", "the 2012 GeoTIFF written without its CRS", NTL
 case("ntl-wrong-crs", "ntl", "crs", "the 2012 GeoTIFF (degrees) labelled EPSG:3857 (metres)", NTL12,
      lambda d: e.rewrite_tif(at(d, NTL12), crs="EPSG:3857"),
      ["does not cover any of the cities", "the file's CRS is wrong"], ["raster bounds"])
-case("ntl-truncated", "ntl", "corrupt", "the 2012 GeoTIFF cut to a third of its bytes", NTL12,
-     lambda d: e.truncate(at(d, NTL12)), ["cannot be opened as a raster", "truncated"], ["whole file"])
-case("ntl-corrupt", "ntl", "corrupt", "the 2012 GeoTIFF replaced by a TIFF signature and noise", NTL12,
-     lambda d: e.garbage(at(d, NTL12), b"II*\x00"), ["cannot be opened as a raster"], ["whole file"])
 case("ntl-not-covering", "ntl", "coverage", "the 2012 grid moved 50 degrees east", NTL12,
      lambda d: _shift_transform(d, NTL12, 50.0), ["does not cover any of the cities"], ["raster bounds"])
 case("ntl-partial-cover", "ntl", "coverage", "the western half of the 2012 grid set to nodata", NTL12,
@@ -279,8 +308,8 @@ case("ntl-all-nodata", "ntl", "nodata", "every cell of the 2012 grid set to noda
      ["every cell over the cities is nodata or NaN"], ["band 1"])
 case("ntl-no-year", "ntl", "other", "the 2019 file renamed without its year", "VNL_npp_average_masked.tif",
      lambda d: at(d, NTL19).rename(at(d, "VNL_npp_average_masked.tif")), ["no year can be read"], ["file name"])
-case("ntl-empty", "ntl", "empty", "a 0-byte 2019 GeoTIFF", NTL19, lambda d: e.empty(at(d, NTL19)),
-     ["the file is empty"], ["0 bytes"])
+
+raster_breaks("ntl", "ntl", NTL12, b"II*\x00")
 
 # ================================================================================================ dem
 DEM = "china_dem.tif"
@@ -291,10 +320,6 @@ def _srtm_voids(values, nodata):
     return values
 
 
-case("dem-truncated", "dem", "corrupt", "the DEM cut to a third of its bytes", DEM, lambda d: e.truncate(at(d, DEM)),
-     ["cannot be opened as a raster", "truncated"], ["whole file"])
-case("dem-corrupt", "dem", "corrupt", "the DEM replaced by a TIFF signature and noise", DEM,
-     lambda d: e.garbage(at(d, DEM), b"II*\x00"), ["cannot be opened as a raster"], ["whole file"])
 case("dem-no-crs", "dem", "crs", "the DEM written without its CRS", DEM, lambda d: e.rewrite_tif(at(d, DEM), crs=None),
      ["no coordinate reference system"], ["CRS"])
 case("dem-not-covering", "dem", "coverage", "the DEM moved 50 degrees east", DEM,
@@ -308,7 +333,8 @@ case("dem-undeclared-nodata", "dem", "negative", "SRTM voids (-32768) over the w
 case("dem-two-files", "dem", "duplicate", "a second DEM tile beside the mosaic", "china_dem_tile2.tif",
      lambda d: at(d, "china_dem_tile2.tif").write_bytes(at(d, DEM).read_bytes()),
      ["2 files for a single time-invariant raster"], ["files"])
-case("dem-empty", "dem", "empty", "a 0-byte DEM", DEM, lambda d: e.empty(at(d, DEM)), ["the file is empty"], ["0 bytes"])
+
+raster_breaks("dem", "dem", DEM, b"II*\x00")
 
 # ================================================================================================ ceads
 CEADS = "CEADs_city_CO2_inventory.xlsx"
@@ -350,17 +376,12 @@ case("ceads-sheet-not-a-year", "ceads", "other", "sheet 2015 renamed Sheet4", CE
 case("ceads-unit-mislabelled", "ceads", "unit", "sheet 2015 headers say 万吨 but the values are still Mt", CEADS,
      _ceads(e.xlsx_scale(3, [], 1.0, CEADS_WAN_T)), ["times those of the other years", "unit"],
      ["sheet '2015'", "二氧化碳排放总量(万吨)"])
-case("ceads-corrupt", "ceads", "corrupt", "the workbook cut to a third of its bytes", CEADS,
-     lambda d: e.truncate(at(d, CEADS)), ["not a readable .xlsx workbook"], ["whole file"])
-case("ceads-empty", "ceads", "empty", "a 0-byte workbook", CEADS, lambda d: e.empty(at(d, CEADS)),
-     ["the file is empty"], ["0 bytes"])
-case("ceads-merged-header", "ceads", "excel", "sheet 2012 with a two-row merged header", CEADS,
-     _ceads(e.xlsx_merged_header(0, keys=2, group="二氧化碳排放(百万吨)")), ["no header label", "merged"],
-     ["sheet '2012', row 3"])
 case("ceads-year-sheet-2019年", "ceads", "formats", "sheet 2019 renamed 2019年", CEADS,
      _ceads(e.xlsx_rename_sheet(7, "2019年")), values=_ceads_2019_sheet_value)
 case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x100, headers say 万吨)", CEADS,
      _ceads(e.xlsx_scale(1, [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
+
+workbook_breaks("ceads", "ceads", CEADS, "2012", keys=2, group="二氧化碳排放(百万吨)")
 
 # ================================================================================================ yearbook
 POP = "城市统计年鉴_人口就业.csv"
@@ -428,8 +449,6 @@ case("yearbook-yi-yuan-header-wan-yuan-values", "yearbook", "unit", "GDP header 
 case("yearbook-wan-yuan-header-yi-yuan-values", "yearbook", "unit", "provincial GDP header says 万元, values are 亿元",
      PROV, lambda d: e.edit_xlsx(at(d, PROV), e.xlsx_cell(0, 3, 3, "地区生产总值(万元)")),
      ["the values look like 亿元"], ["sheet '分省年度数据', column '地区生产总值(万元)'"])
-case("yearbook-gbk-labelled-utf8", "yearbook", "encoding", "the GBK CSV with a UTF-8 byte-order mark in front", POP,
-     lambda d: e.gbk(at(d, POP), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
 case("yearbook-mixed-encoding", "yearbook", "encoding", "lines 1-20 UTF-8, the rest GBK", ECON,
      lambda d: e.mixed_encoding(at(d, ECON), 20), ["mixed encodings", "UTF-8 up to line 20"], ["line 21"])
 case("yearbook-merged-header", "yearbook", "excel", "财政金融 with a two-row merged header", FIN,
@@ -444,12 +463,8 @@ case("yearbook-year-text", "yearbook", "formats", "'2012年' as text in the prov
 case("yearbook-utf8-resave", "yearbook", "encoding", "the GBK export re-saved as UTF-8: read as UTF-8", ECON,
      lambda d: at(d, ECON).write_text(at(d, ECON).read_bytes().decode("gbk"), encoding="utf-8"),
      values=_econ_gdp_value)
-case("yearbook-empty", "yearbook", "empty", "a 0-byte CSV", POP, lambda d: e.empty(at(d, POP)),
-     ["the file is empty"], ["0 bytes"])
-case("yearbook-header-only", "yearbook", "empty", "the CSV's header without any rows", POP,
-     lambda d: e.header_only(at(d, POP)), ["no data rows"], ["below the header"])
-case("yearbook-truncated", "yearbook", "corrupt", "the CSV cut in the middle of a line", ECON,
-     lambda d: e.cut_mid_line(at(d, ECON)), ["truncated"], ["line"])
+
+text_table_breaks("yearbook", "yearbook", POP)
 
 # ================================================================================================ energy
 ENERGY = "中国能源统计年鉴_分地区九类能源消费.xlsx"
@@ -485,17 +500,13 @@ case("energy-unit-mislabelled", "energy", "unit", "sheet 2015年: coal header sa
      ["sheet '2015年', column '原煤(吨)'"])
 case("energy-sheet-not-a-year", "energy", "other", "sheet 2014年 renamed 能源", ENERGY,
      _energy(e.xlsx_rename_sheet(2, "能源")), ["'能源' is not a year"], ["sheet name"])
-case("energy-merged-header", "energy", "excel", "sheet 2012年 with a two-row merged header", ENERGY,
-     _energy(e.xlsx_merged_header(0, keys=1, group="实物量")), ["no header label", "merged"], ["sheet '2012年', row 3"])
-case("energy-corrupt", "energy", "corrupt", "the workbook cut to a third of its bytes", ENERGY,
-     lambda d: e.truncate(at(d, ENERGY)), ["not a readable .xlsx workbook"], ["whole file"])
-case("energy-empty", "energy", "empty", "a 0-byte workbook", ENERGY, lambda d: e.empty(at(d, ENERGY)),
-     ["the file is empty"], ["0 bytes"])
 case("energy-gas-wan-m3", "energy", "unit", "sheet 2013年: natural gas in 万立方米 (values x10^4)", ENERGY,
      _energy(e.xlsx_scale(1, [10], 1e4, {10: "天然气(万立方米)"})), values=_energy_gas_value)
 case("energy-thousands-text", "energy", "formats", "sheet 2012年: coal of 天津市 typed as text with a comma", ENERGY,
      lambda d: e.edit_xlsx(at(d, ENERGY), e.xlsx_cell(0, 5, 2, f"{xlsx_value(at(d, ENERGY), 0, 5, 2):,}")),
      values=_energy_text_value)
+
+workbook_breaks("energy", "energy", ENERGY, "2012年", keys=1, group="实物量")
 
 # ================================================================================================ patents
 PAT = "CNIPA_patent_applications_2012.csv"
@@ -519,16 +530,10 @@ case("patents-missing-column", "patents", "columns", "the IPC分类号 column de
      _csv(PAT, lambda f: f.drop(columns=["IPC分类号"])), ["missing column(s) ['IPC分类号']"], ["header"])
 case("patents-unknown-city", "patents", "names", "row 5: an address without a known city", PAT,
      _csv(PAT, e.set_cell("申请人地址", 3, "火星省奥林匹斯山高新区")), ["no known city in address"], ["row 5, column 申请人地址"])
-case("patents-gbk-labelled-utf8", "patents", "encoding", "the CSV in GBK behind a UTF-8 byte-order mark", PAT,
-     lambda d: e.gbk(at(d, PAT), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
 case("patents-gbk", "patents", "encoding", "the CSV re-saved as GBK (no label): read as GBK", PAT,
      lambda d: e.gbk(at(d, PAT)), values=_pat_gbk_value)
-case("patents-empty", "patents", "empty", "a 0-byte CSV", PAT, lambda d: e.empty(at(d, PAT)), ["the file is empty"],
-     ["0 bytes"])
-case("patents-header-only", "patents", "empty", "the 2012 CSV's header without rows", PAT,
-     lambda d: e.header_only(at(d, PAT)), ["no data rows"], ["below the header"])
-case("patents-truncated", "patents", "corrupt", "the CSV cut in the middle of a line", PAT,
-     lambda d: e.cut_mid_line(at(d, PAT)), ["truncated"], ["line"])
+
+text_table_breaks("patents", "patents", PAT)
 
 # ================================================================================================ ai_firms
 FIRMS = "tianyancha_enterprise_export.csv"
@@ -551,16 +556,10 @@ case("firms-duplicate-id", "ai_firms", "duplicate", "row 3 (a firm) appended aga
      _csv(FIRMS, e.append_copy(1)), ["rows share a key", "91110100MA00000001"], ["row 3"])
 case("firms-unknown-city", "ai_firms", "names", "row 8: city 北景市", FIRMS, _csv(FIRMS, e.set_cell("所属城市", 6, "北景市")),
      ["unknown city '北景市'"], ["row 8, column 所属城市"])
-case("firms-gbk-labelled-utf8", "ai_firms", "encoding", "the export in GBK behind its UTF-8 byte-order mark", FIRMS,
-     lambda d: e.gbk(at(d, FIRMS), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
 case("firms-gbk", "ai_firms", "encoding", "the export re-saved as GBK (no label): read as GBK", FIRMS,
      lambda d: e.gbk(at(d, FIRMS)), values=_firms_gbk_value)
-case("firms-empty", "ai_firms", "empty", "a 0-byte export", FIRMS, lambda d: e.empty(at(d, FIRMS)),
-     ["the file is empty"], ["0 bytes"])
-case("firms-header-only", "ai_firms", "empty", "the export's header without rows", FIRMS,
-     lambda d: e.header_only(at(d, FIRMS)), ["no data rows"], ["below the header"])
-case("firms-truncated", "ai_firms", "corrupt", "the export cut in the middle of a line", FIRMS,
-     lambda d: e.cut_mid_line(at(d, FIRMS)), ["truncated"], ["line"])
+
+text_table_breaks("firms", "ai_firms", FIRMS, "export")
 
 # ================================================================================================ ifr_robots
 IFR = "IFR_World_Robotics_CN_US_by_industry.xlsx"
@@ -589,16 +588,10 @@ case("ifr-duplicate", "ifr_robots", "duplicate", "row 4 appended again", IFR, _i
      ["rows share a key"], ["sheet 'Data', row 4", "row 708"])
 case("ifr-bad-year", "ifr_robots", "other", "row 7: year '19年'", IFR, _ifr(e.xlsx_cell(0, 7, 4, "19年")),
      ["'19年' is not a year"], ["row 7, column Year"])
-case("ifr-merged-header", "ifr_robots", "excel", "a two-row merged header", IFR,
-     _ifr(e.xlsx_merged_header(0, keys=4, group="Robots")), ["no header label", "merged"], ["sheet 'Data', row 3"])
-case("ifr-corrupt", "ifr_robots", "corrupt", "the workbook cut to a third of its bytes", IFR,
-     lambda d: e.truncate(at(d, IFR)), ["not a readable .xlsx workbook"], ["whole file"])
-case("ifr-empty", "ifr_robots", "empty", "a 0-byte workbook", IFR, lambda d: e.empty(at(d, IFR)), ["the file is empty"],
-     ["0 bytes"])
-case("ifr-header-only", "ifr_robots", "empty", "the sheet's header without rows", IFR, _ifr(e.xlsx_header_only(0)),
-     ["no data rows"], ["below the header"])
 case("ifr-year-and-thousands-text", "ifr_robots", "formats", "row 5: year '2001年', row 6: stock '1,234' as text", IFR,
      _ifr(lambda wb: (e.xlsx_cell(0, 5, 4, "2001年")(wb), e.xlsx_cell(0, 6, 6, "1,234")(wb))), values=_ifr_text_values)
+
+workbook_breaks("ifr", "ifr_robots", IFR, "Data", keys=4, group="Robots")
 
 # ================================================================================================ employment
 CENSUS = "第一次全国经济普查_分行业从业人员_2004.xlsx"
@@ -645,12 +638,12 @@ case("employment-negative", "employment", "negative", "row 5: -100 persons", CEN
      ["outside the allowed range"], ["sheet '从业人员', row 5"])
 case("employment-us-missing-column", "employment", "columns", "the US table's employment column renamed jobs", US,
      _csv(US, lambda f: f.rename(columns={"employment": "jobs"})), ["no header row with the columns"], ["rows 1-"])
-case("employment-us-empty", "employment", "empty", "a 0-byte US table", US, lambda d: e.empty(at(d, US)),
-     ["the file is empty"], ["0 bytes"])
 case("employment-wan-ren", "employment", "unit", "the census in 万人 (header and values)", CENSUS,
      _census(e.xlsx_scale(0, [6], 1e-4, {6: "从业人员(万人)"})), values=_census_wan_ren_value)
 case("employment-us-thousands", "employment", "formats", "US employment written '1,800,000'", US,
      _csv(US, e.set_cell("employment", 0, "1,800,000")), values=_us_thousands_value)
+
+empty_file("employment-us", "employment", US, "US table")
 
 # ================================================================================================ gov_reports
 REPORT = "2012/110100_北京市_2012年政府工作报告.txt"
@@ -667,8 +660,6 @@ def _rename_report(new: str):
 
 case("gov-report-bad-name", "gov_reports", "other", "a report renamed report.txt", "2012/report.txt",
      _rename_report("2012/report.txt"), ["file name does not say city and year"], ["file name"])
-case("gov-report-empty", "gov_reports", "empty", "a 0-byte report", REPORT, lambda d: e.empty(at(d, REPORT)),
-     ["the file is empty"], ["0 bytes"])
 case("gov-report-blank", "gov_reports", "empty", "a report of blank lines", REPORT,
      lambda d: at(d, REPORT).write_text("\n \n\t\n", encoding="utf-8"), ["empty report"], ["text"])
 case("gov-report-gbk-labelled-utf8", "gov_reports", "encoding", "a report in GBK behind a UTF-8 byte-order mark",
@@ -687,6 +678,8 @@ case("gov-report-duplicate", "gov_reports", "duplicate", "北京市 2012 a secon
      ["rows share a key", "110100"], ["110100_北京市_2012年政府工作报告.txt"])
 case("gov-report-gbk", "gov_reports", "encoding", "a report re-saved as GBK (no label): read as GBK", REPORT,
      lambda d: e.gbk(at(d, REPORT)), values=_report_n_chars)
+
+empty_file("gov-report", "gov_reports", REPORT, "report")
 
 # ================================================================================================ baidu_index
 BAIDU = "百度指数_人工智能_城市年度日均值.csv"
@@ -708,15 +701,11 @@ case("baidu-unit-suffix", "baidu_index", "formats", "row 4: '13.9万'", BAIDU, _
      ["'13.9万' is not a number"], ["row 4, column 日均值"])
 case("baidu-thousands-in-year", "baidu_index", "formats", "row 5: year '2,015'", BAIDU,
      _csv(BAIDU, e.set_cell("年份", 3, "2,015")), ["'2,015' is not a year"], ["row 5, column 年份"])
-case("baidu-gbk-labelled-utf8", "baidu_index", "encoding", "the CSV in GBK behind a UTF-8 byte-order mark", BAIDU,
-     lambda d: e.gbk(at(d, BAIDU), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
-case("baidu-empty", "baidu_index", "empty", "a 0-byte CSV", BAIDU, lambda d: e.empty(at(d, BAIDU)), ["the file is empty"],
-     ["0 bytes"])
-case("baidu-header-only", "baidu_index", "empty", "the header without rows", BAIDU, lambda d: e.header_only(at(d, BAIDU)),
-     ["no data rows"], ["below the header"])
 case("baidu-year-and-thousands", "baidu_index", "formats", "row 3: year '2013年', index '1,234.5'", BAIDU,
      _csv(BAIDU, lambda f: e.set_cell("日均值", 1, "1,234.5")(e.set_cell("年份", 1, "2013年")(f))),
      values=_baidu_formats_value)
+
+text_table_breaks("baidu", "baidu_index", BAIDU)
 
 # ================================================================================================ policy_lists
 LOWC = "低碳城市试点名单.csv"
@@ -736,17 +725,12 @@ case("policy-batch-without-number", "policy_lists", "other", "row 4: batch 第X�
      _csv(LOWC, e.set_cell("批次", 2, "第X批")), ["'第X批' has no batch number"], ["row 4, column 批次"])
 case("policy-missing-column", "policy_lists", "columns", "the 公布年份 column deleted", LOWC,
      _csv(LOWC, lambda f: f.drop(columns=["公布年份"])), ["missing column(s) ['公布年份']"], ["header"])
-case("policy-gbk-labelled-utf8", "policy_lists", "encoding", "the list in GBK behind a UTF-8 byte-order mark", LOWC,
-     lambda d: e.gbk(at(d, LOWC), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
-case("policy-empty", "policy_lists", "empty", "a 0-byte list", LOWC, lambda d: e.empty(at(d, LOWC)), ["the file is empty"],
-     ["0 bytes"])
-case("policy-header-only", "policy_lists", "empty", "the header without rows", LOWC, lambda d: e.header_only(at(d, LOWC)),
-     ["no data rows"], ["below the header"])
 case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOWC, _csv(LOWC, e.set_cell("公布年份", 0, "二〇一〇")),
      ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
 case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
      _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
 
+text_table_breaks("policy", "policy_lists", LOWC, "list")
 
 def by_id() -> dict[str, Case]:
     out = {c.id: c for c in CASES}
