@@ -23,22 +23,23 @@ CITY_GROUPS = ("province_adcode", "name_zh", "name_en", "region", "economic_zone
                "centroid_lat", "area_km2")
 
 
-def query(sql: str, warehouse: str | Path | None = None) -> pd.DataFrame:
-    """Run one SQL statement on the warehouse, read-only, and return a DataFrame."""
+def query(sql: str, warehouse: str | Path | None = None, params: Sequence | None = None) -> pd.DataFrame:
+    """Run one SQL statement on the warehouse, read-only, and return a DataFrame. Values go in
+    ``params`` (``?`` placeholders), never into ``sql``. A warehouse that another process is writing
+    raises :class:`ingestion.errors.WarehouseInUse` naming that process."""
     import duckdb
+
+    from ingestion.warehouse import connect
 
     path = resolve_warehouse(warehouse)
     if not Path(path).exists():
         raise FileNotFoundError(f"{path}: no warehouse; run `dualcarbon ingest` and `dualcarbon build` first")
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            return con.sql(sql).df()
+        with connect(Path(path), read_only=True) as con:
+            return con.execute(sql, list(params) if params is not None else None).df()
     except duckdb.CatalogException as exc:
         raise ValueError(f"{path}: the marts are missing ({str(exc).splitlines()[0]}); "
                          "run `dualcarbon build` first") from exc
-    except duckdb.IOException as exc:
-        raise ValueError(f"{path}: cannot open the warehouse read-only ({str(exc).splitlines()[0]}); "
-                         "wait for the process writing it to finish") from exc
 
 
 def load_city_panel(warehouse: str | Path | None = None) -> pd.DataFrame:
@@ -63,7 +64,10 @@ def load_weights(matrix: str, entities: Sequence, warehouse: str | Path | None =
     from analysis.estimators.spatial_weights import weights_from_edges
 
     edges = query("select matrix, adcode_i, adcode_j, weight_raw, weight from marts.mart_spatial_weights "
-                  f"where matrix = '{matrix}'", warehouse)
+                  "where matrix = ?", warehouse, [matrix])
+    if edges.empty:
+        known = query("select distinct matrix from marts.mart_spatial_weights order by 1", warehouse)["matrix"]
+        raise ValueError(f"unknown weight matrix {matrix!r}; the warehouse has: {', '.join(known)}")
     return weights_from_edges(edges, list(entities), matrix=matrix, standardise=standardise)
 
 
