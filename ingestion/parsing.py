@@ -48,8 +48,10 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # commas only as thousands separators: '1,234' and '12,345,678.9' but not '246,85' (a decimal comma)
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?$")
 UTF8_BOM = b"\xef\xbb\xbf"
-# bytes that never occur in text tables or reports: NUL and the C0 controls other than tab, newlines, form feed
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# bytes that never occur in text tables or reports: NUL and the C0 controls other than tab, newlines, form
+# feed, DOS's end-of-file mark (0x1a) and escape
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x19\x1c-\x1f]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def split_header(header: str) -> tuple[str, str]:
@@ -129,6 +131,9 @@ def parse_number(values: pd.Series, *, file, column: str, row_offset: int = 1, a
 def detect_encoding(raw: bytes, path) -> str:
     """'utf-8-sig' or 'gb18030' for text bytes; binary data, GBK labelled UTF-8 (a UTF-8 byte-order mark
     in front of GBK bytes) and files mixing both encodings are errors naming where they go wrong."""
+    if raw.startswith(_UTF16_BOMS):
+        raise IngestError(path, "byte 1", "UTF-16 text (Excel's 'Unicode text' export), not UTF-8 or GBK",
+                          "save the table as 'CSV UTF-8' instead")
     binary = _BINARY.search(raw)
     if binary:
         at = binary.start()

@@ -87,6 +87,8 @@ def text_table_breaks(prefix: str, source: str, file: str, what: str = "CSV") ->
          lambda d: e.cut_mid_line(at(d, file)), ["truncated"], ["line"])
     case(f"{prefix}-gbk-labelled-utf8", source, "encoding", f"the {what} in GBK behind a UTF-8 byte-order mark",
          file, lambda d: e.gbk(at(d, file), bom=True), ["UTF-8 byte-order mark", "not UTF-8"], ["line 1"])
+    case(f"{prefix}-utf16", source, "encoding", f"the {what} re-saved as UTF-16 (Excel's 'Unicode text')", file,
+         lambda d: e.utf16(at(d, file)), ["UTF-16 text"], ["byte 1"])
 
 
 def workbook_breaks(prefix: str, source: str, file: str, sheet: str, keys: int, group: str) -> None:
@@ -451,6 +453,8 @@ case("yearbook-wan-yuan-header-yi-yuan-values", "yearbook", "unit", "provincial 
      ["the values look like 亿元"], ["sheet '分省年度数据', column '地区生产总值(万元)'"])
 case("yearbook-mixed-encoding", "yearbook", "encoding", "lines 1-20 UTF-8, the rest GBK", ECON,
      lambda d: e.mixed_encoding(at(d, ECON), 20), ["mixed encodings", "UTF-8 up to line 20"], ["line 21"])
+case("yearbook-xlsx-named-csv", "yearbook", "encoding", "a workbook saved under the CSV's name", POP,
+     lambda d: at(d, POP).write_bytes(at(d, FIN).read_bytes()), ["binary data", "not text"], ["byte", "line"])
 case("yearbook-merged-header", "yearbook", "excel", "财政金融 with a two-row merged header", FIN,
      lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_merged_header(0, keys=2, group="财政金融")),
      ["no header label", "merged"], ["sheet '数据', row 3"])

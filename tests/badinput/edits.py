@@ -57,6 +57,11 @@ def gbk(path: Path, *, bom: bool = False) -> None:
     path.write_bytes((UTF8_BOM if bom else b"") + text.encode("gbk"))
 
 
+def utf16(path: Path) -> None:
+    """Re-encode a text file as UTF-16 with its byte-order mark (Excel's 'Unicode text')."""
+    path.write_bytes(path.read_bytes().decode(encoding_of(path)).encode("utf-16"))
+
+
 def mixed_encoding(path: Path, utf8_lines: int = 20) -> None:
     """The first lines in UTF-8, the rest in GBK (two exports pasted together)."""
     lines = path.read_bytes().decode(encoding_of(path)).splitlines(keepends=True)
@@ -253,10 +258,6 @@ def rewrite_netcdf(path: Path, variable: str, *, rename: str | None = None, fill
         out = dst.createVariable(rename or variable, dtype, ("lat", "lon"), fill_value=fill_value)
         out.setncatts(attrs)
         out[:] = data
-
-
-def text_bytes(path: Path) -> bytes:
-    return path.read_bytes()
 
 
 def replace_text(path: Path, old: str, new: str, encoding: str = "utf-8") -> None:
