@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load sources into the raw schema (atomic, idempotent)")
     p.add_argument("--sources", required=True, metavar="DIR", help="folder with one sub-folder per source")
     p.add_argument("--only", nargs="+", metavar="SOURCE", help="load only these sources")
-    p.add_argument("--workers", type=int, default=2, help="processes for raster zonal statistics (1 = serial)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes for raster zonal statistics (default 1: serial; on 2 cores a pool is slower, see bench_zonal)")
     p.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     warehouse_opt(p)
@@ -263,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--world", choices=WORLDS, default="default")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", default="work", metavar="DIR", help="sources, replications and the report go here (the warehouse is --warehouse)")
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=1, help="processes for raster zonal statistics (1 = serial)")
     p.add_argument("--quiet", action="store_true")
     warehouse_opt(p)
     p.set_defaults(func=cmd_run)
