@@ -42,7 +42,7 @@ def unlabelled_axes(fig) -> list[str]:
     for ax in fig.axes:
         if _is_colorbar(ax) and ax.get_visible() and not (ax.get_ylabel().strip() or ax.get_xlabel().strip()):
             problems.append("colour bar without a label (units)")
-    has_suptitle = fig._suptitle is not None and fig._suptitle.get_text().strip()
+    has_suptitle = bool(fig.get_suptitle().strip())
     if not has_suptitle and not any(ax.get_title().strip() for ax in plotting):
         problems.append("no title")
     return problems
