@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping
 
-from analysis.replications.spec import RunContext, StudySpec, find_truth, run_table
+from analysis.replications.spec import RunContext, StudySpec, find_truth, run_table, world_label
 from analysis.tables import slug
 
 __all__ = ["replicate", "available_studies", "load_study", "run_study"]
@@ -39,15 +39,6 @@ def _panel(spec: StudySpec, warehouse: Path, cache: dict):
     return spec.prepare(panel.copy(), warehouse) if spec.prepare else panel
 
 
-def _world(truth: dict | None) -> str | None:
-    """``"default (seed 20240601)"`` for a sample world's truth.json, None for real data."""
-    if not truth:
-        return None
-    value = {k: v.get("value") if isinstance(v, dict) else v for k, v in truth.items()
-             if k in ("world", "seed")}
-    return f"{value.get('world')} (seed {value.get('seed')})"
-
-
 def _caption(fn: Callable) -> str:
     """A figure's caption: the first line of its function's docstring."""
     doc = (fn.__doc__ or "").strip()
@@ -62,7 +53,7 @@ def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels
     panel = _panel(spec, warehouse, panels if panels is not None else {})
     index = {"study": study, "title": spec.title, "unit": spec.unit, "window": list(spec.window),
              "variables": dict(spec.variables), "tables": [], "figures": [], "truth": bool(ctx.truth),
-             "sample_world": _world(ctx.truth)}
+             "sample_world": world_label(ctx.truth)}
     for tspec in spec.tables:
         t0 = time.perf_counter()
         table, results = run_table(panel, tspec, spec, ctx)

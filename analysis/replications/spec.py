@@ -21,7 +21,7 @@ from analysis.estimators.base import EstimationResult
 from analysis.tables import Column, Table, column_from_result, published_table
 
 __all__ = ["ColumnSpec", "TableSpec", "StudySpec", "RunContext", "run_table", "estimate", "sample", "coverage_note",
-           "printed_n"]
+           "printed_n", "find_truth", "world_label"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,14 @@ def find_truth(warehouse: Path) -> dict | None:
         if c.is_file():
             return json.loads(c.read_text(encoding="utf-8"))
     return None
+
+
+def world_label(truth: Mapping | None) -> str | None:
+    """``"default (seed 20240601)"`` for a sample world's truth.json, None for real data."""
+    if not truth:
+        return None
+    value = {k: v.get("value") if isinstance(v, dict) else v for k, v in truth.items() if k in ("world", "seed")}
+    return f"{value.get('world')} (seed {value.get('seed')})"
 
 
 # ---------------------------------------------------------------- sample

@@ -37,10 +37,6 @@ def _git(*args: str) -> str:
         return ""
 
 
-def _value(entry):
-    return entry.get("value") if isinstance(entry, dict) else entry
-
-
 def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
     """Git commit, dbt manifest hash, sample-world seed, Python and package versions."""
     repo = Path(__file__).resolve().parents[2]
@@ -53,18 +49,14 @@ def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
         manifest = repo / "target" / "manifest.json"
     meta["dbt_manifest_sha256"] = (hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
                                    if manifest.exists() else "not built")
-    from analysis.replications.spec import find_truth
+    from analysis.replications.spec import find_truth, world_label
 
-    truth = find_truth(Path(warehouse))
+    # what the replications ran on (dualcarbon run passes its truth.json to them), else a truth.json
+    # found beside the warehouse
     worlds = {json.loads(p.read_text(encoding="utf-8")).get("sample_world")
-              for p in (Path(replications).glob("*/index.json") if replications else [])}
-    worlds.discard(None)
-    if worlds:          # what the replications ran on (dualcarbon run passes its truth.json to them)
-        meta["sample_world"] = ", ".join(sorted(worlds))
-    elif truth:
-        meta["sample_world"] = f"{_value(truth.get('world'))} (seed {_value(truth.get('seed'))})"
-    else:
-        meta["sample_world"] = "none (no truth.json found: real data)"
+              for p in (Path(replications).glob("*/index.json") if replications else [])} - {None}
+    label = ", ".join(sorted(worlds)) or world_label(find_truth(Path(warehouse)))
+    meta["sample_world"] = label or "none (no truth.json found: real data)"
     versions = {}
     for p in PACKAGES:
         try:
