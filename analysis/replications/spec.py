@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-import pandas as pd
+if TYPE_CHECKING:   # annotations only: declaring a study needs no pandas
+    import pandas as pd
 
 __all__ = ["ColumnSpec", "TableSpec", "StudySpec"]
 
