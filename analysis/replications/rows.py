@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators import EstimationResult
+from analysis.estimators.statistics import ADJ_R2
 from analysis.replications.adapters import Adapter
 from analysis.replications.spec import ColumnSpec, StudySpec
 
@@ -39,7 +40,7 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec, adapter: Adapt
     if n == "f":   # first-stage F of the excluded instruments for IV, else the Wald F of all slopes
         if adapter.f_row:
             return s.get(adapter.f_row)
-        V = res.info.get("vcov_matrix")
+        V = res.cov
         if V is None:
             return None
         terms = [t for t in V.index if t != "_cons"]
@@ -48,8 +49,8 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec, adapter: Adapt
     if "fixed" in n or "fe" == n:
         return "Yes" if (col.fe or adapter.implied_fixed_effects) else "No"
     if n.startswith("adj"):
-        if "adj. R2" in s:
-            return s["adj. R2"]
+        if ADJ_R2 in s:
+            return s[ADJ_R2]
         k = res.info.get("df_k")
         r2 = s.get("R2")
         return 1 - (1 - r2) * (res.nobs - 1) / (res.nobs - k) if k and r2 is not None and res.nobs > k else None

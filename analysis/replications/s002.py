@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.estimators.statistics import N_DRAWS
 from analysis.figures import save_figure
 from analysis.replications.adapters.did import event_study, placebo
 from analysis.replications.sample import sample
@@ -106,7 +107,7 @@ def placebo_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     """Figure 3: 500 random reassignments of the pilot to cities (cohorts kept)."""
     d = _es_sample(panel)
     res = placebo(d, _es_column(), STUDY, ctx, cohort=COHORT, n_draws=500)
-    fig = res.plot(title=f"Placebo: {int(res.stats.get('draws', 0))} random reassignments")
+    fig = res.plot(title=f"Placebo: {int(res.stats.get(N_DRAWS, 0))} random reassignments")
     ax = fig.axes[0]
     ax.set_xlabel("placebo DID estimate (log points of CO2)")
     ax.set_ylabel("density")

@@ -64,8 +64,14 @@ def with_constant(res: EstimationResult, data: pd.DataFrame, dep: str) -> Estima
         return res
     xbar = data[terms].mean().to_numpy(float)
     cons = float(data[dep].mean() - xbar @ res.params[terms].to_numpy())
-    V = res.info.get("vcov_matrix")
+    V = res.cov
     se = float(np.sqrt(xbar @ V.loc[terms, terms].to_numpy() @ xbar)) if V is not None else np.nan
     params = pd.concat([res.params, pd.Series({"_cons": cons})])
     bse = pd.concat([res.bse, pd.Series({"_cons": se})])
-    return EstimationResult(params, bse, res.nobs, res.model, res.df_resid, res.stats, res.info)
+    cov = None
+    if V is not None:   # Cov(_cons, b) = -xbar' V, Var(_cons) = xbar' V xbar
+        names = [*terms, "_cons"]
+        cross = -(xbar @ V.loc[terms, terms].to_numpy())
+        block = np.block([[V.loc[terms, terms].to_numpy(), cross[:, None]], [cross[None, :], np.array([[se**2]])]])
+        cov = pd.DataFrame(block, index=names, columns=names)
+    return EstimationResult(params, bse, res.nobs, res.model, res.df_resid, res.stats, res.info, cov)

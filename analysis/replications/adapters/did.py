@@ -30,7 +30,7 @@ class PropensityScoreDiD(Adapter):
             ctx.echo(f"    PSM by {by} failed ({str(exc)[:80]}...); pooled matching instead")
             res, by = psm_did(data, by="pooled", **kw), "pooled"
         plain = EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid,
-                                 {**res.stats, "matching": by}, {**res.info, "vcov_matrix": res.vcov})
+                                 {**res.stats, "matching": by}, res.info, res.cov)
         return with_constant(plain, res.matched, col.dependent)
 
     def notes(self, res, col):

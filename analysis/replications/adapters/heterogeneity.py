@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from analysis.estimators import EstimationResult
+from analysis.estimators.statistics import PERM_P, SUEST_P
 from analysis.replications.adapters.base import Adapter, formula, with_constant
 
 __all__ = ["Split"]
@@ -10,8 +11,8 @@ __all__ = ["Split"]
 class Split(Adapter):
     """``split``: the FE regression on one side of ``options["by"]`` (``options["group"]`` picks the
     side), from one :func:`compare_groups` fit shared by both sides (``ctx.cache``). With
-    ``options["test"]`` the column also carries the between-group tests: the permutation p
-    (``between_p``, ``options["n_perm"]`` draws, default 1,000) and the SUR z-test p (``suest_p``).
+    ``options["test"]`` the column also carries the between-group tests: the Fisher permutation p
+    (``PERM_P``, ``options["n_perm"]`` draws, default 1,000) and the SUR z-test p (``SUEST_P``).
     Options ``cluster``, ``vcov`` as for ``fe``.
     """
 
@@ -31,9 +32,9 @@ class Split(Adapter):
         fit = with_constant(comp.fits[group], self.fitted_rows(data, col), col.dependent)
         stats = dict(fit.stats)
         if opts.get("test"):
-            stats["between_p"] = comp.perm_pvalue
-            stats["suest_p"] = comp.suest_pvalue
-        return EstimationResult(fit.params, fit.bse, fit.nobs, fit.model, fit.df_resid, stats, fit.info)
+            stats[PERM_P] = comp.perm_pvalue
+            stats[SUEST_P] = comp.suest_pvalue
+        return EstimationResult(fit.params, fit.bse, fit.nobs, fit.model, fit.df_resid, stats, fit.info, fit.cov)
 
     def fitted_rows(self, data, col):
         return data[data[col.options["by"]] == col.options["group"]]

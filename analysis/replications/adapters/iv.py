@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.estimators import EstimationResult
+from analysis.estimators.statistics import FIRST_STAGE_F, PARTIAL_R2, R2
 from analysis.replications.adapters.base import Adapter, with_constant
 
 __all__ = ["InstrumentalVariables"]
@@ -17,14 +18,15 @@ class InstrumentalVariables(Adapter):
     """FE-2SLS of ``dependent ~ controls | fe | regressors ~ instruments`` (options ``cluster``,
     ``vcov``). ``first_stage=False`` gives the second stage (a printed "F" row is the first-stage F of
     the excluded instruments); ``True`` gives the first stage of the first regressor, whose R² is the
-    partial R² of the excluded instruments. The two columns of one 2SLS share one fit (``ctx.cache``).
+    partial R² of the excluded instruments (its constant prints without a standard error). The two
+    columns of one 2SLS share one fit (``ctx.cache``).
     """
 
     first_stage: bool = False
 
     @property
     def f_row(self) -> str | None:
-        return None if self.first_stage else "first_stage_F"
+        return None if self.first_stage else FIRST_STAGE_F
 
     def fit(self, data, col, study, ctx):
         from analysis.estimators import fit_iv
@@ -39,7 +41,8 @@ class InstrumentalVariables(Adapter):
         if not self.first_stage:
             return with_constant(res, data, col.dependent)
         first = res.info["first_stage"][col.regressors[0]]
+        # the column carries no covariance of the first stage, so its printed constant has no standard
+        # error and an "F" row stays blank (as the replications have always printed it)
         first = EstimationResult(first.params, first.bse, first.nobs, first.model, first.df_resid,
-                                 {**first.stats, "R2": first.stats.get("partial_R2", np.nan)},
-                                 {**first.info, "vcov_matrix": None})
+                                 {**first.stats, R2: first.stats.get(PARTIAL_R2, np.nan)}, first.info)
         return with_constant(first, data, col.regressors[0])

@@ -37,7 +37,7 @@ class Threshold(Adapter):
         out = with_constant(res, d2, col.dependent)
         return EstimationResult(out.params, out.bse, out.nobs, out.model, out.df_resid,
                                 {**out.stats, "thresholds": ", ".join(f"{t:.3f}" for t in res.thresholds)},
-                                {**res.info, "threshold_result": res})
+                                {**res.info, "threshold_result": res}, out.cov)
 
     def row_labels(self, res, col):
         """Regimes print by position (``options["regime_rows"]``); ``rename`` labels the rest."""
