@@ -6,14 +6,16 @@ import numpy as np
 from analysis.estimators import EstimationResult
 from analysis.replications.adapters.base import Adapter, with_constant
 
-__all__ = ["Threshold"]
+__all__ = ["Threshold", "THRESHOLDS"]
+
+THRESHOLDS = "thresholds"   # the statistic holding the estimated thresholds as text ("4.012, 5.480, 7.003")
 
 
 class Threshold(Adapter):
     """``threshold``: the first regressor in regimes of ``options["q"]`` (default: itself), controls,
     unit effects by the within transformation. Options ``n_thresholds`` (3), ``trim`` (0.05), ``grid``
     (300), ``n_boot`` (300; the test suite's ``fast["n_boot"]`` wins), ``cluster_threshold``,
-    ``regime_rows`` (printed labels of the regimes, in order). The thresholds go into a ``thresholds``
+    ``regime_rows`` (printed labels of the regimes, in order). The thresholds go into a ``THRESHOLDS``
     statistic ("4.012, 5.480, 7.003") and the whole threshold result into ``info["threshold_result"]``.
     """
 
@@ -36,7 +38,7 @@ class Threshold(Adapter):
             d2[f"{x}_regime{r + 1}"] = d2[x] * ((d2[q] > edges[r]) & (d2[q] <= edges[r + 1]))
         out = with_constant(res, d2, col.dependent)
         return EstimationResult(out.params, out.bse, out.nobs, out.model, out.df_resid,
-                                {**out.stats, "thresholds": ", ".join(f"{t:.3f}" for t in res.thresholds)},
+                                {**out.stats, THRESHOLDS: ", ".join(f"{t:.3f}" for t in res.thresholds)},
                                 {**res.info, "threshold_result": res}, out.cov)
 
     def row_labels(self, res, col):
