@@ -134,3 +134,21 @@ def test_an_unregistered_estimator_is_one_clear_error(tmp_path):
     spec = TableSpec("Table 1", "toy", (ColumnSpec("(1)", "y", ("x",), fe=(), estimator="pooled"),))
     with pytest.raises(ValueError, match=r"unknown estimator 'pooled'.*\bfe\b.*registry\.py"):
         run_table(_panel(), spec, study, RunContext(warehouse=tmp_path / "none.duckdb"))
+
+
+def test_a_replicated_table_prints_its_cells_as_etable_does():
+    """One home for a coefficient cell, its SE cell and stars: the ours sub-column of a replicated table
+    shows what ``etable`` shows for the same result at the table's digits."""
+    from analysis.estimators import etable
+    from analysis.tables import DIGITS, Table, column_from_result
+
+    res = PooledOLS().fit(_panel(), ColumnSpec("(1)", "y", ("x",), ("z",), fe=()), None, None)
+    res = EstimationResult(res.params, res.bse * 40, res.nobs, res.model, res.df_resid, res.stats)  # z: no stars
+    column = column_from_result("(1)", res, rename={"x": "X", "z": "Z"}, stats={"N": int(res.nobs)})
+    md = Table("999", "Table 1", "toy", [column], ["X", "Z"], ["N"]).to_markdown().splitlines()
+    body = [[cell.strip() for cell in line.split("|")[1:3]] for line in md[4:] if line.startswith("|")]
+    et = etable([res], digits=DIGITS).to_frame()["(1)"].tolist()
+    x, x_se, z, z_se = (et[i] for i in (2, 3, 4, 5))       # after the intercept's two rows
+    assert x.endswith("*") and not z.endswith("*") and x_se.startswith("(")
+    assert body[:4] == [["X", x], ["", x_se], ["Z", z], ["", z_se]]
+    assert body[4] == ["N", "300"]
