@@ -29,14 +29,9 @@ from _common import Bench
 
 from analysis.estimators.dml import fit_dml
 from analysis.measures import entropy_weights
+from ingestion.geometry import haversine_km
 
 CONTROLS = ["pgdp", "fin", "open", "urban", "gov", "fiscal", "ind", "hc"]
-
-
-def _great_circle_km(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def load_panel(synthetic: bool) -> tuple[pd.DataFrame, dict]:
@@ -70,7 +65,7 @@ def _from_world(city: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     a = attrs.set_index("adcode")
     lon, lat = a.lon.to_numpy(), a.lat.to_numpy()
     nodes = a.capital.to_numpy()
-    dist = np.array([_great_circle_km(lon[i], lat[i], lon[nodes], lat[nodes]).min() for i in range(len(a))])
+    dist = np.array([haversine_km(lon[i], lat[i], lon[nodes], lat[nodes]).min() for i in range(len(a))])
     out["dist_backbone_km"] = pd.Series(dist, index=a.index).reindex(c.adcode).to_numpy()
     national = c.groupby("year").broadband_10k_households.mean()
     out["broadband_national"] = (national / national.mean()).reindex(c.year).to_numpy()

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.sample.geography import WORLDS, build_world
-from ingestion.sample.model import simulate
+from ingestion.sample.model import EFFECT_COLUMNS, Simulation, simulate
+
+TRUTH_FILE = "truth.json"
+EFFECTS_FILE = "truth_effects.csv"
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,20 @@ def generate(world: str, seed: int, out: Path, *, progress: bool = True, echo=pr
         written = step()
         files[name] = len(written) if written is not None else 0
         times[name] = time.perf_counter() - t
-    truth = {"world": world, "seed": seed, "cities": len(w.cities), "years": [min(w.years), max(w.years)],
-             "parameters": sim.truth.params}
-    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    write_truth(sim, out)
     return SampleSummary(world, seed, out, files, times)
+
+
+def write_truth(sim: Simulation, out: Path) -> list[Path]:
+    """``truth.json`` (world, seed, every planted parameter with its meaning, and the description of the
+    effects panel) and ``truth_effects.csv`` (per city-year: the planted derivatives and policy contrasts of
+    ``EFFECT_COLUMNS``, from which the replications derive the planted counterpart of each estimate)."""
+    w = sim.world
+    truth = {"world": w.spec.name, "seed": sim.truth.params["seed"]["value"], "cities": len(w.cities),
+             "years": [min(w.years), max(w.years)], "parameters": sim.truth.params,
+             "effects": {"file": EFFECTS_FILE, "key": ["adcode", "year"], "columns": EFFECT_COLUMNS}}
+    paths = [out / TRUTH_FILE, out / EFFECTS_FILE]
+    paths[0].write_text(json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    sim.effects[["adcode", "year", *EFFECT_COLUMNS]].to_csv(paths[1], index=False, float_format="%.10g",
+                                                           lineterminator="\n")
+    return paths

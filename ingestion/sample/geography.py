@@ -183,23 +183,3 @@ def build_world(name: str) -> World:
     native = native.set_index("adcode").loc[cities.adcode].reset_index()
     native["province_zh"] = cities["province_zh"].to_numpy()
     return World(spec=spec, cities=cities, native=native)
-
-
-def centroids_lonlat(cities: gpd.GeoDataFrame) -> np.ndarray:
-    """Representative points (inside each polygon) as (lon, lat)."""
-    pts = cities.geometry.representative_point()
-    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-
-
-def great_circle_km(lonlat: np.ndarray) -> np.ndarray:
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
-def area_km2(cities: gpd.GeoDataFrame) -> np.ndarray:
-    # China Albers equal-area conic (the usual national projection)
-    albers = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
-    return cities.to_crs(albers).area.to_numpy() / 1e6

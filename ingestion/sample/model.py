@@ -1,8 +1,9 @@
 """The structural model behind the sample world: city-year and province-year truth with planted effects.
 
 Every number a source file carries is derived from the latent panel simulated here, so estimators run
-on the marts can be checked against ``truth.json``. The equations (also in ``README.md`` beside this
-file), for city i and year t, with A_it = ln(1 + AI firms in operation at year end):
+on the marts can be checked against ``truth.json`` and the effects panel ``truth_effects.csv``. The
+equations (also in ``README.md`` beside this file, with every planted number in :class:`Planted`), for
+city i and year t, with A_it = ln(1 + AI firms in operation at year end) and R_it = ln(1 + robot exposure):
 
   ln pgdp_it  = a_i + G_t + g_i (t - 2016) + u_it                       (AR(1) u, real growth path G_t)
   A_it        = c_0 + c_1 (t - 2003) + c_2 (ln pgdp_it - mean_t ln pgdp) + c_3 s_i + e_i + v_it
@@ -10,17 +11,21 @@ file), for city i and year t, with A_it = ln(1 + AI firms in operation at year e
   ln(1+Green) = g_0 + a_green * A_it + 0.5 (ln pgdp_it - 10) + 0.6 s_i + w_it    (mediator path a)
   Ins_it      = s_0 + 0.008 (t - 2003) + a_ins * A_it + 0.03 s_i + z_it           (mediator path a)
   ln CO2_it   = mu_i + tau_t + f(A_it) + b_green ln(1+Green) + b_ins Ins + 0.55 ln pgdp + 0.9 ln pop
-                + sum_e delta_e 1[t - g_i = e] + delta_smart S_it + eps_it
+                + sum_e delta_e 1[t - g_i = e] + delta_smart S_it + b_robot_co2 (R_it - mean_t R) + eps_it
       f(A)    = beta_r * A  for A in regime r of thresholds (kappa_1, kappa_2, kappa_3)  (Hansen 1999)
   ln SO2_t    = (I - rho W)^-1 (alpha + beta_so2 A_t + theta_so2 W A_t + gamma ln pgdp_t + tau_t + eps_t)
-                (spatial Durbin with W = row-standardised inverse great-circle distance, rho = 0.85)
-  ln PM2.5    = regional/latitude profile + year profile + 0.15 (ln SO2 - mean) + noise
+                (spatial Durbin, W = the marts' inverse_distance by ``ingestion.geometry``, rho = 0.85)
+  ln PM2.5    = regional/latitude profile + year profile + 0.15 (ln SO2 - mean) + b_robot_pm25 (R - mean_t R)
   province:   ln CO2_pt = mu_p + tau_t + b_robot * Robot_pt + 0.5 ln GDP_pt + eps  (Robot: shift-share,
               base 2004), with the 9 fuels scaled so that the IPCC fuel-based CO2 equals it.
 
+The mediators and CO2 are functions of A with their noise drawn once, so the same city-years can be
+evaluated at another A (the counterfactual without the pilot zones): the policy contrasts of the
+effects panel are differences of the model's own equation, the derivatives its analytic slopes.
+
 Everything is deterministic given (world, seed): one ``numpy.random.Generator`` consumed in a fixed
 order. Calibration targets are the descriptive statistics printed in the studies (``analysis/replications/published``);
-where the studies disagree (e.g. AI firm counts in seeds 000 and 004) the model follows seed 000.
+where the studies disagree (e.g. AI firm counts in studies 000 and 004) the model follows study 000.
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ingestion.sample.geography import MUNICIPALITIES, PROVINCES, World, area_km2, centroids_lonlat, great_circle_km
+from ingestion.geometry import areas_km2, centroids_lonlat, inverse_distance_weights
+from ingestion.sample.geography import MUNICIPALITIES, PROVINCES, World
 
 # --------------------------------------------------------------------------------------------------
 # real facts used by the generator (the same facts are dbt seeds)
@@ -81,6 +87,45 @@ FUELS: tuple[tuple[str, str, float, float, float], ...] = (
 FUEL_MIX = np.array([0.62, 0.09, 0.10, 0.05, 0.01, 0.07, 0.01, 0.01, 0.04])  # share of CO2 by fuel
 
 
+@dataclass(frozen=True)
+class Planted:
+    """Every planted effect of the structural model, in one place; ``truth.json`` is written from it.
+
+    A = ln(1 + AI firms), R = ln(1 + city robot exposure, robots per 1,000 workers). The regime slopes
+    shrink in magnitude with A (study 004's H2: marginal benefits fall) by 0.01 per regime only: with the
+    threshold variable equal to the regressor (x = q = A, as in study 004), ln CO2 jumps up by
+    (beta_r+1 - beta_r) kappa_r where A crosses kappa_r, and larger steps would cancel the slopes (with
+    steps of 0.02-0.03 the net within-city slope of ln CO2 on A was -0.006 on the default world).
+    """
+
+    pilot_ai: float = 0.15               # AI pilot zone in force -> A
+    a_green: float = 0.55                # A -> ln(1 + green applications)        (mediator path a)
+    a_ins: float = 0.015                 # A -> tertiary share of GDP              (mediator path a)
+    kappa: tuple[float, ...] = (4.0, 5.5, 7.0)              # thresholds in A (Hansen 1999, q = A)
+    beta_regime: tuple[float, ...] = (-0.12, -0.11, -0.10, -0.09)   # slope of ln CO2 on A in each regime
+    b_green: float = -0.06               # ln(1 + green applications) -> ln CO2    (path b)
+    b_ins: float = -0.80                 # tertiary share -> ln CO2                (path b)
+    pilot_co2: tuple[float, float] = (-0.03, -0.015)   # pilot -> ln CO2 at event time e: c0 + c1 min(e, 10)
+    pilot_er: float = 0.0006             # pilot -> environmental word share of the work report
+    smart_city: float = -0.02            # smart-city pilot -> ln CO2
+    b_robot_co2: float = -0.20           # R -> ln CO2 of the city
+    b_robot_pm25: float = -0.10          # R -> ln PM2.5 of the city
+    rho_so2: float = 0.85                # ln SO2: spatial Durbin in W (mart_spatial_weights inverse_distance)
+    beta_so2: float = -0.15              #   own A
+    theta_so2: float = -0.03             #   W A
+    gamma_so2: float = 0.10              #   ln GDP per capita - 10
+    pass_through: dict = field(default_factory=lambda: {"wastewater": 0.75, "dust": 0.85, "nox": 0.70, "pm25": 0.15})
+    attention: tuple[float, float, float, float] = (0.2, 0.62, 0.25, 0.08)  # ln Baidu = c + b A + city sd + year sd
+    b_robot: float = -0.25               # province: robot exposure (robots per 1,000 workers) -> ln CO2
+
+    def pilot_co2_effect(self, event_time):
+        """Direct effect of the AI pilot zone on ln CO2 at event time e >= 0 (grows for ten years)."""
+        return self.pilot_co2[0] + self.pilot_co2[1] * np.minimum(event_time, 10)
+
+
+P = Planted()
+
+
 @dataclass
 class Truth:
     """Planted parameters, written to truth.json (each with its meaning)."""
@@ -105,6 +150,7 @@ class Simulation:
     policies: pd.DataFrame  # policy, adcode, year, batch
     attributes: pd.DataFrame  # city attributes (size factor, flags)
     truth: Truth
+    effects: pd.DataFrame  # adcode x year: planted derivatives and policy contrasts (truth_effects.csv)
 
 
 def _growth_path(years: np.ndarray) -> np.ndarray:
@@ -129,12 +175,9 @@ def _ar1(rng, shape, rho, sd):
     return out
 
 
-def inverse_distance_w(lonlat: np.ndarray) -> np.ndarray:
-    """Row-standardised inverse great-circle distance weights (zero diagonal)."""
-    d = great_circle_km(lonlat)
-    with np.errstate(divide="ignore"):
-        w = np.where(d > 0, 1.0 / d, 0.0)
-    return w / w.sum(axis=1, keepdims=True)
+def _firm_count(latent: np.ndarray) -> np.ndarray:
+    """AI firms in operation: the latent ln(1 + count), floored at zero, as a whole count."""
+    return np.maximum(np.round(np.expm1(np.clip(latent, 0.0, None))), 0).astype(np.int64)
 
 
 def _draw_batches(rng, eligible: np.ndarray, score: np.ndarray, sizes: dict[int, int]) -> dict[int, int]:
@@ -165,8 +208,8 @@ def simulate(world: World, seed: int) -> Simulation:
 
     # ---------- city attributes
     adcode = cities.adcode.to_numpy()
-    lonlat = centroids_lonlat(cities)
-    area = area_km2(cities)
+    lonlat = centroids_lonlat(cities.geometry)  # the boundaries loader's centroids: W is the mart's
+    area = areas_km2(cities.geometry)
     region = np.array([PROVINCES[a[:2]][2] for a in adcode])
     east, west = (region == "east").astype(float), (region == "west").astype(float)
     municipality = np.isin(adcode, MUNICIPALITIES)
@@ -180,7 +223,10 @@ def simulate(world: World, seed: int) -> Simulation:
 
     yy = years[None, :] - 2003.0
     # ---------- population (万人): hukou and resident
-    pop_hukou = np.exp(5.85 + 0.42 * size + rng.normal(0, 0.15, n))[:, None] * (1.003 ** yy)
+    # hukou population grows at a city's own rate with small yearly shocks (a common 0.3% a year would make
+    # ln hukou population collinear with city and year effects, and study 004 controls for it)
+    pop_hukou = np.exp(5.85 + 0.42 * size + rng.normal(0, 0.15, n))[:, None] \
+        * np.exp(rng.normal(0.003, 0.004, n)[:, None] * yy + _ar1(rng, (n, t_n), 0.6, 0.004))
     resident_ratio = np.clip(1.0 + 0.08 * size + rng.normal(0, 0.05, n), 0.8, 1.6)[:, None]
     pop = pop_hukou * resident_ratio * (1 + 0.002 * size[:, None] * yy)
     lnpop = np.log(pop)
@@ -203,84 +249,87 @@ def simulate(world: World, seed: int) -> Simulation:
     smart_year = np.array([smart.get(i, 0) for i in range(n)])
     d_smart = (smart_year[:, None] > 0) & (years[None, :] >= smart_year[:, None])
 
+    # ---------- industrial robots (IFR), base-year employment and the shift-share robot exposure
+    robots = _robots(rng, world, attributes)
+    r_city = np.log1p(robots.city_exposure)  # R_it = ln(1 + robots per 1,000 workers), NaN outside the provinces
+    # the national mean of R moves every city alike: tau_t absorbs b * mean_t(R), so national CO2 keeps its path
+    robot_dev = np.nan_to_num(r_city - np.nanmean(r_city, axis=0, keepdims=True))
+    has_robots = np.isfinite(r_city)
+
     # ---------- AI: ln(1 + AI firms in operation at year end)
-    pilot_ai = 0.15
     dev = lnpgdp - lnpgdp.mean(axis=0, keepdims=True)
-    ai = (2.30 + 0.21 * yy + 0.9 * dev + 0.45 * size[:, None] + rng.normal(0, 1.30, n)[:, None]
-          + _ar1(rng, (n, t_n), 0.8, 0.10) + pilot_ai * d_pilot)
-    ai = np.clip(ai, 0.0, None)
-    ai_stock = np.maximum(np.round(np.expm1(ai)), 0).astype(np.int64)
+    ai_latent = (2.30 + 0.21 * yy + 0.9 * dev + 0.45 * size[:, None] + rng.normal(0, 1.30, n)[:, None]
+                 + _ar1(rng, (n, t_n), 0.8, 0.10))
+    ai_stock = _firm_count(ai_latent + P.pilot_ai * d_pilot)
     ai = np.log1p(ai_stock)  # the observed measure is exactly ln(1 + count)
-    truth.add("ai_pilot_on_ln_ai_firms", pilot_ai, "effect of an AI pilot zone on ln(1+AI firms)")
+    ai_no_pilot = np.log1p(_firm_count(ai_latent))  # the same cities without the AI pilot zones
 
-    # ---------- mediators
-    a_green, a_ins = 0.55, 0.015
-    ln_green = np.clip(0.0 + a_green * ai + 0.5 * (lnpgdp - 10) + 0.6 * size[:, None]
-                       + rng.normal(0, 0.35, (n, t_n)), 0, None)
-    green_apps = np.round(np.expm1(ln_green)).astype(np.int64)
+    # ---------- mediators (functions of A with their noise drawn once, so counterfactual A reuse it)
+    green_noise = rng.normal(0, 0.35, (n, t_n))
+    ins_noise = rng.normal(0, 0.03, n)[:, None] + rng.normal(0, 0.015, (n, t_n))
+    sec_raw = np.clip(0.52 - 0.007 * yy - 0.02 * size[:, None] + rng.normal(0, 0.07, n)[:, None]
+                      + rng.normal(0, 0.015, (n, t_n)), 0.12, 0.75)
+
+    def mediators(a):
+        """(latent ln(1+green), green applications, latent tertiary share, tertiary share, secondary share)."""
+        green_raw = P.a_green * a + 0.5 * (lnpgdp - 10) + 0.6 * size[:, None] + green_noise
+        apps = np.round(np.expm1(np.clip(green_raw, 0, None))).astype(np.int64)
+        ins_raw = 0.30 + 0.008 * yy + P.a_ins * a + 0.03 * size[:, None] + ins_noise
+        ins_ = np.clip(ins_raw, 0.12, 0.85)
+        return green_raw, apps, ins_raw, ins_, np.minimum(sec_raw, 0.97 - ins_)
+
+    green_raw, green_apps, ins_raw, ins, sec = mediators(ai)
     ln_green = np.log1p(green_apps)
-    ins = np.clip(0.30 + 0.008 * yy + a_ins * ai + 0.03 * size[:, None] + rng.normal(0, 0.03, n)[:, None]
-                  + rng.normal(0, 0.015, (n, t_n)), 0.12, 0.85)
-    sec = np.clip(0.52 - 0.007 * yy - 0.02 * size[:, None] + rng.normal(0, 0.07, n)[:, None]
-                  + rng.normal(0, 0.015, (n, t_n)), 0.12, 0.75)
-    sec = np.minimum(sec, 0.97 - ins)
     prim = 1.0 - sec - ins
-    truth.add("a_green", a_green, "path a: effect of A on ln(1 + green patent applications)")
-    truth.add("a_ins", a_ins, "path a: effect of A on the tertiary share of GDP")
 
-    # ---------- CO2 (tonnes): thresholds in A, pilot dynamics, mediators
-    kappa = np.array([4.0, 5.5, 7.0])
-    beta_regime = np.array([-0.10, -0.08, -0.06, -0.03])
-    regime = np.searchsorted(kappa, ai, side="left")  # A <= kappa_1 -> 0, ...
-    f_ai = beta_regime[regime] * ai
-    b_green, b_ins = -0.06, -0.80
+    # ---------- CO2 (tonnes): thresholds in A, pilot dynamics, mediators, robots
+    kappa, beta_regime = np.array(P.kappa), np.array(P.beta_regime)
     rel = np.where(d_pilot, years[None, :] - pilot_year[:, None], -99)
-    delta_pilot = np.where(rel >= 0, -0.03 - 0.015 * np.clip(rel, 0, 10), 0.0)
-    delta_smart = -0.02
+    delta_pilot = np.where(rel >= 0, P.pilot_co2_effect(np.clip(rel, 0, None)), 0.0)
     tau = 0.045 * np.minimum(yy, 10) - 0.01 * np.maximum(yy - 10, 0)
     mu = rng.normal(0, 0.35, n) - 0.2 * east + 0.25 * west
-    ln_co2 = (5.75 + mu[:, None] + tau + f_ai + b_green * ln_green + b_ins * ins + 0.55 * lnpgdp + 0.9 * lnpop
-              + 1.2 * sec + delta_pilot + delta_smart * d_smart + rng.normal(0, 0.05, (n, t_n)))
-    co2_t = np.exp(ln_co2)
-    truth.add("kappa", kappa, "thresholds in A = ln(1+AI firms) of the CO2 equation (Hansen 1999, q = A)")
-    truth.add("beta_regime", beta_regime, "slope of ln CO2 on A in each of the four regimes")
-    truth.add("b_green", b_green, "path b: effect of ln(1 + green patent applications) on ln CO2")
-    truth.add("b_ins", b_ins, "path b: effect of the tertiary share on ln CO2")
-    truth.add("pilot_effect_by_event_time", {str(e): -0.03 - 0.015 * e for e in range(0, 5)},
-              "effect of the AI pilot zone on ln CO2 at event time e = t - cohort (direct, excluding the AI channel)")
-    truth.add("smart_city_effect", delta_smart, "effect of the smart-city pilot on ln CO2")
-    truth.add("elasticity_ln_pgdp", 0.55, "ln CO2 on ln GDP per capita")
-    truth.add("elasticity_ln_pop", 0.9, "ln CO2 on ln resident population")
+    # everything in ln CO2 that neither A nor a policy moves
+    co2_base = (5.75 + mu[:, None] + tau + 0.55 * lnpgdp + 0.9 * lnpop + P.smart_city * d_smart
+                + P.b_robot_co2 * robot_dev + rng.normal(0, 0.05, (n, t_n)))
 
-    # ---------- industrial SO2: spatial Durbin model with rho = 0.85
-    rho, beta_so2, theta_so2, gamma_so2 = 0.85, -0.06, -0.10, 0.10
-    w = inverse_distance_w(lonlat)
+    def ln_co2_of(a, pilot_direct):
+        """ln CO2 at AI level ``a`` (mediators follow a), with or without the pilot's direct effect."""
+        _, apps, _, ins_, sec_ = mediators(a)
+        f_a = beta_regime[np.searchsorted(kappa, a, side="left")] * a  # regime r: kappa_r-1 < A <= kappa_r
+        return (co2_base + f_a + P.b_green * np.log1p(apps) + P.b_ins * ins_ + 1.2 * sec_
+                + (delta_pilot if pilot_direct else 0.0))
+
+    regime = np.searchsorted(kappa, ai, side="left")
+    ln_co2 = ln_co2_of(ai, True)
+    co2_t = np.exp(ln_co2)
+
+    # ---------- industrial SO2: spatial Durbin model in W (the mart's inverse_distance)
+    w = inverse_distance_weights(lonlat)
     alpha = rng.normal(0, 0.12, n) + 0.05 * west
     tau_so2 = np.where(years <= 2015, 0.0, -0.012 * (years - 2015)).astype(float)
     ln_so2 = np.empty((n, t_n))
-    lu = np.linalg.inv(np.eye(n) - rho * w)
+    lu = np.linalg.inv(np.eye(n) - P.rho_so2 * w)
     for k in range(t_n):
-        rhs = (alpha + beta_so2 * ai[:, k] + theta_so2 * (w @ ai[:, k]) + gamma_so2 * (lnpgdp[:, k] - 10)
+        rhs = (alpha + P.beta_so2 * ai[:, k] + P.theta_so2 * (w @ ai[:, k]) + P.gamma_so2 * (lnpgdp[:, k] - 10)
                + tau_so2[k] + rng.normal(0, 0.12, n))
         ln_so2[:, k] = lu @ rhs
     shift = 10.0 - ln_so2.mean()
     ln_so2 = ln_so2 + shift  # level of ln SO2 (tonnes); a constant shift keeps the SDM intact with FE
-    truth.add("rho_so2", rho, "spatial autoregressive parameter of ln industrial SO2 (SDM, W = inverse distance)")
-    truth.add("beta_so2", beta_so2, "SDM: own-city A on ln SO2")
-    truth.add("theta_so2", theta_so2, "SDM: W x A on ln SO2")
-    truth.add("gamma_so2", gamma_so2, "SDM: ln GDP per capita on ln SO2")
-    truth.add("so2_weight_matrix", "row-standardised inverse great-circle distance between representative points",
-              "the W of the SO2 process")
+    # d ln SO2_i / d A_k = [(I - rho W)^-1 (beta I + theta W)]_ik: own effect on the diagonal, all cities' by row
+    so2_multiplier = lu @ (P.beta_so2 * np.eye(n) + P.theta_so2 * w)
+    so2_direct, so2_total = np.diag(so2_multiplier), so2_multiplier.sum(axis=1)
     so2_t = np.exp(ln_so2)
-    wastewater = np.exp(0.75 * (ln_so2 - 10.3) + 8.2 + 0.4 * size[:, None] + rng.normal(0, 0.25, (n, t_n)))  # 万吨
-    dust_t = np.exp(0.85 * (ln_so2 - 10.3) + 9.6 + rng.normal(0, 0.35, (n, t_n)))
-    nox_t = np.exp(0.7 * (ln_so2 - 10.3) + 10.0 + 0.3 * size[:, None] + rng.normal(0, 0.2, (n, t_n)))
+    wastewater = np.exp(P.pass_through["wastewater"] * (ln_so2 - 10.3) + 8.2 + 0.4 * size[:, None]
+                        + rng.normal(0, 0.25, (n, t_n)))  # 万吨
+    dust_t = np.exp(P.pass_through["dust"] * (ln_so2 - 10.3) + 9.6 + rng.normal(0, 0.35, (n, t_n)))
+    nox_t = np.exp(P.pass_through["nox"] * (ln_so2 - 10.3) + 10.0 + 0.3 * size[:, None] + rng.normal(0, 0.2, (n, t_n)))
 
     # ---------- PM2.5 and night lights (city means)
     lat = lonlat[:, 1]
     year_profile = np.where(years <= 2013, 0.02 * (years - 2013), -0.055 * (years - 2013))
     ln_pm = (3.95 + 0.012 * (lat - 32) - 0.4 * (lonlat[:, 0] < 100) - 0.15 * (lat < 25))[:, None] \
-        + year_profile[None, :] + 0.15 * (ln_so2 - ln_so2.mean()) + rng.normal(0, 0.08, (n, t_n))
+        + year_profile[None, :] + P.pass_through["pm25"] * (ln_so2 - ln_so2.mean()) + P.b_robot_pm25 * robot_dev \
+        + rng.normal(0, 0.08, (n, t_n))
     pm25 = np.exp(ln_pm)
     density = pop / area[:, None] * 1e4  # persons per km2
     ln_ntl = 0.2 + 0.8 * (lnpgdp - 10.5) + 0.45 * np.log(density / 500) + 0.05 * (years - 2012)[None, :] \
@@ -322,11 +371,41 @@ def simulate(world: World, seed: int) -> Simulation:
                                np.nan)
 
     # ---------- AI attention (Baidu index daily average) and government report word shares
-    baidu = np.where(years[None, :] >= 2011, np.exp(0.2 + 0.62 * ai + rng.normal(0, 0.25, (n, t_n))), np.nan)
-    er_share = np.clip(0.0025 + 0.0006 * d_pilot + 0.00005 * yy + rng.normal(0, 0.0006, (n, t_n)), 0.0002, 0.012)
+    # attention is a proxy of A with no effect of its own: ln B = c + b A + city level + year-to-year noise
+    baidu = np.where(years[None, :] >= 2011,
+                     np.exp(P.attention[0] + P.attention[1] * ai + rng.normal(0, P.attention[2], n)[:, None]
+                            + rng.normal(0, P.attention[3], (n, t_n))), np.nan)
+    er_noise = 0.0025 + 0.00005 * yy + rng.normal(0, 0.0006, (n, t_n))
+    er_share = np.clip(er_noise + P.pilot_er * d_pilot, 0.0002, 0.012)
     digital_share = np.clip(0.0004 + 0.00012 * np.maximum(yy - 8, 0) + 0.00008 * ai + rng.normal(0, 0.0002, (n, t_n)),
                             0.00002, 0.01)
-    truth.add("pilot_effect_on_er", 0.0006, "effect of the AI pilot zone on the environmental word share")
+
+    # ---------- planted effects per city-year (truth_effects.csv): derivatives and policy contrasts
+    d_ins = P.a_ins * ((ins_raw > 0.12) & (ins_raw < 0.85))   # the tertiary share moves with A unless clipped
+    sec_bound = sec_raw > 0.97 - ins                           # then sec = 0.97 - ins moves against it
+    green_moves = green_raw > 0
+    no_pilot_green = np.log1p(mediators(ai_no_pilot)[1])
+    effects = {
+        "co2__ai": beta_regime[regime] + P.b_green * P.a_green * green_moves + d_ins * (P.b_ins - 1.2 * sec_bound),
+        "co2__robot": np.where(has_robots, P.b_robot_co2, np.nan),
+        "co2__pilot": ln_co2 - ln_co2_of(ai_no_pilot, False),
+        "co2__smart": P.smart_city * d_smart,
+        "pm25__ai": P.pass_through["pm25"] * so2_direct[:, None] * np.ones(t_n),
+        "pm25__ai_total": P.pass_through["pm25"] * so2_total[:, None] * np.ones(t_n),
+        "pm25__robot": np.where(has_robots, P.b_robot_pm25, np.nan),
+        "so2__ai": so2_direct[:, None] * np.ones(t_n),
+        "so2__ai_total": so2_total[:, None] * np.ones(t_n),
+        "green__ai": P.a_green * green_moves,
+        "green__pilot": ln_green - no_pilot_green,
+        "tertiary_share__ai": d_ins,
+        "er_share__pilot": er_share - np.clip(er_noise, 0.0002, 0.012),
+        "ai__pilot": ai - ai_no_pilot,
+    }
+    for name in ("wastewater", "dust", "nox"):
+        effects[f"{name}__ai"] = P.pass_through[name] * effects["so2__ai"]
+        effects[f"{name}__ai_total"] = P.pass_through[name] * effects["so2__ai_total"]
+    effects = pd.DataFrame({"adcode": np.repeat(adcode, t_n), "year": np.tile(years, n),
+                            **{k: np.asarray(v, float).reshape(-1) for k, v in effects.items()}})
 
     def long(a):
         return a.reshape(-1)
@@ -353,6 +432,7 @@ def simulate(world: World, seed: int) -> Simulation:
         "land_area_km2": np.repeat(area, t_n), "baidu_ai_daily": long(baidu),
         "er_share": long(er_share), "digital_share": long(digital_share),
         "pilot": long(d_pilot.astype(int)), "smart_city": long(d_smart.astype(int)), "regime": long(regime),
+        "robot_exposure": long(robots.city_exposure),
     })
 
     policies = []
@@ -365,40 +445,58 @@ def simulate(world: World, seed: int) -> Simulation:
     policies = pd.DataFrame(policies, columns=["policy", "adcode", "year", "batch"]).sort_values(
         ["policy", "year", "adcode"]).reset_index(drop=True)
 
-    province, industry, employment = _provinces(rng, world, city, attributes, truth)
-    return Simulation(world, city, province, industry, employment, policies, attributes, truth)
+    province = _province_panel(rng, world, city, robots)
+    _record_truth(truth, P, robots)
+    return Simulation(world, city, province, robots.industry, robots.employment, policies, attributes, truth,
+                      effects)
 
 
-def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, truth: Truth):
-    """Province panel (seed 003): robots by industry (IFR), employment bases, fuels, controls."""
+@dataclass(frozen=True)
+class Robots:
+    """IFR robots, base-year employment and the shift-share exposures of provinces and cities."""
+
+    industry: pd.DataFrame        # IFR installations and operational stock by country x industry x year
+    employment: pd.DataFrame      # geo_level, geo_code, isic_code, industry, year, employment_persons
+    codes: tuple[str, ...]        # the provinces' two-digit codes (Tibet excluded, as in study 003)
+    province_emp: np.ndarray      # provinces x industries, 2004 (persons)
+    exposure: np.ndarray          # provinces x world years: robots per 1,000 workers
+    exposure_us: np.ndarray       # provinces x world years: the US-robot instrument
+    city_exposure: np.ndarray     # cities x world years (NaN for cities outside ``codes``)
+
+
+def _robots(rng, world: World, attributes: pd.DataFrame) -> Robots:
+    """Robots by industry (IFR), employment bases, and the shift-share exposure of provinces and cities:
+    Robot_gt = sum_j (L_gj^2004 / L_g^2004) (RobotStock_jt / L_j^2004) x 1000 (study 003 eq. 2), with the
+    employment as written (whole persons) and the stock as IFR reports it (whole robots), so the marts'
+    ``mart_robot_exposure`` recomputes the same numbers from the files."""
     years_all = np.arange(2000, max(world.years) + 1)
-    codes = [c for c in sorted({a[:2] for a in attributes.adcode}) if c != "54"]  # Tibet excluded (seed 003)
+    codes = tuple(c for c in sorted({a[:2] for a in attributes.adcode}) if c != "54")  # Tibet excluded (study 003)
     m = len(INDUSTRIES)
     cn_share = np.array([r[3] for r in INDUSTRIES])
     us_share = np.array([r[4] for r in INDUSTRIES])
     intensity = np.array([r[5] for r in INDUSTRIES])
     # national industry employment 2004 (persons) and US 1990
-    cn_emp_2004 = cn_share / cn_share.sum() * 1.6e8
-    us_emp_1990 = us_share / us_share.sum() * 6.0e7
+    cn_emp_2004 = np.round(cn_share / cn_share.sum() * 1.6e8)
+    us_emp_1990 = np.round(us_share / us_share.sum() * 6.0e7)
     # robots: installations grow fast in China after 2010, steadily in the US
     t = years_all - 2000
     cn_total = 300 * np.exp(0.27 * t) / (1 + np.exp(0.3 * (t - 22)))
     us_total = 12000 + 1500 * t
-    cn_inst = np.outer(intensity / intensity.sum(), cn_total) * np.exp(rng.normal(0, 0.1, (m, len(t))))
-    us_inst = np.outer(intensity / intensity.sum(), us_total) * np.exp(rng.normal(0, 0.1, (m, len(t))))
+    cn_inst = np.round(np.outer(intensity / intensity.sum(), cn_total) * np.exp(rng.normal(0, 0.1, (m, len(t)))))
+    us_inst = np.round(np.outer(intensity / intensity.sum(), us_total) * np.exp(rng.normal(0, 0.1, (m, len(t)))))
 
     def stock(inst):  # IFR: 12-year service life, approximated by geometric depreciation of 1/12
         out = np.zeros_like(inst)
         for k in range(inst.shape[1]):
             out[:, k] = (out[:, k - 1] * (1 - 1 / 12) if k else inst[:, 0] * 6) + inst[:, k]
-        return out
+        return np.round(out)
 
     cn_stock, us_stock = stock(cn_inst), stock(us_inst)
     rows = []
     for country, inst, stk in (("China", cn_inst, cn_stock), ("United States", us_inst, us_stock)):
         for j, (code, name, *_rest) in enumerate(INDUSTRIES):
             for k, y in enumerate(years_all):
-                rows.append((country, code, name, int(y), round(float(inst[j, k])), round(float(stk[j, k]))))
+                rows.append((country, code, name, int(y), int(inst[j, k]), int(stk[j, k])))
     industry = pd.DataFrame(rows, columns=["country", "isic_code", "industry", "year", "installations",
                                            "operational_stock"])
 
@@ -406,14 +504,7 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     p = len(codes)
     tilt = np.exp(rng.normal(0, 0.45, (p, m)))
     emp_total = np.exp(rng.normal(np.log(6.0e6), 0.6, p))
-    prov_emp = emp_total[:, None] * (cn_share * tilt) / (cn_share * tilt).sum(axis=1, keepdims=True)
-    # shift-share exposure (seed 003 eq. 2, base 2004): sum_j (L_pj/L_p) * (Robot_jt / L_j)  [per 1,000 workers]
-    share = prov_emp / prov_emp.sum(axis=1, keepdims=True)
-    robots_per_worker = cn_stock / cn_emp_2004[:, None] * 1e3
-    exposure = share @ robots_per_worker  # p x years_all
-    us_robots_per_worker = us_stock / us_emp_1990[:, None] * 1e3
-    exposure_us = share @ us_robots_per_worker
-
+    prov_emp = np.round(emp_total[:, None] * (cn_share * tilt) / (cn_share * tilt).sum(axis=1, keepdims=True))
     emp_rows = [("country", "CHN", ind[0], ind[2], 2004, float(cn_emp_2004[j])) for j, ind in enumerate(INDUSTRIES)]
     for i, code in enumerate(codes):
         for j, ind in enumerate(INDUSTRIES):
@@ -421,24 +512,40 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     for j, ind in enumerate(INDUSTRIES):
         emp_rows.append(("country", "USA", ind[0], ind[1], 1990, float(us_emp_1990[j])))
     # city employment by industry in the base year (within-province split by city size)
+    city_emp = np.full((len(attributes), m), np.nan)
     for i, code in enumerate(codes):
-        members = attributes.loc[attributes.adcode.str[:2] == code]
-        weights = np.exp(members["size"].to_numpy())
+        members = np.flatnonzero(attributes.adcode.str[:2].to_numpy() == code)
+        weights = np.exp(attributes["size"].to_numpy()[members])
         weights = weights / weights.sum()
         local = np.exp(rng.normal(0, 0.3, (len(members), m)))
-        for c, adc in enumerate(members.adcode):
+        for c, row in enumerate(members):
             split = prov_emp[i] * weights[c] * local[c] / (local[c] @ (prov_emp[i] / prov_emp[i].sum()))
+            city_emp[row] = np.round(split)
             for j, ind in enumerate(INDUSTRIES):
-                emp_rows.append(("city", adc, ind[0], ind[2], 2004, float(split[j])))
+                emp_rows.append(("city", attributes.adcode.iloc[row], ind[0], ind[2], 2004, float(city_emp[row, j])))
     employment = pd.DataFrame(emp_rows, columns=["geo_level", "geo_code", "isic_code", "industry", "year",
                                                  "employment_persons"])
 
-    # province-year panel for the study window of the world
+    # shift-share exposure (study 003 eq. 2, base 2004): sum_j (L_gj/L_g) * (Robot_jt / L_j)  [per 1,000 workers]
+    idx = np.searchsorted(years_all, np.array(world.years))
+    density = (cn_stock / cn_emp_2004[:, None] * 1e3)[:, idx]
+    density_us = (us_stock / us_emp_1990[:, None] * 1e3)[:, idx]
+    prov_share = prov_emp / prov_emp.sum(axis=1, keepdims=True)
+    city_share = city_emp / city_emp.sum(axis=1, keepdims=True)
+    return Robots(industry, employment, codes, prov_emp, prov_share @ density, prov_share @ density_us,
+                  city_share @ density)
+
+
+def ipcc_factors() -> np.ndarray:
+    """CO2 per unit of each fuel, 10^4 t: NCV (TJ/unit) x carbon content (t C/TJ) x oxidation x 44/12 / 1e4."""
+    return np.array([ncv * cc * ox * 44 / 12 / 1e4 for _, _, ncv, cc, ox in FUELS])
+
+
+def _province_panel(rng, world: World, city: pd.DataFrame, robots: Robots) -> pd.DataFrame:
+    """Province-year panel (study 003): ln CO2 on robot exposure, the controls summed over the cities, and
+    the nine fuels scaled so that their IPCC 2006 CO2 equals the planted total."""
+    codes, p = robots.codes, len(robots.codes)
     yrs = np.array(world.years)
-    idx = np.searchsorted(years_all, yrs)
-    expo = exposure[:, idx]
-    expo_us = exposure_us[:, idx]
-    b_robot = -0.25
     agg = city.assign(pc=city.adcode.str[:2]).groupby(["pc", "year"]).agg(
         gdp=("gdp_10k_yuan", "sum"), pop=("pop_resident_10k", "sum"), fai=("fai_10k_yuan", "sum"),
         employed=("employed_10k", "sum"), energy=("energy_10k_tce", "sum"), loans=("loans_10k_yuan", "sum"),
@@ -453,10 +560,10 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     rows = []
     for r in agg.itertuples(index=False):
         i, k = pos[r.pc], int(np.searchsorted(yrs, r.year))
-        ln_co2 = (mu[r.pc] + 0.02 * (r.year - 2003) + b_robot * expo[i, k] + 0.5 * np.log(r.gdp)
+        ln_co2 = (mu[r.pc] + 0.02 * (r.year - 2003) + P.b_robot * robots.exposure[i, k] + 0.5 * np.log(r.gdp)
                   + 1.0 + rng.normal(0, 0.03))  # 万吨 CO2 after the constant
-        rows.append((r.pc + "0000", int(r.year), float(expo[i, k]), float(expo_us[i, k]), float(np.exp(ln_co2)),
-                     float(ln_co2)) + tuple(float(v) for v in r[2:]))
+        rows.append((r.pc + "0000", int(r.year), float(robots.exposure[i, k]), float(robots.exposure_us[i, k]),
+                     float(np.exp(ln_co2)), float(ln_co2)) + tuple(float(v) for v in r[2:]))
     province = pd.DataFrame(rows, columns=["province_adcode", "year", "robot_exposure", "robot_exposure_us",
                                            "co2_10k_t", "ln_co2_10k_t", "gdp_10k_yuan", "pop_10k", "fai_10k_yuan",
                                            "employed_10k", "energy_10k_tce", "loans_10k_yuan",
@@ -467,15 +574,72 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     # fuels (IPCC 2006): CO2 = sum_f Q_f * NCV_f * CC_f * ox_f * 44/12, split by a province fuel mix
     mix = FUEL_MIX[None, :] * np.exp(rng.normal(0, 0.2, (p, len(FUELS))))
     mix = mix / mix.sum(axis=1, keepdims=True)
-    # TJ/unit x t C/TJ x 44/12 = t CO2 per unit; / 1e4 -> 万吨 CO2 per unit (raw coal: 1.978)
-    factor = np.array([ncv * cc * ox * 44 / 12 / 1e4 for _, _, ncv, cc, ox in FUELS])
+    factor = ipcc_factors()
     fuel_cols = {}
     for f, (name, *_r) in enumerate(FUELS):
         fuel_cols[name] = province.co2_10k_t.to_numpy() * mix[[pos[c[:2]] for c in province.province_adcode], f] \
             / factor[f]
-    province = pd.concat([province, pd.DataFrame(fuel_cols)], axis=1)
-    truth.add("b_robot", b_robot, "province: effect of robot exposure (robots per 1,000 workers, shift-share with "
+    return pd.concat([province, pd.DataFrame(fuel_cols)], axis=1)
+
+
+# the planted-effects panel written beside truth.json: column -> meaning (``<quantity>__<cause>``)
+EFFECT_COLUMNS: dict[str, str] = {
+    "co2__ai": "d ln CO2 / d A: regime slope + green-patent and tertiary-share paths (threshold jumps excluded)",
+    "co2__robot": "d ln CO2 / d R, R = ln(1 + city robot exposure) (NaN where the city has no exposure)",
+    "co2__pilot": "ln CO2 with the AI pilot zone minus without it (direct effect at the event time and the "
+                  "effect through A), 0 where no pilot is in force",
+    "co2__smart": "ln CO2 with the smart-city pilot minus without it, 0 where none is in force",
+    "pm25__ai": "d ln PM2.5_i / d A_i through ln SO2 (pass-through x the SDM's own-city multiplier)",
+    "pm25__ai_total": "d ln PM2.5_i when A rises by one in every city (pass-through x SDM row sum)",
+    "pm25__robot": "d ln PM2.5 / d R",
+    "so2__ai": "d ln SO2_i / d A_i = [(I - rho W)^-1 (beta I + theta W)]_ii (LeSage-Pace direct effect)",
+    "so2__ai_total": "sum_k d ln SO2_i / d A_k (row sum of the same matrix: LeSage-Pace total effect)",
+    "wastewater__ai": "d ln wastewater_i / d A_i (pass-through x so2__ai)",
+    "wastewater__ai_total": "pass-through x so2__ai_total",
+    "dust__ai": "d ln dust_i / d A_i (pass-through x so2__ai)",
+    "dust__ai_total": "pass-through x so2__ai_total",
+    "nox__ai": "d ln NOx_i / d A_i (pass-through x so2__ai)",
+    "nox__ai_total": "pass-through x so2__ai_total",
+    "green__ai": "d ln(1 + green applications) / d A (0 where the latent count is floored at zero)",
+    "green__pilot": "ln(1 + green applications) with the AI pilot zone minus without it (through A)",
+    "tertiary_share__ai": "d tertiary share / d A (0 where the share is clipped)",
+    "er_share__pilot": "environmental word share with the AI pilot zone minus without it",
+    "ai__pilot": "A with the AI pilot zone minus without it (whole firm counts)",
+}
+
+
+def _record_truth(truth: Truth, p: Planted, robots: Robots) -> None:
+    """Every planted parameter of ``p`` with its meaning (truth.json ``parameters``)."""
+    truth.add("ai_pilot_on_ln_ai_firms", p.pilot_ai, "effect of an AI pilot zone on A = ln(1+AI firms), before "
+              "firm counts are rounded")
+    truth.add("a_green", p.a_green, "path a: effect of A on ln(1 + green patent applications)")
+    truth.add("a_ins", p.a_ins, "path a: effect of A on the tertiary share of GDP")
+    truth.add("kappa", list(p.kappa), "thresholds in A = ln(1+AI firms) of the CO2 equation (Hansen 1999, q = A)")
+    truth.add("beta_regime", list(p.beta_regime), "slope of ln CO2 on A in each of the four regimes (direct, "
+              "excluding the mediator paths)")
+    truth.add("b_green", p.b_green, "path b: effect of ln(1 + green patent applications) on ln CO2")
+    truth.add("b_ins", p.b_ins, "path b: effect of the tertiary share on ln CO2")
+    truth.add("pilot_effect_by_event_time", {str(e): float(p.pilot_co2_effect(e)) for e in range(0, 5)},
+              "effect of the AI pilot zone on ln CO2 at event time e = t - cohort (direct, excluding the AI channel)")
+    truth.add("pilot_effect_on_er", p.pilot_er, "effect of the AI pilot zone on the environmental word share")
+    truth.add("smart_city_effect", p.smart_city, "effect of the smart-city pilot on ln CO2")
+    truth.add("b_robot_co2", p.b_robot_co2, "city: effect of R = ln(1 + robot exposure, robots per 1,000 workers) "
+              "on ln CO2")
+    truth.add("b_robot_pm25", p.b_robot_pm25, "city: effect of R = ln(1 + robot exposure) on ln PM2.5")
+    truth.add("elasticity_ln_pgdp", 0.55, "ln CO2 on ln GDP per capita")
+    truth.add("elasticity_ln_pop", 0.9, "ln CO2 on ln resident population")
+    truth.add("rho_so2", p.rho_so2, "spatial autoregressive parameter of ln industrial SO2 (SDM, W = inverse distance)")
+    truth.add("beta_so2", p.beta_so2, "SDM: own-city A on ln SO2")
+    truth.add("theta_so2", p.theta_so2, "SDM: W x A on ln SO2")
+    truth.add("gamma_so2", p.gamma_so2, "SDM: ln GDP per capita on ln SO2")
+    truth.add("so2_weight_matrix", "row-standardised inverse great-circle distance between the polygon centroids "
+              "(ingestion.geometry): mart_spatial_weights' inverse_distance", "the W of the SO2 process")
+    truth.add("so2_pass_through", dict(p.pass_through), "elasticity of ln wastewater, ln dust, ln NOx and ln PM2.5 "
+              "with respect to ln SO2")
+    truth.add("attention_proxy", {"intercept": p.attention[0], "slope_on_A": p.attention[1],
+                                  "city_sd": p.attention[2], "noise_sd": p.attention[3]},
+              "ln Baidu index = intercept + slope A + city level + noise: a proxy of A with no effect of its own")
+    truth.add("b_robot", p.b_robot, "province: effect of robot exposure (robots per 1,000 workers, shift-share with "
               "2004 employment shares and national 2004 industry employment) on ln CO2")
-    truth.add("ipcc_factors_10k_t_co2_per_unit", dict(zip([f[0] for f in FUELS], factor.round(6))),
+    truth.add("ipcc_factors_10k_t_co2_per_unit", dict(zip([f[0] for f in FUELS], ipcc_factors().round(6))),
               "CO2 per unit of each fuel (NCV x carbon content x oxidation x 44/12)")
-    return province, industry, employment

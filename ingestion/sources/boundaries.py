@@ -1,7 +1,8 @@
 """Prefecture-level city polygons: GeoJSON / GeoPackage / Shapefile in any CRS -> raw.city_boundaries.
 
 Polygons are reprojected to EPSG:4326 and stored as WKB; area (km², China Albers equal-area) and the
-centroid are computed here. A file without a CRS is rejected (guessing degrees vs metres is how
+centroid (on the Albers projection) are computed here by the rules of ``ingestion.geometry``, which the
+sample world's spatial W uses too. A file without a CRS is rejected (guessing degrees vs metres is how
 cities end up in the ocean).
 """
 from __future__ import annotations
@@ -15,9 +16,9 @@ import shapely
 from ingestion.divisions import PROVINCES
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
+from ingestion.geometry import areas_km2, centroids_lonlat
 from ingestion.sources.base import LoadContext, Source
 
-ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
 CHINA = (73.0, 3.0, 136.0, 54.0)  # west, south, east, north (degrees): mainland, Hainan and the islands
 ALIASES = {"adcode": ("adcode", "行政区划代码", "code", "ADCODE"), "name": ("name", "名称", "城市", "NAME"),
            "province": ("province", "省份", "所属省份")}
@@ -97,15 +98,15 @@ def read(files, ctx: LoadContext):
         _reject_outside_china(gdf, path, source_crs)
         geom = shapely.make_valid(gdf.geometry.to_numpy())
         geoms = gpd.GeoSeries(geom, crs="EPSG:4326")
-        centroid = geoms.to_crs(ALBERS).centroid.to_crs("EPSG:4326")
+        centroid = centroids_lonlat(geoms)
         frames.append(pd.DataFrame({
             "adcode": adcode.to_numpy(),
             "name_zh": gdf[name_col].astype(str).str.strip().to_numpy(),
             "name_en": gdf["name_en"].astype(str) if "name_en" in gdf.columns else None,
             "province_adcode": adcode.str[:2].to_numpy() + "0000",
             "province_zh": adcode.str[:2].map(lambda p: PROVINCES[p][0]).to_numpy(),
-            "area_km2": geoms.to_crs(ALBERS).area.to_numpy() / 1e6,
-            "centroid_lon": centroid.x.to_numpy(), "centroid_lat": centroid.y.to_numpy(),
+            "area_km2": areas_km2(geoms),
+            "centroid_lon": centroid[:, 0], "centroid_lat": centroid[:, 1],
             "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
             "source_crs": source_crs, "source_file": path.name,
             "_file": str(path), "_row": [f"feature {i + 1}" for i in range(len(gdf))],

@@ -180,3 +180,29 @@ def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch,
     assert "model.dualcarbon.fct_city_year" in page and "source.dualcarbon." in page   # manifest inside
     assert '"catalog"' in page or "catalog" in page
     assert "dbt docs:" in capsys.readouterr().out
+
+
+def test_the_sample_world_plants_its_sdm_in_the_marts_inverse_distance_w(tiny_marts):
+    """One definition of W: the world's W (ingestion.geometry on the world's polygons) is the mart's
+    row-standardised inverse_distance matrix (the loader's centroids, the dbt macro's distance)."""
+    from ingestion.geometry import centroids_lonlat, inverse_distance_weights
+
+    world = build_world("tiny")
+    w = q(tiny_marts, "select adcode_i, adcode_j, weight from marts.mart_spatial_weights where matrix = 'inverse_distance'")
+    mart = w.pivot(index="adcode_i", columns="adcode_j", values="weight").reindex(
+        index=world.cities.adcode, columns=world.cities.adcode).fillna(0.0).to_numpy()
+    planted = inverse_distance_weights(centroids_lonlat(world.cities.geometry))
+    assert np.abs(mart - planted).sum(axis=1).max() < 1e-9     # rows differed by up to 0.16 in L1 before
+    centroids = q(tiny_marts, "select adcode, centroid_lon, centroid_lat from marts.dim_city order by adcode")
+    assert np.allclose(centroids[["centroid_lon", "centroid_lat"]].to_numpy(),
+                       centroids_lonlat(world.cities.geometry), atol=1e-9)
+
+
+def test_the_earth_radius_has_one_home(tiny_marts):
+    """The dbt macro and ingestion.geometry read the radius from dbt_project.yml's vars; no copy elsewhere."""
+    from ingestion.geometry import earth_radius_km
+
+    assert earth_radius_km() == 6371.0088
+    offenders = [p for p in [*REPO.joinpath("dbt_project").rglob("*.sql"), *REPO.joinpath("ingestion").rglob("*.py"),
+                             *REPO.joinpath("analysis").rglob("*.py")] if "6371" in p.read_text(encoding="utf-8")]
+    assert offenders == []
