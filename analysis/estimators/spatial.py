@@ -40,6 +40,7 @@ effects with simulated standard errors (multivariate-normal draws of the estimat
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -79,6 +80,8 @@ __all__ = [
     "hausman_panel",
     "moran_by_year",
     "ImpactsResult",
+    "SpatialBoundaryWarning",
+    "profile_interval",
 ]
 
 
@@ -231,6 +234,17 @@ class SpatialPanelResult(EstimationResult):
     def spatial_param(self) -> str | None:
         return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.spec.get("model"))
 
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Wald intervals; for a spatial parameter at the edge of its interval (``info["boundary"]``) the
+        profile-likelihood interval of :func:`profile_interval` (computed at 95%; other levels refused)."""
+        ci = super().conf_int(alpha)
+        for name, (low, high) in (self.info.get("profile_ci") or {}).items():
+            if not np.isclose(alpha, 0.05):
+                raise ValueError(f"{name} lies at the edge of its interval: only its 95% profile-likelihood "
+                                 "interval is computed")
+            ci.loc[name] = [low, high]
+        return ci
+
     def impacts(self, n_draws: int = 1000, seed: int | None = None, *, method: str = "auto",
                 trace_order: int = 100, progress: bool = False) -> "ImpactsResult":
         """LeSage-Pace direct, indirect and total effects with simulated standard errors.
@@ -352,6 +366,7 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
     n_eff, t_eff, time_tf = _sample_sizes(N, T, effects, lee_yu)
     spatial = model in LAG_MODELS or model in ERROR_MODELS
     ld = LogDet(W, logdet) if spatial else None
+    boundary = None   # (lower, upper) profile-likelihood interval when the maximum lies at an edge
 
     def ldet(r: float) -> float:
         out = ld(r)
@@ -386,8 +401,7 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
                               options={"xatol": tol, "maxiter": 500})
         r = float(opt.x)
         if min(r - lo, hi - r) < 1e-4 * span:
-            raise ValueError(f"the spatial parameter hit the boundary of its interval ({lo:.4f}, {hi:.4f}): "
-                             f"{r:.6f}; the likelihood has no interior maximum (check W and the model)")
+            boundary = profile_interval(negll, r, lo + 1e-6 * span, hi - 1e-6 * span)
     else:
         r = 0.0
 
@@ -405,15 +419,29 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
 
     info_matrix = _information(model=model, r=r, beta=beta, Z=Z, WZ=WZ, W=W, sigma2=sigma2, n_eff=n_eff,
                                t_eff=t_eff, time_tf=time_tf, effects=effects, T=T, N=N)
+    pnames = list(names) + ([("rho" if model in LAG_MODELS else "lambda")] if spatial else [])
     try:
-        cov_full = np.linalg.inv(info_matrix)
+        if boundary is None:
+            cov_full = np.linalg.inv(info_matrix)
+        else:   # the other parameters' covariance given the spatial parameter at the edge (its own: 0)
+            keep = [i for i in range(info_matrix.shape[0]) if i != len(pnames) - 1]
+            cov_full = np.zeros_like(info_matrix)
+            cov_full[np.ix_(keep, keep)] = np.linalg.inv(info_matrix[np.ix_(keep, keep)])
     except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by the rank check
         raise ValueError("the information matrix is singular; the model is not identified") from exc
-    pnames = list(names) + ([("rho" if model in LAG_MODELS else "lambda")] if spatial else [])
     all_names = pnames + ["sigma2"]
     cov = pd.DataFrame(cov_full, index=all_names, columns=all_names)
     params = pd.Series(np.r_[beta, [r] if spatial else []], index=pnames)
     bse = pd.Series(np.sqrt(np.diag(cov_full))[: len(pnames)], index=pnames)
+    if boundary is not None:
+        bse.iloc[-1] = np.nan
+        warnings.warn(SpatialBoundaryWarning(
+            f"{model.upper()} ({effects} effects): the likelihood's maximum lies at the edge of "
+            f"{pnames[-1]}'s interval ({lo:.4f}, {hi:.4f}); returning the boundary estimate {r:.6f} with the "
+            f"profile-likelihood 95% interval [{boundary[0]:.4f}, {boundary[1]:.4f}] and no standard error; "
+            f"the other standard errors and the impacts' draws hold {pnames[-1]} fixed. This usually means a "
+            f"missing effect (e.g. a common year path with individual effects only) or a W that does not fit"),
+            stacklevel=3)
     fitted = y - resid  # includes rho * Wy for the lag models
     r2 = float(np.corrcoef(y, fitted)[0, 1] ** 2) if np.var(fitted) > 0 else np.nan
     stats = {LOGLIK: loglik, SIGMA2: sigma2, R2_CORR: r2}
@@ -433,6 +461,8 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
         "fe_count": {"none": 0, "individual": N, "time": T, "twoways": N + T - 1}[effects],
         "resid": resid,
         "inference": "normal (asymptotic ML), analytic information matrix",
+        "boundary": boundary is not None,
+        "profile_ci": {pnames[-1]: boundary} if boundary is not None else {},
     }
     spec = {"model": model, "effects": effects, "lee_yu": lee_yu, "x": panel.x_names,
             "y": panel.y_name, "durbin": tuple(n[2:] for n in names if n.startswith("W*")),
@@ -442,6 +472,34 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
         df_resid=None, stats=stats, info=info, loglik=float(loglik), sigma2=sigma2,
         sigma2_se=float(np.sqrt(cov_full[-1, -1])), cov=cov, spec=spec,
     )
+
+
+class SpatialBoundaryWarning(UserWarning):
+    """The likelihood's maximum lies at the edge of the spatial parameter's interval."""
+
+
+def profile_interval(negll, r_hat: float, lo: float, hi: float, level: float = 0.95) -> tuple[float, float]:
+    """Profile-likelihood interval {r: 2 (l(r_hat) - l(r)) <= chi2_1(level)} of the spatial parameter, with
+    ``negll`` the negative concentrated log-likelihood on [lo, hi] (the other parameters profiled out).
+
+    Used when the maximum lies at an edge of the interval, where the Wald interval from the information
+    matrix is meaningless (Self and Liang 1987: the boundary changes the estimator's distribution). The
+    interval then reaches the edge on that side; on the other side it ends where the likelihood ratio
+    statistic crosses the chi-squared critical value (3.84 at 95%), found by Brent's method. A side
+    that never crosses keeps the end of the interval.
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    target = negll(r_hat) + chi2.ppf(level, 1) / 2
+
+    def crossing(a: float, b: float) -> float:
+        f = lambda x: negll(x) - target  # noqa: E731
+        return brentq(f, min(a, b), max(a, b), xtol=1e-10) if f(a) * f(b) < 0 else a
+
+    lower = lo if r_hat - lo < hi - r_hat else crossing(lo, r_hat)
+    upper = hi if hi - r_hat <= r_hat - lo else crossing(hi, r_hat)
+    return float(lower), float(upper)
 
 
 def _numerical_hessian(f, x: np.ndarray) -> np.ndarray:
