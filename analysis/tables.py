@@ -75,17 +75,20 @@ class Column:
     coefs: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, Any] = field(default_factory=dict)
+    derivations: dict[str, str] = field(default_factory=dict)   # row -> how its planted truth was derived
+    printed_rows: dict[str, str] = field(default_factory=dict)  # our row label -> the printed row it stands on
 
 
 def column_from_result(label: str, result: EstimationResult, *, rename: Mapping[str, str],
-                       stats: Mapping[str, Any] | None = None, truth: Mapping[str, Any] | None = None) -> Column:
+                       stats: Mapping[str, Any] | None = None, truth: Mapping[str, Any] | None = None,
+                       derivations: Mapping[str, str] | None = None) -> Column:
     """Column of ``result``: terms named in ``rename`` (our term -> printed row label), in that order."""
     p = result.pvalues
     coefs = {}
     for term, row in rename.items():
         if term in result.params.index:
             coefs[row] = (float(result.params[term]), float(result.bse[term]), float(p[term]))
-    return Column(label, coefs, dict(stats or {}), dict(truth or {}))
+    return Column(label, coefs, dict(stats or {}), dict(truth or {}), dict(derivations or {}))
 
 
 def _published_cells(pub: dict | None, n_cols: int) -> tuple[dict, dict, str]:
@@ -129,6 +132,17 @@ class Table:
     def has_truth(self) -> bool:
         return any(c.truth for c in self.columns)
 
+    def planted_records(self) -> list[dict]:
+        """Every planted counterpart of the table: (table, column, row, truth, ours, derivation), for the
+        study's ``truth.json``."""
+        out = []
+        for col in self.columns:
+            for row, how in col.derivations.items():
+                ours = col.coefs.get(row, (None, None, None))
+                out.append({"table": self.id, "column": col.label, "row": row, "truth": col.truth.get(row),
+                            "estimate": ours[0], "std_error": ours[1], "derivation": how})
+        return out
+
     def _grid(self) -> tuple[list[str], list[list[str]], list[str]]:
         """(sub-column headers, body rows of strings, row labels) shared by Markdown and HTML."""
         pub_c, pub_s, kind = _published_cells(self.published, len(self.columns))
@@ -138,7 +152,7 @@ class Table:
             est, sec = [], []
             for j, col in enumerate(self.columns):
                 e, s, p = col.coefs.get(row, (None, None, None))
-                pe, ps, pst = pub_c.get((row, j), (None, None, ""))
+                pe, ps, pst = pub_c.get((col.printed_rows.get(row, row), j), (None, None, ""))
                 est += [coef_cell(e, p, DIGITS), coef_cell(pe, digits=DIGITS, marks=pst or "")]
                 sec += [se_cell(s, DIGITS), (se_cell(ps, DIGITS) if kind == "se" else "[t " + fmt(ps) + "]")
                         if ps is not None else ""]
@@ -168,16 +182,19 @@ class Table:
         for j, col in enumerate(self.columns):
             for row in self.rows:
                 e, s, p = col.coefs.get(row, (None, None, None))
-                pe, ps, pst = pub_c.get((row, j), (None, None, ""))
+                pe, ps, pst = pub_c.get((col.printed_rows.get(row, row), j), (None, None, ""))
                 truth = col.truth.get(row)
-                recs.append(dict(column=col.label, row=row, statistic="estimate", ours=e, published=pe, truth=truth,
-                                 ours_stars=stars(p) if e is not None else "", published_stars=pst or ""))
-                recs.append(dict(column=col.label, row=row, statistic="std_error" if kind == "se" else "se (published: t)",
+                printed = col.printed_rows.get(row, row)
+                recs.append(dict(column=col.label, row=row, printed_row=printed, statistic="estimate", ours=e,
+                                 published=pe, truth=truth, ours_stars=stars(p) if e is not None else "",
+                                 published_stars=pst or ""))
+                recs.append(dict(column=col.label, row=row, printed_row=printed,
+                                 statistic="std_error" if kind == "se" else "se (published: t)",
                                  ours=s, published=ps, truth=None, ours_stars="", published_stars=""))
-                recs.append(dict(column=col.label, row=row, statistic="p_value", ours=p, published=None, truth=None,
-                                 ours_stars="", published_stars=""))
+                recs.append(dict(column=col.label, row=row, printed_row=printed, statistic="p_value", ours=p,
+                                 published=None, truth=None, ours_stars="", published_stars=""))
             for name in self.stats:
-                recs.append(dict(column=col.label, row=name, statistic="stat", ours=col.stats.get(name),
+                recs.append(dict(column=col.label, row=name, printed_row=name, statistic="stat", ours=col.stats.get(name),
                                  published=pub_s.get((name, j)), truth=col.truth.get(name),
                                  ours_stars="", published_stars=""))
         out = pd.DataFrame(recs)

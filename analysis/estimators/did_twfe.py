@@ -221,7 +221,8 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
 
 @dataclass(frozen=True)
 class PlaceboResult(EstimationResult):
-    """True TWFE estimate plus the distribution of estimates under random reassignment."""
+    """The sample estimate (TWFE on the real assignment) plus the distribution of estimates under random
+    reassignment."""
 
     draws: pd.DataFrame = field(default_factory=pd.DataFrame)
     reassign: str = "units"
@@ -243,7 +244,7 @@ class PlaceboResult(EstimationResult):
         return float(np.mean(b <= self.estimate))
 
     def plot(self, ax=None, bins: int = 40, title: str | None = None):
-        """Histogram and kernel density of placebo estimates with the true estimate marked."""
+        """Histogram and kernel density of placebo estimates with the sample estimate marked."""
         from analysis.estimators.did_core import new_figure
         from scipy.stats import gaussian_kde
 
@@ -256,7 +257,7 @@ class PlaceboResult(EstimationResult):
         if len(b) > 2 and np.std(b) > 0:
             grid = np.linspace(min(b.min(), self.estimate), max(b.max(), self.estimate), 200)
             ax.plot(grid, gaussian_kde(b)(grid), color="C0")
-        ax.axvline(self.estimate, color="C3", ls="--", label=f"true estimate {self.estimate:.3f}")
+        ax.axvline(self.estimate, color="C3", ls="--", label=f"sample estimate {self.estimate:.3f}")
         ax.set_xlabel("estimated coefficient")
         ax.set_ylabel("density")
         ax.set_title(title or f"{len(b)} placebo draws ({self.reassign}); "
@@ -327,7 +328,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             chunk_size: int = 64, progress: bool = True) -> PlaceboResult:
     """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
-    The true estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
+    The sample estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
     ``D*_it`` and records its TWFE coefficient, standard error and t statistic:
 
     * ``reassign="units"``: as many pseudo-treated units as truly treated, drawn without

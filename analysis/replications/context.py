@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from analysis.replications.truth import truth_value
+from analysis.replications.truth import TruthResolver, truth_value
+from ingestion.settings import DEFAULT_SEED
 
 __all__ = ["RunContext"]
 
@@ -22,7 +23,7 @@ class RunContext:
 
     warehouse: Path
     truth: Mapping[str, Any] | None = None
-    seed: int = 20240601
+    seed: int = DEFAULT_SEED
     fast: Mapping[str, int] | None = None
     echo: Callable[..., None] = print
     cache: dict = field(default_factory=dict)
@@ -34,3 +35,11 @@ class RunContext:
     def truth_value(self, key: str):
         """The planted parameter ``key`` of this run's world (see :func:`.truth.truth_value`)."""
         return truth_value(self.truth, key)
+
+    def resolver(self, panel) -> TruthResolver:
+        """The planted-truth resolver of this run's world for the study whose panel is ``panel`` (kept in
+        ``cache`` for the study's tables)."""
+        key = ("truth", id(panel))
+        if key not in self.cache:
+            self.cache[key] = TruthResolver(self.truth, self.warehouse, panel)
+        return self.cache[key]

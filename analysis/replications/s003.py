@@ -17,6 +17,9 @@ heterogeneity by environmental regulation and industrialisation. Choices (record
 * Table 6's IV columns (instrument not stated) use the US-robot instrument of Table 4.
 * Median splits (Tables 7-8) are at the pooled median of the province-year observations
   (the printed N 146 + 149 = 295 suggests observation-level splits).
+* Planted truth: the sample world plants b_robot (robots per 1,000 workers on ln CO2 of the province);
+  it sits beside every CO2 column (for ln(1 + exposure): b (1 + exposure) averaged over the sample). GTFP,
+  the EDGAR-based CO2 and the mechanism variables have no planted counterpart (the notes say why).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
+from analysis.replications.truth import NoCounterpart, Param
 
 CO2, GTFP, AI = "ln_co2_ipcc", "gtfp", "robot_exposure"
 CONTROLS = ("openness", "population_density", "financial_development", "government_intervention",
@@ -35,7 +39,22 @@ OPTS = {"cluster": "province_adcode"}
 # xtivreg2 prints it); fit_iv reports it as R2_within beside the overall R2
 IV_OPTS = {**OPTS, "r2": "within"}
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")
-TRUTH = {"AI": "b_robot"}
+# planted counterparts of the AI row by dependent variable (the world plants b_robot on ln CO2 only)
+NO_TRUTH = {
+    GTFP: NoCounterpart("GTFP is the provinces' SBM-GML index; CO2 enters it as an undesirable output, but the "
+                        "world plants no effect on the index itself"),
+    "gtfp_sbm": NoCounterpart("an SBM efficiency score; the world plants no effect on it"),
+    "ln_co2_edgar": NoCounterpart("the cities' EDGAR CO2 responds to each city's own robot exposure "
+                                  "(b_robot_co2 per ln(1 + exposure)), not to the province's"),
+}
+MECHANISM = NoCounterpart("the world plants no robot effect on this mechanism variable")
+
+
+def ai_truth(y: str, x: str) -> dict:
+    """The AI row's planted counterpart: b_robot on ln CO2 (for ln(1 + exposure): b (1 + exposure))."""
+    if y == CO2:
+        return {"AI": Param("b_robot", per_log1p=AI if x == "ln_robot_exposure" else None)}
+    return {"AI": NO_TRUTH.get(y, MECHANISM)}
 
 VARIABLES = {
     "Co2": "ln_co2_ipcc (ln IPCC fuel-based CO2, 10^4 t)", "GTFP": "gtfp = mart_efficiency.gml_cumulative (province)",
@@ -80,17 +99,18 @@ def prepare(panel: pd.DataFrame, warehouse=None) -> pd.DataFrame:
 STUDY_WINDOW = (2013, 2022)
 
 
-def fe(label, y, *, x=AI, controls=CONTROLS, rename_x="AI", truth=None, **kw) -> C:
+def fe(label, y, *, x=AI, controls=CONTROLS, rename_x="AI", **kw) -> C:
     return C(label, y, (x,), tuple(controls), fe=FE, options=OPTS, rename={x: rename_x, **NAMES},
-             truth=truth if truth is not None else (TRUTH if y == CO2 and x == AI else {}), **kw)
+             truth=ai_truth(y, x), **kw)
 
 
 def iv_pair(y, inst, inst_row, name) -> tuple[C, C]:
     """Phase one (instrument row only, as printed) and phase two (AI row) of one 2SLS."""
     first = C(f"{name} phase one", y, (AI,), CONTROLS, fe=FE, estimator="iv_first", instruments=(inst,),
-              options=OPTS, rename={inst: inst_row})
+              options=OPTS, rename={inst: inst_row}, truth={inst_row: NoCounterpart(
+                  "the first stage of robot exposure on its instrument (shift-share arithmetic, no planted equation)")})
     second = C(f"{name} phase two", y, (AI,), CONTROLS, fe=FE, estimator="iv", instruments=(inst,), options=IV_OPTS,
-               rename={AI: "AI"}, truth=TRUTH if y == CO2 else {})
+               rename={AI: "AI"}, truth=ai_truth(y, AI))
     return first, second
 
 
@@ -115,7 +135,7 @@ TABLES = (
                       "industrial_structure_upgrading")
         for col in (fe(f"{m} FE", m),
                     C(f"{m} IV", m, (AI,), CONTROLS, fe=FE, estimator="iv", instruments=("robot_exposure_us",),
-                      options=IV_OPTS, rename={AI: "AI", **NAMES}))),
+                      options=IV_OPTS, rename={AI: "AI", **NAMES}, truth=ai_truth(m, AI)))),
         notes=("IV columns: instrument not stated in the paper; the US-robot instrument of Table 4 is used.",)),
     TableSpec("Table 7", "Heterogeneity: environmental regulation (median split)", (
         fe("High regulation Co2", CO2, filters="high_regulation"), fe("High regulation GTFP", GTFP, filters="high_regulation"),

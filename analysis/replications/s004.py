@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
+from analysis.replications.truth import Effect, NoCounterpart, NotPlanted, Param
 
 Y = "carbon_intensity"
 AI = "ln_ai_firms"
@@ -34,7 +35,18 @@ CONTROLS = ("ln_gdp_per_capita", "trade_gdp_ratio", "loans_gdp_ratio", "ln_pop_h
             "government_expenditure_ratio")
 CONST = {"_cons": "Constant (常数项)"}
 AI_ROW = {AI: "AI_firm", **CONST}
-KAPPA = {"AI_firm ≤ 6.131": "kappa.0", "6.131 < AI_firm ≤ 7.449": "kappa.1", "7.449 < AI_firm ≤ 9.662": "kappa.2"}
+FIRM_REGIMES = ("AI_firm ≤ 6.131", "6.131 < AI_firm ≤ 7.449", "7.449 < AI_firm ≤ 9.662", "AI_firm > 9.662")
+CONCERN_REGIMES = ("AI_concern ≤ 1.682", "1.682 < AI_concern ≤ 4.212", "4.212 < AI_concern ≤ 5.657",
+                   "AI_concern > 5.657")
+# planted counterparts: the average effect of A (or of the smart-city pilot) on the column's dependent
+# over its estimation sample (analysis.replications.truth.Effect); ln_ai_attention is a proxy of A
+AI_TRUTH = {"AI_firm": Effect(AI)}
+GRANTS = NoCounterpart("green grants follow the green applications A moves (a_green) with a random grant lag "
+                       "and rate; the world plants no effect on grants as such")
+STRUCTURE = NoCounterpart("a nonlinear function of the tertiary and secondary shares; the planted path is A -> "
+                          "tertiary share (a_ins), see study 002 and the effects panel")
+NET_OF_PROXY = NoCounterpart("the world's mediators are ln(1 + green applications) and the tertiary share; a "
+                             "proxy of one of them leaves an unknown part of its path in the AI_firm coefficient")
 
 VARIABLES = {
     "Carbon": "carbon_intensity (EDGAR CO2 t / GDP 10^4 yuan)",
@@ -70,22 +82,24 @@ STUDY_WINDOW = (2011, 2023)
 WITHIN = {"r2": "within"}   # the printed R² (0.23-0.45) are within R² (xtreg, fe), not the LSDV R²
 
 
-def fe(label, *, y=Y, x=AI, controls=CONTROLS, rename=None, **kw) -> C:
-    return C(label, y, (x,), tuple(controls), rename=rename or {x: "AI_firm" if x == AI else x, **CONST},
-             options=WITHIN, **kw)
+def fe(label, *, y=Y, x=AI, controls=CONTROLS, rename=None, truth=None, **kw) -> C:
+    rename = rename or {x: "AI_firm" if x == AI else x, **CONST}
+    return C(label, y, (x,), tuple(controls), rename=rename, options=WITHIN,
+             truth=truth if truth is not None else {rename[x]: Effect(x)}, **kw)
 
 
 def split(label, by, group, test) -> C:
     return C(label, Y, (AI,), CONTROLS, estimator="split", options={"by": by, "group": group, "test": test, **WITHIN},
-             rename=AI_ROW)
+             rename=AI_ROW, truth=AI_TRUTH)
 
 
-def mediator(label, m, row) -> C:
-    return C(label, m, (AI,), CONTROLS, rename=AI_ROW, options=WITHIN)
+def mediator(label, m, row, truth) -> C:
+    return C(label, m, (AI,), CONTROLS, rename=AI_ROW, options=WITHIN, truth={"AI_firm": truth})
 
 
 def with_mediator(label, m, row) -> C:
-    return C(label, Y, (AI, m), CONTROLS, rename={AI: "AI_firm", m: row, **CONST}, options=WITHIN)
+    return C(label, Y, (AI, m), CONTROLS, rename={AI: "AI_firm", m: row, **CONST}, options=WITHIN,
+             truth={"AI_firm": NET_OF_PROXY, row: NET_OF_PROXY})
 
 
 def threshold_figure(results, folder: Path, ctx) -> list[Path]:
@@ -161,12 +175,16 @@ TABLES = (
     TableSpec("Table 4", "Endogeneity tests", (
         C("(1) SYS-GMM", Y, (AI,), CONTROLS, fe=(), estimator="gmm",
           options={"collapse": True, "two_step": True},
-          rename={f"L1.{Y}": "L.Carbon", AI: "AI_firm", **CONST}),
+          rename={f"L1.{Y}": "L.Carbon", AI: "AI_firm", **CONST},
+          truth={"AI_firm": Effect(AI), "L.Carbon": NotPlanted(
+              "the world's CO2 carries no lagged dependent variable (persistence comes from its covariates)")}),
         C("(2) 2SLS first stage", Y, (AI,), CONTROLS, estimator="iv_first",
           instruments=("iv_relief_x_digital_words",),
-          rename={"iv_relief_x_digital_words": "IV", **CONST}),
+          rename={"iv_relief_x_digital_words": "IV", **CONST},
+          truth={"IV": NoCounterpart("the first stage of A on the instrument: the world plants no equation for "
+                                     "terrain relief x digital words")}),
         C("(3) 2SLS second stage", Y, (AI,), CONTROLS, estimator="iv", instruments=("iv_relief_x_digital_words",),
-          rename=AI_ROW),
+          rename=AI_ROW, truth=AI_TRUTH),
         fe("(4) smart-city DID", x="smart_city_pilot", controls=(),
            rename={"smart_city_pilot": "Intelligence", **CONST}),
         fe("(5) smart-city DID", x="smart_city_pilot", rename={"smart_city_pilot": "Intelligence", **CONST}),
@@ -184,9 +202,10 @@ TABLES = (
         split("(8) Low regulation", "high_regulation", False, False),
     ), notes=("Groups: city mean over the window above the mean across cities (the paper splits at the mean).",)),
     TableSpec("Table 7", "AI and mediating variables", (
-        mediator("(1) Gpt", "ln_green_grants", "Gpt"), mediator("(2) Gpq", "ln_green_invention_grants", "Gpq"),
-        mediator("(3) Indh", "industrial_structure_level", "Indh"),
-        mediator("(4) Indt", "tertiary_secondary_ratio", "Indt"),
+        mediator("(1) Gpt", "ln_green_grants", "Gpt", GRANTS),
+        mediator("(2) Gpq", "ln_green_invention_grants", "Gpq", GRANTS),
+        mediator("(3) Indh", "industrial_structure_level", "Indh", STRUCTURE),
+        mediator("(4) Indt", "tertiary_secondary_ratio", "Indt", STRUCTURE),
     )),
     TableSpec("Table 8", "Mediating variables and carbon emission intensity", (
         with_mediator("(1) Panel A: Gpt", "ln_green_grants", "Gpt"),
@@ -196,14 +215,17 @@ TABLES = (
     )),
     TableSpec("Table 9", "Threshold regression (three thresholds)", (
         C("(1) Carbon", Y, (AI,), CONTROLS, estimator="threshold",
-          options={**WITHIN, "regime_rows": ("AI_firm ≤ 6.131", "6.131 < AI_firm ≤ 7.449", "7.449 < AI_firm ≤ 9.662",
-                                   "AI_firm > 9.662")},
-          rename=CONST, truth={"thresholds": "kappa"}),
+          options={**WITHIN, "time_effects": True, "regime_var": "AI_firm", "regime_rows": FIRM_REGIMES},
+          rename=CONST, truth={"thresholds": Param("kappa"), **{
+              row: Effect(AI, regime=r) for r, row in enumerate(FIRM_REGIMES)}}),
         C("(2) Carbon", Y, ("ln_ai_attention",), CONTROLS, estimator="threshold",
-          options={**WITHIN, "regime_rows": ("AI_concern ≤ 1.682", "1.682 < AI_concern ≤ 4.212",
-                                   "4.212 < AI_concern ≤ 5.657", "AI_concern > 5.657")}, rename=CONST),
-    ), notes=("Regime rows are matched by position: our thresholds are in the 'thresholds' row; the planted "
-              "thresholds of the sample world (in ln(1 + AI firms), on ln CO2) sit beside them.",),
+          options={**WITHIN, "time_effects": True, "regime_var": "AI_concern", "regime_rows": CONCERN_REGIMES},
+          rename=CONST, truth={"thresholds": NoCounterpart(
+              "the world plants its thresholds in A = ln(1 + AI firms), not in attention")}),
+    ), notes=("Regime rows carry our thresholds and stand on the printed regime of the same position (whose "
+              "label carries the study's cut-offs); year effects enter as dummies (the study prints City/Year "
+              "fixed effects). Planted: the thresholds of the sample world (in A, on ln CO2) and, per regime, "
+              "the average effect of A on carbon intensity over the city-years in the planted regime.",),
         figure=threshold_figure),
 )
 

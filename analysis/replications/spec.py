@@ -24,10 +24,11 @@ class ColumnSpec:
     """One column of a study table.
 
     estimator: a name registered in :data:`analysis.replications.adapters.ADAPTERS` (``fe``, ``iv``,
-    ``iv_first``, ``gmm``, ``threshold``, ``psm``, ``dml``, ``split``; each adapter's docstring says
-    which options it reads). rename: our term -> the study's printed row label. truth: printed row
-    label -> key of ``truth.json`` ``parameters`` (a dotted index such as ``kappa.0`` picks a list
-    element).
+    ``iv_first``, ``gmm``, ``threshold``, ``psm``, ``dml``, ``split``, ``cs``; each adapter's docstring
+    says which options it reads). rename: our term -> the study's printed row label. truth: printed row
+    label -> its planted counterpart, a declaration of :mod:`analysis.replications.truth` (a
+    ``truth.json`` key such as ``"b_robot"``, :class:`~analysis.replications.truth.Effect`,
+    :class:`~analysis.replications.truth.NotPlanted`, :class:`~analysis.replications.truth.NoCounterpart`).
     """
 
     label: str
@@ -43,17 +44,23 @@ class ColumnSpec:
     instruments: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     rename: Mapping[str, str] = field(default_factory=dict)
-    truth: Mapping[str, str] = field(default_factory=dict)
+    truth: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class TableSpec:
+    """A table of a study: its columns (or a ``build`` laying itself out), notes, figure. ``sample_world``:
+    a table of the sample world only (no printed counterpart, shown where a world planted its truth).
+    ``truth_note``: what the reader should know beside the planted truth (an estimator's known bias)."""
+
     id: str
     title: str
     columns: tuple[ColumnSpec, ...]
     notes: tuple[str, ...] = ()
     figure: Callable | None = None     # figure(table_results, out_dir, ctx) -> list[Path]
     build: Callable | None = None      # custom layout: build(panel, spec, study, ctx) -> (Table, results)
+    sample_world: bool = False
+    truth_note: str | None = None
 
 
 @dataclass(frozen=True)

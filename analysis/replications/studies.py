@@ -9,7 +9,7 @@ from pathlib import Path
 
 from analysis.replications.spec import StudySpec
 
-__all__ = ["available_studies", "load_study"]
+__all__ = ["available_studies", "load_study", "study_titles"]
 
 _MODULE = re.compile(r"s(\d{3})")
 
@@ -23,3 +23,16 @@ def available_studies() -> list[str]:
 def load_study(study: str) -> StudySpec:
     """The ``STUDY`` declared by study ``study``'s module."""
     return importlib.import_module(f"analysis.replications.s{study}").STUDY
+
+
+def study_titles() -> dict[str, str]:
+    """``{"000": "Study 000: AI and the pollution index, ..."}``: the first line of each study module's
+    docstring, read from the source (no import: the command line's help lists them without pandas)."""
+    import ast
+
+    titles = {}
+    for study in available_studies():
+        tree = ast.parse((Path(__file__).parent / f"s{study}.py").read_text(encoding="utf-8"))
+        doc = (ast.get_docstring(tree) or f"Study {study}").strip().splitlines()[0]
+        titles[study] = doc.rstrip(".")
+    return titles

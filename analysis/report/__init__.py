@@ -69,6 +69,27 @@ def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
     return meta
 
 
+def table_truth_line(entry: dict) -> str:
+    """"Planted truth shown: all 4 columns" / "2 of 6 columns" / "none" for one table of ``index.json``."""
+    t = entry.get("truth")
+    if not t:
+        return "Planted truth shown: no (no sample world)"
+    if t["shown"] == "all":
+        return f"Planted truth shown: yes, in all {t['columns']} columns"
+    if t["shown"] == "some":
+        return f"Planted truth shown: in {t['columns_with_truth']} of {t['columns']} columns (the notes say why not)"
+    return "Planted truth shown: no (the notes say why)"
+
+
+def study_truth_line(idx: dict) -> str:
+    """The study header's summary of the per-table truth flags."""
+    tables = idx.get("tables", [])
+    if not idx.get("sample_world"):
+        return "planted truth: none (real data)"
+    shown = sum(1 for t in tables if (t.get("truth") or {}).get("shown") in ("all", "some"))
+    return f"planted truth shown in {shown} of {len(tables)} tables (per table below)"
+
+
 def _find_replications(out: Path) -> Path | None:
     named = replications_dir()
     for c in ([named] if named else []) + [out.parent / "replications", out / "replications"]:
@@ -131,7 +152,7 @@ def build_report(*, warehouse, out) -> int:
             toc.append(f'<li><a href="#s{study}">Study {study}: {html.escape(idx["title"])}</a></li>')
             body.append(f'<section id="s{study}"><h2>Study {study}: {html.escape(idx["title"])}</h2>'
                         f'<p>Unit: {idx["unit"]}; window {idx["window"][0]}-{idx["window"][1]}; '
-                        f'planted truth shown: {"yes" if idx.get("truth") else "no"}.</p>')
+                        f'{study_truth_line(idx)}.</p>')
             if idx.get("variables"):
                 rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                                for k, v in idx["variables"].items())
@@ -143,8 +164,8 @@ def build_report(*, warehouse, out) -> int:
                 inner = text[text.find('<table class="reg">'):text.rfind("</ul>") + 5] if "<table" in text else ""
                 links = " · ".join(f'<a href="{os.path.relpath(folder / (t["stem"] + ext), out)}">{ext[1:]}</a>'
                                    for ext in (".csv", ".md", ".html"))
-                body.append(f'<div class="table" id="s{study}-{t["stem"]}">{inner}<p class="links">{links} '
-                            f'({t["seconds"]} s)</p></div>')
+                body.append(f'<div class="table" id="s{study}-{t["stem"]}"><p class="truth">{table_truth_line(t)}</p>'
+                            f'{inner}<p class="links">{links} ({t["seconds"]} s)</p></div>')
             for f in idx.get("figures", []):
                 src = folder / f["file"]
                 if src.exists():

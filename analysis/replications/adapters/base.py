@@ -42,6 +42,11 @@ class Adapter:
         """Our term -> the printed row label (default: the column's ``rename``)."""
         return dict(col.rename)
 
+    def printed_rows(self, res: EstimationResult, col: ColumnSpec) -> dict[str, str]:
+        """Our row label -> the printed row it stands on, where our label is not the printed one (a
+        threshold regime labelled with our cut-offs sits on the printed regime of the same position)."""
+        return {}
+
     def notes(self, res: EstimationResult, col: ColumnSpec) -> list[str]:
         """Notes under the table about how this column was fitted on this sample."""
         return []

@@ -1,12 +1,12 @@
-"""The difference-in-differences family: ``psm`` (:func:`analysis.estimators.psm_did`) and, for study
-002's figures, the event study and the placebo of the same column (:func:`event_study`,
-:func:`placebo`)."""
+"""The difference-in-differences family: ``psm`` (:func:`analysis.estimators.psm_did`), ``cs``
+(:func:`analysis.estimators.callaway_santanna`, aggregated) and, for study 002's figures, the event
+study and the placebo of the same column (:func:`event_study`, :func:`placebo`)."""
 from __future__ import annotations
 
 from analysis.estimators import EstimationResult
 from analysis.replications.adapters.base import Adapter, with_constant
 
-__all__ = ["PropensityScoreDiD", "event_study", "placebo"]
+__all__ = ["PropensityScoreDiD", "CallawaySantAnna", "event_study", "placebo"]
 
 
 class PropensityScoreDiD(Adapter):
@@ -38,6 +38,24 @@ class PropensityScoreDiD(Adapter):
             return []
         return [f"{col.label}: matching by {col.options.get('by')} separates perfectly on this "
                 f"sample; pooled matching used instead."]
+
+
+class CallawaySantAnna(Adapter):
+    """``cs``: Callaway-Sant'Anna ATT(g,t) of ``dependent`` with the cohort column ``options["cohort"]``
+    (never-treated comparison group unless ``options["control_group"]``, outcome regression without
+    covariates), aggregated by ``options["aggregate"]`` (``simple``: the average over treated unit-years,
+    row ``ATT``; ``dynamic``: ``ATT`` and ``e=0``, ``e=1``, ... by event time). The treatment dummy named
+    in ``regressors`` only defines the sample; units are never-treated when their cohort is empty."""
+
+    implied_fixed_effects = True
+
+    def fit(self, data, col, study, ctx):
+        from analysis.estimators import callaway_santanna
+
+        opts = col.options
+        res = callaway_santanna(data, y=col.dependent, entity=study.entity, time="year", cohort=opts["cohort"],
+                                control_group=opts.get("control_group", "never_treated"), method="reg")
+        return res.aggregate(opts.get("aggregate", "simple"))
 
 
 def event_study(data, col, study, *, cohort: str):

@@ -4,12 +4,13 @@ adapters. Adding an estimator family to the replications: write its adapter (a s
 from __future__ import annotations
 
 from analysis.replications.adapters.base import Adapter
-from analysis.replications.adapters.did import PropensityScoreDiD
+from analysis.replications.adapters.did import CallawaySantAnna, PropensityScoreDiD
 from analysis.replications.adapters.dml import DoubleML
 from analysis.replications.adapters.gmm import SystemGMM
 from analysis.replications.adapters.heterogeneity import Split
 from analysis.replications.adapters.iv import InstrumentalVariables
 from analysis.replications.adapters.panel import FixedEffects
+from analysis.replications.adapters.spatial import SpatialDurbin
 from analysis.replications.adapters.threshold import Threshold
 
 __all__ = ["ADAPTERS", "adapter"]
@@ -21,8 +22,10 @@ ADAPTERS: dict[str, Adapter] = {
     "gmm": SystemGMM(),
     "threshold": Threshold(),
     "psm": PropensityScoreDiD(),
+    "cs": CallawaySantAnna(),
     "dml": DoubleML(),
     "split": Split(),
+    "sdm": SpatialDurbin(),
 }
 
 

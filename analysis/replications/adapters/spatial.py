@@ -1,8 +1,7 @@
-"""The spatial-panel family, for study 000's custom-layout tables: one :class:`SpatialDesign` (the
-balanced panel, the dependent variable, the regressors and W) and the calls into the spatial
-estimators of ``analysis.estimators`` that those tables make (fits, LM / LR / Wald tests, Moran's I).
-Study 000 lays its tables out itself (tests by row, effects, Moran's I by year), so this family has no
-column adapter in the registry."""
+"""The spatial-panel family: one :class:`SpatialDesign` (the balanced panel, the dependent variable, the
+regressors and W) and the calls into the spatial estimators of ``analysis.estimators`` that study 000's
+custom-layout tables make (fits, LM / LR / Wald tests, Moran's I), and the column adapter ``sdm``
+(:class:`SpatialDurbin`: one spatial Durbin fit with its LeSage-Pace effects) for declared columns."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["SpatialDesign", "lr_test", "wald_test"]
+from analysis.estimators import EstimationResult
+from analysis.replications.adapters.base import Adapter
+
+__all__ = ["SpatialDesign", "SpatialDurbin", "balanced", "lr_test", "wald_test"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,3 +72,41 @@ def wald_test(sdm, against: str):
     from analysis.estimators import wald_test as test
 
     return test(sdm, against)
+
+
+def balanced(data: pd.DataFrame, entity: str) -> pd.DataFrame:
+    """The units observed in every year of ``data`` (a spatial panel must be balanced), sorted."""
+    counts = data.groupby(entity)["year"].transform("size")
+    return data[counts == counts.max()].sort_values(["year", entity]).reset_index(drop=True)
+
+
+class SpatialDurbin(Adapter):
+    """``sdm``: ML spatial Durbin model of ``dependent`` on the regressors and controls (all lagged by W)
+    over the balanced units of the sample, W = the weights mart's ``options["matrix"]`` (default
+    ``inverse_distance``) over those units, ``options["effects"]`` (``individual``). The LeSage-Pace direct,
+    indirect and total effects of every regressor (``options["n_draws"]`` simulated draws, 1,000; the test
+    suite's ``fast["n_draws"]``) join the coefficients as ``direct:<x>``, ``indirect:<x>``, ``total:<x>``."""
+
+    implied_fixed_effects = True
+
+    def fitted_rows(self, data, col):
+        return balanced(data, "adcode")
+
+    def fit(self, data, col, study, ctx):
+        from analysis.marts import load_weights
+
+        d = balanced(data, study.entity)
+        ids = sorted(d[study.entity].unique())
+        matrix = col.options.get("matrix", "inverse_distance")
+        key = ("W", matrix, tuple(ids))
+        if key not in ctx.cache:
+            ctx.cache[key] = load_weights(matrix, ids, ctx.warehouse)
+        design = SpatialDesign(d, col.dependent, (*col.regressors, *col.controls), ctx.cache[key], ids,
+                               entity=study.entity)
+        res = design.fit("sdm", effects=col.options.get("effects", "individual"))
+        eff = res.impacts(n_draws=ctx.draws("n_draws", col.options.get("n_draws", 1000)), seed=ctx.seed)
+        params = pd.concat([res.params, eff.params])
+        bse = pd.concat([res.bse, eff.bse])
+        ci = pd.concat([res.conf_int(), eff.conf_int()])
+        return EstimationResult(params, bse, res.nobs, res.model, None, res.stats,
+                                {**res.info, "conf_int": ci}, None)

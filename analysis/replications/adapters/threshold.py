@@ -15,8 +15,12 @@ class Threshold(Adapter):
     """``threshold``: the first regressor in regimes of ``options["q"]`` (default: itself), controls,
     unit effects by the within transformation. Options ``n_thresholds`` (3), ``trim`` (0.05), ``grid``
     (300), ``n_boot`` (300; the test suite's ``fast["n_boot"]`` wins), ``cluster_threshold``,
-    ``regime_rows`` (printed labels of the regimes, in order). The thresholds go into a ``THRESHOLDS``
-    statistic ("4.012, 5.480, 7.003") and the whole threshold result into ``info["threshold_result"]``.
+    ``time_effects`` (year dummies among the controls: Hansen's estimator removes unit effects only),
+    ``regime_var`` (the printed name of the threshold variable) and ``regime_rows`` (the printed labels
+    of the regimes, in order). Each regime row is labelled with *our* thresholds ("AI_firm ≤ 4.012",
+    "4.012 < AI_firm ≤ 5.480", ...) and sits on the printed regime row of the same position (whose
+    label carries the study's cut-offs). The thresholds go into a ``THRESHOLDS`` statistic ("4.012,
+    5.480, 7.003") and the whole threshold result into ``info["threshold_result"]``.
     """
 
     implied_fixed_effects = True
@@ -26,8 +30,9 @@ class Threshold(Adapter):
 
         opts = col.options
         x, q = col.regressors[0], opts.get("q", col.regressors[0])
+        data, controls = year_dummies(data, col.controls) if opts.get("time_effects") else (data, col.controls)
         res = fit_threshold(data, y=col.dependent, regime_x=x, q=q,
-                            controls=col.controls, entity=study.entity, time="year",
+                            controls=controls, entity=study.entity, time="year",
                             n_thresholds=opts.get("n_thresholds", 3), trim=opts.get("trim", 0.05),
                             grid=opts.get("grid", 300), n_boot=ctx.draws("n_boot", opts.get("n_boot", 300)),
                             seed=ctx.seed, cluster=opts.get("cluster_threshold"), progress=False)
@@ -42,6 +47,29 @@ class Threshold(Adapter):
                                 {**res.info, "threshold_result": res}, out.cov)
 
     def row_labels(self, res, col):
-        """Regimes print by position (``options["regime_rows"]``); ``rename`` labels the rest."""
+        """Regimes labelled with our thresholds (:func:`regime_labels`); ``rename`` labels the rest."""
         regimes = [t for t in res.params.index if "_regime" in t]
-        return {t: lab for t, lab in zip(regimes, col.options.get("regime_rows", ()))} | dict(col.rename)
+        thresholds = res.info["threshold_result"].thresholds
+        return dict(zip(regimes, regime_labels(col.options.get("regime_var", col.regressors[0]), thresholds))) \
+            | dict(col.rename)
+
+    def printed_rows(self, res, col):
+        """Our regime labels -> the printed regime rows of the same position."""
+        ours = regime_labels(col.options.get("regime_var", col.regressors[0]), res.info["threshold_result"].thresholds)
+        return dict(zip(ours, col.options.get("regime_rows", ())))
+
+
+def regime_labels(var: str, thresholds) -> list[str]:
+    """``["q ≤ g1", "g1 < q ≤ g2", ..., "q > gk"]`` with the thresholds to three decimals."""
+    g = [f"{t:.3f}" for t in thresholds]
+    if not g:
+        return [var]
+    return [f"{var} ≤ {g[0]}", *(f"{a} < {var} ≤ {b}" for a, b in zip(g, g[1:])), f"{var} > {g[-1]}"]
+
+
+def year_dummies(data, controls) -> tuple:
+    """``data`` with one dummy per year but the first (``year_2012`` ...) and ``controls`` extended by them."""
+    import pandas as pd
+
+    dummies = pd.get_dummies(data["year"], prefix="year", drop_first=True, dtype=float)
+    return pd.concat([data, dummies], axis=1), (*controls, *dummies.columns)
