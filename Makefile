@@ -25,7 +25,7 @@ install: $(STAMP)
 
 # Sample sources (default world), ingest, dbt build, expectations, replications, report.
 run: $(STAMP)
-	$(BIN)/dualcarbon run --world default --seed 20240601 --workdir work
+	$(BIN)/dualcarbon run --world default --workdir work    # the default seed: ingestion.settings.DEFAULT_SEED
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -36,7 +36,7 @@ test: $(STAMP)
 BENCH_WORK := bench/results/work
 .PHONY: bench
 bench: $(STAMP)
-	$(BIN)/python bench/bench_end_to_end.py --world default --seed 20240601 --keep $(BENCH_WORK)
+	$(BIN)/python bench/bench_end_to_end.py --world default --keep $(BENCH_WORK)
 	@status=0; for script in bench/bench_*.py; do \
 	  [ $$script = bench/bench_end_to_end.py ] && continue; \
 	  echo "== $$script"; \

@@ -1,6 +1,6 @@
 """End to end: every stage of `make run` on the default world, each as its own `dualcarbon` process.
 
-    .venv/bin/python bench/bench_end_to_end.py [--world default] [--seed 20240601] [--keep DIR] [--quick]
+    .venv/bin/python bench/bench_end_to_end.py [--world default] [--seed N (default: DEFAULT_SEED)] [--keep DIR] [--quick]
 
 Runs, into a fresh work folder (a temporary one unless ``--keep DIR``), the stages `dualcarbon run`
 chains: ``sample``, ``ingest``, ``build --skip-checks [--dbt-docs]`` (dbt build and its docs page,
@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _common import ROOT, Bench
+
+from ingestion.settings import DEFAULT_SEED
 
 BUDGETS = {  # stage -> (seconds, where the budget comes from)
     "total": (300.0, "SPEC section 9: make run within a few minutes, read as 300 s"),
@@ -125,7 +127,7 @@ def folder_mb(path: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", default="default", choices=("tiny", "default", "full"))
-    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--keep", type=Path, help="work folder to use and keep (default: a temporary one)")
     parser.add_argument("--quick", action="store_true", help="the tiny world (smoke run)")
     args = parser.parse_args(argv)

@@ -52,8 +52,9 @@ def build(warehouse: Path, *, checks: bool = True, dbt_docs: Path | None = None,
     project_file()
     if not Path(warehouse).exists():
         raise ConfigError(f"{warehouse}: no warehouse; run `dualcarbon ingest --sources DIR` first")
-    from ingestion.warehouse import ensure_spatial_installed
+    from ingestion.warehouse import connect, ensure_spatial_installed
 
+    connect(Path(warehouse)).close()   # a writer elsewhere: one line and exit code 3, before dbt starts
     ensure_spatial_installed()
     code = run_dbt(warehouse, "build")
     if code != 0:
@@ -80,11 +81,16 @@ def replicate(study: str, warehouse: Path, out: Path, *, truth: Path | None = No
     return replicate_study(study, warehouse=warehouse, out=Path(out), truth=Path(truth) if truth else None)
 
 
-def report(warehouse: Path, out: Path) -> int:
-    """The static HTML report under ``out``."""
+def report(warehouse: Path, out: Path, *, replications: Path | None = None, validation: Path | None = None) -> int:
+    """The static HTML report under ``out`` (``replications``: the folder of ``dualcarbon replicate``, else
+    found beside ``out``; ``validation``: a ``dualcarbon validate`` folder, else ``validation/`` beside
+    ``out`` if present). A missing warehouse or no replications is an error, not an empty page."""
     from analysis.report import build_report
 
-    return build_report(warehouse=warehouse, out=Path(out))
+    if not Path(warehouse).is_file():
+        raise ConfigError(f"{warehouse}: no warehouse; build one (`dualcarbon run`, or ingest and build) or name it "
+                          "with --warehouse")
+    return build_report(warehouse=warehouse, out=Path(out), replications=replications, validation=validation)
 
 
 @dataclass(frozen=True)

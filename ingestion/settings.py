@@ -6,18 +6,25 @@ module reads a ``DUALCARBON_*`` variable.
 
 | variable | meaning | default |
 |---|---|---|
-| ``DUALCARBON_WAREHOUSE`` | the DuckDB file | ``warehouse/dualcarbon.duckdb`` |
+| ``DUALCARBON_WAREHOUSE`` | the DuckDB file | ``warehouse/dualcarbon.duckdb`` of the project root |
 | ``DUALCARBON_TRUTH`` | the sample world's ``truth.json`` | found beside the warehouse (see ``truth_candidates``) |
 | ``DUALCARBON_REPLICATIONS`` | the replications folder the report reads | ``replications/`` beside the report |
 | ``DUALCARBON_DBT_DOCS`` | dbt's docs page the report links | ``dbt_docs/`` beside the report, or ``work/dbt_docs`` |
 | ``DUALCARBON_DRIFT`` | drift policy of the expectations: ``fail``, ``warn`` or ``off`` | ``fail`` |
+
+Default paths (the warehouse, ``work/``, the replications and report folders) are resolved against the
+project root (:func:`repo_root`), so a command run from another folder finds the same files; a path given
+on the command line or in a variable is taken as given (relative to the working directory). Commands print
+paths absolute. ``DEFAULT_SEED`` is the random seed of ``dualcarbon run`` (and ``make run``, which passes
+no seed), of the replications' draws and the first seed of ``dualcarbon validate``.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-DEFAULT_WAREHOUSE = Path("warehouse") / "dualcarbon.duckdb"
+DEFAULT_WAREHOUSE = Path("warehouse") / "dualcarbon.duckdb"   # relative to the project root
+DEFAULT_SEED = 20240601
 WAREHOUSE_ENV = "DUALCARBON_WAREHOUSE"
 TRUTH_ENV = "DUALCARBON_TRUTH"
 REPLICATIONS_ENV = "DUALCARBON_REPLICATIONS"
@@ -32,10 +39,17 @@ def _env_path(name: str) -> Path | None:
 
 
 def resolve_warehouse(path: str | os.PathLike | None = None) -> Path:
-    """``--warehouse`` if given, else ``$DUALCARBON_WAREHOUSE``, else ``warehouse/dualcarbon.duckdb``."""
+    """``--warehouse`` if given, else ``$DUALCARBON_WAREHOUSE``, else ``warehouse/dualcarbon.duckdb`` of the
+    project root; absolute."""
     if path:
-        return Path(path)
-    return _env_path(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+        return Path(path).resolve()
+    named = _env_path(WAREHOUSE_ENV)
+    return named.resolve() if named else project_path(DEFAULT_WAREHOUSE)
+
+
+def project_path(default: str | os.PathLike) -> Path:
+    """A default path of the project (``work``, ``replications``, ...) resolved against the project root."""
+    return (repo_root() / default).resolve()
 
 
 def truth_file() -> Path | None:

@@ -6,9 +6,11 @@ expectations (``data_docs/`` beside the warehouse, when ``dualcarbon check`` wro
 (``dbt_docs/`` beside the report folder, written by ``dualcarbon build --dbt-docs``), and the run
 metadata: git commit, dbt manifest hash, the sample world and seed, package versions.
 
-Where the replications are: ``$DUALCARBON_REPLICATIONS``, else ``replications/`` beside ``out``
-(``dualcarbon run`` writes ``work/replications`` and ``work/report``; the stand-alone commands default
-to ``replications`` and ``report``). If none exist the page says how to make them.
+Where the replications are: ``replications=`` (``--replications``), else ``$DUALCARBON_REPLICATIONS``,
+else ``replications/`` beside ``out`` (``dualcarbon run`` writes ``work/replications`` and ``work/report``;
+the stand-alone commands default to ``replications`` and ``report`` of the project root). None found is an
+error naming the places looked at. A ``dualcarbon validate`` folder (``validation=``, else
+``validation/`` beside ``out``) adds the section "Does the pipeline recover the planted truth?".
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from ingestion.errors import ConfigError
 from ingestion.settings import dbt_docs_dir, replications_dir
 
 __all__ = ["build_report", "run_metadata"]
@@ -90,12 +93,59 @@ def study_truth_line(idx: dict) -> str:
     return f"planted truth shown in {shown} of {len(tables)} tables (per table below)"
 
 
-def _find_replications(out: Path) -> Path | None:
-    named = replications_dir()
-    for c in ([named] if named else []) + [out.parent / "replications", out / "replications"]:
+def _find_replications(out: Path, given: Path | None = None) -> Path:
+    """The replications folder: ``given``, else ``$DUALCARBON_REPLICATIONS``, else beside ``out``; an error
+    naming the places looked at when none holds a replicated study."""
+    named = given or replications_dir()
+    candidates = [named] if named else [out.parent / "replications", out / "replications"]
+    for c in candidates:
         if c.is_dir() and any(c.glob("*/index.json")):
-            return c
-    return None
+            return c.resolve()
+    looked = ", ".join(str(c.resolve()) for c in candidates)
+    raise ConfigError(f"no replications found (looked in {looked}): run `dualcarbon replicate all --out DIR` "
+                      "and pass --replications DIR")
+
+
+def _find_validation(out: Path, given: Path | None = None) -> Path | None:
+    """A ``dualcarbon validate`` folder (with ``summary.csv``): ``given`` (an error if it has none), else
+    ``validation/`` beside ``out``, else None."""
+    if given is not None:
+        if not (given / "summary.csv").is_file():
+            raise ConfigError(f"{given}: no summary.csv; run `dualcarbon validate --out {given}` first")
+        return given.resolve()
+    beside = out.parent / "validation"
+    return beside.resolve() if (beside / "summary.csv").is_file() else None
+
+
+def validation_section(folder: Path | None) -> str:
+    """"Does the pipeline recover the planted truth?": one row per planted parameter with its estimator,
+    truth, mean estimate, bias and coverage (``dualcarbon validate``'s summary)."""
+    if folder is None:
+        return ""
+    import pandas as pd
+
+    summary = pd.read_csv(folder / "summary.csv")
+    meta_path = folder / "validation.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+
+    def num(v, digits=4):
+        return "" if pd.isna(v) else f"{v:.{digits}f}"
+
+    rows = "".join(
+        f"<tr><th>{html.escape(str(r.parameter))}</th><td class='est'>{html.escape(str(r.estimator))}</td>"
+        f"<td>{num(r.truth)}</td><td>{num(r.mean_estimate)}</td><td>{num(r.bias)}</td><td>{num(r.rmse)}</td>"
+        f"<td>{'' if pd.isna(r.coverage) else f'{r.coverage:.0%}'}</td><td>{int(r.seeds)}</td>"
+        f"<td class='note'>{html.escape('' if pd.isna(r.note) else str(r.note))}</td></tr>"
+        for r in summary.itertuples(index=False))
+    seeds = meta.get("seeds", [])
+    return (f'<section id="validation"><h2>Does the pipeline recover the planted truth?</h2>'
+            f'<p>World <code>{html.escape(str(meta.get("world", "?")))}</code>, {len(seeds)} seeds '
+            f'({html.escape(", ".join(map(str, seeds)))}): each seed sampled, ingested, built and estimated from '
+            f'scratch (<code>dualcarbon validate</code>; records in <code>{html.escape(str(folder))}'
+            f'/truth_recovery.csv</code>). Coverage: the share of seeds whose 95% interval holds the planted '
+            f'value.</p><table class="reg validation"><thead><tr><th>parameter</th><th>estimator</th><th>truth</th>'
+            f'<th>mean estimate</th><th>bias</th><th>RMSE</th><th>coverage</th><th>seeds</th><th>note</th></tr>'
+            f'</thead><tbody>{rows}</tbody></table></section>')
 
 
 def _data_quality(warehouse: Path, out: Path) -> str:
@@ -131,50 +181,50 @@ def _dbt_docs(out: Path) -> str:
             f'(one self-contained page, copied from <code>{html.escape(str(found.parent))}</code>).</p>')
 
 
-def build_report(*, warehouse, out) -> int:
-    """Write ``<out>/index.html`` (and copies of the figures and data docs). Returns 0."""
+def build_report(*, warehouse, out, replications: Path | None = None, validation: Path | None = None) -> int:
+    """Write ``<out>/index.html`` (and copies of the figures and data docs). Returns 0; no replications
+    found is a ``ConfigError`` (see the module docstring)."""
     from analysis.tables import CSS
 
     warehouse, out = Path(warehouse), Path(out)
+    reps = _find_replications(out, Path(replications) if replications else None)
+    checked = _find_validation(out, Path(validation) if validation else None)
     out.mkdir(parents=True, exist_ok=True)
-    reps = _find_replications(out)
     meta = run_metadata(warehouse, reps)
     toc, body = [], []
-    if reps is None:
-        body.append("<p>No replications found: run <code>dualcarbon replicate all --out replications</code> "
-                    "(beside the report folder) first.</p>")
-    else:
-        for idx_path in sorted(reps.glob("*/index.json")):
-            idx = json.loads(idx_path.read_text(encoding="utf-8"))
-            study, folder = idx["study"], idx_path.parent
-            fig_dir = out / "figures" / study
-            fig_dir.mkdir(parents=True, exist_ok=True)
-            toc.append(f'<li><a href="#s{study}">Study {study}: {html.escape(idx["title"])}</a></li>')
-            body.append(f'<section id="s{study}"><h2>Study {study}: {html.escape(idx["title"])}</h2>'
-                        f'<p>Unit: {idx["unit"]}; window {idx["window"][0]}-{idx["window"][1]}; '
-                        f'{study_truth_line(idx)}.</p>')
-            if idx.get("variables"):
-                rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                               for k, v in idx["variables"].items())
-                body.append(f'<details><summary>Variable mapping (study symbol → mart column)</summary>'
-                            f'<table class="vars">{rows}</table></details>')
-            for t in idx["tables"]:
-                page = folder / f"{t['stem']}.html"
-                text = page.read_text(encoding="utf-8")
-                inner = text[text.find('<table class="reg">'):text.rfind("</ul>") + 5] if "<table" in text else ""
-                links = " · ".join(f'<a href="{os.path.relpath(folder / (t["stem"] + ext), out)}">{ext[1:]}</a>'
-                                   for ext in (".csv", ".md", ".html"))
-                body.append(f'<div class="table" id="s{study}-{t["stem"]}"><p class="truth">{table_truth_line(t)}</p>'
-                            f'{inner}<p class="links">{links} ({t["seconds"]} s)</p></div>')
-            for f in idx.get("figures", []):
-                src = folder / f["file"]
-                if src.exists():
-                    shutil.copy2(src, fig_dir / f["file"])
-                    caption = html.escape(f.get("caption") or f["file"].removesuffix(".png").replace("_", " "))
-                    where = f" ({html.escape(f['table'])})" if f.get("table") and f["table"] not in caption else ""
-                    body.append(f'<figure><img src="figures/{study}/{f["file"]}" alt="{caption}">'
-                                f'<figcaption>Study {study}{where}: {caption}</figcaption></figure>')
-            body.append("</section>")
+    if checked is not None:
+        toc.append('<li><a href="#validation">Does the pipeline recover the planted truth?</a></li>')
+    for idx_path in sorted(reps.glob("*/index.json")):
+        idx = json.loads(idx_path.read_text(encoding="utf-8"))
+        study, folder = idx["study"], idx_path.parent
+        fig_dir = out / "figures" / study
+        fig_dir.mkdir(parents=True, exist_ok=True)
+        toc.append(f'<li><a href="#s{study}">Study {study}: {html.escape(idx["title"])}</a></li>')
+        body.append(f'<section id="s{study}"><h2>Study {study}: {html.escape(idx["title"])}</h2>'
+                    f'<p>Unit: {idx["unit"]}; window {idx["window"][0]}-{idx["window"][1]}; '
+                    f'{study_truth_line(idx)}.</p>')
+        if idx.get("variables"):
+            rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                           for k, v in idx["variables"].items())
+            body.append(f'<details><summary>Variable mapping (study symbol → mart column)</summary>'
+                        f'<table class="vars">{rows}</table></details>')
+        for t in idx["tables"]:
+            page = folder / f"{t['stem']}.html"
+            text = page.read_text(encoding="utf-8")
+            inner = text[text.find('<table class="reg">'):text.rfind("</ul>") + 5] if "<table" in text else ""
+            links = " · ".join(f'<a href="{os.path.relpath(folder / (t["stem"] + ext), out)}">{ext[1:]}</a>'
+                               for ext in (".csv", ".md", ".html"))
+            body.append(f'<div class="table" id="s{study}-{t["stem"]}"><p class="truth">{table_truth_line(t)}</p>'
+                        f'{inner}<p class="links">{links} ({t["seconds"]} s)</p></div>')
+        for f in idx.get("figures", []):
+            src = folder / f["file"]
+            if src.exists():
+                shutil.copy2(src, fig_dir / f["file"])
+                caption = html.escape(f.get("caption") or f["file"].removesuffix(".png").replace("_", " "))
+                where = f" ({html.escape(f['table'])})" if f.get("table") and f["table"] not in caption else ""
+                body.append(f'<figure><img src="figures/{study}/{f["file"]}" alt="{caption}">'
+                            f'<figcaption>Study {study}{where}: {caption}</figcaption></figure>')
+        body.append("</section>")
     dbt_link = _dbt_docs(out)
     meta_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                         for k, v in meta.items() if k != "packages")
@@ -191,6 +241,7 @@ sample world, the planted parameter (<b>truth</b>) where the world has one. The 
 studies' data: compare structure (rows, statistics, N coverage), and on the sample world whether the
 method recovers the truth.</p>
 <h2>Contents</h2><ul>{''.join(toc)}<li><a href="#quality">Data quality</a></li><li><a href="#meta">Run metadata</a></li></ul>
+{validation_section(checked)}
 {''.join(body)}
 <section id="quality"><h2>Data quality</h2>{_data_quality(warehouse, out)}{dbt_link}</section>
 <section id="meta"><h2>Run metadata</h2><table class="meta">{meta_rows}</table>

@@ -139,7 +139,8 @@ def test_cli_replicate_writes_files(tiny_marts, tmp_path, capsys):
 
     assert main(["replicate", "004", "--warehouse", str(tiny_marts), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "004" / "table_4.md").is_file()
-    assert main(["report", "--warehouse", str(tiny_marts), "--out", str(tmp_path / "report")]) == 0
+    assert main(["report", "--warehouse", str(tiny_marts), "--out", str(tmp_path / "report"),
+                 "--replications", str(tmp_path / "r")]) == 0
     assert (tmp_path / "report" / "index.html").is_file()
 
 

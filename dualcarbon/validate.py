@@ -1,0 +1,83 @@
+"""``dualcarbon validate``: the Monte Carlo of the whole pipeline on the planted world.
+
+For each of K seeds: sample the world, ingest every source into a fresh warehouse, ``dbt build`` the marts
+the targets read (``analysis.validation.MARTS_READ`` and their parents; tests skipped: ``dualcarbon build``
+runs them), then fit every declared target (``analysis.validation.TARGETS``) and compare it with the
+planted truth of that world. Writes ``truth_recovery.csv``, ``summary.csv``, ``summary.md`` and
+``validation.json`` under ``--out``; the report shows the summary when it finds the folder.
+
+Seeds run one after another, each in its own work folder under ``<out>/work/seed_<n>/`` (removed after
+use unless ``keep``). Distributed runs: there is no Dask executor in ``ingestion.executor`` yet, so
+there is no ``--dask`` flag; the seeds are independent, so a distributed executor will be able to run
+:func:`run_seed` per seed as it stands.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Mapping
+
+from dualcarbon import pipeline
+from dualcarbon.dbt import run_dbt
+from ingestion.errors import DualcarbonError
+
+
+def build_marts(warehouse: Path) -> int:
+    """``dbt build`` of the marts the validation reads and their parents, without data or unit tests."""
+    from analysis.validation import MARTS_READ
+
+    select = " ".join(f"+{m}" for m in MARTS_READ)
+    return run_dbt(warehouse, "build", "--select", select, "--exclude-resource-type", "test",
+                   "--exclude-resource-type", "unit_test", "--quiet")
+
+
+def run_seed(world: str, seed: int, work: Path, *, fast: Mapping[str, int] | None = None,
+             prebuilt: tuple[Path, Path] | None = None, echo: Callable[..., None] = print) -> list[dict]:
+    """The whole pipeline for one seed; returns its records (``analysis.validation.estimate_targets``).
+    ``prebuilt``: (sources folder, built warehouse) of this seed made elsewhere (the test suite's world)."""
+    from analysis.replications.truth import read_truth
+    from analysis.validation import estimate_targets
+
+    if prebuilt is not None:
+        sources, warehouse = prebuilt
+    else:
+        sources, warehouse = work / "sources", work / "warehouse.duckdb"
+        if warehouse.exists():
+            warehouse.unlink()
+        pipeline.sample(world, seed, sources, progress=False)
+        pipeline.ingest(sources, warehouse, progress=False)
+        code = build_marts(warehouse)
+        if code != 0:
+            raise DualcarbonError(f"validate: dbt build of seed {seed} failed (exit {code}); see the dbt log above")
+    truth = read_truth(sources / "truth.json")
+    if truth.get("seed") != seed:
+        raise DualcarbonError(f"validate: {sources / 'truth.json'} is the world of seed {truth.get('seed')}, not {seed}")
+    return estimate_targets(warehouse, truth, fast=fast, echo=echo)
+
+
+def validate(world: str, seeds: list[int], out: Path, *, keep: bool = False, fast: Mapping[str, int] | None = None,
+             prebuilt: Mapping[int, tuple[Path, Path]] | None = None, progress: bool = True) -> int:
+    """Run :func:`run_seed` for every seed and write the records and the summary under ``out``."""
+    from tqdm.auto import tqdm
+
+    from analysis.validation import write
+
+    out = Path(out).resolve()
+    prebuilt = dict(prebuilt or {})
+    records, seconds = [], {}
+    for seed in tqdm(seeds, desc=f"validate {world}", unit="seed", disable=not progress):
+        t0 = time.perf_counter()
+        work = out / "work" / f"seed_{seed}"
+        records += run_seed(world, seed, work, fast=fast, prebuilt=prebuilt.get(seed))
+        seconds[str(seed)] = round(time.perf_counter() - t0, 1)
+        if not keep and work.exists():
+            shutil.rmtree(work)
+        print(f"validate: seed {seed} done in {seconds[str(seed)]} s", flush=True)
+    meta = {"world": world, "seeds": list(seeds), "seconds_per_seed": seconds, "fast": dict(fast or {})}
+    paths = write(records, out, meta)
+    if not keep and (out / "work").exists() and not any((out / "work").iterdir()):
+        (out / "work").rmdir()
+    print(f"validate: {len(records)} estimates of {len({r['parameter'] for r in records})} planted parameters "
+          f"over {len(seeds)} seeds -> {paths['records']}; summary {paths['markdown']}")
+    return 0
