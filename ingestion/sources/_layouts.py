@@ -226,7 +226,7 @@ def require_variable(header: NcHeader, label: str, names: Sequence[str], what: s
 _STATISTICS = (
     ("standard deviation", re.compile(r"(standard[ _]deviation|(^|[^a-z])(sd|std|stdev|stddev)([^a-z]|$))", re.I)),
     ("uncertainty", re.compile(r"(uncertaint|(^|[^a-z])unc([^a-z]|$)|error)", re.I)),
-    ("count", re.compile(r"((^|[^a-z])(count|n_obs|nobs|num|number of)([^a-z]|$)|observations)", re.I)),
+    ("count", re.compile(r"((^|[^a-z])(count|n|n_obs|nobs|num|number of)([^a-z]|$)|observations)", re.I)),
     ("variance", re.compile(r"variance", re.I)),
     ("minimum", re.compile(r"(^|[^a-z])(min|minimum)([^a-z]|$)", re.I)),
     ("maximum", re.compile(r"(^|[^a-z])(max|maximum)([^a-z]|$)", re.I)),
@@ -235,8 +235,7 @@ _STATISTICS = (
 
 def statistic_of(variable: NcVariable) -> Facet:
     """Which statistic a gridded variable holds: ``mean`` unless its name or attributes say otherwise."""
-    texts = [variable.name, *(str(variable.attr(k, "")) for k in ("long_name", "standard_name", "cell_methods",
-                                                                  "description"))]
+    texts = [variable.name, *(str(variable.attr(k, "")) for k in ("long_name", "standard_name", "cell_methods"))]
     for code, pattern in _STATISTICS:
         if any(pattern.search(t) for t in texts):
             return Facet("statistic", code, f"{code} of the quantity, not its mean")

@@ -561,8 +561,10 @@ def inspect_mosaic(recs: Sequence[Recognised], product: RasterProduct, cities_wk
             raise IngestError(rec.label, "grid", f"tile not aligned with {Path(rec0.label).name}'s cells "
                               f"(offset {col:.3f} columns, {row:.3f} rows)", "resample the tiles to one grid")
         if info.dtype != first.dtype or info.nodata != first.nodata:
+            undeclared = " (an undeclared nodata value?)" if None in (info.nodata, first.nodata) else ""
             raise IngestError(rec.label, "band 1", f"data type {info.dtype} / nodata {info.nodata} differ from "
-                              f"{Path(rec0.label).name}'s {first.dtype} / {first.nodata}", "use tiles of one product")
+                              f"{Path(rec0.label).name}'s {first.dtype} / nodata {first.nodata}{undeclared}",
+                              "use tiles of one product; declare the nodata value (gdal_edit.py -a_nodata -32768)")
         boxes.append((round(col), round(row), info.width, info.height))
     _reject_overlaps(recs, boxes)
     c0, r0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
