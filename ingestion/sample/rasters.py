@@ -386,8 +386,9 @@ def write_edgar_file(layout: str, folder: Path, grid: RasterGrid, tonnes: np.nda
     return path
 
 
-def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-                 cells_on: CellsCache) -> list[Path]:
+def planted_edgar(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, [(year, tonnes per cell)]): each city's planted total on its owned cells, a background
+    elsewhere, matched so the coverage-weighted city sums equal the panel's ``co2_t``."""
     grid = world.grid(world.spec.edgar_res)
     years = sorted(panel["year"].unique())
     co2 = _panel_matrix(world, panel, "co2_t", years)
@@ -398,13 +399,18 @@ def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random
     share = np.zeros_like(density)
     share[owned] = density[owned] / density_sum[cells.owner[owned] - 1]  # sums to 1 over each city
     background = CO2_BACKGROUND_T * density * (world.spec.edgar_res / 0.1) ** 2
-    files = []
+    out = []
     for t, year in enumerate(years):
         grid_t = np.where(owned, 0.0, background)
         grid_t[owned] = co2[t, cells.owner[owned] - 1] * share[owned]
-        grid_t = cells.match(grid_t, co2[t], "sum")
-        files.append(write_edgar_file(planned("edgar_co2", year), folder, grid, grid_t, year))
-    return files
+        out.append((int(year), cells.match(grid_t, co2[t], "sum")))
+    return grid, out
+
+
+def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                 cells_on: CellsCache) -> list[Path]:
+    grid, planted = planted_edgar(world, panel, rng, cells_on)
+    return [write_edgar_file(planned("edgar_co2", year), folder, grid, tonnes, year) for year, tonnes in planted]
 
 
 class CellsCache:
@@ -466,8 +472,8 @@ def write_pm25_file(layout: str, folder: Path, grid: RasterGrid, data: np.ndarra
     return path
 
 
-def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-                cells_on: CellsCache) -> list[Path]:
+def planted_pm25(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, cells, [(year, ug/m3 per cell (NaN off land), city means)]) matched to the panel's means."""
     grid = world.grid(world.spec.pm25_res)
     years = sorted(panel["year"].unique())
     pm25 = _panel_matrix(world, panel, "pm25_ugm3", years)
@@ -475,11 +481,16 @@ def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.
     background = 25.0 + 8.0 * smooth_field(grid, rng, wavelength_deg=(5.0, 20.0))
     cells = cells_on(grid)
     land = cells.land
-    files = []
-    for t, year in enumerate(years):
-        data = _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land)
-        files.append(write_pm25_file(planned("pm25", year), folder, grid, data, year, cells, pm25[t]))
-    return files
+    out = [(int(year), _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land),
+            pm25[t]) for t, year in enumerate(years)]
+    return grid, cells, out
+
+
+def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                cells_on: CellsCache) -> list[Path]:
+    grid, cells, planted = planted_pm25(world, panel, rng, cells_on)
+    return [write_pm25_file(planned("pm25", year), folder, grid, data, year, cells, means)
+            for year, data, means in planted]
 
 
 def ntl_name(plan: NtlFile, year: int, layer: str) -> str:
@@ -507,21 +518,26 @@ def write_ntl_files(plan: NtlFile, folder: Path, grid: RasterGrid, data: np.ndar
     return files
 
 
-def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-               cells_on: CellsCache) -> list[Path]:
+def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, [(year, radiance per cell)]) matched to the panel's city means, 2012 on."""
     grid = world.grid(world.spec.ntl_res)
     lit = panel[panel["year"] >= NTL_FIRST_YEAR].dropna(subset=["ntl_nw"])
     years = sorted(lit["year"].unique())
     if not years:
-        return []
+        return grid, []
     ntl = _panel_matrix(world, lit, "ntl_nw", years)
     pattern = np.exp(0.4 * smooth_field(grid, rng, wavelength_deg=(0.5, 4.0)))
     background = 0.3 * np.exp(0.5 * smooth_field(grid, rng))
     cells = cells_on(grid)
     background[~cells.land] = 0.0  # the masked product zeroes unlit background and sea
+    return grid, [(int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years)]
+
+
+def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+               cells_on: CellsCache) -> list[Path]:
+    grid, planted = planted_ntl(world, panel, rng, cells_on)
     files = []
-    for t, year in enumerate(years):
-        data = _spread_means(cells, ntl[t], pattern, background)
+    for year, data in planted:
         files += write_ntl_files(planned("ntl", year), folder, grid, data, year, rng)
     return files
 
