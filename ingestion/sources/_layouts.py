@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-import numpy as np
 
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout
@@ -199,9 +198,9 @@ def netcdf_header(path: Path, label: str) -> NcHeader:
             if lat is not None and lat.size > 1:
                 first, last = float(lat[0]), float(lat[-1])
                 order = "south to north" if last > first else "north to south"
-            if lon is not None and lon.size > 0:
-                values = np.asarray(lon[:], dtype=np.float64)
-                lon_range = (float(values.min()), float(values.max()))
+            if lon is not None and lon.size > 0:  # coordinates are monotonic: the ends give the range
+                ends = (float(lon[0]), float(lon[-1]))
+                lon_range = (min(ends), max(ends))
     except Exception as exc:  # netCDF4 says why ("Unknown file format", "HDF error", truncated)
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].replace(str(path), path.name)
         raise IngestError(label, "whole file", f"cannot be opened as a raster ({reason}); the file is corrupt, "
