@@ -3,7 +3,7 @@
 A :class:`Table` is columns of cells the way economists read them: for every coefficient row the
 estimate with stars and, below it, the standard error in parentheses; then the statistic rows (N,
 R², FE / controls indicators, tests). Each column of the study shows three sub-columns: ``ours``,
-``published`` (from ``shared/studies/s00N.yaml``, aligned by position and row label) and, on the
+``published`` (from ``analysis/replications/published/s00N.yaml``, aligned by position and row label) and, on the
 sample world, ``truth`` (the planted parameter where the sample world has one).
 
 Rendering: :meth:`Table.to_frame` (tidy long CSV), :meth:`Table.to_markdown`, :meth:`Table.to_html`.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult, stars
+from analysis.estimators.publication_table import format_number
 
 __all__ = ["Column", "Table", "column_from_result", "published_table", "studies_dir", "fmt"]
 
@@ -31,11 +31,8 @@ STAR_LEGEND = "Ours: *** p<0.01, ** p<0.05, * p<0.10; published stars copied as 
 
 
 def studies_dir() -> Path:
-    """``$DUALCARBON_STUDIES``, else ``../shared/studies`` beside the repository."""
-    env = os.environ.get("DUALCARBON_STUDIES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "studies"
+    """The published numbers the package carries: ``analysis/replications/published/`` (provenance in its README)."""
+    return Path(__file__).resolve().parent / "replications" / "published"
 
 
 @lru_cache(maxsize=None)
@@ -57,20 +54,10 @@ def published_table(study: str, table_id: str) -> dict | None:
 
 
 def fmt(value: Any, digits: int = 4) -> str:
-    """Format a cell: floats with ``digits`` decimals, integers and N without, None/NaN blank."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "Yes" if value else "No"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return ""
-        if float(value).is_integer() and abs(value) >= 100:
-            return str(int(value))
-        return f"{value:.{digits}f}"
-    return str(value)
+    """Format a cell as ``etable`` does (``format_number``): floats with ``digits`` decimals, integers
+    without, None/NaN blank; a whole float of 100 or more is a count (an N read from a YAML extract)."""
+    count = isinstance(value, (float, np.floating)) and math.isfinite(value) and abs(value) >= 100
+    return format_number(value, digits, count=count)
 
 
 @dataclass

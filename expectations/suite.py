@@ -75,7 +75,7 @@ class MartSuite:
 
 @lru_cache(maxsize=1)
 def _marts_yaml() -> dict:
-    from ingestion.config import repo_root
+    from ingestion.settings import repo_root
     import yaml
 
     path = repo_root() / MARTS_YAML
@@ -95,7 +95,7 @@ def documented_columns(mart: str) -> list[str]:
 @lru_cache(maxsize=1)
 def dbt_vars() -> dict:
     """``vars:`` of dbt_project.yml (window, k of the kNN matrix), so the suites share dbt's settings."""
-    from ingestion.config import repo_root
+    from ingestion.settings import repo_root
     import yaml
 
     path = repo_root() / "dbt_project.yml"

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box, shape
 
-from ingestion.admin import MUNICIPALITIES, PROVINCES  # noqa: E402  (re-exported)
+from ingestion.divisions import MUNICIPALITIES, PROVINCES  # noqa: E402  (re-exported)
 from ingestion.sources.boundaries import ALBERS
 
 EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}

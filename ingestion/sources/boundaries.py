@@ -6,7 +6,7 @@ Layouts accepted (``LAYOUTS``):
   ``level``, ``parent: {adcode}``, ``acroutes``; no province field (the province is the adcode's first two
   digits, checked against ``parent``). Features must be prefecture-level (``level`` city); the four
   municipalities, which DataV lists at province level (110000 ...), are stored under their city codes
-  (110100 ..., ``ingestion.admin.MUNICIPALITIES``) as every other table uses them;
+  (110100 ..., ``ingestion.divisions.MUNICIPALITIES``) as every other table uses them;
 * GeoJSON / GeoPackage with ``adcode``, ``name`` (``province`` optional), in any CRS;
 * ESRI Shapefile in any CRS: the ``.dbf`` text encoding comes from the ``.cpg`` beside it, else from the
   ``.dbf``'s language driver byte, else -- exports from Chinese GIS software often have neither
@@ -26,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ingestion.admin import MUNICIPALITIES, PROVINCES
+from ingestion.divisions import MUNICIPALITIES, PROVINCES
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source

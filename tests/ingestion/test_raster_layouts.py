@@ -24,7 +24,7 @@ import pytest
 import shapely
 
 from ingestion import geodesy
-from ingestion.cli import main
+from dualcarbon.cli import main
 from ingestion.sample.geography import build_world, datav_features, write_boundaries
 from ingestion.sample.rasters import (CellsCache, NtlFile, planned_layouts, planted_edgar, planted_ntl,
                                       planted_pm25, tile_grid, write_edgar_file, write_ntl_files, write_pm25_file,
