@@ -225,7 +225,7 @@ def write_boundaries(world: World, out: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if world.spec.name == "tiny":
         return _write_tiny_boundaries(world, folder)
-    return _write_datav(world.cities, folder)
+    return write_datav(world.cities, folder)
 
 
 def _write_tiny_boundaries(world: World, folder: Path) -> list[Path]:
@@ -264,7 +264,9 @@ def datav_features(cities: gpd.GeoDataFrame, province: str) -> list[dict]:
     return features
 
 
-def _write_datav(cities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
+def write_datav(cities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
+    """``cities`` (EPSG:4326) as DataV downloads: a ``{province}_full.json`` per province, a
+    ``{municipality}.json`` (province level) per municipality."""
     files = []
     for province, part in cities.groupby(cities["adcode"].str[:2] + "0000", sort=True):
         features = datav_features(part, province)

@@ -6,7 +6,9 @@ Layouts accepted (``LAYOUTS``):
   ``level``, ``parent: {adcode}``, ``acroutes``; no province field (the province is the adcode's first two
   digits, checked against ``parent``). Features must be prefecture-level (``level`` city); the four
   municipalities, which DataV lists at province level (110000 ...), are stored under their city codes
-  (110100 ..., ``ingestion.divisions.MUNICIPALITIES``) as every other table uses them;
+  (110100 ..., ``ingestion.divisions.MUNICIPALITIES``) as every other table uses them. DataV's
+  coordinates are AMap's GCJ-02, offset from WGS84 by up to about 0.5 km; like every GeoJSON without a
+  ``crs`` member they are read as WGS84 (the offset is small against the 0.01-0.1 degree cells);
 * GeoJSON / GeoPackage with ``adcode``, ``name`` (``province`` optional), in any CRS;
 * ESRI Shapefile in any CRS: the ``.dbf`` text encoding comes from the ``.cpg`` beside it, else from the
   ``.dbf``'s language driver byte, else -- exports from Chinese GIS software often have neither

@@ -25,7 +25,7 @@ import shapely
 
 from ingestion import geodesy
 from dualcarbon.cli import main
-from ingestion.sample.geography import build_world, datav_features, write_boundaries
+from ingestion.sample.geography import build_world, datav_features, write_boundaries, write_datav
 from ingestion.sample.rasters import (CellsCache, NtlFile, planned_layouts, planted_edgar, planted_ntl,
                                       planted_pm25, tile_grid, write_edgar_file, write_ntl_files, write_pm25_file,
                                       write_srtm_tiles)
@@ -303,20 +303,18 @@ def test_dem_one_file_in_albers_equal_area(base, world, tmp_path):
 
 
 def test_boundaries_datav_geojson(base, world, tmp_path):
-    """DataV/AMap files as downloaded: integer adcodes, no province field; a municipality at province
-    level (110000) is stored under its city code."""
+    """DataV/AMap files as the default world writes them (a {province}_full.json per province, a
+    {municipality}.json at province level): integer adcodes, no province field; the municipalities
+    (110000 ...) are stored under their city codes (110100 ...)."""
     cities = world.cities
 
     def write(sources):
-        folder = sources / "boundaries"
-        folder.mkdir(parents=True)
-        for province, part in cities.groupby(cities["adcode"].str[:2] + "0000"):
-            features = datav_features(part, province)
-            for f in features:
-                if f["properties"]["adcode"] == 110100:
-                    f["properties"].update(adcode=110000, level="province", parent={"adcode": 100000})
-            (folder / f"{province}_full.json").write_text(json.dumps({"type": "FeatureCollection",
-                                                                      "features": features}, ensure_ascii=False))
+        (sources / "boundaries").mkdir(parents=True)
+        files = write_datav(cities, sources / "boundaries")
+        names = {p.name for p in files}
+        assert {"110000.json", "310000.json", "500000.json", "130000_full.json"} <= names
+        assert json.loads((sources / "boundaries" / "110000.json").read_text())["features"][0]["properties"][
+            "adcode"] == 110000
     rows, loads = ingest_one(base, tmp_path, "boundaries", write)
     got = rows.set_index("adcode").loc[list(cities["adcode"])]
     assert list(got["name_zh"]) == list(cities["name_zh"]) and "110000" not in rows["adcode"].to_numpy()
@@ -427,6 +425,24 @@ def test_district_boundaries_are_refused(base, world, tmp_path, capfd):
     err = capfd.readouterr().err
     assert "holds district-level units" in err and "prefecture-level cities (level 'city') are expected" in err
     assert filecmp.cmp(base, warehouse, shallow=False)
+
+
+def test_a_manifest_from_before_the_layout_column_gains_it(tmp_path):
+    """Warehouses written before ``raw._loads.layout`` existed get the column (NULL for old rows)."""
+    from ingestion.warehouse import MANIFEST_COLUMNS, ensure_raw_schema
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        con.execute("create schema raw")
+        old = {k: v for k, v in MANIFEST_COLUMNS.items() if k != "layout"}
+        con.execute("create table raw._loads (" + ", ".join(f"{k} {v}" for k, v in old.items()) + ")")
+        con.execute("insert into raw._loads values ('pm25', 'pm25/a.nc', 'x', 20, '1', now(), now(), 'loaded')")
+        ensure_raw_schema(con)
+        assert con.execute("select layout from raw._loads").fetchall() == [(None,)]
+        columns = [r[0] for r in con.execute("describe raw._loads").fetchall()]
+        assert columns == list(MANIFEST_COLUMNS)
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------------------------- physics
