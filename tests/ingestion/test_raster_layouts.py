@@ -273,6 +273,26 @@ def test_dem_srtm_tiles_mosaicked(base, world, tmp_path):
     assert rows["source_file"].str.contains(r"dem/srtm_\d\d_\d\d\.tif\+srtm_\d\d_\d\d\.tif").any()
 
 
+def test_a_bad_cell_in_a_mosaic_names_its_tile(base, world, tmp_path, capfd):
+    """Errors at a cell of the mosaic (here an impossible elevation) name the tile that holds the cell."""
+    import rasterio
+
+    sources = tmp_path / "sources"
+    files, grid, metres = _dem_tiles(world, sources)
+    victim = sources / "dem" / "srtm_60_06.tif"
+    with rasterio.open(victim, "r+") as ds:
+        values = ds.read(1)
+        values[10, 10] = -9000
+        ds.write(values, 1)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(base, warehouse)
+    capfd.readouterr()
+    assert cli("--sources", str(sources), "--only", "dem", "--warehouse", str(warehouse)) == 2
+    err = capfd.readouterr().err
+    assert "dem/srtm_60_06.tif: band 1, cell at lat 34.4750, lon 115.5250: elevation -9000.0" in err, err
+    assert filecmp.cmp(base, warehouse, shallow=False)
+
+
 def test_dem_one_file_in_albers_equal_area(base, world, tmp_path):
     """A 1 km DEM in China Albers equal-area: the city polygons are reprojected to its CRS."""
     import rasterio
