@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout
@@ -77,6 +78,8 @@ class Recognised:
     corners: bool = False  # EDGAR text grid: coordinates are lower-left cell corners (else centres)
     header_lines: int = 0  # EDGAR text grid: lines before the data
     tile: tuple[int, int] | None = None  # SRTM 5 x 5 degree tile (column, row)
+    grid: NcGrid | None = None  # a NetCDF's regular lat/lon grid from its header (no second open to find it)
+    nodata: float | None = None  # the variable's _FillValue, with ``grid``
     recognised_by: str = "file name"  # where the quantity was read (for messages)
     facts: Mapping[str, object] = field(default_factory=dict)  # more for the manifest
 
@@ -171,15 +174,53 @@ class NcVariable:
 
 
 @dataclass(frozen=True)
+class NcGrid:
+    """A variable's regular lat/lon grid as GDAL presents it (north-up rows, cell edges), from the header."""
+
+    west: float
+    north: float
+    dx: float
+    dy: float
+    width: int
+    height: int
+    bands: int  # the length of a leading (time) dimension, else 1
+
+
+@dataclass(frozen=True)
 class NcHeader:
     variables: Mapping[str, NcVariable]
     attrs: Mapping[str, object]
     latitude_order: str | None  # "south to north" / "north to south"
     longitude_range: tuple[float, float] | None
+    coordinates: Mapping[str, np.ndarray] = field(default_factory=dict)  # 1-D lat / lon in degrees, by dimension
+    dimensions: Mapping[str, int] = field(default_factory=dict)  # dimension sizes
 
     def data_variables(self) -> list[NcVariable]:
         """Variables of two or more dimensions (the grids), in file order."""
         return [v for v in self.variables.values() if len(v.dims) >= 2]
+
+    def grid(self, variable: NcVariable) -> NcGrid | None:
+        """The variable's grid when it lies on regular 1-D latitude and longitude coordinates in degrees
+        (at most one leading dimension, read as bands); None when GDAL must work it out."""
+        dims = variable.dims
+        if len(dims) not in (2, 3) or dims[-2] not in self.coordinates or dims[-1] not in self.coordinates:
+            return None
+        lat, lon = self.coordinates[dims[-2]], self.coordinates[dims[-1]]
+        if lat.size < 2 or lon.size < 2 or not (_regular(lat) and _regular(lon)):
+            return None
+        dx, dy = abs(lon[-1] - lon[0]) / (lon.size - 1), abs(lat[-1] - lat[0]) / (lat.size - 1)
+        if lon[-1] < lon[0]:
+            return None
+        bands = self.dimensions.get(dims[0], 0) if len(dims) == 3 else 1
+        if not bands:
+            return None
+        return NcGrid(float(lon.min() - dx / 2), float(lat.max() + dy / 2), float(dx), float(dy), lon.size, lat.size,
+                      bands)
+
+
+def _regular(values: np.ndarray) -> bool:
+    steps = np.diff(values)
+    return bool(np.all(steps != 0) and np.max(np.abs(steps - steps.mean())) <= 1e-4 * abs(steps.mean()))
 
 
 def netcdf_header(path: Path, label: str) -> NcHeader:
@@ -192,16 +233,21 @@ def netcdf_header(path: Path, label: str) -> NcHeader:
                                           {k: var.getncattr(k) for k in var.ncattrs()})
                          for name, var in ds.variables.items()}
             attrs = {k: ds.getncattr(k) for k in ds.ncattrs()}
-            lat = next((ds.variables[n] for n in ("lat", "latitude", "LAT", "Latitude") if n in ds.variables), None)
-            lon = next((ds.variables[n] for n in ("lon", "longitude", "LON", "Longitude") if n in ds.variables), None)
-            order = lon_range = None
-            if lat is not None and lat.size > 1:
-                first, last = float(lat[0]), float(lat[-1])
-                order = "south to north" if last > first else "north to south"
-            if lon is not None and lon.size > 0:  # coordinates are monotonic: the ends give the range
-                ends = (float(lon[0]), float(lon[-1]))
-                lon_range = (min(ends), max(ends))
-    except Exception as exc:  # netCDF4 says why ("Unknown file format", "HDF error", truncated)
+            dimensions = {name: len(dim) for name, dim in ds.dimensions.items()}
+            coordinates, order, lon_range = {}, None, None
+            for names, axis in ((("lat", "latitude", "LAT", "Latitude"), "lat"), (("lon", "longitude", "LON", "Longitude"), "lon")):
+                var = next((ds.variables[n] for n in names if n in ds.variables), None)
+                if var is None or var.ndim != 1 or var.size == 0:
+                    continue
+                values = np.asarray(np.ma.filled(var[:], np.nan), dtype=np.float64)
+                if str(getattr(var, "units", "")).lower().startswith("degree"):
+                    coordinates[var.dimensions[0]] = values
+                if axis == "lat" and values.size > 1:
+                    order = "south to north" if values[-1] > values[0] else "north to south"
+                if axis == "lon":
+                    lon_range = (float(np.nanmin(values)), float(np.nanmax(values)))
+    except (OSError, RuntimeError, ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
+        # netCDF4 says why ("Unknown file format", "HDF error", truncated); programming errors propagate
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].replace(str(path), path.name)
         raise IngestError(label, "whole file", f"cannot be opened as a raster ({reason}); the file is corrupt, "
                           "truncated or not a raster", "download the file again and check its size") from None
@@ -209,7 +255,13 @@ def netcdf_header(path: Path, label: str) -> NcHeader:
         raise IngestError(label, "whole file", "cannot be opened as a raster (the NetCDF header lists no "
                           "variables at all); the file is corrupt, truncated or not a raster",
                           "download the file again and check its size")
-    return NcHeader(variables, attrs, order, lon_range)
+    return NcHeader(variables, attrs, order, lon_range, coordinates, dimensions)
+
+
+def fill_value(variable: NcVariable) -> float | None:
+    """The variable's ``_FillValue`` (or ``missing_value``) as a number, if it declares one."""
+    value = variable.attr("_FillValue", variable.attr("missing_value"))
+    return None if value is None else float(np.asarray(value).ravel()[0])
 
 
 def require_variable(header: NcHeader, label: str, names: Sequence[str], what: str) -> NcVariable:

@@ -29,8 +29,8 @@ from functools import partial
 from pathlib import Path
 
 from ingestion.errors import IngestError
-from ingestion.sources._layouts import (Expected, Facet, NcHeader, Recognised, gdal_name, netcdf_header,
-                                        normal_unit, require_variable)
+from ingestion.sources._layouts import (Expected, Facet, NcHeader, Recognised, fill_value, gdal_name,
+                                        netcdf_header, normal_unit, require_variable)
 from ingestion.sources._raster import (RASTER_ZONAL, RasterProduct, checked_year, edgar_text_header,
                                        read_raster_product)
 from ingestion.sources.base import Source
@@ -132,7 +132,8 @@ def recognise(path: Path, label: str) -> Recognised:
         facts["longitude"] = "0..360"
     return Recognised(path, label, PRODUCT_NAME, release, layout, year, quantity, variable=variable.name,
                       unit=unit, conversion=conversion, open_name=gdal_name(path, variable.name), flux=flux,
-                      recognised_by=where, facts=facts)
+                      recognised_by=where, facts=facts, grid=header.grid(variable),
+                      nodata=fill_value(variable))
 
 
 def _variable(header: NcHeader, label: str, kind: str | None):

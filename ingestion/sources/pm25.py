@@ -30,7 +30,7 @@ import numpy as np
 
 from ingestion.errors import IngestError
 from ingestion.sources._layouts import (Expected, Facet, NcHeader, NcVariable, Recognised, annual_period,
-                                        gdal_name, netcdf_header, normal_unit, statistic_of)
+                                        fill_value, gdal_name, netcdf_header, normal_unit, statistic_of)
 from ingestion.sources._raster import RASTER_ZONAL, RasterProduct, checked_year, read_raster_product, year_from_name
 from ingestion.sources.base import Source
 from ingestion.zonal import ValueChecks
@@ -148,7 +148,8 @@ def _result(path, label, header: NcHeader, layout, release, year, variable: NcVa
         conversion += "; NaN over water -> no data"
     return Recognised(path, label, "PM2.5", release, layout, year, (statistic, period), variable=variable.name,
                       unit=str(unit) if unit is not None else None, conversion=conversion,
-                      open_name=gdal_name(path, variable.name), recognised_by=where, facts=facts)
+                      open_name=gdal_name(path, variable.name), recognised_by=where, facts=facts,
+                      grid=header.grid(variable), nodata=fill_value(variable))
 
 
 PRODUCT = RasterProduct(
