@@ -25,6 +25,7 @@ import numpy as np
 
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout
+from ingestion.zonal import Grid
 
 
 # ----------------------------------------------------------------------------------------- quantities
@@ -78,7 +79,7 @@ class Recognised:
     corners: bool = False  # EDGAR text grid: coordinates are lower-left cell corners (else centres)
     header_lines: int = 0  # EDGAR text grid: lines before the data
     tile: tuple[int, int] | None = None  # SRTM 5 x 5 degree tile (column, row)
-    grid: NcGrid | None = None  # a NetCDF's regular lat/lon grid from its header (no second open to find it)
+    grid: tuple[Grid, int] | None = None  # a NetCDF's regular lat/lon grid and bands from its header
     nodata: float | None = None  # the variable's _FillValue, with ``grid``
     recognised_by: str = "file name"  # where the quantity was read (for messages)
     facts: Mapping[str, object] = field(default_factory=dict)  # more for the manifest
@@ -174,19 +175,6 @@ class NcVariable:
 
 
 @dataclass(frozen=True)
-class NcGrid:
-    """A variable's regular lat/lon grid as GDAL presents it (north-up rows, cell edges), from the header."""
-
-    west: float
-    north: float
-    dx: float
-    dy: float
-    width: int
-    height: int
-    bands: int  # the length of a leading (time) dimension, else 1
-
-
-@dataclass(frozen=True)
 class NcHeader:
     variables: Mapping[str, NcVariable]
     attrs: Mapping[str, object]
@@ -199,9 +187,10 @@ class NcHeader:
         """Variables of two or more dimensions (the grids), in file order."""
         return [v for v in self.variables.values() if len(v.dims) >= 2]
 
-    def grid(self, variable: NcVariable) -> NcGrid | None:
-        """The variable's grid when it lies on regular 1-D latitude and longitude coordinates in degrees
-        (at most one leading dimension, read as bands); None when GDAL must work it out."""
+    def grid(self, variable: NcVariable) -> tuple[Grid, int] | None:
+        """(grid, bands): the variable's grid as GDAL presents it (north-up rows, cell edges, WGS84) when it
+        lies on regular 1-D latitude and longitude coordinates in degrees, and the length of a leading
+        (time) dimension read as bands; None when GDAL must work it out."""
         dims = variable.dims
         if len(dims) not in (2, 3) or dims[-2] not in self.coordinates or dims[-1] not in self.coordinates:
             return None
@@ -214,8 +203,9 @@ class NcHeader:
         bands = self.dimensions.get(dims[0], 0) if len(dims) == 3 else 1
         if not bands:
             return None
-        return NcGrid(float(lon.min() - dx / 2), float(lat.max() + dy / 2), float(dx), float(dy), lon.size, lat.size,
-                      bands)
+        grid = Grid("EPSG:4326", float(lon.min() - dx / 2), float(lat.max() + dy / 2), float(dx), float(dy), lon.size,
+                    lat.size)
+        return grid, bands
 
 
 def _regular(values: np.ndarray) -> bool:

@@ -416,9 +416,9 @@ def _open_info(rec: Recognised, product: RasterProduct) -> _Info:
     from rasterio.errors import NotGeoreferencedWarning
 
     if rec.grid is not None:  # a regular lat/lon NetCDF: its header gave the grid GDAL would present
-        g = rec.grid
+        g, bands = rec.grid
         return _Info(rasterio.crs.CRS.from_epsg(4326), Affine(g.dx, 0.0, g.west, 0.0, -g.dy, g.north), g.width,
-                     g.height, g.bands, "", rec.nodata)
+                     g.height, bands, "", rec.nodata)
     is_netcdf = rec.open_name.startswith("NETCDF:")
     try:
         with warnings.catch_warnings():
