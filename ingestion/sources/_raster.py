@@ -83,7 +83,8 @@ class RasterProduct:
     unit: str  # the canonical unit of raw.raster_zonal.value
     stats: tuple[str, ...]  # ingestion.zonal.STATS; "range" is relief for the DEM
     recognise: Callable[[Path, str], Recognised]  # (path, label) -> the file's layout; raises IngestError
-    expected: Expected | None = None  # the quantity the product needs (None: any recognised file)
+    # the quantity the product needs (None: any recognised file); a function when a setting chooses it
+    expected: Expected | Callable[[], Expected] | None = None
     static: bool = False  # one time-invariant raster (year = 0)
     mosaic: bool = False  # several files are tiles of one raster, mosaicked on the fly
     checks: ValueChecks = ValueChecks()  # impossible cell values (negative emissions, undeclared nodata)
@@ -659,7 +660,8 @@ def read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: Load
     wkb = tuple(bytes(g) for g in cities["geometry_wkb"])
     files = [Path(f) for f in files]
     recognised = [product.recognise(f, file_label(f, product.source)) for f in files]
-    used, skipped = select(recognised, product.expected) if product.expected else (recognised, {})
+    expected = product.expected() if callable(product.expected) else product.expected
+    used, skipped = select(recognised, expected) if expected else (recognised, {})
     mosaic = inspect_mosaic(used, product, wkb) if product.mosaic and len(used) > 1 else None
     if mosaic is not None:
         bands = mosaic.bands

@@ -11,10 +11,11 @@ or gzipped (``.tif.gz``, read through GDAL's ``/vsigzip/``: never unzipped to di
 
 Each release serves several layers per year beside the radiance: ``cf_cvg`` (cloud-free coverage
 counts), ``cvg``, ``lit_mask``, ``median``/``median_masked``, ``average`` (unmasked), ``minimum``,
-``maximum``. Only ``average_masked`` is the radiance summed here (nW/cm2/sr). The other layers of a year
-whose ``average_masked`` file is in the folder are skipped (recorded in the manifest as not used); a
-year given only by another layer is refused, naming the layer found and the one expected. A city's
-value is the coverage-weighted mean radiance.
+``maximum``. The radiance summed here (nW/cm2/sr) is ``average_masked``, or another radiance layer
+(``average``, ``median_masked``, ``median``) when ``$DUALCARBON_NTL_LAYER`` asks for it
+(``ingestion.settings.ntl_layer``). The other layers of a year whose chosen layer is in the folder are
+skipped (recorded in the manifest as not used); a year given only by another layer is refused, naming
+the layer found and the one expected. A city's value is the coverage-weighted mean radiance.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import re
 from functools import partial
 from pathlib import Path
 
+from ingestion import settings
 from ingestion.errors import IngestError
 from ingestion.sources._layouts import Expected, Facet, Recognised, gdal_name
 from ingestion.sources._raster import RASTER_ZONAL, RasterProduct, checked_year, read_raster_product
@@ -53,10 +55,12 @@ FILE_NAMES = {
     "vnl_v21": "VNL_v21_npp_{year}_global_vcmslcfg_c202205302300.{layer}.dat.tif",
     "vnl_v22": "VNL_v22_npp-j01_{year}_global_vcmslcfg_c{stamp}.{layer}.dat.tif",
 }
-EXPECTED = Expected(
-    (Facet("layer", "average_masked", LAYERS["average_masked"]),),
-    "use the year's average_masked file (VNL_v21_npp_{YEAR}_global_vcmslcfg_c{STAMP}.average_masked.dat.tif.gz)",
-    siblings=True)
+def expected() -> Expected:
+    """The radiance layer asked for (``ingestion.settings.ntl_layer``; average_masked by default)."""
+    layer = settings.ntl_layer()
+    return Expected((Facet("layer", layer, LAYERS[layer]),),
+                    f"use the year's {layer} file (VNL_v21_npp_{{YEAR}}_global_vcmslcfg_c{{STAMP}}.{layer}.dat.tif.gz); "
+                    f"another radiance layer is read when {settings.NTL_LAYER_ENV} names it", siblings=True)
 
 
 def recognise(path: Path, label: str) -> Recognised:
@@ -94,7 +98,7 @@ PRODUCT = RasterProduct(
     unit="nW/cm2/sr",
     stats=("mean",),
     recognise=recognise,
-    expected=EXPECTED,
+    expected=expected,
     file_example=FILE_NAMES["vnl_v21"].format(year=2019, layer="average_masked") + ".gz",
 )
 

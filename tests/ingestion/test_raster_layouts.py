@@ -431,6 +431,25 @@ def test_wrong_quantity_is_refused_and_the_warehouse_unchanged(case, base, grids
     assert filecmp.cmp(base, warehouse, shallow=False) and warehouse_snapshot(warehouse) == before
 
 
+def test_another_radiance_layer_when_asked(base, grids, panel, tmp_path, monkeypatch, capfd):
+    """DUALCARBON_NTL_LAYER=median_masked sums the median layer (here 0.93 x the planted mean) and skips
+    average_masked beside it; an unknown layer is one line, exit code 1."""
+    monkeypatch.setenv("DUALCARBON_NTL_LAYER", "median_masked")
+    rows, loads = ingest_one(base, tmp_path, "ntl", lambda s: _ntl(grids, s, NtlFile("vnl_v21", gz=True,
+                                                                                   siblings=("median_masked",)),
+                                                                  2016, np.random.default_rng(4)))
+    got = rows.merge(panel[panel.year == 2016], on=["adcode", "year"])
+    np.testing.assert_allclose(got["value"], 0.93 * got["ntl_nw"], rtol=NO_CONVERSION)
+    used = loads[loads["layout"].map(lambda r: r.get("used", True))]
+    assert list(used["layout"].map(lambda r: r["layer"])) == ["median_masked"]
+    monkeypatch.setenv("DUALCARBON_NTL_LAYER", "cf_cvg")
+    shutil.copy(base, tmp_path / "w.duckdb")
+    capfd.readouterr()
+    assert cli("--sources", str(tmp_path / "sources"), "--only", "ntl", "--warehouse", str(tmp_path / "w.duckdb")) == 1
+    err = capfd.readouterr().err.splitlines()
+    assert len(err) == 1 and "DUALCARBON_NTL_LAYER='cf_cvg': use one of average_masked" in err[0]
+
+
 def test_district_boundaries_are_refused(base, world, tmp_path, capfd):
     sources = tmp_path / "sources" / "boundaries"
     sources.mkdir(parents=True)
