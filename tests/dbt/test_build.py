@@ -20,7 +20,7 @@ from tests.conftest import REPO, TINY_SEED
 
 MARTS = ["dim_city", "fct_city_year", "mart_emissions_intensity", "mart_pollution_index", "mart_pollution_index_weights",
          "mart_patents", "mart_ai", "mart_robot_exposure", "mart_policy_treatment", "mart_spatial_weights",
-         "fct_province_year", "mart_efficiency", "mart_city_year_winsorised"]
+         "fct_province_year", "mart_efficiency"]
 
 
 @pytest.fixture(scope="module")
