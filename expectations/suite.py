@@ -11,7 +11,8 @@ import pandas as pd
 from expectations.checks import Check, columns_present
 from expectations.drift import drift_checks
 
-MARTS_YAML = Path("dbt_project") / "models" / "marts" / "_marts__models.yml"
+# one YAML per mart beside its SQL: dbt_project/models/marts/<mart>.yml (description, contract, tests)
+MARTS_DIR = Path("dbt_project") / "models" / "marts"
 
 
 @dataclass(frozen=True)
@@ -73,23 +74,24 @@ class MartSuite:
                                    meta={"mart": f"{self.schema}.{self.mart}"})
 
 
-@lru_cache(maxsize=1)
-def _marts_yaml() -> dict:
+@lru_cache(maxsize=None)
+def _mart_yaml(mart: str) -> dict:
     from ingestion.config import repo_root
     import yaml
 
-    path = repo_root() / MARTS_YAML
+    path = repo_root() / MARTS_DIR / f"{mart}.yml"
     if not path.exists():
-        return {}
+        raise FileNotFoundError(f"{path}: no dbt YAML for mart {mart!r}; every mart documents its columns "
+                                "(its contract) in <mart>.yml beside its SQL")
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def documented_columns(mart: str) -> list[str]:
-    """The mart's columns as documented in dbt's ``_marts__models.yml`` (its enforced contract)."""
-    for model in _marts_yaml().get("models", []):
+    """The mart's columns as documented in dbt's ``marts/<mart>.yml`` (its enforced contract)."""
+    for model in _mart_yaml(mart).get("models", []):
         if model.get("name") == mart:
             return [c["name"] for c in model.get("columns", []) if c.get("data_type") != "blob"]
-    return []
+    raise ValueError(f"{MARTS_DIR / (mart + '.yml')}: does not document the model {mart!r}")
 
 
 @lru_cache(maxsize=1)

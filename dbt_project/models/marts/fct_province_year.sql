@@ -1,17 +1,17 @@
-{#- Seed 003's province panel: IPCC fuel-based CO2, robot exposure (shift-share, 2004 base) and its
-    instruments, and the controls. Formulas and units in _marts__models.yml. -#}
+{#- Study 003's province panel: IPCC fuel-based CO2, robot exposure (shift-share, 2004 base) and its
+    instruments, and the controls. Formulas and units in fct_province_year.yml. -#}
 with
 
 yb as (select * from {{ ref('int_province_year_indicators_pivoted') }}),
 co2 as (select * from {{ ref('int_province_co2_calculated') }}),
 robots as (
     select unit_code as province_adcode, year, robot_exposure, robot_exposure_lag1, robot_exposure_us
-    from {{ ref('mart_robot_exposure') }}
+    from {{ ref('int_robot_exposure_lagged') }}
     where geo_level = 'province'
 ),
 green as (
     select left(adcode, 2) || '0000' as province_adcode, year, sum(green_applications) as green_applications
-    from {{ ref('mart_patents') }}
+    from {{ ref('int_patents_counted') }}
     group by 1, 2
 ),
 national as (

@@ -1,4 +1,6 @@
-{#- Patent counts per city-year by application year (applications) and grant year (grants). -#}
+{#- Patent counts per city-year by application year (applications) and grant year (grants), and
+    ln(1 + count) of the counts the studies use (they take logs of counts that can be zero). The
+    building block of mart_patents and fct_city_year. -#}
 with
 
 spine as (
@@ -55,6 +57,33 @@ counted as (
     from spine
     left join applications using (adcode, year)
     left join grants using (adcode, year)
+),
+
+final as (
+    select
+        ---------- ids
+        adcode,
+        year,
+        ---------- applications
+        applications,
+        invention_applications,
+        utility_applications,
+        green_applications,
+        green_invention_applications,
+        green_utility_applications,
+        ---------- grants
+        grants,
+        invention_grants,
+        utility_grants,
+        green_grants,
+        green_invention_grants,
+        ---------- logs
+        ln(1 + applications) as ln_applications,
+        ln(1 + green_applications) as ln_green_applications,
+        ln(1 + green_invention_applications) as ln_green_invention_applications,
+        ln(1 + green_grants) as ln_green_grants,
+        ln(1 + green_invention_grants) as ln_green_invention_grants
+    from counted
 )
 
-select * from counted
+select * from final
