@@ -105,7 +105,7 @@ final as (
         yb.fdi_10k_usd * rates.usd_cny / nullif(yb.gdp_10k_yuan, 0) as fdi_gdp_ratio,
         yb.fdi_10k_usd / nullif(yb.gdp_10k_yuan, 0) as fdi_usd_gdp_ratio_printed,
         yb.trade_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as trade_gdp_ratio,
-        (yb.deposits_10k_yuan + yb.loans_10k_yuan) / nullif(yb.gdp_10k_yuan, 0) as financial_development,
+        (yb.deposits_10k_yuan + yb.loans_10k_yuan) / nullif(yb.gdp_10k_yuan, 0) as deposits_loans_gdp_ratio,
         yb.loans_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as loans_gdp_ratio,
         yb.budget_expenditure_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as government_expenditure_ratio,
         yb.budget_revenue_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as fiscal_decentralization,

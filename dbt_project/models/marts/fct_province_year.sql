@@ -35,7 +35,7 @@ final as (
         ---------- controls
         yb.trade_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as openness,
         yb.pop_resident_10k / nullif(yb.land_area_km2, 0) as population_density,
-        yb.loans_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as financial_development,
+        yb.loans_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as loans_gdp_ratio,
         yb.budget_expenditure_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as government_intervention,
         yb.electricity_10k_kwh / nullif(national.national_electricity_10k_kwh, 0) as energy_structure,
         yb.pop_urban_10k / nullif(yb.pop_resident_10k, 0) as urbanization_rate,
