@@ -17,22 +17,18 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.measures.capital import capital_stock
-from analysis.measures.entropy import EntropyResult, entropy_weights, study_entropy_index
 from analysis.measures.gml import gml_index, sbm_ddf
 from analysis.measures.sbm import SBMResult, sbm
 
 __all__ = [
-    "EntropyResult",
     "SBMResult",
     "capital_stock",
     "efficiency_scores",
     "gtfp_scores",
     "mart_efficiency_scores",
-    "entropy_weights",
     "gml_index",
     "sbm",
     "sbm_ddf",
-    "study_entropy_index",
 ]
 
 

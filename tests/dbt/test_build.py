@@ -94,9 +94,10 @@ def test_spatial_weights_are_row_stochastic_with_symmetric_raw_distances(tiny_ma
     assert (w[w.matrix == "knn"].groupby("adcode_i").size() == 5).all()
 
 
-def test_python_entropy_weights_agree_with_the_dbt_macro(tiny_marts):
-    """analysis.measures.entropy (Python) and the entropy_weights macro give the same weights and index."""
-    from analysis.measures.entropy import entropy_weights
+def test_the_dbt_macro_agrees_with_the_reference_entropy_weights(tiny_marts):
+    """The entropy_weights macro in the built marts gives the weights of the reference implementation
+    (tests/measures/entropy_reference.py)."""
+    from tests.measures.entropy_reference import entropy_weights
 
     inputs = q(tiny_marts, "select * from intermediate.int_city_year_emissions_joined")
     cols = ["industrial_wastewater_t", "industrial_so2_t", "industrial_dust_t"]
