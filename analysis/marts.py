@@ -13,7 +13,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from ingestion.config import resolve_warehouse
+from ingestion.settings import resolve_warehouse
 
 __all__ = ["load_city_panel", "load_province_panel", "load_weights", "load_geo_cities", "query"]
 

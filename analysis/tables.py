@@ -3,7 +3,7 @@
 A :class:`Table` is columns of cells the way economists read them: for every coefficient row the
 estimate with stars and, below it, the standard error in parentheses; then the statistic rows (N,
 R², FE / controls indicators, tests). Each column of the study shows three sub-columns: ``ours``,
-``published`` (from ``shared/studies/s00N.yaml``, aligned by position and row label) and, on the
+``published`` (from ``analysis/replications/published/s00N.yaml``, aligned by position and row label) and, on the
 sample world, ``truth`` (the planted parameter where the sample world has one).
 
 Rendering: :meth:`Table.to_frame` (tidy long CSV), :meth:`Table.to_markdown`, :meth:`Table.to_html`.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,11 +30,8 @@ STAR_LEGEND = "Ours: *** p<0.01, ** p<0.05, * p<0.10; published stars copied as 
 
 
 def studies_dir() -> Path:
-    """``$DUALCARBON_STUDIES``, else ``../shared/studies`` beside the repository."""
-    env = os.environ.get("DUALCARBON_STUDIES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "studies"
+    """The published numbers the package carries: ``analysis/replications/published/`` (provenance in its README)."""
+    return Path(__file__).resolve().parent / "replications" / "published"
 
 
 @lru_cache(maxsize=None)

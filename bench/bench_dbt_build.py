@@ -23,7 +23,7 @@ import duckdb
 
 from _common import Bench, default_warehouse
 
-from ingestion.cli import _run_dbt
+from dualcarbon.dbt import run_dbt
 from ingestion.warehouse import ensure_spatial_installed
 
 BUDGET_SECONDS = 60.0
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
 
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):
-            code = _run_dbt(warehouse, "build", "--quiet", "--target-path", str(tmp / "target"),
+            code = run_dbt(warehouse, "build", "--quiet", "--target-path", str(tmp / "target"),
                             "--log-path", str(tmp / "logs"))
         build = time.perf_counter() - t0
         if code != 0:

@@ -66,7 +66,7 @@ def has_option(command: str, option: str) -> bool:
 
 
 def stage_commands(work: Path, world: str, seed: int) -> list[tuple[str, list[str]]]:
-    """The stages as `dualcarbon run` chains them (ingestion/cli.py cmd_run), one command each."""
+    """The stages as `dualcarbon run` chains them (dualcarbon/pipeline.py run), one command each."""
     sources, warehouse = work / "sources", ["--warehouse", str(work / "warehouse.duckdb")]
     dbt_docs = ["--dbt-docs", str(work / "dbt_docs")] if has_option("build", "--dbt-docs") else []
     return [

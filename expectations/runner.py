@@ -32,8 +32,8 @@ import pandas as pd  # noqa: E402
 from expectations.checks import Check  # noqa: E402
 from expectations.drift import BASELINE_FILE, read_baseline, summarise, write_baseline  # noqa: E402
 from expectations.suite import MartSuite  # noqa: E402
+from ingestion.settings import drift_mode  # noqa: E402
 
-DRIFT_MODES = ("fail", "warn", "off")
 SAMPLE_ROWS = 5
 SITE_NAME = "dualcarbon"
 _GX_DOC_ENTRIES = ("index.html", "validations", "expectations", "static")
@@ -271,9 +271,7 @@ def check_warehouse(warehouse: Path, *, docs_dir: Path | None = None, echo: Call
     from expectations.suites import SUITES
 
     warehouse = Path(warehouse)
-    drift = drift or os.environ.get("DUALCARBON_DRIFT", "fail")
-    if drift not in DRIFT_MODES:
-        raise ValueError(f"drift mode {drift!r}: use one of {', '.join(DRIFT_MODES)}")
+    drift = drift_mode(drift)
     selected = list(SUITES) if marts is None else list(marts)
     unknown = [m for m in selected if m not in SUITES]
     if unknown:

@@ -76,7 +76,7 @@ class MartSuite:
 
 @lru_cache(maxsize=None)
 def _mart_yaml(mart: str) -> dict:
-    from ingestion.config import repo_root
+    from ingestion.settings import repo_root
     import yaml
 
     path = repo_root() / MARTS_DIR / f"{mart}.yml"
@@ -97,7 +97,7 @@ def documented_columns(mart: str) -> list[str]:
 @lru_cache(maxsize=1)
 def dbt_vars() -> dict:
     """``vars:`` of dbt_project.yml (window, k of the kNN matrix), so the suites share dbt's settings."""
-    from ingestion.config import repo_root
+    from ingestion.settings import repo_root
     import yaml
 
     path = repo_root() / "dbt_project.yml"

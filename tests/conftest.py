@@ -84,7 +84,7 @@ def tiny_marts(tiny_warehouse, tmp_path_factory) -> Path:
     import contextlib
     import io
 
-    from ingestion.cli import main
+    from dualcarbon.cli import main
 
     path = tmp_path_factory.mktemp("marts") / "tiny_marts.duckdb"
     shutil.copy(tiny_warehouse, path)

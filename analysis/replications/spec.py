@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult
+from ingestion.settings import truth_file
 from analysis.tables import Column, Table, column_from_result, published_table
 
 __all__ = ["ColumnSpec", "TableSpec", "StudySpec", "RunContext", "run_table", "estimate", "sample", "coverage_note",
@@ -108,10 +109,8 @@ class RunContext:
 def find_truth(warehouse: Path) -> dict | None:
     """``truth.json`` of the sample world: ``$DUALCARBON_TRUTH``, else a ``sources/truth.json`` next to
     the warehouse or one level up (``dualcarbon run`` layout), else None (real data)."""
-    import os
-
-    env = os.environ.get("DUALCARBON_TRUTH")
-    candidates = [Path(env)] if env else []
+    named = truth_file()
+    candidates = [named] if named else []
     w = Path(warehouse).resolve()
     candidates += [w.parent / "truth.json", w.parent / "sources" / "truth.json",
                    w.parent.parent / "sources" / "truth.json", Path("work/sources/truth.json").resolve()]

@@ -23,6 +23,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from ingestion.settings import dbt_docs_dir, replications_dir
+
 __all__ = ["build_report", "run_metadata"]
 
 PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "pandas", "numpy", "scipy", "geopandas", "shapely",
@@ -68,8 +70,8 @@ def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
 
 
 def _find_replications(out: Path) -> Path | None:
-    env = os.environ.get("DUALCARBON_REPLICATIONS")
-    for c in ([Path(env)] if env else []) + [out.parent / "replications", out / "replications"]:
+    named = replications_dir()
+    for c in ([named] if named else []) + [out.parent / "replications", out / "replications"]:
         if c.is_dir() and any(c.glob("*/index.json")):
             return c
     return None
@@ -95,8 +97,8 @@ def _data_quality(warehouse: Path, out: Path) -> str:
 def _dbt_docs(out: Path) -> str:
     """Copy dbt's self-contained docs page (``dualcarbon build --dbt-docs DIR``; ``run`` writes
     ``work/dbt_docs``) beside the report and link it; ``$DUALCARBON_DBT_DOCS`` names another folder."""
-    env = os.environ.get("DUALCARBON_DBT_DOCS")
-    found = next((c / "index.html" for c in ([Path(env)] if env else []) + [out.parent / "dbt_docs"]
+    named = dbt_docs_dir()
+    found = next((c / "index.html" for c in ([named] if named else []) + [out.parent / "dbt_docs"]
                   if (c / "index.html").is_file()), None)
     if found is None:
         return ("<p>dbt docs: not generated (<code>dualcarbon build --dbt-docs dbt_docs</code> beside the report "

@@ -19,7 +19,7 @@ file), for city i and year t, with A_it = ln(1 + AI firms in operation at year e
               base 2004), with the 9 fuels scaled so that the IPCC fuel-based CO2 equals it.
 
 Everything is deterministic given (world, seed): one ``numpy.random.Generator`` consumed in a fixed
-order. Calibration targets are the descriptive statistics printed in the studies (``shared/studies``);
+order. Calibration targets are the descriptive statistics printed in the studies (``analysis/replications/published``);
 where the studies disagree (e.g. AI firm counts in seeds 000 and 004) the model follows seed 000.
 """
 from __future__ import annotations

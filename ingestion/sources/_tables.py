@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.admin import province_resolver
+from ingestion.divisions import province_resolver
 from ingestion.errors import IngestError
 from ingestion.parsing import (UNIT_CONVERSIONS, cell, parse_number, parse_year, read_excel_sheets, read_text_table,
                                split_header, table_with_header, to_canonical)

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ingestion.config import inside
+from ingestion.settings import inside
 from ingestion.contract import Contract
 from ingestion.errors import IngestError
 

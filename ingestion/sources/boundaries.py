@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ingestion.admin import PROVINCES
+from ingestion.divisions import PROVINCES
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources.base import LoadContext, Source

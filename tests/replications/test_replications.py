@@ -131,7 +131,7 @@ def test_report_builds(replicated, tmp_path, tiny_marts):
 
 
 def test_cli_replicate_writes_files(tiny_marts, tmp_path, capsys):
-    from ingestion.cli import main
+    from dualcarbon.cli import main
 
     assert main(["replicate", "004", "--warehouse", str(tiny_marts), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "004" / "table_4.md").is_file()
@@ -146,7 +146,7 @@ def test_unknown_study_is_refused(tiny_marts, tmp_path):
 
 
 def test_a_warehouse_without_marts_is_one_line_error(tiny_warehouse, tmp_path, capsys):
-    from ingestion.cli import main
+    from dualcarbon.cli import main
 
     assert main(["replicate", "004", "--warehouse", str(tiny_warehouse), "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()

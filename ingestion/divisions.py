@@ -1,4 +1,4 @@
-"""Administrative facts: provinces (adcode prefix, names, NBS region) and the four municipalities."""
+"""Administrative divisions: provinces (adcode prefix, names, NBS region) and the four municipalities."""
 from __future__ import annotations
 
 # Province adcode prefix -> (English name, region). Regions: the NBS east / central / west split.

@@ -1,0 +1,75 @@
+"""Every setting the project reads from the environment, in one place, and the paths derived from them.
+
+The command line, the loaders, the analysis package, the expectations and dbt's ``profiles.yml`` (which
+reads ``DUALCARBON_WAREHOUSE`` through dbt's ``env_var``) all take their settings from here; no other
+module reads a ``DUALCARBON_*`` variable.
+
+| variable | meaning | default |
+|---|---|---|
+| ``DUALCARBON_WAREHOUSE`` | the DuckDB file | ``warehouse/dualcarbon.duckdb`` |
+| ``DUALCARBON_TRUTH`` | the sample world's ``truth.json`` | found beside the warehouse (see ``truth_candidates``) |
+| ``DUALCARBON_REPLICATIONS`` | the replications folder the report reads | ``replications/`` beside the report |
+| ``DUALCARBON_DBT_DOCS`` | dbt's docs page the report links | ``dbt_docs/`` beside the report, or ``work/dbt_docs`` |
+| ``DUALCARBON_DRIFT`` | drift policy of the expectations: ``fail``, ``warn`` or ``off`` | ``fail`` |
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = Path("warehouse") / "dualcarbon.duckdb"
+WAREHOUSE_ENV = "DUALCARBON_WAREHOUSE"
+TRUTH_ENV = "DUALCARBON_TRUTH"
+REPLICATIONS_ENV = "DUALCARBON_REPLICATIONS"
+DBT_DOCS_ENV = "DUALCARBON_DBT_DOCS"
+DRIFT_ENV = "DUALCARBON_DRIFT"
+DRIFT_MODES = ("fail", "warn", "off")
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def resolve_warehouse(path: str | os.PathLike | None = None) -> Path:
+    """``--warehouse`` if given, else ``$DUALCARBON_WAREHOUSE``, else ``warehouse/dualcarbon.duckdb``."""
+    if path:
+        return Path(path)
+    return _env_path(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+
+
+def truth_file() -> Path | None:
+    """``$DUALCARBON_TRUTH``: the sample world's ``truth.json`` when named explicitly, else None."""
+    return _env_path(TRUTH_ENV)
+
+
+def replications_dir() -> Path | None:
+    """``$DUALCARBON_REPLICATIONS``: the replications the report reads when named explicitly, else None."""
+    return _env_path(REPLICATIONS_ENV)
+
+
+def dbt_docs_dir() -> Path | None:
+    """``$DUALCARBON_DBT_DOCS``: the folder of dbt's docs page the report links, else None."""
+    return _env_path(DBT_DOCS_ENV)
+
+
+def drift_mode(given: str | None = None) -> str:
+    """The expectations' drift policy: ``given``, else ``$DUALCARBON_DRIFT``, else ``fail``."""
+    mode = given or os.environ.get(DRIFT_ENV) or "fail"
+    if mode not in DRIFT_MODES:
+        raise ValueError(f"drift mode {mode!r}: use one of {', '.join(DRIFT_MODES)} ({DRIFT_ENV} or --drift)")
+    return mode
+
+
+def repo_root() -> Path:
+    """The repository root (where dbt_project.yml lives)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True if ``path`` resolves to a location inside ``root`` (no escaping through .. or links)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
