@@ -31,7 +31,6 @@ CONTROLS = ("openness", "population_density", "loans_gdp_ratio", "government_int
 NAMES = dict(zip(CONTROLS, ("Open", "Density", "Fin", "Gov", "Energy", "Urban"))) | {"_cons": "_cons"}
 FE = ("province_adcode", "year")
 OPTS = {"cluster": "province_adcode"}
-MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 TRUTH = {"AI": "b_robot"}
 
 VARIABLES = {
@@ -70,7 +69,9 @@ def prepare(panel: pd.DataFrame, warehouse=None) -> pd.DataFrame:
     inside = panel["year"].between(lo, hi)
     for col, flag in (("environmental_regulation", "high_regulation"), ("industrialization", "high_industrialization")):
         panel[flag] = panel[col] > panel.loc[inside, col].median()
-    panel["is_municipality"] = panel["province_adcode"].isin(MUNICIPALITIES)
+    # the municipalities are provinces too: their province codes from dim_city (seed_municipalities)
+    municipal = query("select distinct province_adcode from marts.dim_city where is_municipality", warehouse)
+    panel["is_municipality"] = panel["province_adcode"].isin(set(municipal["province_adcode"]))
     return panel
 
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ingestion.sample.geography import MUNICIPALITIES, PROVINCES, World, area_km2, centroids_lonlat, great_circle_km
+from ingestion.sample.geography import PROVINCES, World, area_km2, centroids_lonlat, great_circle_km
+from ingestion.vocabulary import municipalities
 
 # --------------------------------------------------------------------------------------------------
 # real facts used by the generator (the same facts are dbt seeds)
@@ -169,7 +170,7 @@ def simulate(world: World, seed: int) -> Simulation:
     area = area_km2(cities)
     region = np.array([PROVINCES[a[:2]][2] for a in adcode])
     east, west = (region == "east").astype(float), (region == "west").astype(float)
-    municipality = np.isin(adcode, MUNICIPALITIES)
+    municipality = np.isin(adcode, municipalities())
     capital = np.array([a[2:] == "0100" for a in adcode]) | municipality
     subprov = np.isin(adcode, SUB_PROVINCIAL)
     size = rng.normal(0, 1, n) + 1.3 * capital + 0.6 * subprov + 0.3 * east - 0.2 * west + world.spec.size_offset
