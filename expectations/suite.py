@@ -10,6 +10,7 @@ import pandas as pd
 
 from expectations.checks import Check, columns_present
 from expectations.drift import drift_checks
+from ingestion.vocabulary import dbt_vars  # noqa: F401  (the suites read dbt's vars through here)
 
 # one YAML per mart beside its SQL: dbt_project/models/marts/<mart>.yml (description, contract, tests)
 MARTS_DIR = Path("dbt_project") / "models" / "marts"
@@ -92,15 +93,3 @@ def documented_columns(mart: str) -> list[str]:
         if model.get("name") == mart:
             return [c["name"] for c in model.get("columns", []) if c.get("data_type") != "blob"]
     raise ValueError(f"{MARTS_DIR / (mart + '.yml')}: does not document the model {mart!r}")
-
-
-@lru_cache(maxsize=1)
-def dbt_vars() -> dict:
-    """``vars:`` of dbt_project.yml (window, k of the kNN matrix), so the suites share dbt's settings."""
-    from ingestion.settings import repo_root
-    import yaml
-
-    path = repo_root() / "dbt_project.yml"
-    if not path.exists():
-        return {}
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("vars", {}) or {}

@@ -9,7 +9,8 @@ world read the same files through this module, so no list is copied into Python:
   the canonical unit and the typical city value (the yearbook loader, the sample writer and
   ``stg_yearbook__indicators``; see the seed's entry in ``dbt_project/seeds/_seeds.yml``).
 
-The files are read as text, as dbt types their code columns (leading digits survive).
+The files are read as text, as dbt types their code columns (leading digits survive). ``dbt_vars()`` reads
+the conventions of ``dbt_project.yml`` (study windows, base years) for the Python side the same way.
 """
 from __future__ import annotations
 
@@ -42,6 +43,17 @@ def read_seed(name: str) -> tuple[dict[str, str], ...]:
     if not rows:
         raise ConfigError(f"{path}: the dbt seed {name!r} has no rows")
     return rows
+
+
+@lru_cache(maxsize=1)
+def dbt_vars() -> dict:
+    """``vars:`` of dbt_project.yml (windows, base years, k of the kNN matrix)."""
+    import yaml
+
+    path = repo_root() / "dbt_project.yml"
+    if not path.exists():
+        raise ConfigError(f"{path}: missing; the dbt project is part of the repository")
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("vars", {}) or {}
 
 
 def municipalities() -> tuple[str, ...]:

@@ -106,6 +106,7 @@ def gtfp_scores(
     base_year: int = 2000,
     depreciation: float = 0.1096,
     years: tuple[int, int] | None = None,
+    investment_history: pd.DataFrame | None = None,
     rts: Literal["crs", "vrs"] = "crs",
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -114,16 +115,26 @@ def gtfp_scores(
     inputs labour, capital, energy; good output ``gdp`` (real); bad output(s) ``co2``.
 
     ``deflator``: investment price index column (default: investment already real). ``years``:
-    (first, last) window kept after the capital stock is built (study 003: 2013-2022). Returns the
-    :func:`efficiency_scores` rows plus the ``capital_stock`` column.
+    (first, last) window kept after the capital stock is built (study 003: 2013-2022).
+    ``investment_history``: rows (``unit``, ``year``, ``investment`` and ``deflator`` if given) from
+    ``base_year`` on over which the capital stock is accumulated, when the base year precedes the scored
+    panel (study 003 starts its stock in 2000); every unit of ``data`` must be in it. Default: ``data``.
+    Returns the :func:`efficiency_scores` rows plus the ``capital_stock`` column.
     """
     need = [unit, year, labour, investment, energy, gdp, *([co2] if isinstance(co2, str) else co2)]
     need += [deflator] if deflator else []
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise ValueError(f"gtfp_scores: column(s) {missing} not in the data")
-    inv = data.pivot(index=year, columns=unit, values=investment).sort_index()
-    defl = (data.pivot(index=year, columns=unit, values=deflator).sort_index() if deflator
+    history = data if investment_history is None else investment_history
+    missing = [c for c in (unit, year, investment, *([deflator] if deflator else [])) if c not in history.columns]
+    if missing:
+        raise ValueError(f"gtfp_scores: column(s) {missing} not in the investment history")
+    absent = sorted(set(data[unit]) - set(history[unit]))
+    if absent:
+        raise ValueError(f"gtfp_scores: unit(s) {absent[:5]} have no investment history for the capital stock")
+    inv = history.pivot(index=year, columns=unit, values=investment).sort_index()
+    defl = (history.pivot(index=year, columns=unit, values=deflator).sort_index() if deflator
             else pd.DataFrame(1.0, index=inv.index, columns=inv.columns))
     k = capital_stock(inv, defl, base_year=base_year, depreciation=depreciation)
     cap = k.stack().rename("capital_stock").reset_index()

@@ -23,7 +23,7 @@ from ingestion.sample.vocab import (
     AI_SCOPE_PHRASES, DIGITAL_KEYWORDS, ENV_KEYWORDS, FILLER_SENTENCES, GREEN_IPC_SAMPLE, NON_AI_SCOPE_PHRASES,
     OTHER_IPC_SAMPLE,
 )
-from ingestion.vocabulary import yearbook_header
+from ingestion.vocabulary import dbt_vars, yearbook_header
 
 FIXED_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -185,8 +185,26 @@ PROVINCE_COLUMNS: list[tuple[str, str, str, float, int]] = [
 PROVINCE_SPELLING = -1
 
 
+def investment_before_the_panel(province: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Province rows for the years from ``base_year`` to the world's first year with fixed-asset investment
+    only, as the NBS provincial series reach back further than the panel: study 003's capital stock starts
+    in its base year (dbt var ``gtfp_base_year``). Each province's investment is carried back from its
+    first simulated year at its own average growth over the simulated years (no random draw, so the rest
+    of the world is unchanged); every other indicator of those years is blank."""
+    first = int(province.year.min())
+    if base_year >= first:
+        return province.iloc[:0]
+    rows = []
+    for code, part in province.sort_values("year").groupby("province_adcode", sort=True):
+        fai = part.fai_10k_yuan.to_numpy(dtype=float)
+        growth = (fai[-1] / fai[0]) ** (1.0 / (len(fai) - 1))
+        rows += [(code, year, fai[0] * growth ** (year - first)) for year in range(base_year, first)]
+    return pd.DataFrame(rows, columns=["province_adcode", "year", "fai_10k_yuan"])
+
+
 def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
-    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook."""
+    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook
+    (with fixed-asset investment from the GTFP base year on, see ``investment_before_the_panel``)."""
     names = _names(sim)
     folder = out / "yearbook"
     folder.mkdir(parents=True, exist_ok=True)
@@ -208,6 +226,7 @@ def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
     p = sim.province
     from ingestion.sample.geography import PROVINCES
 
+    p = pd.concat([p, investment_before_the_panel(p, int(dbt_vars()["gtfp_base_year"]))], ignore_index=True)
     frame = pd.DataFrame({"省份": [PROVINCES[a[:2]][0] for a in p.province_adcode], "年份": p.year.to_numpy()})
     for indicator, unit, col, factor, digits in PROVINCE_COLUMNS:
         header = yearbook_header(indicator, unit, spelling=PROVINCE_SPELLING)

@@ -181,3 +181,26 @@ def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch,
     assert "model.dualcarbon.fct_city_year" in page and "source.dualcarbon." in page   # manifest inside
     assert '"catalog"' in page or "catalog" in page
     assert "dbt docs:" in capsys.readouterr().out
+
+
+def test_a_gtfp_base_year_the_data_lacks_fails_the_build(tiny_marts, tmp_path):
+    """Study 003's capital stock starts in var('gtfp_base_year'): a base year the provincial investment
+    does not reach is a failing dbt test that names the rule, not a silent fallback to the first year."""
+    import shutil
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(tiny_marts, warehouse)
+    env = dict(os.environ, DUALCARBON_WAREHOUSE=str(warehouse))
+    dbt = Path(sys.executable).with_name("dbt")
+    test = "every_province_reports_investment_in_the_gtfp_base_year"
+
+    def run(*extra):
+        return subprocess.run([str(dbt), "test", "--select", test, "--target-path", str(tmp_path / "target"),
+                               "--log-path", str(tmp_path / "logs"), *extra], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    ok = run()
+    assert ok.returncode == 0 and "PASS=1" in ok.stdout, ok.stdout[-2000:]
+    missing = run("--vars", "{gtfp_base_year: 1990}")
+    assert missing.returncode != 0, missing.stdout[-2000:]
+    assert f"Failure in test {test}" in missing.stdout and "Got 17 results" in missing.stdout, missing.stdout[-2000:]

@@ -67,9 +67,26 @@ def test_the_dbt_model_scores_fill_the_mart_shape(world):
     mart = pd.concat([city[cols], prov[cols]], ignore_index=True)
     mart.loc[0, "so2_t"] = np.nan  # one incomplete city-year
     with pytest.warns(UserWarning, match="1 city-year"):
-        out = _efficiency_model().score(mart, progress=False)
+        out = _efficiency_model().score(mart, gtfp_base_year=int(prov.year.min()), progress=False)
     assert len(out) == len(mart) and list(out.columns[:4]) == ["unit_level", "unit_code", "year", "efficiency_score"]
     assert np.isnan(out.efficiency_score.iloc[0]) and out.efficiency_score.iloc[1:].notna().all()
     p = out[out.unit_level == "province"]
     assert p.capital_stock.notna().all() and p.gml_index.notna().sum() == len(p) - p.unit_code.nunique()
     assert out[out.unit_level == "city"].gml_index.isna().all()  # city GML only on request
+
+
+def test_the_dbt_model_accumulates_capital_from_the_base_year_before_the_panel(world):
+    """The capital stock of the panel's years comes from the investment series since the GTFP base year:
+    a longer history changes the stock (and so GTFP), and a base year the history lacks is an error."""
+    model = _efficiency_model()
+    prov = world.province.rename(columns={"province_adcode": "unit_code", "fai_10k_yuan": "investment_10k_yuan",
+                                          "co2_10k_t": "co2_t"}).assign(unit_level="province", so2_t=np.nan, nox_t=np.nan)
+    first = int(prov.year.min())
+    history = prov[["unit_code", "year", "investment_10k_yuan"]]
+    earlier = history[history.year == first].assign(year=first - 1, investment_10k_yuan=lambda d: d.investment_10k_yuan / 1.1)
+    own = model.score(prov, gtfp_base_year=first)
+    longer = model.score(prov, gtfp_base_year=first - 1, investment_history=pd.concat([earlier, history]))
+    assert len(own) == len(longer) == len(prov) and longer.capital_stock.notna().all()
+    assert not np.allclose(own.capital_stock, longer.capital_stock)
+    with pytest.raises(ValueError, match=f"base year {first - 2} not in the investment years"):
+        model.score(prov, gtfp_base_year=first - 2, investment_history=pd.concat([earlier, history]))

@@ -2,6 +2,7 @@
     instruments, and the controls. Formulas and units in fct_province_year.yml. -#}
 with
 
+spine as (select * from {{ ref('int_province_years_spined') }}),
 yb as (select * from {{ ref('int_province_year_indicators_pivoted') }}),
 co2 as (select * from {{ ref('int_province_co2_calculated') }}),
 robots as (
@@ -15,16 +16,17 @@ green as (
     group by 1, 2
 ),
 national as (
-    select year, sum(electricity_10k_kwh) as national_electricity_10k_kwh
+    select yb.year, sum(yb.electricity_10k_kwh) as national_electricity_10k_kwh
     from yb
-    group by year
+    inner join spine using (adcode, year)
+    group by yb.year
 ),
 
 final as (
     select
         ---------- ids
-        yb.adcode as province_adcode,
-        yb.year,
+        spine.adcode as province_adcode,
+        spine.year,
         ---------- carbon
         co2.co2_ipcc_10k_t,
         ln(co2.co2_ipcc_10k_t) as ln_co2_ipcc,
@@ -51,11 +53,12 @@ final as (
         yb.employed_10k,
         yb.energy_10k_tce,
         yb.pop_resident_10k
-    from yb
-    left join co2 on co2.province_adcode = yb.adcode and co2.year = yb.year
-    left join robots on robots.province_adcode = yb.adcode and robots.year = yb.year
-    left join green on green.province_adcode = yb.adcode and green.year = yb.year
-    left join national on national.year = yb.year
+    from spine
+    left join yb using (adcode, year)
+    left join co2 on co2.province_adcode = spine.adcode and co2.year = spine.year
+    left join robots on robots.province_adcode = spine.adcode and robots.year = spine.year
+    left join green on green.province_adcode = spine.adcode and green.year = spine.year
+    left join national on national.year = spine.year
 )
 
 select * from final
