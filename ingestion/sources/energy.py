@@ -1,6 +1,6 @@
 """Provincial energy balances, nine fuels (China Energy Statistical Yearbook) -> raw.province_energy.
 
-The nine fuels of seed 003's IPCC calculation; physical units (万吨, natural gas 亿立方米). One sheet per
+The nine fuels of study 003's IPCC calculation; physical units (万吨, natural gas 亿立方米). One sheet per
 year ("2019年"), a 地区 column with province names.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""End to end on the tiny sample world: seed 001's city GTFEE (super-SBM, contemporaneous frontier)
-and seed 003's provincial GTFP (perpetual-inventory capital + SBM-DDF GML), the two calls that
+"""End to end on the tiny sample world: study 001's city GTFEE (super-SBM, contemporaneous frontier)
+and study 003's provincial GTFP (perpetual-inventory capital + SBM-DDF GML), the two calls that
 ``mart_efficiency`` will make."""
 import importlib.util
 

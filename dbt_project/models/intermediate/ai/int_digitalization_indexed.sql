@@ -1,4 +1,4 @@
-{#- Seed 004's digitalisation level: entropy-weight index of internet development (broadband users
+{#- Study 004's digitalisation level: entropy-weight index of internet development (broadband users
     per 100 residents) and digital finance (the digital inclusive finance index), pooled over all
     city-years where both exist (digital finance starts in 2011). -#}
 with

@@ -1,5 +1,5 @@
 {#- Firms with an AI flag: the business scope names at least one AI keyword of the keyword seed
-    (seed 004's text rule: fuzzy matching of AI keywords in the business scope). -#}
+    (study 004's text rule: fuzzy matching of AI keywords in the business scope). -#}
 -- depends_on: {{ ref('seed_keywords') }}
 with
 

@@ -1,10 +1,10 @@
 {#-
-  Shift-share robot exposure (seed 003, equation 2; Wang Yongqin's Bartik design), in robots per
+  Shift-share robot exposure (study 003, equation 2; Wang Yongqin's Bartik design), in robots per
   1,000 workers, for provinces and cities:
       Robot_gt    = sum_j (L_gj^b / L_g^b) * (RobotStock^CHN_jt / L^CHN_j^b) * 1000
       RobotUS_gt  = sum_j (L_gj^b / L_g^b) * (RobotStock^USA_jt / L^USA_j^1990) * 1000   (instrument)
   b = var('shift_share_base_year') (2004). Chinese census industries map to IFR groups through the
-  crosswalk seed. Seed 003 prints the two readings with swapped definitions; this is the defensible
+  crosswalk seed. Study 003 prints the two readings with swapped definitions; this is the defensible
   one (local employment shares x national industry robot density); see fct_province_year.
 -#}
 with

@@ -1,4 +1,4 @@
-{#- Seed 003's total CO2: IPCC (2006) fuel-based emissions, sum over the nine fuels of
+{#- Study 003's total CO2: IPCC (2006) fuel-based emissions, sum over the nine fuels of
     consumption x net calorific value x carbon content x oxidation x 44/12 (factor seed, 10^4 t CO2 per
     physical unit: 万吨 of fuel, natural gas 亿立方米). -#}
 with

@@ -1,5 +1,5 @@
 {#- Keyword shares of the government work reports: for each category, the characters of keyword
-    occurrences divided by the characters of the report (seed 004 counts words after segmentation;
+    occurrences divided by the characters of the report (study 004 counts words after segmentation;
     character shares avoid a segmenter and rank cities the same way up to word length). Keywords are
     matched in one pass per category, longest first, without overlaps. -#}
 -- depends_on: {{ ref('seed_keywords') }}

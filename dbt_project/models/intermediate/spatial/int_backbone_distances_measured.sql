@@ -1,4 +1,4 @@
-{#- Seed 001's instrument: the great-circle distance (km) from each city's centroid to the nearest
+{#- Study 001's instrument: the great-circle distance (km) from each city's centroid to the nearest
     national backbone optical-cable node city (0 for the node cities themselves). Time-invariant. -#}
 with
 
