@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult, stars
+from analysis.estimators.publication_table import format_number
 
 __all__ = ["Column", "Table", "column_from_result", "published_table", "studies_dir", "fmt"]
 
@@ -53,20 +54,10 @@ def published_table(study: str, table_id: str) -> dict | None:
 
 
 def fmt(value: Any, digits: int = 4) -> str:
-    """Format a cell: floats with ``digits`` decimals, integers and N without, None/NaN blank."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "Yes" if value else "No"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return ""
-        if float(value).is_integer() and abs(value) >= 100:
-            return str(int(value))
-        return f"{value:.{digits}f}"
-    return str(value)
+    """Format a cell as ``etable`` does (``format_number``): floats with ``digits`` decimals, integers
+    without, None/NaN blank; a whole float of 100 or more is a count (an N read from a YAML extract)."""
+    count = isinstance(value, (float, np.floating)) and math.isfinite(value) and abs(value) >= 100
+    return format_number(value, digits, count=count)
 
 
 @dataclass

@@ -86,6 +86,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 
 __all__ = ["DMLResult", "fit_dml", "make_learner", "learner_comparison", "plot_learner_comparison",
            "demean_twoway", "LEARNERS", "FE_METHODS"]
@@ -187,7 +188,9 @@ def _demean_by(a: np.ndarray, g: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class DMLResult(EstimationResult):
     """:class:`EstimationResult` with the DML extras in ``info``: ``thetas`` / ``ses`` by repetition,
-    ``nuisance_rmse`` (rep x fold x nuisance), ``folds``, ``fe``, ``learner``, ``n_folds``, ``n_rep``."""
+    ``nuisance_rmse`` (rep x fold x nuisance), ``folds``, ``fe`` (the effects removed, ``[entity, time]``),
+    ``fe_method`` (how: ``"within"`` ...), ``learner``, ``n_folds``, ``n_rep``. ``cov`` is None: theta
+    and the constant come from separate score equations and their covariance is not estimated."""
 
     def nuisance_table(self) -> pd.DataFrame:
         """Out-of-fold RMSE of each nuisance learner by repetition and fold."""
@@ -478,11 +481,14 @@ def fit_dml(
         params["Constant"], bse["Constant"] = c_med, c_se
     n_clusters = int(len(np.unique(cl))) if cl is not None else None
     lname = learner if isinstance(learner, str) else type(learner).__name__
-    stats = {"folds": float(n_folds), "repetitions": float(n_rep)}
+    stats = {N_FOLDS: int(n_folds), N_REPETITIONS: int(n_rep)}
     if n_clusters:
-        stats["clusters"] = float(n_clusters)
+        stats[N_CLUSTERS] = int(n_clusters)
     info = {
-        "fe": fe, "learner": lname, "n_folds": n_folds, "n_rep": n_rep, "cluster": cluster, "seed": seed,
+        "dep_var": y, "fe": [entity, time] if fe != "none" else [], "fe_method": fe, "learner": lname,
+        "entity": entity, "time": time, "controls": list(x),
+        "vcov": "CR1 (score, G/(G-1))" if cluster == "entity" else "score (doubleml)",
+        "n_folds": n_folds, "n_rep": n_rep, "cluster": entity if cluster == "entity" else None, "seed": seed,
         "score": "partialling out", "model": "PLIV" if pliv else "PLR", "thetas": thetas_a, "ses": ses_a,
         "nuisance_rmse": pd.DataFrame(rmse_rows), "folds": folds, "features": prep["names"],
         "instrument": instrument, "instrument_series": instrument_series,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.estimators.statistics import N_DRAWS
 from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec, sample
 
@@ -101,7 +102,7 @@ def placebo_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     d = _es_sample(panel)
     res = placebo(d, y=Y, entity="adcode", time="year", cohort="ai_pilot_cohort", controls=CONTROLS,
                   n_draws=ctx.draws("n_draws", 500), seed=ctx.seed, progress=False)
-    fig = res.plot(title=f"Placebo: {int(res.stats.get('draws', 0))} random reassignments")
+    fig = res.plot(title=f"Placebo: {int(res.stats.get(N_DRAWS, 0))} random reassignments")
     ax = fig.axes[0]
     ax.set_xlabel("placebo DID estimate (log points of CO2)")
     ax.set_ylabel("density")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import ADJ_R2
 from ingestion.settings import truth_file
 from analysis.tables import Column, Table, column_from_result, published_table
 
@@ -164,11 +165,17 @@ def with_constant(res: EstimationResult, data: pd.DataFrame, dep: str) -> Estima
         return res
     xbar = data[terms].mean().to_numpy(float)
     cons = float(data[dep].mean() - xbar @ res.params[terms].to_numpy())
-    V = res.info.get("vcov_matrix")
+    V = res.cov
     se = float(np.sqrt(xbar @ V.loc[terms, terms].to_numpy() @ xbar)) if V is not None else np.nan
     params = pd.concat([res.params, pd.Series({"_cons": cons})])
     bse = pd.concat([res.bse, pd.Series({"_cons": se})])
-    return EstimationResult(params, bse, res.nobs, res.model, res.df_resid, res.stats, res.info)
+    cov = None
+    if V is not None:   # Cov(_cons, b) = -xbar' V, Var(_cons) = xbar' V xbar
+        names = [*terms, "_cons"]
+        cross = -(xbar @ V.loc[terms, terms].to_numpy())
+        block = np.block([[V.loc[terms, terms].to_numpy(), cross[:, None]], [cross[None, :], np.array([[se**2]])]])
+        cov = pd.DataFrame(block, index=names, columns=names)
+    return EstimationResult(params, bse, res.nobs, res.model, res.df_resid, res.stats, res.info, cov)
 
 
 # ---------------------------------------------------------------- estimate
@@ -196,8 +203,7 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
         if col.estimator == "iv_first":
             first = res.info["first_stage"][col.regressors[0]]
             first = EstimationResult(first.params, first.bse, first.nobs, first.model, first.df_resid,
-                                     {**first.stats, "R2": first.stats.get("partial_R2", np.nan)},
-                                     {**first.info, "vcov_matrix": None})
+                                     {**first.stats, "R2": first.stats.get("partial_R2", np.nan)}, first.info)
             return with_constant(first, data, col.regressors[0])
         return with_constant(res, data, col.dependent)
     if col.estimator == "gmm":
@@ -222,7 +228,7 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
         out = with_constant(res, d2, col.dependent)
         return EstimationResult(out.params, out.bse, out.nobs, out.model, out.df_resid,
                                 {**out.stats, "thresholds": ", ".join(f"{t:.3f}" for t in res.thresholds)},
-                                {**res.info, "threshold_result": res})
+                                {**res.info, "threshold_result": res}, out.cov)
     if col.estimator == "psm":
         from analysis.estimators.did import psm_did
 
@@ -237,7 +243,7 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
             ctx.echo(f"    PSM by {by} failed ({str(exc)[:80]}...); pooled matching instead")
             res, by = psm_did(data, by="pooled", **kw), "pooled"
         plain = EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid,
-                                 {**res.stats, "matching": by}, {**res.info, "vcov_matrix": res.vcov})
+                                 {**res.stats, "matching": by}, res.info, res.cov)
         return with_constant(plain, res.matched, col.dependent)
     if col.estimator == "dml":
         from analysis.estimators.dml import fit_dml
@@ -264,7 +270,7 @@ def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunCont
         if opts.get("test"):
             stats["between_p"] = comp.perm_pvalue
             stats["suest_p"] = comp.suest_pvalue
-        return EstimationResult(fit.params, fit.bse, fit.nobs, fit.model, fit.df_resid, stats, fit.info)
+        return EstimationResult(fit.params, fit.bse, fit.nobs, fit.model, fit.df_resid, stats, fit.info, fit.cov)
     raise ValueError(f"unknown estimator {col.estimator!r} in column {col.label!r}")
 
 
@@ -294,7 +300,7 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     if n == "f":   # first-stage F of the excluded instruments for IV, else the Wald F of all slopes
         if col.estimator == "iv":
             return s.get("first_stage_F")
-        V = res.info.get("vcov_matrix")
+        V = res.cov
         if V is None:
             return None
         terms = [t for t in V.index if t != "_cons"]
@@ -303,8 +309,8 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec) -> Any:
     if "fixed" in n or "fe" == n:
         return "Yes" if (col.fe or col.estimator in ("threshold", "gmm")) else "No"
     if n.startswith("adj"):
-        if "adj. R2" in s:
-            return s["adj. R2"]
+        if ADJ_R2 in s:
+            return s[ADJ_R2]
         k = res.info.get("df_k")
         r2 = s.get("R2")
         return 1 - (1 - r2) * (res.nobs - 1) / (res.nobs - k) if k and r2 is not None and res.nobs > k else None
