@@ -11,7 +11,7 @@ firms as (
     where is_ai
 ),
 
-stock as (
+final as (
     select
         spine.adcode,
         spine.year,
@@ -26,4 +26,4 @@ stock as (
     group by spine.adcode, spine.year
 )
 
-select * from stock
+select * from final

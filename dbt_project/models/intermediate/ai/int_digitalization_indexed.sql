@@ -16,6 +16,10 @@ indexed as (
     {{ entropy_weights('inputs', ['adcode', 'year'],
         [{'name': 'broadband_per_100', 'direction': 'positive'},
          {'name': 'digital_finance_index', 'direction': 'positive'}], pooling='all') }}
+),
+
+final as (
+    select adcode, year, entropy_index as digitalization_index from indexed
 )
 
-select adcode, year, entropy_index as digitalization_index from indexed
+select * from final

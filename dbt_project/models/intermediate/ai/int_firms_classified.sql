@@ -7,10 +7,10 @@ firms as (
     select * from {{ ref('stg_ai_firms__firms') }}
 ),
 
-classified as (
+final as (
     -- every AI keyword in one alternation (a literal, compiled once), longest first
     select firms.*, regexp_matches(firms.business_scope, {{ keyword_pattern('ai') }}) as is_ai
     from firms
 )
 
-select * from classified
+select * from final

@@ -47,7 +47,7 @@ density as (
     inner join national using (country_code, isic_code)
 ),
 
-exposure as (
+final as (
     select
         local_shares.geo_level,
         local_shares.unit,
@@ -61,4 +61,4 @@ exposure as (
     group by 1, 2, 3
 )
 
-select * from exposure
+select * from final

@@ -18,7 +18,7 @@ yearbook as (
     select * from {{ ref('int_city_year_indicators_pivoted') }}
 ),
 
-joined as (
+final as (
     select
         spine.adcode,
         spine.year,
@@ -39,4 +39,4 @@ joined as (
     left join yearbook using (adcode, year)
 )
 
-select * from joined
+select * from final

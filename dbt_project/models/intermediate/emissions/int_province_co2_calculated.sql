@@ -11,7 +11,7 @@ factors as (
     select fuel, co2_10k_t_per_unit from {{ ref('seed_ipcc_fuel_factors') }}
 ),
 
-co2 as (
+final as (
     select
         fuels.province_adcode,
         fuels.year,
@@ -22,4 +22,4 @@ co2 as (
     group by 1, 2
 )
 
-select * from co2
+select * from final

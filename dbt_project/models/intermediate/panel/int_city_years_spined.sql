@@ -10,10 +10,10 @@ years as (
     where not is_province
 ),
 
-spine as (
+final as (
     select cities.adcode, years.year
     from cities
     cross join years
 )
 
-select * from spine
+select * from final

@@ -27,8 +27,12 @@ relief as (
     from zonal
     where product = 'dem'
     group by adcode
+),
+
+final as (
+    select city_year.*, relief.elevation_std_m, relief.elevation_range_m
+    from city_year
+    left join relief using (adcode)
 )
 
-select city_year.*, relief.elevation_std_m, relief.elevation_range_m
-from city_year
-left join relief using (adcode)
+select * from final

@@ -28,7 +28,7 @@ green as (
     inner join green_codes using (ipc_code)
 ),
 
-classified as (
+final as (
     select
         patents.*,
         green.application_no is not null as is_green,
@@ -37,4 +37,4 @@ classified as (
     left join green using (application_no)
 )
 
-select * from classified
+select * from final

@@ -9,7 +9,7 @@ reports as (
     select * from {{ ref('stg_gov_reports__reports') }}
 ),
 
-scored as (
+final as (
     select
         adcode,
         year,
@@ -21,4 +21,4 @@ scored as (
     from reports
 )
 
-select * from scored
+select * from final

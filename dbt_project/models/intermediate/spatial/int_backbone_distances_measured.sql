@@ -12,7 +12,7 @@ nodes as (
     inner join cities using (adcode)
 ),
 
-distances as (
+final as (
     select
         cities.adcode,
         min(case when cities.adcode = nodes.adcode then 0
@@ -23,4 +23,4 @@ distances as (
     group by cities.adcode
 )
 
-select * from distances
+select * from final

@@ -15,7 +15,7 @@ cities as (
     from {{ ref('stg_boundaries__cities') }}
 ),
 
-pairs as (
+final as (
     select
         i.adcode as adcode_i,
         j.adcode as adcode_j,
@@ -25,4 +25,4 @@ pairs as (
     inner join cities as j on i.adcode != j.adcode
 )
 
-select * from pairs
+select * from final

@@ -28,10 +28,6 @@ renamed as (
         source.value
     from source
     left join vocabulary on source.indicator = vocabulary.spelling
-),
-
-final as (
-    select * from renamed
 )
 
-select * from final
+select * from renamed
