@@ -27,7 +27,7 @@ _PUBLIC = {
     "fit_twfe_did": "did", "event_study": "did", "placebo": "did", "psm_did": "did",
     "callaway_santanna": "did", "sun_abraham": "did", "imputation_did": "did", "bacon_decomposition": "did",
     "fit_spatial_panel": "spatial", "lm_tests": "spatial", "lr_test": "spatial", "wald_test": "spatial",
-    "hausman": "spatial", "moran_by_year": "spatial", "weights_from_edges": "spatial",
+    "lr_effects_test": "spatial", "hausman": "spatial", "moran_by_year": "spatial", "weights_from_edges": "spatial",
     "fit_dml": "dml", "learner_comparison": "dml",
 }
 

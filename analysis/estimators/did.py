@@ -1,4 +1,4 @@
-"""Difference-in-differences family for staggered pilot policies (seeds 002 and 004).
+"""Difference-in-differences family for staggered pilot policies (studies 002 and 004).
 
 What the studies did and what the modern literature says they should have done, all returning
 `EstimationResult` subclasses:

@@ -1,4 +1,4 @@
-"""Private module: propensity-score matching followed by TWFE DID (PSM-DID, seed 002 Table 4)."""
+"""Private module: propensity-score matching followed by TWFE DID (PSM-DID, study 002 Table 4)."""
 from __future__ import annotations
 
 import warnings

