@@ -37,7 +37,7 @@ def main(argv=None) -> None:
     import pyfixest as pf
 
     from analysis.estimators.did import fit_twfe_did, placebo
-    from analysis.estimators.did_core import factorize
+    from analysis.estimators.fixed_effects import factorize
     from analysis.estimators.did_sim import simulate_staggered_panel
     from analysis.estimators.did_twfe import _draw_cohorts
 

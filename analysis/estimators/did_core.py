@@ -1,31 +1,21 @@
-"""Private core of the DID family: input checks, fixed-effect demeaning, OLS with FE and its variance.
+"""Private core of the DID family: input checks, the cohort panel, and OLS with unit and period effects.
 
-Everything in ``did*.py`` runs through these few functions so that the conventions that change
-numbers live in exactly one place:
-
-* Fixed effects are removed by the within transformation (alternating projections, Guimaraes and
-  Portugal 2010 / Correia 2016 for several FE), so the slopes equal those of the dummy-variable
-  regression (Frisch-Waugh-Lovell).
-* Heteroskedasticity-robust variance (``cluster=None``): HC1,
-  ``V = N/(N-K) (X'X)^-1 (sum e_i^2 x_i x_i') (X'X)^-1`` with ``K`` = slopes + all FE levels minus
-  (number of FE - 1); t inference with ``N - K`` degrees of freedom.
-* Cluster-robust variance (CRV1): ``V = G/(G-1) (N-1)/(N-K) (X'X)^-1 (sum_g s_g s_g') (X'X)^-1``
-  with ``s_g = sum_{i in g} e_i x_i``; FE nested in the clusters are not counted in ``K`` except one
-  per fully nested FE; t inference with ``G - 1`` degrees of freedom. This is pyfixest's
-  ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")`` (= fixest's default, and what
-  Stata's reghdfe reports), set explicitly so that it never depends on the FE order.
+Everything in ``did*.py`` runs through these few functions, and they run through the fixed-effects
+engine (``analysis.estimators.fixed_effects``), where the conventions that change numbers are
+documented once: exact within transformation (one sweep on a balanced panel, the partitioned
+projection on an unbalanced two-way panel, so the slopes equal the dummy-variable regression's),
+HC1 without ``cluster`` and CR1 with it (pyfixest's ``ssc(k_adj=True, k_fixef="nonnested",
+G_adj=True, G_df="min")``, t with G - 1 df), R2 / adj_R2 / R2_within.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
+from analysis.estimators.fixed_effects import Demeaner, fit_within, within_design
 
 # ---------------------------------------------------------------- figures
 
@@ -159,196 +149,13 @@ def prepare_cohort_panel(data: pd.DataFrame, *, y: str, entity: str, time: str, 
     return df, n_excl, n_na
 
 
-# ---------------------------------------------------------------- fixed effects
-
-
-def factorize(values: Any) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    return codes.astype(np.int64), len(uniques)
-
-
-def _indicator(codes: np.ndarray, n_levels: int) -> sp.csr_matrix:
-    n = len(codes)
-    return sp.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, n_levels))
-
-
-@dataclass
-class Demeaner:
-    """Within transformation for one or more FE, reusable across many columns.
-
-    With one FE (or a balanced two-way panel) a single sweep is exact. For an unbalanced two-way
-    panel the projection is exact too, by partitioned regression: sweep out the FE with more
-    levels (``M_A``), then regress on the other FE's demeaned dummies ``B_a = M_A B`` through the
-    small ``(B_a'B_a)^+`` (a pseudo-inverse, so disconnected panels are handled).
-    Three or more FE alternate projections until the largest change is below ``tol``. Columns are
-    handled as one matrix, so demeaning 1,000 placebo treatment columns costs a few sparse products.
-    """
-
-    fe_codes: Sequence[np.ndarray]
-    tol: float = 1e-10
-    max_iter: int = 10_000
-    _mats: list = field(default_factory=list, init=False, repr=False)
-    _counts: list = field(default_factory=list, init=False, repr=False)
-    n_levels: list = field(default_factory=list, init=False)
-
-    def __post_init__(self) -> None:
-        for codes in self.fe_codes:
-            n_lev = int(codes.max()) + 1 if len(codes) else 0
-            M = _indicator(codes, n_lev)
-            self._mats.append((M, M.T.tocsr()))
-            self._counts.append(np.bincount(codes, minlength=n_lev).astype(float))
-            self.n_levels.append(n_lev)
-        self.balanced = False
-        if len(self.fe_codes) == 2:
-            # balanced two-way panel: every (i, t) cell observed exactly once -> one sweep is exact
-            a, b = self.fe_codes
-            cells = a * (self.n_levels[1]) + b
-            self.balanced = len(np.unique(cells)) == len(a) == self.n_levels[0] * self.n_levels[1]
-            self._partitioned = None
-            small = int(np.argmin(self.n_levels))
-            if not self.balanced and self.n_levels[small] <= 2_000:
-                big = 1 - small
-                (Mb, Mbt), cb = self._mats[big], self._counts[big]
-                B = self._mats[small][0].toarray()
-                B_a = B - Mb @ ((Mbt @ B) / cb[:, None])
-                S = B_a.T @ B_a
-                w, V = np.linalg.eigh(S)
-                keep = w > 1e-10 * max(w.max(), 1e-300)
-                S_pinv = (V[:, keep] / w[keep]) @ V[:, keep].T
-                self._partitioned = (big, B_a, S_pinv)
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        X = np.array(X, dtype=float, copy=True)
-        vec = X.ndim == 1
-        if vec:
-            X = X[:, None]
-        if not self.fe_codes:
-            return X[:, 0] if vec else X
-        if len(self.fe_codes) == 1 or self.balanced:
-            for (M, Mt), cnt in zip(self._mats, self._counts):
-                X -= M @ ((Mt @ X) / cnt[:, None])
-            return X[:, 0] if vec else X
-        if len(self.fe_codes) == 2 and self._partitioned is not None:
-            big, B_a, S_pinv = self._partitioned
-            (Mb, Mbt), cb = self._mats[big], self._counts[big]
-            X -= Mb @ ((Mbt @ X) / cb[:, None])
-            X -= B_a @ (S_pinv @ (B_a.T @ X))
-            return X[:, 0] if vec else X
-        scale = np.maximum(np.abs(X).max(axis=0), 1.0)
-        for _ in range(self.max_iter):
-            X_old = X.copy()
-            for (M, Mt), cnt in zip(self._mats, self._counts):
-                X -= M @ ((Mt @ X) / cnt[:, None])
-            if np.max(np.abs(X - X_old).max(axis=0) / scale) < self.tol:
-                break
-        else:  # pragma: no cover - pathological designs
-            raise ValueError("fixed-effect demeaning did not converge; check for disconnected panels")
-        return X[:, 0] if vec else X
-
-
 # ---------------------------------------------------------------- OLS with absorbed FE
-
-
-@dataclass(frozen=True)
-class FEFit:
-    params: np.ndarray
-    vcov: np.ndarray
-    resid: np.ndarray
-    df_resid: float
-    df_k: int
-    nobs: int
-    n_clusters: int | None
-    r2_within: float
-    tss_within: float
-
-
-def _is_nested(fe: np.ndarray, clusters: np.ndarray) -> bool:
-    """True if every level of ``fe`` lies inside a single cluster."""
-    pairs = pd.DataFrame({"f": fe, "c": clusters}).drop_duplicates()
-    return bool(pairs["f"].is_unique)
-
-
-def ols_within(y_t: np.ndarray, X_t: np.ndarray, *, fe_codes: Sequence[np.ndarray],
-               n_levels: Sequence[int], cluster_codes: np.ndarray | None,
-               names: Sequence[str]) -> FEFit:
-    """OLS on demeaned data with HC1 or CRV1 variance (conventions in the module docstring)."""
-    n, k = X_t.shape
-    XtX = X_t.T @ X_t
-    # rank check on the correlation-scaled cross-product (cheap, scale-free)
-    scale = np.sqrt(np.clip(np.diag(XtX), 1e-300, None))
-    eig = np.linalg.eigvalsh(XtX / np.outer(scale, scale)) if k else np.ones(1)
-    if k and (np.diag(XtX).min() <= 1e-12 * max(1.0, float(np.abs(X_t).max()) ** 2) or eig.min() < 1e-10):
-        # find a culprit for the message: a column with no within variation or a collinear one
-        zero = [names[j] for j in range(k) if np.allclose(X_t[:, j], 0.0)]
-        what = (f"{zero} has no variation after removing the fixed effects" if zero
-                else f"the regressors {list(names)} are collinear after removing the fixed effects")
-        raise ValueError(f"singular design: {what}; drop or redefine that regressor")
-    bread = np.linalg.inv(XtX)
-    beta = bread @ (X_t.T @ y_t)
-    e = y_t - X_t @ beta
-    n_fe = len(fe_codes)
-    k_fe = int(sum(n_levels))
-    k_fe_adj = k_fe - (n_fe - 1) if n_fe > 1 else k_fe
-    if cluster_codes is None:
-        df_k = k + k_fe_adj
-        meat = (X_t * (e**2)[:, None]).T @ X_t
-        adj = n / (n - df_k)
-        df_t = n - df_k
-        G = None
-    else:
-        G = int(cluster_codes.max()) + 1
-        nested = [_is_nested(c, cluster_codes) for c in fe_codes]
-        k_nested = int(sum(lv for lv, nst in zip(n_levels, nested) if nst))
-        n_fully = int(sum(nested))
-        df_k = k + k_fe_adj - k_nested + n_fully if k_nested else k + k_fe_adj
-        summer = sp.csr_matrix((np.ones(n), (cluster_codes, np.arange(n))), shape=(G, n))
-        scores = np.asarray(summer @ (X_t * e[:, None]))
-        meat = scores.T @ scores
-        adj = G / (G - 1) * (n - 1) / (n - df_k)
-        df_t = G - 1
-    vcov = adj * bread @ meat @ bread
-    tss = float(np.sum((y_t - y_t.mean()) ** 2)) if n else np.nan
-    r2w = 1.0 - float(e @ e) / float(y_t @ y_t) if float(y_t @ y_t) > 0 else np.nan
-    return FEFit(beta, vcov, e, float(df_t), int(df_k), n, G, r2w, tss)
 
 
 def fit_fe_ols(df: pd.DataFrame, *, y: str, regressors: Sequence[str], fe: Sequence[str],
                cluster: str | None, model: str, info: dict | None = None,
-               extra_stats: dict | None = None) -> tuple[EstimationResult, FEFit, Demeaner]:
-    """Fit ``y ~ regressors | fe`` on a clean frame and wrap it in an `EstimationResult`."""
-    fe_codes, n_levels = [], []
-    for f in fe:
-        c, nl = factorize(df[f].to_numpy())
-        fe_codes.append(c)
-        n_levels.append(nl)
-    dm = Demeaner(fe_codes)
-    cols = [y, *regressors]
-    Z = dm(df[cols].to_numpy(dtype=float))
-    cl = factorize(df[cluster].to_numpy())[0] if cluster is not None else None
-    fit = ols_within(Z[:, 0], Z[:, 1:], fe_codes=fe_codes, n_levels=n_levels, cluster_codes=cl,
-                     names=list(regressors))
-    names = list(regressors)
-    # overall R2 (fixed effects count as fitted) and its adjusted version, pyfixest/fixest
-    # convention: adj = 1 - (1 - R2) (N - 1) / (N - k - sum(levels - 1) - 1)
-    y_raw = df[y].to_numpy(dtype=float)
-    ssr = float(fit.resid @ fit.resid)
-    tss = float(np.sum((y_raw - y_raw.mean()) ** 2))
-    k_fe = sum(nl - 1 for nl in n_levels) + 1
-    r2 = 1.0 - ssr / tss if tss > 0 else np.nan
-    adj_r2 = 1.0 - (ssr / tss) * (fit.nobs - 1) / (fit.nobs - len(names) - k_fe) if tss > 0 else np.nan
-    stats = {R2: r2, ADJ_R2: adj_r2, R2_WITHIN: fit.r2_within}
-    if fit.n_clusters is not None:
-        stats[N_CLUSTERS] = int(fit.n_clusters)
-    if extra_stats:
-        stats.update(extra_stats)
-    meta = {"dep_var": y, "fe": list(fe), "cluster": cluster,
-            "vcov": "CR1" if cluster else "HC1", "df_k": fit.df_k}
-    if info:
-        meta.update(info)
-    res = EstimationResult(
-        params=pd.Series(fit.params, index=names),
-        bse=pd.Series(np.sqrt(np.diag(fit.vcov)), index=names),
-        nobs=fit.nobs, model=model, df_resid=fit.df_resid, stats=stats, info=meta,
-        cov=pd.DataFrame(fit.vcov, index=names, columns=names),
-    )
-    return res, fit, dm
+               extra_stats: dict | None = None) -> tuple[EstimationResult, Demeaner]:
+    """Fit ``y ~ regressors | fe`` on a clean frame with the engine (HC1 without ``cluster``, CR1 with
+    it): the result and the demeaner, reusable on more columns (the placebo draws)."""
+    design = within_design(df, y=y, regressors=regressors, fe=fe, cluster=cluster)
+    return fit_within(design, model=model, info=info, stats=extra_stats), design.demeaner

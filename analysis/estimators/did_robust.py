@@ -88,8 +88,8 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     df = pd.concat([df.drop(columns=[c for c in cols if c in df.columns]),
                     pd.DataFrame(cols, index=df.index)], axis=1)
     names = list(cols)
-    res, _, _ = fit_fe_ols(df, y=y, regressors=[*names, *controls], fe=[entity, time],
-                           cluster=cluster, model="Sun-Abraham")
+    res, _ = fit_fe_ols(df, y=y, regressors=[*names, *controls], fe=[entity, time],
+                        cluster=cluster, model="Sun-Abraham")
     cells["term"] = names
     cells["estimate"] = res.params[names].to_numpy()
     cells["std_error"] = res.bse[names].to_numpy()

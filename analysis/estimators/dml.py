@@ -15,8 +15,8 @@ Estimation: the fixed effects are removed first (``fe``), then doubleml's ``Doub
 Fixed effects (``fe``), compared on simulated panels in ``tests/estimators/test_dml.py`` and
 ``bench/bench_dml.py``:
 
-* ``"within"`` (default): two-way within transformation of Y, D, Z and X before DML (exact for
-  balanced panels, alternating projections to 1e-10 otherwise). This is what "city and year FE" means
+* ``"within"`` (default): two-way within transformation of Y, D, Z and X before DML (the
+  fixed-effects engine's, exact: one sweep on balanced panels, the partitioned projection otherwise). This is what "city and year FE" means
   in a linear FE regression, and it is doubleml's ``DoubleMLPLPR(approach="wg_approx")`` extended to
   year effects. It is the default because it removes any city or year effect correlated with D,
   whatever the learner (in the Monte Carlo of the tests it is unbiased where ``"none"`` is not),
@@ -86,6 +86,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, small_sample
 from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 
 __all__ = ["DMLResult", "fit_dml", "make_learner", "learner_comparison", "plot_learner_comparison",
@@ -150,35 +151,10 @@ def make_learner(name: str | Any, seed: int = 0, params: dict | None = None, n_j
 # fixed effects
 
 
-def demean_twoway(a: np.ndarray, g1: np.ndarray, g2: np.ndarray | None = None,
-                  tol: float = 1e-10, maxiter: int = 10_000) -> np.ndarray:
-    """Remove one or two sets of effects from the columns of ``a`` (n x k) by alternating projections.
-
-    ``g1``, ``g2`` are integer codes 0..G-1. One sweep is exact for balanced two-way panels.
-    """
-    a = np.asarray(a, dtype=float).copy()
-    if a.ndim == 1:
-        a = a[:, None]
-
-    def sweep(arr, g):
-        cnt = np.bincount(g)
-        means = np.vstack([np.bincount(g, weights=arr[:, j], minlength=len(cnt)) for j in range(arr.shape[1])]).T
-        return arr - (means / cnt[:, None])[g]
-
-    a = sweep(a, g1)
-    if g2 is None:
-        return a
-    for _ in range(maxiter):
-        new = sweep(sweep(a, g2), g1)
-        if np.max(np.abs(new - a)) < tol:
-            return new
-        a = new
-    return a
-
-
-def _demean_by(a: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Remove one set of effects (group means)."""
-    return demean_twoway(a, g)
+def demean_twoway(a: np.ndarray, g1: np.ndarray, g2: np.ndarray | None = None) -> np.ndarray:
+    """Remove one or two sets of effects (integer codes 0..G-1) from the columns of ``a``: the
+    fixed-effects engine's exact within transformation (``analysis.estimators.fixed_effects``)."""
+    return Demeaner([g1] if g2 is None else [g1, g2])(a)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +268,7 @@ def _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squ
         X = np.hstack([X, de.to_numpy(), dt.to_numpy()])
         names += list(de.columns) + list(dt.columns)
     elif fe == "cre":
-        parts = _demean_by(stack(Y, D, Z, X), tim)
+        parts = demean_twoway(stack(Y, D, Z, X), tim)
         Y, D = parts[:, 0], parts[:, 1]
         Z = parts[:, 2] if Z is not None else None
         Xd = parts[:, 3 if Z is not None else 2 :]
@@ -313,7 +289,7 @@ def _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squ
         keep = np.flatnonzero(same)
         feats = np.hstack([X[same], X[prev][same]])
         tim_k = pd.factorize(df[time].to_numpy()[same])[0]
-        parts = _demean_by(np.hstack([diff, feats]), tim_k)
+        parts = demean_twoway(np.hstack([diff, feats]), tim_k)
         k = raw.shape[1]
         Y, D = parts[:, 0], parts[:, 1]
         Z = parts[:, 2] if Z is not None else None
@@ -350,14 +326,15 @@ def _draw_folds(n: int, groups: np.ndarray | None, n_folds: int, n_rep: int, see
 
 
 def _cluster_var(psi: np.ndarray, groups: np.ndarray | None, denom: float) -> float:
-    """Variance of a mean-zero score sum: CR1 (G/(G-1)) if groups else HC0, divided by denom^2."""
+    """Variance of a mean-zero score sum divided by denom^2: the engine's cluster sums with ``G/(G-1)``
+    (``small_sample(k_adj=False)``) if groups, else HC0 (doubleml's)."""
     n = len(psi)
     if groups is None:
         return float(np.sum(psi**2) / (n * denom) ** 2)
-    sums = np.bincount(groups, weights=psi)
-    sums = sums[np.bincount(groups) > 0]
-    g = len(sums)
-    return float(g / (g - 1) * np.sum(sums**2) / (n * denom) ** 2)
+    codes, g = factorize(groups)          # clusters without rows (first differences) drop out
+    sums = cluster_sums(psi, codes, g)
+    factor, _ = small_sample("CR1", n, 0, g, k_adj=False)
+    return float(factor * np.sum(sums**2) / (n * denom) ** 2)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.estimators._within import check_frame, codes
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import cluster_sums, factorize
+from analysis.estimators.formula import check_frame
 from analysis.estimators.statistics import (
     AR1_P,
     AR1_Z,
@@ -129,8 +130,8 @@ def fit_system_gmm(
     check_frame(data, [y, *xvars], [entity, time])
     if data.duplicated([entity, time]).any():
         raise ValueError(f"duplicated ({entity}, {time}) rows; one row per entity-period is required")
-    ent, N = codes(data[entity].to_numpy())
-    per, T = codes(data[time].to_numpy())
+    ent, N = factorize(data[entity].to_numpy())
+    per, T = factorize(data[time].to_numpy())
     first_lag = 2 if lags == 1 else lags + 1
     if T < lags + 3:
         raise ValueError(f"need at least {lags + 3} periods for system GMM with {lags} lag(s), got {T}")
@@ -250,9 +251,7 @@ def fit_system_gmm(
         return A @ zx.T @ W @ zy, A
 
     def entity_sums(M: np.ndarray) -> np.ndarray:
-        out = np.zeros((N, M.shape[1]))
-        np.add.at(out, g_ent, M)
-        return out
+        return cluster_sums(M, g_ent, N)
 
     b1, A1 = gmm(W1)
     e1 = yy - X @ b1
