@@ -1,4 +1,4 @@
-"""Benchmark: seed 001's DML robustness table (Table 4: K = 3, K = 8, Lasso, GBM, SVM, IV-DML) on a
+"""Benchmark: study 001's DML robustness table (Table 4: K = 3, K = 8, Lasso, GBM, SVM, IV-DML) on a
 280-city x 15-year panel, plus (``--compare-fe``) the comparison of fixed-effect treatments.
 
 Target (issue 8): the six robustness settings in under 5 minutes on 2 cores. Baseline measured in
@@ -6,7 +6,7 @@ the same run: the benchmark specification (Table 2 col. 2: RF, K = 5, squared co
 setting is reported as a ratio to it.
 
 Data: the default sample world, 2009-2023, first 280 cities (4,200 city-years): EI = entropy index of
-CO2 and PM2.5 (seed 001), AI = ln(1 + AI firms), seed 001's eight controls (+ squares). The IV is the
+CO2 and PM2.5 (study 001), AI = ln(1 + AI firms), study 001's eight controls (+ squares). The IV is the
 distance to the nearest provincial capital (a stand-in for backbone optical-cable nodes in the
 sample world), time-invariant, times the national mean of broadband households (time-varying
 variant). ``--compare-fe`` plants a linear effect (-0.08) of AI on a semi-synthetic ln CO2 (the
@@ -113,7 +113,7 @@ SETTINGS = {  # key -> (Table 4 row, fit_dml arguments)
 
 
 def robustness_table(bench: Bench, df: pd.DataFrame, keys: list[str]) -> None:
-    common = dict(y="ei", d="ai", x=CONTROLS, entity="city", time="year", squared_controls=True, seed=0,
+    common = dict(y="ei", d="ai", controls=CONTROLS, entity="city", time="year", squared_controls=True, seed=0,
                   progress=False)
     t0 = time.perf_counter()
     base = fit_dml(df, learner="rf", n_folds=5, **common)
@@ -147,7 +147,7 @@ def compare_fe(bench: Bench, df: pd.DataFrame) -> None:
     times = {}
     for fe in ("within", "fd", "cre", "dummies", "none"):
         t0 = time.perf_counter()
-        r = fit_dml(df, y="ln_co2_lin", d="ai", x=x, entity="city", time="year", fe=fe, learner="rf",
+        r = fit_dml(df, y="ln_co2_lin", d="ai", controls=x, entity="city", time="year", fe_method=fe, learner="rf",
                     progress=False)
         times[fe] = time.perf_counter() - t0
         bench.value(f"fe_{fe}.s", times[fe], "s")
@@ -168,7 +168,7 @@ def compare_fe(bench: Bench, df: pd.DataFrame) -> None:
         bench.value(f"doubleml_{approach}.theta", float(m.coef[0]), "", baseline=f"planted -0.080; se {m.se[0]:.4f}")
         if approach == "wg_approx":
             bench.ratio("fe_within.speedup_vs_doubleml_wg_approx", dt / times["within"],
-                        baseline="DoubleMLPLPR wg_approx s / fit_dml fe=within s")
+                        baseline="DoubleMLPLPR wg_approx s / fit_dml fe_method=within s")
 
 
 def main(argv=None) -> None:

@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--baseline-draws", type=int, default=100)
-    ap.add_argument("--unbalanced", action="store_true", help="drop 28%% of rows (seed 002: 3,017 of 4,180)")
+    ap.add_argument("--unbalanced", action="store_true", help="drop 28%% of rows (study 002: 3,017 of 4,180)")
     ap.add_argument("--cluster", action="store_true", help="cluster-robust SE by city in every draw")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="200 draws, 20 refits (smoke run)")
@@ -38,8 +38,8 @@ def main(argv=None) -> None:
 
     from analysis.estimators.did import fit_twfe_did, placebo
     from analysis.estimators.fixed_effects import factorize
-    from analysis.estimators.did_sim import simulate_staggered_panel
-    from analysis.estimators.did_twfe import _draw_cohorts
+    from analysis.estimators.did.simulate import simulate_staggered_panel
+    from analysis.estimators.did.twfe import _draw_cohorts
 
     df = simulate_staggered_panel(n_units=220, periods=range(2003, 2022), cohorts=(2019, 2021),
                                   share_treated=9 / 220, drop_share=0.28 if args.unbalanced else 0.0,

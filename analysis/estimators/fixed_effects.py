@@ -50,8 +50,9 @@ import scipy.sparse as sp
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
-__all__ = ["WithinDesign", "within_design", "fit_within", "Demeaner", "STRATEGIES", "VcovSpec", "resolve_vcov", "factorize", "nested_in", "dof_k", "small_sample",
-           "cluster_sums", "sandwich", "ols", "column_scale", "fit_statistics", "PARTITIONED_MAX_LEVELS"]
+__all__ = ["WithinDesign", "within_design", "fit_within", "Demeaner", "STRATEGIES", "VcovSpec", "resolve_vcov",
+           "factorize", "nested_in", "dof_k", "small_sample", "cluster_sums", "sandwich", "ols", "column_scale",
+           "fit_statistics", "PARTITIONED_MAX_LEVELS"]
 
 PARTITIONED_MAX_LEVELS = 2_000  # B_a is n x levels dense: 2,000 levels of years/cities is cheap
 STRATEGIES = ("none", "one sweep", "partitioned", "alternating projections")

@@ -38,7 +38,7 @@ Conventions that change the numbers:
   ``Z u`` (no small-sample factor); with ``vcov="iid"`` Sargan's ``N u'P_Z u / u'u``.
 * Stock-Yogo: 10/15/20/25% maximal 2SLS size critical values (K1 = 1, 2; L <= 10) and
   5/10/20/30% relative bias (K1 = 1, 2; L <= 10). Strictly valid for iid errors only; with
-  clustered errors they are the customary yardstick for the KP F (as in seed 004's 16.38).
+  clustered errors they are the customary yardstick for the KP F (as in study 004's 16.38).
 """
 from __future__ import annotations
 

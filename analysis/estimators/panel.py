@@ -110,7 +110,7 @@ def winsorize(
 ) -> pd.DataFrame:
     """Two-sided winsorising: values below the ``lower`` / above the ``upper`` quantile are set to it.
 
-    ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of seed 004). Quantiles use
+    ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of study 004). Quantiles use
     linear interpolation between order statistics (pandas/NumPy default, "type 7"); Stata's
     ``winsor2`` uses ``_pctile`` (type 2) and can differ in the 4th digit on small samples.
     ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN.

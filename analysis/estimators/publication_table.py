@@ -160,7 +160,8 @@ def _new_section(previous: str, kind: str) -> bool:
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-_TEX_SYMBOLS = {"²": "$^2$", "σ": r"$\sigma$", "φ": r"$\varphi$", "χ": r"$\chi$", "≤": r"$\leq$", "×": r"$\times$"}
+_TEX_SYMBOLS = {"²": "$^2$", "σ": r"$\sigma$", "φ": r"$\varphi$", "χ": r"$\chi$", "≤": r"$\leq$",
+                "×": r"$\times$"}
 
 
 def _tex(text: str) -> str:

@@ -16,7 +16,7 @@ import pyfixest as pf
 import pytest
 
 from analysis.estimators.did import event_study, fit_twfe_did, placebo
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
 SSC = pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")
@@ -116,7 +116,7 @@ def test_placebo_vectorised_equals_refit(panel):
                       reassign=how, seed=5, controls=["x1"], cluster="city", progress=False,
                       chunk_size=4)
         # rebuild the draws with the same generator and refit each
-        from analysis.estimators.did_twfe import _draw_cohorts
+        from analysis.estimators.did.twfe import _draw_cohorts
         from analysis.estimators.fixed_effects import factorize
         codes, n_units = factorize(panel["city"].to_numpy())
         g = np.where(panel["cohort"] > 0, panel["cohort"], np.inf).astype(float)

@@ -7,7 +7,7 @@ import pandas as pd
 import pyfixest as pf
 import pytest
 
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 from analysis.estimators.fixed_effects import (
     Demeaner,
     cluster_sums,
@@ -138,7 +138,8 @@ def test_sandwich_and_fit_statistics_match_pyfixest(cluster):
     assert st[R2] == pytest.approx(ref._r2, rel=1e-10)
     assert st[ADJ_R2] == pytest.approx(ref._adj_r2, rel=1e-10)
     assert st[R2_WITHIN] == pytest.approx(ref._r2_within, rel=1e-10)
-    iid, _ = sandwich(Z[:, 1:], resid, bread, resolve_vcov(df, None, "iid"), dof_k(2, dm, resolve_vcov(df, None, "iid")))
+    iid_spec = resolve_vcov(df, None, "iid")
+    iid, _ = sandwich(Z[:, 1:], resid, bread, iid_spec, dof_k(2, dm, iid_spec))
     ref_iid = pf.feols("y ~ x1 + treat | city + year", data=df, vcov="iid", ssc=SSC, demeaner=EXACT)
     np.testing.assert_allclose(iid, ref_iid._vcov, rtol=1e-11)
 
@@ -161,12 +162,12 @@ def test_every_linear_family_absorbs_effects_through_the_engine():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "analysis" / "estimators"
-    users = ["panel", "iv", "did_core", "did_twfe", "mediation", "threshold", "heterogeneity", "dml"]
+    users = ["panel", "iv", "did/core", "did/twfe", "mediation", "threshold", "heterogeneity", "dml/estimator"]
     for name in users:
         tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert imported & {"analysis.estimators.fixed_effects", "analysis.estimators.panel",
-                           "analysis.estimators.did_core"}, name
+                           "analysis.estimators.did.core"}, name
     for path in root.rglob("*.py"):
         if path.name == "fixed_effects.py":
             continue

@@ -29,8 +29,8 @@ from analysis.estimators.spatial import (
     wald_test,
     weights_from_edges,
 )
-from analysis.estimators.spatial_logdet import LogDet, power_traces, symmetrizing_scale
-from analysis.estimators.spatial_tests import hausman_panel
+from analysis.estimators.spatial.logdet import LogDet, power_traces, symmetrizing_scale
+from analysis.estimators.spatial.diagnostics import hausman_panel
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "spatial"
 PRODUC_X = ["lpcap", "lpc", "lemp", "unemp"]
@@ -512,7 +512,7 @@ def test_hausman_accepts_linearmodels_results(produc):
 
 # ---------------------------------------------------------------- Moran's I
 def test_moran_by_year_matches_formula(cigar):
-    """I = N/S0 z'Wz/z'z per year (seed 000 formula 7) against esda's value, with z-values and a
+    """I = N/S0 z'Wz/z'z per year (study 000 formula 7) against esda's value, with z-values and a
     seeded permutation p (reproducible)."""
     c, W, ids = cigar
     out = moran_by_year(c, var="logc", w=W, w_ids=ids, entity="region", time="year", permutations=99, seed=1)

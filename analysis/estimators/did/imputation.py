@@ -1,4 +1,4 @@
-"""Private module: the imputation estimator of Borusyak, Jaravel and Spiess (2024, REStud)."""
+"""The imputation estimator of Borusyak, Jaravel and Spiess (2024, REStud; public API in `analysis.estimators.did`)."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -9,10 +9,10 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did_core import prepare_cohort_panel
+from analysis.estimators.did.core import prepare_cohort_panel
 from analysis.estimators.fixed_effects import cluster_sums, factorize
 from analysis.estimators.statistics import N_CLUSTERS, N_TREATED_OBS, N_UNTREATED_OBS
-from analysis.estimators.did_twfe import _rel_label
+from analysis.estimators.did.twfe import _rel_label
 
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,

@@ -1,4 +1,4 @@
-"""Private module: TWFE DID, event study and the vectorised placebo (public API in `did.py`)."""
+"""TWFE DID, event study and the vectorised placebo (public API in `analysis.estimators.did`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from analysis.estimators.statistics import (
 )
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did_core import (
+from analysis.estimators.did.core import (
     apply_exclude,
     prepare_cohort_panel,
     check_binary,
@@ -61,16 +61,16 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
     Conventions that change numbers
     -------------------------------
     * ``cluster=None``: HC1 robust SE with the FE counted in K (what "robust standard errors" of the
-      studies most literally means); ``cluster="city"``: CRV1 with pyfixest/fixest's ``nonnested``
-      small-sample correction and t(G-1) inference (see `did_core`). Stata's ``xtreg, fe robust``
+      studies most literally means); ``cluster="city"``: CR1 (pyfixest's CRV1) with the ``nonnested``
+      small-sample correction and t(G-1) inference (see `analysis.estimators.fixed_effects`). Stata's ``xtreg, fe robust``
       clusters by the panel unit, so pass ``cluster=entity`` to reproduce that.
-    * ``lag=k`` uses the unit's treatment k periods earlier (seed 002's ``didT-1``); the first k
+    * ``lag=k`` uses the unit's treatment k periods earlier (study 002's ``didT-1``); the first k
       periods of each unit have no lag and drop out (as in Stata's ``L.did``).
     * ``exclude`` drops rows before estimation (boolean column, boolean mask, or ``{col: values}``),
-      e.g. seed 002's exclusion of other pilot policies and municipalities.
+      e.g. study 002's exclusion of other pilot policies and municipalities.
     * Rows with missing ``y``/controls are dropped listwise (count in ``info["n_dropped_na"]``).
 
-    Reference: the TWFE DID of seeds 002 and 004; Goodman-Bacon (2021) for what it averages.
+    Reference: the TWFE DID of studies 002 and 004; Goodman-Bacon (2021) for what it averages.
     """
     controls = list(controls)
     check_columns(data, [y, treat, entity, time, *controls, cluster],
@@ -127,7 +127,7 @@ class EventStudyResult(EstimationResult):
 
     def plot(self, ax=None, alpha: float = 0.05, title: str | None = None):
         """Coefficients with (1-alpha) intervals, dashed zero line and a marker at the base period."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
 
         co = self.coefficients(alpha)
         if ax is None:
@@ -162,7 +162,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
 
     ``y_it = sum_{r in window, r != base} beta_r 1[t - G_i = r] + X_it' gamma + alpha_i + lambda_t + e_it``
     where ``G_i`` is the first treated period (``cohort``; 0/NaN = never treated, whose dummies are
-    all zero). Seed 002 uses the window t-4..t+2 and base period t-1.
+    all zero). Study 002 uses the window t-4..t+2 and base period t-1.
 
     Conventions that change numbers
     -------------------------------
@@ -170,7 +170,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
       points (``r <= -4`` into t-4, ``r >= 2`` into t+2), Schmidheiny and Siegloch (2023). With
       ``False`` the treated-unit rows outside the window are dropped.
     * The ``base`` period's dummy is omitted, so every beta_r is relative to it.
-    * Variance as in `fit_twfe_did` (HC1 if ``cluster`` is None, CRV1 otherwise); the pre-trend test
+    * Variance as in `fit_twfe_did` (HC1 if ``cluster`` is None, CR1 otherwise); the pre-trend test
       is the joint Wald F of all lead coefficients with ``df_resid`` denominator df.
     """
     controls = list(controls)
@@ -243,7 +243,7 @@ class PlaceboResult(EstimationResult):
 
     def plot(self, ax=None, bins: int = 40, title: str | None = None):
         """Histogram and kernel density of placebo estimates with the true estimate marked."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
         from scipy.stats import gaussian_kde
 
         b = self.draws["estimate"].dropna().to_numpy()
@@ -324,7 +324,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             n_draws: int = 500, reassign: str = "units", seed: int | None = None,
             controls: Sequence[str] = (), cluster: str | None = None, exclude: Any = None,
             chunk_size: int = 64, progress: bool = True) -> PlaceboResult:
-    """Placebo test by random reassignment of the staggered treatment (seed 002, Figure 3).
+    """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
     The true estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
     ``D*_it`` and records its TWFE coefficient, standard error and t statistic:
