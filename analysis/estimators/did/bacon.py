@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did.core import check_cohort_constant, check_columns, check_unique_panel, cohort_values
+from analysis.estimators.did.core import check_columns, checked_cohorts
 from analysis.estimators.statistics import FORBIDDEN_WEIGHT, SUM_WEIGHTS
 
 
@@ -67,9 +67,7 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str,
     coefficient, which the result checks).
     """
     check_columns(data, [y, entity, time, cohort], numeric=[y, time], no_nan=[entity, time, y])
-    check_unique_panel(data, entity, time)
-    g_row = cohort_values(data, cohort)
-    check_cohort_constant(data, entity, g_row, cohort)
+    g_row = checked_cohorts(data, entity, time, cohort)
     units, uc = np.unique(data[entity].to_numpy(), return_inverse=True)
     periods = np.sort(np.unique(data[time].to_numpy(dtype=float)))
     tc = np.searchsorted(periods, data[time].to_numpy(dtype=float))

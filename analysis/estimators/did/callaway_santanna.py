@@ -16,12 +16,7 @@ from scipy import stats as sps
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import ATT, ATT_SE, N_UNITS, PRETREND_CHI2, PRETREND_P
-from analysis.estimators.did.core import (
-    check_cohort_constant,
-    check_columns,
-    check_unique_panel,
-    cohort_values,
-)
+from analysis.estimators.did.core import check_columns, checked_cohorts
 
 _EPS = np.sqrt(np.finfo(float).eps) * 10  # R did's threshold for "zero" standard errors
 
@@ -357,9 +352,7 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
     controls = list(controls or [])
     check_columns(data, [y, entity, time, cohort, *controls],
                   numeric=[y, time, *controls], no_nan=[entity, time, *controls])
-    check_unique_panel(data, entity, time)
-    g_row = cohort_values(data, cohort)
-    check_cohort_constant(data, entity, g_row, cohort)
+    g_row = checked_cohorts(data, entity, time, cohort)
 
     units, unit_codes = np.unique(data[entity].to_numpy(), return_inverse=True)
     periods = np.sort(np.unique(data[time].to_numpy(dtype=float)))

@@ -129,6 +129,15 @@ def apply_exclude(data: pd.DataFrame, exclude: Any) -> tuple[pd.DataFrame, int]:
     return data.loc[~mask], int(mask.sum())
 
 
+def checked_cohorts(data: pd.DataFrame, entity: str, time: str, cohort: str) -> np.ndarray:
+    """One row per entity-period and a cohort constant within each entity; returns the first treated
+    period of every row (``np.inf`` for never treated)."""
+    check_unique_panel(data, entity, time)
+    g = cohort_values(data, cohort)
+    check_cohort_constant(data, entity, g, cohort)
+    return g
+
+
 def prepare_cohort_panel(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                          controls: Sequence[str], cluster: str | None, exclude: Any
                          ) -> tuple[pd.DataFrame, int, int]:
@@ -142,9 +151,7 @@ def prepare_cohort_panel(data: pd.DataFrame, *, y: str, entity: str, time: str, 
     check_columns(data, [y, entity, time, cohort, *controls, cluster],
                   numeric=[y, time, *controls], no_nan=[entity, time, cluster])
     df, n_excl = apply_exclude(data, exclude)
-    check_unique_panel(df, entity, time)
-    g = cohort_values(df, cohort)
-    check_cohort_constant(df, entity, g, cohort)
+    g = checked_cohorts(df, entity, time, cohort)
     df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
     return df, n_excl, n_na
 
