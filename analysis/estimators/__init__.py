@@ -33,6 +33,7 @@ from analysis.estimators.spatial import (
     fit_spatial_panel,
     hausman,
     lm_tests,
+    lr_effects_test,
     lr_test,
     moran_by_year,
     wald_test,
@@ -45,7 +46,7 @@ ESTIMATORS = (
     "fit_fe", "stepwise_fe", "winsorize", "fit_iv", "fit_system_gmm", "fit_mediation", "compare_groups",
     "fit_threshold", "fit_twfe_did", "event_study", "placebo", "psm_did", "callaway_santanna",
     "sun_abraham", "imputation_did", "bacon_decomposition", "fit_spatial_panel", "lm_tests", "lr_test",
-    "wald_test", "hausman", "moran_by_year", "weights_from_edges", "fit_dml", "learner_comparison",
+    "lr_effects_test", "wald_test", "hausman", "moran_by_year", "weights_from_edges", "fit_dml", "learner_comparison",
 )
 
 __all__ = ["EstimationResult", "ETable", "etable", "stars", *ESTIMATORS]

@@ -32,7 +32,7 @@ import pandas as pd
 from analysis.estimators.base import STAR_LEVELS, EstimationResult, stars
 from analysis.estimators.statistics import COUNT, lookup
 
-__all__ = ["etable", "ETable", "format_number"]
+__all__ = ["etable", "ETable", "format_number", "coef_cell", "se_cell"]
 
 _KINDS = ("dep", "coef", "se", "fe", "cluster", "stat")
 
@@ -52,6 +52,19 @@ def format_number(value: Any, digits: int = 3, *, count: bool = False) -> str:
             return str(int(value))
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def coef_cell(value: Any, p: float | None = None, digits: int = 3, *, marks: str | None = None) -> str:
+    """A coefficient cell: the estimate with ``digits`` decimals and its stars from ``p`` (or the
+    given ``marks``, e.g. stars copied from a printed table); blank when there is no estimate."""
+    text = format_number(value, digits)
+    return text + (stars(p) if marks is None else marks) if text else ""
+
+
+def se_cell(value: Any, digits: int = 3) -> str:
+    """The cell under a coefficient: its standard error (or t) in parentheses; blank when missing."""
+    text = format_number(value, digits)
+    return f"({text})" if text else ""
 
 
 @dataclass(frozen=True)
@@ -283,10 +296,9 @@ def etable(
                 est.append("")
                 second.append("")
                 continue
-            mark = stars(float(r.pvalues[term])) if show_stars else ""
-            est.append(format_number(float(r.params[term]), digits) + mark)
-            value = float(r.bse[term]) if se == "se" else float(r.tvalues[term])
-            second.append(f"({format_number(value, digits)})" if np.isfinite(value) else "")
+            est.append(coef_cell(float(r.params[term]), float(r.pvalues[term]), digits,
+                                 marks=None if show_stars else ""))
+            second.append(se_cell(float(r.bse[term]) if se == "se" else float(r.tvalues[term]), digits))
         rows.append(Row(name(term), tuple(est), "coef"))
         rows.append(Row("", tuple(second), "se"))
 

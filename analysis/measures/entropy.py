@@ -17,7 +17,7 @@ criteria j = 1..k:
 2. shares ``p_ij = x_ij / sum_i x_ij``;
 3. entropy ``e_j = -(1 / ln n) sum_i p_ij ln p_ij`` (``0 ln 0 = 0``);
 4. divergence ``d_j = 1 - e_j`` and weights ``w_j = d_j / sum_k d_k``;
-5. index ``I_i = sum_j w_j x_ij`` (on the standardised values, as both seeds print).
+5. index ``I_i = sum_j w_j x_ij`` (on the standardised values, as both studies print).
 
 Conventions that change numbers: min/max, shares and n are taken over the pooled sample
 (``pooling="all"``, study 001: "r_max/r_min over all observations", N = sample size) or within each
@@ -145,7 +145,7 @@ def entropy_weights(
     pooling : ``"all"`` (one set of weights over all rows, study 001) or ``"by_year"``.
     epsilon : floor of the standardised data (``zero="replace"``: exact zeros become epsilon) or the shift.
     year_col : year column, required for ``pooling="by_year"``.
-    standardise : ``"minmax"`` (both seeds) or ``"none"`` (raw shares, classic MCDM form).
+    standardise : ``"minmax"`` (both studies) or ``"none"`` (raw shares, classic MCDM form).
     zero : ``"replace"`` (study 001), ``"shift"`` or ``"none"``.
     """
     direction = dict(direction or {})
@@ -222,7 +222,7 @@ def study_entropy_index(
     spec = STUDY_INDICES[study]
     cols = list(columns)
     if len(cols) != spec["n_criteria"]:
-        raise ValueError(f"study_entropy_index: seed {study} combines {spec['n_criteria']} pollutants, got {cols}")
+        raise ValueError(f"study_entropy_index: study {study} combines {spec['n_criteria']} pollutants, got {cols}")
     sign = spec["printed_direction"] if printed else "positive"
     return entropy_weights(df, cols, direction={c: sign for c in cols}, pooling=pooling, year_col=year_col,
                            epsilon=spec["epsilon"], zero=spec["zero"])
