@@ -113,7 +113,12 @@ def winsorize(
     ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of study 004). Quantiles use
     linear interpolation between order statistics (pandas/NumPy default, "type 7"); Stata's
     ``winsor2`` uses ``_pctile`` (type 2) and can differ in the 4th digit on small samples.
-    ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN.
+    ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN and take no part in
+    the quantiles.
+
+    This is the project's one home for winsorising: the studies winsorise their own estimation
+    samples (window, exclusions, complete cases), which no mart can know in advance, so the warehouse
+    carries no winsorised copy of the panel (``tests/estimators/test_winsorize.py``).
     """
     upper = 1 - lower if upper is None else upper
     if not 0 <= lower < upper <= 1:

@@ -1,10 +1,7 @@
-"""Efficiency scores of a tidy unit x year table, as the rows of the ``mart_efficiency`` mart.
-
-``efficiency_scores`` is the one call that turns a tidy unit x year table into the rows of the
-``mart_efficiency`` mart (unit, year, score, GML parts), for study 001's city GTFEE and study 003's
-provincial GTFP (``gtfp_scores`` adds the perpetual-inventory capital). ``mart_efficiency_scores``
-takes the ``mart_efficiency`` table as dbt builds it (inputs and outputs, scores null) and returns
-the scores for both unit levels.
+"""Efficiency scores of a tidy unit x year table: study 001's GTFEE (super-efficiency SBM with undesirable
+outputs on yearly or global frontiers, with the GML index on request) and study 003's GTFP
+(perpetual-inventory capital, then the SBM-DDF Global Malmquist-Luenberger index). Columns are named by
+the caller; see ``int_efficiency_scored`` for the warehouse's mapping.
 """
 from __future__ import annotations
 
@@ -18,7 +15,7 @@ from analysis.measures.capital import capital_stock
 from analysis.measures.gml import gml_index
 from analysis.measures.sbm import sbm
 
-__all__ = ["efficiency_scores", "gtfp_scores", "mart_efficiency_scores"]
+__all__ = ["efficiency_scores", "gtfp_scores"]
 
 
 def efficiency_scores(
@@ -109,6 +106,7 @@ def gtfp_scores(
     base_year: int = 2000,
     depreciation: float = 0.1096,
     years: tuple[int, int] | None = None,
+    investment_history: pd.DataFrame | None = None,
     rts: Literal["crs", "vrs"] = "crs",
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -117,16 +115,26 @@ def gtfp_scores(
     inputs labour, capital, energy; good output ``gdp`` (real); bad output(s) ``co2``.
 
     ``deflator``: investment price index column (default: investment already real). ``years``:
-    (first, last) window kept after the capital stock is built (study 003: 2013-2022). Returns the
-    :func:`efficiency_scores` rows plus the ``capital_stock`` column.
+    (first, last) window kept after the capital stock is built (study 003: 2013-2022).
+    ``investment_history``: rows (``unit``, ``year``, ``investment`` and ``deflator`` if given) from
+    ``base_year`` on over which the capital stock is accumulated, when the base year precedes the scored
+    panel (study 003 starts its stock in 2000); every unit of ``data`` must be in it. Default: ``data``.
+    Returns the :func:`efficiency_scores` rows plus the ``capital_stock`` column.
     """
     need = [unit, year, labour, investment, energy, gdp, *([co2] if isinstance(co2, str) else co2)]
     need += [deflator] if deflator else []
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise ValueError(f"gtfp_scores: column(s) {missing} not in the data")
-    inv = data.pivot(index=year, columns=unit, values=investment).sort_index()
-    defl = (data.pivot(index=year, columns=unit, values=deflator).sort_index() if deflator
+    history = data if investment_history is None else investment_history
+    missing = [c for c in (unit, year, investment, *([deflator] if deflator else [])) if c not in history.columns]
+    if missing:
+        raise ValueError(f"gtfp_scores: column(s) {missing} not in the investment history")
+    absent = sorted(set(data[unit]) - set(history[unit]))
+    if absent:
+        raise ValueError(f"gtfp_scores: unit(s) {absent[:5]} have no investment history for the capital stock")
+    inv = history.pivot(index=year, columns=unit, values=investment).sort_index()
+    defl = (history.pivot(index=year, columns=unit, values=deflator).sort_index() if deflator
             else pd.DataFrame(1.0, index=inv.index, columns=inv.columns))
     k = capital_stock(inv, defl, base_year=base_year, depreciation=depreciation)
     cap = k.stack().rename("capital_stock").reset_index()
@@ -139,67 +147,3 @@ def gtfp_scores(
                             good_outputs=[gdp], bad_outputs=bad, rts=rts, measure="gtfp_sbm_gml",
                             progress=progress)
     return out.merge(panel[[unit, year, "capital_stock"]], on=[unit, year], how="left")
-
-
-MART_INPUTS = ["investment_10k_yuan", "employed_10k", "energy_10k_tce"]
-
-
-def mart_efficiency_scores(
-    mart: pd.DataFrame,
-    *,
-    province_base_year: int | None = None,
-    depreciation: float = 0.1096,
-    city_gml: bool = False,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Scores for the ``mart_efficiency`` table (columns unit_level, unit_code, year,
-    investment_10k_yuan, employed_10k, energy_10k_tce, gdp_10k_yuan, so2_t, nox_t, co2_t).
-
-    Cities (study 001 GTFEE): super-efficiency SBM with undesirable outputs SO2, NOx, CO2 on yearly
-    frontiers (``efficiency_score``); the GML index too if ``city_gml``. Provinces (study 003 GTFP):
-    capital by perpetual inventory from investment (base ``province_base_year``, default the first
-    year in the table; study 003 uses 2000), then the SBM-DDF GML index (``gml_index`` year on year,
-    ``gml_cumulative``) and the SBM score. Rows with a missing input or output are left out of the
-    frontier and get null scores (a warning says how many).
-    Returns unit_level, unit_code, year, efficiency_score, gml_index, gml_ec, gml_tc,
-    gml_cumulative, capital_stock.
-    """
-    import warnings
-
-    need = ["unit_level", "unit_code", "year", *MART_INPUTS, "gdp_10k_yuan", "so2_t", "nox_t", "co2_t"]
-    missing = [c for c in need if c not in mart.columns]
-    if missing:
-        raise ValueError(f"mart_efficiency_scores: column(s) {missing} not in the mart")
-    parts = []
-    cols_out = ["unit_level", "unit_code", "year", "efficiency_score", "gml_index", "gml_ec", "gml_tc",
-                "gml_cumulative", "capital_stock"]
-    city = mart[mart.unit_level == "city"]
-    city_vars = [*MART_INPUTS, "gdp_10k_yuan", "so2_t", "nox_t", "co2_t"]
-    ok = city[city_vars].notna().all(axis=1) & (city[city_vars] > 0).all(axis=1)
-    if (~ok).any():
-        warnings.warn(f"mart_efficiency_scores: {int((~ok).sum())} city-year(s) with missing or non-positive "
-                      "inputs/outputs left out of the frontier (null scores)", stacklevel=2)
-    if ok.any():
-        s_city = efficiency_scores(city[ok], unit="unit_code", year="year", inputs=MART_INPUTS,
-                                   good_outputs=["gdp_10k_yuan"], bad_outputs=["so2_t", "nox_t", "co2_t"],
-                                   gml=city_gml, progress=progress)
-        s_city = s_city.rename(columns={"score": "efficiency_score", "gml": "gml_index"})
-        s_city["unit_level"] = "city"
-        parts.append(s_city.reindex(columns=cols_out))
-    prov = mart[mart.unit_level == "province"]
-    prov_vars = [*MART_INPUTS, "gdp_10k_yuan", "co2_t"]
-    okp = prov[prov_vars].notna().all(axis=1) & (prov[prov_vars] > 0).all(axis=1)
-    if (~okp).any():
-        warnings.warn(f"mart_efficiency_scores: {int((~okp).sum())} province-year(s) with missing or "
-                      "non-positive inputs/outputs left out (null scores)", stacklevel=2)
-    if okp.any():
-        base = int(prov[okp].year.min()) if province_base_year is None else province_base_year
-        s_prov = gtfp_scores(prov[okp], unit="unit_code", year="year", labour="employed_10k",
-                             investment="investment_10k_yuan", energy="energy_10k_tce", gdp="gdp_10k_yuan",
-                             co2="co2_t", base_year=base, depreciation=depreciation, progress=progress)
-        s_prov = s_prov.rename(columns={"score": "efficiency_score", "gml": "gml_index"})
-        s_prov["unit_level"] = "province"
-        parts.append(s_prov.reindex(columns=cols_out))
-    scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols_out)
-    keys = mart[["unit_level", "unit_code", "year"]]
-    return keys.merge(scored, on=["unit_level", "unit_code", "year"], how="left")

@@ -30,7 +30,7 @@ from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 EI, AI = "pollution_carbon_index_001", "ln_robot_exposure"
-CONTROLS = ("ln_gdp_per_capita", "financial_development", "fdi_usd_gdp_ratio_printed", "urbanization_rate",
+CONTROLS = ("ln_gdp_per_capita", "deposits_loans_gdp_ratio", "fdi_usd_gdp_ratio_printed", "urbanization_rate",
             "government_expenditure_ratio", "government_investment_ratio", "tertiary_secondary_ratio",
             "human_capital")
 STUDY_WINDOW = (2009, 2023)
@@ -46,7 +46,7 @@ ZONES = (("Northeast", "northeast"), ("Northern Coastal Areas", "northern_coasta
 VARIABLES = {
     "EI": EI, "AI": "ln_robot_exposure", "Gtfe": "gtfee = mart_efficiency.efficiency_score (city)",
     "Ins": "tertiary_share", "Lngrva": "ln_green_invention_applications",
-    "Pgdp": "ln_gdp_per_capita", "Fin": "financial_development", "Open": "fdi_usd_gdp_ratio_printed",
+    "Pgdp": "ln_gdp_per_capita", "Fin": "deposits_loans_gdp_ratio", "Open": "fdi_usd_gdp_ratio_printed",
     "Urban": "urbanization_rate", "Gov": "government_expenditure_ratio", "Fiscal": "government_investment_ratio",
     "Ind": "tertiary_secondary_ratio", "Hc": "human_capital",
     "IV": "distance_to_backbone_km x national mean ln broadband users (time-varying variant)",
