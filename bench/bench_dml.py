@@ -128,7 +128,7 @@ SETTINGS = {  # key -> (Table 4 row, fit_dml arguments)
 
 
 def robustness_table(bench: Bench, df: pd.DataFrame, keys: list[str]) -> None:
-    common = dict(y="ei", d="ai", x=CONTROLS, entity="city", time="year", squared_controls=True, seed=0,
+    common = dict(y="ei", d="ai", controls=CONTROLS, entity="city", time="year", squared_controls=True, seed=0,
                   progress=False)
     t0 = time.perf_counter()
     base = fit_dml(df, learner="rf", n_folds=5, **common)
@@ -162,7 +162,7 @@ def compare_fe(bench: Bench, df: pd.DataFrame) -> None:
     times = {}
     for fe in ("within", "fd", "cre", "dummies", "none"):
         t0 = time.perf_counter()
-        r = fit_dml(df, y="ln_co2_lin", d="ai", x=x, entity="city", time="year", fe=fe, learner="rf",
+        r = fit_dml(df, y="ln_co2_lin", d="ai", controls=x, entity="city", time="year", fe_method=fe, learner="rf",
                     progress=False)
         times[fe] = time.perf_counter() - t0
         bench.value(f"fe_{fe}.s", times[fe], "s")
@@ -183,7 +183,7 @@ def compare_fe(bench: Bench, df: pd.DataFrame) -> None:
         bench.value(f"doubleml_{approach}.theta", float(m.coef[0]), "", baseline=f"planted -0.080; se {m.se[0]:.4f}")
         if approach == "wg_approx":
             bench.ratio("fe_within.speedup_vs_doubleml_wg_approx", dt / times["within"],
-                        baseline="DoubleMLPLPR wg_approx s / fit_dml fe=within s")
+                        baseline="DoubleMLPLPR wg_approx s / fit_dml fe_method=within s")
 
 
 def main(argv=None) -> None:

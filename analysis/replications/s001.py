@@ -8,8 +8,9 @@ comparison of Table 4. Choices (recorded here):
 
 * EI = ``pollution_carbon_index_001`` (entropy index of EDGAR CO2 and PM2.5); AI = ln(1 + robot
   exposure) (the mart's reading of "industrial robot density").
-* City and year effects by the within transformation before DML (``fe="within"``; the module
-  docstring of ``analysis.estimators.dml`` shows it is the variant that recovers a planted effect);
+* City and year effects by the within transformation before DML (``fe_method="within"``; the module
+  docstring of ``analysis.estimators.dml.estimator`` shows it is the variant that recovers a planted
+  effect);
   folds by city, cluster-robust SE. "1:4" = K = 5, "1:2" / "1:7" = K = 3 / 8.
 * IV-DML: the printed instrument (distance to backbone nodes) is time-invariant and absorbed by city
   effects, so it is interacted with the national mean of ln broadband users in the year

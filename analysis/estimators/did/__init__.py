@@ -17,29 +17,23 @@ What the studies did and what the modern literature says they should have done, 
   conservative clustered variance; point estimates equal Gardner's did2s.
 * `bacon_decomposition` - Goodman-Bacon (2021) decomposition of the TWFE DID coefficient.
 
-`analysis.estimators.did_sim.simulate_staggered_panel` simulates a staggered panel with a planted,
+`analysis.estimators.did.simulate.simulate_staggered_panel` simulates a staggered panel with a planted,
 exposure-dependent effect (used by the tests and `bench/bench_placebo.py`).
 
-Conventions shared by all (FE demeaning, HC1 / CRV1 small-sample corrections, t(G-1) inference)
-are documented in `analysis.estimators.did_core`. Every estimator returns an `EstimationResult`
-(or a subclass with its extras); its ``cov`` is the coefficient covariance for joint Wald tests.
+One module per estimator: ``twfe`` (TWFE, event study, placebo), ``psm``, ``callaway_santanna``,
+``sun_abraham``, ``imputation``, ``bacon``, the shared checks and FE fit in ``core``, and
+``simulate``. Conventions shared by all (FE demeaning, HC1 / CR1 small-sample corrections, t(G-1)
+inference) are the fixed-effects engine's (`analysis.estimators.fixed_effects`). Every estimator
+returns an `EstimationResult` (or a subclass with its extras); its ``cov`` is the coefficient
+covariance for joint Wald tests.
 """
-from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
-from analysis.estimators.did_imputation import imputation_did
-from analysis.estimators.did_psm import PSMDIDResult, psm_did
-from analysis.estimators.did_robust import (
-    BaconResult,
-    SunAbrahamResult,
-    bacon_decomposition,
-    sun_abraham,
-)
-from analysis.estimators.did_twfe import (
-    EventStudyResult,
-    PlaceboResult,
-    event_study,
-    fit_twfe_did,
-    placebo,
-)
+from analysis.estimators.did.bacon import BaconResult, bacon_decomposition
+from analysis.estimators.did.callaway_santanna import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
+from analysis.estimators.did.imputation import imputation_did
+from analysis.estimators.did.psm import PSMDIDResult, psm_did
+from analysis.estimators.did.simulate import simulate_staggered_panel
+from analysis.estimators.did.sun_abraham import SunAbrahamResult, sun_abraham
+from analysis.estimators.did.twfe import EventStudyResult, PlaceboResult, event_study, fit_twfe_did, placebo
 
 __all__ = [
     "AggregatedATT",
@@ -56,5 +50,6 @@ __all__ = [
     "imputation_did",
     "placebo",
     "psm_did",
+    "simulate_staggered_panel",
     "sun_abraham",
 ]

@@ -1,4 +1,4 @@
-"""Private module: Callaway and Sant'Anna (2021) group-time ATTs and their aggregations.
+"""Callaway and Sant'Anna (2021) group-time ATTs and their aggregations (public API in `analysis.estimators.did`).
 
 A re-implementation of R ``did::att_gt`` / ``did::aggte`` for panel data (with the 2x2 estimators of
 ``DRDID``: ``drdid_panel``, ``std_ipw_did_panel``, ``reg_did_panel``), including the influence
@@ -16,12 +16,7 @@ from scipy import stats as sps
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import ATT, ATT_SE, N_UNITS, PRETREND_CHI2, PRETREND_P
-from analysis.estimators.did_core import (
-    check_cohort_constant,
-    check_columns,
-    check_unique_panel,
-    cohort_values,
-)
+from analysis.estimators.did.core import check_columns, checked_cohorts
 
 _EPS = np.sqrt(np.finfo(float).eps) * 10  # R did's threshold for "zero" standard errors
 
@@ -196,7 +191,7 @@ class AggregatedATT(EstimationResult):
 
     def plot(self, ax=None, alpha: float = 0.05):
         """Components with intervals (event-study style for ``dynamic``)."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
 
         co = self.components(alpha)
         if ax is None:
@@ -322,13 +317,13 @@ class CallawaySantAnnaResult(EstimationResult):
 
 def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                       control_group: str = "never_treated", method: str = "dr",
-                      covariates: Sequence[str] | None = None, base_period: str = "varying",
+                      controls: Sequence[str] | None = None, base_period: str = "varying",
                       anticipation: int = 0, bootstrap: bool = False, n_boot: int = 999,
                       alpha: float = 0.05, seed: int | None = None) -> CallawaySantAnnaResult:
     """Group-time average treatment effects of Callaway and Sant'Anna (2021, J. Econometrics).
 
     For cohort g (first treated period) and period t, with base period b:
-    ``ATT(g,t) = E[Y_t - Y_b | G=g] - E[Y_t - Y_b | C]`` (conditional on covariates through the
+    ``ATT(g,t) = E[Y_t - Y_b | G=g] - E[Y_t - Y_b | C]`` (conditional on controls through the
     2x2 estimator ``method``: ``"dr"`` doubly robust, Sant'Anna and Zhao 2020; ``"ipw"`` normalised
     inverse probability weighting, Abadie 2005; ``"reg"`` outcome regression). Comparison group C:
     never-treated units, or (``"not_yet_treated"``) units with ``G > max(t, b) + anticipation``.
@@ -339,7 +334,8 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
       immediately preceding period (so pre-period ATTs are one-period "placebo" changes);
       ``"universal"``: ``b = g - 1 - anticipation`` everywhere and ATT(g, b) = 0 is reported.
     * Units treated in the first period are dropped; cohorts after the last period count as
-      never treated. Covariates are taken from the base period.
+      never treated. The control variables (``controls``, R's ``xformla``) are taken from the base
+      period.
     * Analytic SE: ``sqrt(sum_i psi_i^2) / n`` with the unit-level influence function scaled
       ``n / n_gt`` (R: ``bstrap=FALSE``); ``bootstrap=True`` uses the Rademacher multiplier bootstrap
       with IQR-based SE and simultaneous bands (R's default ``bstrap=TRUE, cband=TRUE``).
@@ -353,12 +349,10 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
     if base_period not in ("varying", "universal"):
         raise ValueError("base_period must be 'varying' or 'universal'")
-    covariates = list(covariates or [])
-    check_columns(data, [y, entity, time, cohort, *covariates],
-                  numeric=[y, time, *covariates], no_nan=[entity, time, *covariates])
-    check_unique_panel(data, entity, time)
-    g_row = cohort_values(data, cohort)
-    check_cohort_constant(data, entity, g_row, cohort)
+    controls = list(controls or [])
+    check_columns(data, [y, entity, time, cohort, *controls],
+                  numeric=[y, time, *controls], no_nan=[entity, time, *controls])
+    g_row = checked_cohorts(data, entity, time, cohort)
 
     units, unit_codes = np.unique(data[entity].to_numpy(), return_inverse=True)
     periods = np.sort(np.unique(data[time].to_numpy(dtype=float)))
@@ -366,9 +360,9 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
     n_all, T = len(units), len(periods)
     Y = np.full((n_all, T), np.nan)
     Y[unit_codes, t_codes] = data[y].to_numpy(dtype=float)
-    Xcov = np.full((n_all, T, len(covariates)), np.nan)
-    if covariates:
-        Xcov[unit_codes, t_codes, :] = data[covariates].to_numpy(dtype=float)
+    Xcov = np.full((n_all, T, len(controls)), np.nan)
+    if controls:
+        Xcov[unit_codes, t_codes, :] = data[controls].to_numpy(dtype=float)
     G = np.full(n_all, np.inf)
     G[unit_codes] = g_row
     G = np.where(G > periods[-1], np.inf, G)  # treated after the sample: never treated here
@@ -413,16 +407,16 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
                 continue
             dy = Y[sel, ti] - Y[sel, bi]
             X = np.ones((int(sel.sum()), 1))
-            if covariates:
+            if controls:
                 X = np.column_stack([X, Xcov[sel, bi, :]])
                 if np.isnan(X).any():
-                    raise ValueError(f"covariates missing in period {b:g} for units used by "
+                    raise ValueError(f"controls missing in period {b:g} for units used by "
                                      f"ATT({g:g},{tcur:g}); fill or drop them")
             try:
                 att, psi = est_fn(dy, D, X)
             except np.linalg.LinAlgError as err:
                 raise ValueError(
-                    f"singular design in ATT({g:g},{tcur:g}) (covariates {covariates} collinear "
+                    f"singular design in ATT({g:g},{tcur:g}) (controls {controls} collinear "
                     f"or perfectly predicting treatment): {err}"
                 ) from err
             n1 = int(sel.sum())
@@ -456,7 +450,7 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         bse=pd.Series(tab["se"].to_numpy(), index=names),
         nobs=int(np.sum(~np.isnan(Y))), model="Callaway-Sant'Anna ATT(g,t)", df_resid=None,
         stats={N_UNITS: int(n), **pre_w},
-        info={"control_group": control_group, "method": method, "covariates": covariates,
+        info={"control_group": control_group, "method": method, "controls": controls,
               "base_period": base_period, "anticipation": anticipation, "bootstrap": bootstrap,
               "n_boot": n_boot if bootstrap else 0, "seed": seed, "crit_value": crit,
               "n_dropped_treated_first_period": n_dropped_first},

@@ -1,4 +1,6 @@
-"""Private module: propensity-score matching followed by TWFE DID (PSM-DID, study 002 Table 4)."""
+"""Propensity-score matching followed by TWFE DID (PSM-DID, study 002 Table 4).
+
+Public API in `analysis.estimators.did`."""
 from __future__ import annotations
 
 import warnings
@@ -10,8 +12,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did_core import apply_exclude, check_binary, check_columns, check_unique_panel
-from analysis.estimators.did_twfe import fit_twfe_did
+from analysis.estimators.did.core import apply_exclude, check_binary, check_columns, check_unique_panel
+from analysis.estimators.did.twfe import fit_twfe_did
 from analysis.estimators.statistics import (
     MEAN_ABS_BIAS_AFTER,
     MEAN_ABS_BIAS_BEFORE,
@@ -30,7 +32,7 @@ class PSMDIDResult(EstimationResult):
 
     def plot_balance(self, ax=None):
         """Standardised bias of each covariate before and after matching (dot plot)."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
 
         b = self.balance
         if ax is None:
@@ -67,7 +69,7 @@ def _propensity(X: np.ndarray, d: np.ndarray, link: str, names: Sequence[str]) -
     if not np.all(np.isfinite(p)) or np.any((p < 1e-10) | (p > 1 - 1e-10)):
         raise ValueError(
             f"the {link} propensity model separates treated and controls perfectly on "
-            f"{list(names)}; drop or coarsen covariates, or match by='pooled'"
+            f"{list(names)}; drop or coarsen covariates, or use matching='pooled'"
         )
     return p
 
@@ -108,21 +110,23 @@ def _std_bias(mt, mc, vt, vc):
 
 
 def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
-            covariates: Sequence[str], controls: Sequence[str] | None = None, link: str = "logit",
+            match_on: Sequence[str], controls: Sequence[str] | None = None, link: str = "logit",
             n_neighbors: int = 1, caliper: float | None = None, replace: bool = True,
-            by: str = "pooled", cluster: str | None = None, exclude: Any = None,
+            matching: str = "pooled", cluster: str | None = None, exclude: Any = None,
             seed: int | None = None) -> PSMDIDResult:
     """PSM-DID: match treated-group city-years to control city-years on the propensity score,
     then estimate the TWFE DID of `fit_twfe_did` on the matched sample.
 
-    1. Group: ``Treat_i = max_t treat_it`` (ever treated). Propensity ``P(Treat_i = 1 | X_it)`` by
-       ``link`` = logit or probit, on all city-years (``by="pooled"``) or period by period
-       (``by="year"``: the year-by-year matching common in the Chinese DID literature).
+    1. Group: ``Treat_i = max_t treat_it`` (ever treated). Propensity ``P(Treat_i = 1 | X_it)`` of the
+       ``match_on`` covariates by ``link`` = logit or probit, on all city-years (``matching="pooled"``)
+       or period by period (``matching="year"``: the year-by-year matching common in the Chinese DID
+       literature).
     2. Each treated row gets its ``n_neighbors`` nearest control rows on the score (absolute
        distance), optionally within ``caliper`` (in propensity-score units, as psmatch2), with or
        without replacement (without: greedy, treated rows in random order from ``seed``).
     3. DID: TWFE on the matched sample, i.e. treated rows with at least one match plus the control
-       rows used at least once, each once, unweighted (Stata ``reghdfe ... if _weight != .``).
+       rows used at least once, each once, unweighted (Stata ``reghdfe ... if _weight != .``), with
+       ``controls`` as regressors (default: the ``match_on`` covariates).
 
     Balance table (psmatch2 ``pstest`` convention): standardised % bias ``100 (m_T - m_C) /
     sqrt((v_T + v_C)/2)`` with the unmatched sample's variances in both columns; after matching,
@@ -131,22 +135,22 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
     """
     if link not in ("logit", "probit"):
         raise ValueError(f"link must be 'logit' or 'probit', got {link!r}")
-    if by not in ("pooled", "year"):
-        raise ValueError(f"by must be 'pooled' or 'year', got {by!r}")
+    if matching not in ("pooled", "year"):
+        raise ValueError(f"matching must be 'pooled' or 'year', got {matching!r}")
     if int(n_neighbors) < 1:
         raise ValueError("n_neighbors must be >= 1")
     if caliper is not None and caliper <= 0:
         raise ValueError("caliper must be positive (propensity-score units) or None")
-    covariates = list(covariates)
-    if not covariates:
+    match_on = list(match_on)
+    if not match_on:
         raise ValueError("psm_did needs at least one matching covariate")
-    controls = covariates if controls is None else list(controls)
-    check_columns(data, [y, treat, entity, time, *covariates, *controls, cluster],
-                  numeric=[y, treat, time, *covariates, *controls], no_nan=[treat, entity, time, cluster])
+    controls = match_on if controls is None else list(controls)
+    check_columns(data, [y, treat, entity, time, *match_on, *controls, cluster],
+                  numeric=[y, treat, time, *match_on, *controls], no_nan=[treat, entity, time, cluster])
     check_binary(data, treat)
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)
-    df = df.dropna(subset=[y, *covariates, *controls]).copy()
+    df = df.dropna(subset=[y, *match_on, *controls]).copy()
     df["_group"] = df.groupby(entity)[treat].transform("max").astype(float)
     if df["_group"].nunique() < 2:
         raise ValueError("psm_did needs both ever-treated and never-treated units")
@@ -155,12 +159,12 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
     pscore = np.full(len(df), np.nan)
     weight = np.zeros(len(df))
     group = df["_group"].to_numpy()
-    strata = ([np.arange(len(df))] if by == "pooled"
+    strata = ([np.arange(len(df))] if matching == "pooled"
               else [np.flatnonzero(df[time].to_numpy() == t) for t in np.sort(df[time].unique())])
     for pos in strata:
         if len(np.unique(group[pos])) < 2:
             continue
-        p = _propensity(df[covariates].to_numpy(float)[pos], group[pos].astype(float), link, covariates)
+        p = _propensity(df[match_on].to_numpy(float)[pos], group[pos].astype(float), link, match_on)
         pscore[pos] = p
         is_t = group[pos] == 1
         t_pos, c_pos = pos[is_t], pos[~is_t]
@@ -180,7 +184,7 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
     rows = []
     T_all, C_all = df[df["_group"] == 1], df[df["_group"] == 0]
     T_m, C_m = matched[matched["_group"] == 1], matched[matched["_group"] == 0]
-    for c in [*covariates, "_pscore"]:
+    for c in [*match_on, "_pscore"]:
         mt, mc = T_all[c].mean(), C_all[c].mean()
         vt, vc = T_all[c].var(ddof=1), C_all[c].var(ddof=1)
         mt_a = T_m[c].mean()
@@ -207,8 +211,8 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
                N_MATCHED_CONTROL: int(len(C_m)),
                MEAN_ABS_BIAS_BEFORE: float(balance["std_bias_before"].iloc[:-1].abs().mean()),
                MEAN_ABS_BIAS_AFTER: float(balance["std_bias_after"].iloc[:-1].abs().mean())},
-        info={**res.info, "link": link, "by": by, "n_neighbors": n_neighbors, "caliper": caliper,
-              "replace": replace, "seed": seed, "covariates": covariates, "n_excluded": n_excl},
+        info={**res.info, "link": link, "matching": matching, "n_neighbors": n_neighbors, "caliper": caliper,
+              "replace": replace, "seed": seed, "match_on": match_on, "n_excluded": n_excl},
         cov=res.cov, balance=balance,
         matched=matched.rename(columns={"_pscore": "pscore", "_weight": "match_weight",
                                         "_group": "treated_group"}),

@@ -32,7 +32,7 @@ Estimation (Elhorst 2014, *Spatial Econometrics*, ch. 3; Lee and Yu 2010, *J. Ec
   3.19; Lee-Yu 2010 eq. 13 for the transformed model) in (beta, theta, rho|lambda, sigma2), with
   the traces of G = W (I - rho W)^-1 taken on the transformed W (tr G* = tr G - 1/(1 - rho) etc.);
   inference is asymptotic normal (``df_resid=None``). No small-sample or cluster correction.
-* ld(rho) is computed by the backend ``logdet`` (``spatial_logdet``): exact eigenvalues,
+* ld(rho) is computed by the backend ``logdet`` (``spatial.logdet``): exact eigenvalues,
   sparse LU, Chebyshev or Monte Carlo.
 
 ``SpatialPanelResult.impacts`` gives LeSage and Pace (2009, ch. 2.7) direct, indirect and total
@@ -49,158 +49,20 @@ from scipy.optimize import minimize_scalar
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import LOGLIK, PHI, R2_CORR, SIGMA2
-from analysis.estimators.spatial_logdet import GreenOperator, LogDet
-from analysis.estimators.spatial_weights import (
-    AlignedWeights,
-    align_weights,
-    row_standardise,
-    weights_from_edges,
+from analysis.estimators.spatial.logdet import GreenOperator, LogDet
+from analysis.estimators.spatial.panel import (
+    DURBIN_MODELS,
+    EFFECTS,
+    ERROR_MODELS,
+    LAG_MODELS,
+    MODELS,
+    PanelData,
+    demean_panel,
+    prepare_panel,
+    spatial_lag,
 )
 
-MODELS = ("sar", "sdm", "sem", "sdem", "slx", "ols")
-EFFECTS = ("individual", "time", "twoways", "none", "random")
-LAG_MODELS = ("sar", "sdm")
-ERROR_MODELS = ("sem", "sdem")
-DURBIN_MODELS = ("sdm", "sdem", "slx")
-
-__all__ = [
-    "SpatialPanelResult",
-    "PanelData",
-    "fit_spatial_panel",
-    "prepare_panel",
-    "weights_from_edges",
-    "row_standardise",
-    "align_weights",
-    "lm_tests",
-    "lr_test",
-    "wald_test",
-    "lr_effects_test",
-    "hausman",
-    "hausman_panel",
-    "moran_by_year",
-    "ImpactsResult",
-]
-
-
-# ---------------------------------------------------------------- panel preparation
-@dataclass(frozen=True)
-class PanelData:
-    """A balanced panel in arrays: ``y`` (T, N), ``X`` (T, N, k); entities in the order of ``w``."""
-
-    y: np.ndarray
-    X: np.ndarray
-    x_names: tuple
-    y_name: str
-    entities: tuple
-    times: tuple
-    w: AlignedWeights
-
-    @property
-    def n(self) -> int:
-        return self.y.shape[1]
-
-    @property
-    def t(self) -> int:
-        return self.y.shape[0]
-
-
-def prepare_panel(
-    data: pd.DataFrame,
-    *,
-    y: str,
-    x: Sequence[str],
-    w: Any,
-    entity: str,
-    time: str,
-    w_ids: Sequence | None = None,
-) -> PanelData:
-    """Validate ``data`` and reshape it into a balanced (T, N) panel aligned to ``w``.
-
-    Raises ``ValueError`` for missing or non-numeric columns, missing values, duplicated
-    entity-periods, an unbalanced panel, and weights whose ids do not match the entities.
-    """
-    if isinstance(x, str):
-        x = [x]
-    x = list(x)
-    if not x:
-        raise ValueError("x is empty: give at least one explanatory variable")
-    if y in x:
-        raise ValueError(f"the dependent variable {y!r} is also listed in x")
-    cols = [y, *x, entity, time]
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise ValueError(f"columns {missing} are not in the data (available: {list(data.columns)[:20]})")
-    for c in [y, *x]:
-        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
-            raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it with pd.to_numeric")
-    nan_cols = {c: int(data[c].isna().sum()) for c in cols if data[c].isna().any()}
-    if nan_cols:
-        raise ValueError(f"missing values in {nan_cols}; the spatial ML needs a balanced panel without gaps "
-                         "(impute or drop whole units)")
-    inf_cols = [c for c in [y, *x] if not np.all(np.isfinite(data[c].to_numpy(float)))]
-    if inf_cols:
-        raise ValueError(f"infinite values in {inf_cols} (log of zero?)")
-    units = pd.unique(data[entity])
-    times = np.sort(pd.unique(data[time]))
-    try:
-        order = _id_order(w, w_ids, units)
-    except AttributeError:  # bare matrix without ids: align_weights explains what to pass
-        order = sorted(units.tolist())
-    aligned = align_weights(w, order, w_ids=w_ids)
-    T, N = len(times), len(aligned.ids)
-    ent_pos = pd.Index(aligned.ids).get_indexer(data[entity])
-    time_pos = np.searchsorted(times, data[time].to_numpy())
-    cell = time_pos * N + ent_pos
-    if len(data) != T * N or np.bincount(cell, minlength=T * N).max() > 1:
-        dup = data.duplicated([entity, time])
-        if dup.any():
-            ex = data.loc[dup, [entity, time]].head(3).to_dict("records")
-            raise ValueError(f"{int(dup.sum())} duplicated ({entity}, {time}) rows, e.g. {ex}")
-        counts = data.groupby(entity).size()
-        short = counts[counts < T].head(5).to_dict()
-        raise ValueError(
-            f"unbalanced panel: {len(data)} rows for {N} units x {T} periods; "
-            f"units with missing periods (count of periods): {short}. Balance the panel first"
-        )
-    values = np.empty((T * N, 1 + len(x)))
-    values[cell] = data[[y, *x]].to_numpy(float)
-    values = values.reshape(T, N, 1 + len(x))
-    Y, X = values[:, :, 0].copy(), values[:, :, 1:].copy()
-    return PanelData(y=Y, X=X, x_names=tuple(x), y_name=y, entities=tuple(order), times=tuple(times), w=aligned)
-
-
-def _id_order(w: Any, w_ids: Sequence | None, units: np.ndarray) -> list:
-    """Entity order = the order of w's ids (restricted check happens in align_weights)."""
-    if w_ids is not None:
-        ids = list(w_ids)
-    elif isinstance(w, AlignedWeights):
-        ids = list(w.ids)
-    elif isinstance(w, pd.DataFrame):
-        ids = list(w.index)
-    else:
-        ids = list(w.id_order)
-    unit_set = set(units.tolist())
-    if set(ids) != unit_set:
-        return sorted(unit_set)  # align_weights reports the mismatch
-    return ids
-
-
-def _demean(A: np.ndarray, effects: str) -> np.ndarray:
-    """Remove fixed effects from a (T, N, ...) array by within-demeaning."""
-    if effects == "individual":
-        return A - A.mean(axis=0, keepdims=True)
-    if effects == "time":
-        return A - A.mean(axis=1, keepdims=True)
-    if effects == "twoways":
-        return A - A.mean(axis=0, keepdims=True) - A.mean(axis=1, keepdims=True) + A.mean(axis=(0, 1), keepdims=True)
-    return A
-
-
-def _lag(W, A: np.ndarray) -> np.ndarray:
-    """Apply W to every period of a (T, N) or (T, N, k) array."""
-    T, N = A.shape[:2]
-    flat = np.moveaxis(A, 1, 0).reshape(N, -1)
-    return np.moveaxis(np.asarray(W @ flat).reshape((N, T) + A.shape[2:]), 0, 1)
+__all__ = ["SpatialPanelResult", "fit_spatial_panel"]
 
 
 def _sample_sizes(n: int, t: int, effects: str, lee_yu: bool) -> tuple[int, int, bool]:
@@ -235,14 +97,11 @@ class SpatialPanelResult(EstimationResult):
                 trace_order: int = 100, progress: bool = False) -> "ImpactsResult":
         """LeSage-Pace direct, indirect and total effects with simulated standard errors.
 
-        See :func:`analysis.estimators.spatial_impacts.impacts`.
+        See :func:`analysis.estimators.spatial.impacts.impacts`.
         """
-        from analysis.estimators.spatial_impacts import impacts
+        from analysis.estimators.spatial.impacts import impacts
 
         return impacts(self, n_draws=n_draws, seed=seed, method=method, trace_order=trace_order, progress=progress)
-
-
-from analysis.estimators.spatial_impacts import ImpactsResult  # noqa: E402  (after the result class)
 
 
 # ---------------------------------------------------------------- estimation
@@ -276,7 +135,7 @@ def fit_spatial_panel(
         effects, lag models only: Elhorst 2003 / spreg ``ML_LagRE``; see :func:`_fit_random`).
     lee_yu : Lee-Yu (2010) transformation approach (see module docstring); ``False`` gives the direct
         approach (splm / spreg / Elhorst without bias correction).
-    logdet : ``auto`` | ``eigen`` | ``sparse_lu`` | ``chebyshev`` | ``mc`` (see ``spatial_logdet``).
+    logdet : ``auto`` | ``eigen`` | ``sparse_lu`` | ``chebyshev`` | ``mc`` (see ``spatial.logdet``).
     durbin : for Durbin models, the subset of ``x`` whose spatial lags enter (default: all).
 
     Returns
@@ -310,15 +169,15 @@ def _design(panel: PanelData, model: str, effects: str, durbin: Sequence[str] | 
         if unknown:
             raise ValueError(f"durbin variables {unknown} are not in x")
         idx = [panel.x_names.index(v) for v in lag_names]
-        X = np.concatenate([X, _lag(W, X[:, :, idx])], axis=2)
+        X = np.concatenate([X, spatial_lag(W, X[:, :, idx])], axis=2)
         names += [f"W*{v}" for v in lag_names]
     if effects == "none":
         X = np.concatenate([np.ones(X.shape[:2] + (1,)), X], axis=2)
         names = ["const", *names]
-    WY, WX = _lag(W, Y), _lag(W, X)
+    WY, WX = spatial_lag(W, Y), spatial_lag(W, X)
     T, N = Y.shape
     p = X.shape[2]
-    dm = lambda A: _demean(A, effects)  # noqa: E731
+    dm = lambda A: demean_panel(A, effects)  # noqa: E731
     return (dm(Y).reshape(-1), dm(WY).reshape(-1), dm(X).reshape(T * N, p), dm(WX).reshape(T * N, p), names)
 
 
@@ -479,11 +338,11 @@ def _fit_random(panel: PanelData, *, model: str, logdet: str, durbin, tol: float
     if model == "sdm":
         lag_names = list(panel.x_names) if durbin is None else list(durbin)
         idx = [panel.x_names.index(v) for v in lag_names]
-        X = np.concatenate([X, _lag(W, X[:, :, idx])], axis=2)
+        X = np.concatenate([X, spatial_lag(W, X[:, :, idx])], axis=2)
         names += [f"W*{v}" for v in lag_names]
     X = np.concatenate([np.ones((T, N, 1)), X], axis=2)
     names = ["const", *names]
-    WY = _lag(W, Y)
+    WY = spatial_lag(W, Y)
     p = X.shape[2]
     nt = N * T
     _check_rank(X.reshape(nt, p), names)
@@ -583,7 +442,7 @@ def _information(*, model, r, beta, Z, WZ, W, sigma2, n_eff, t_eff, time_tf, eff
     if model in LAG_MODELS:
         xb = (Z @ beta).reshape(T, N)
         gxb = green.apply(r, xb.T).T  # (T, N): G applied to every period
-        gxb = _demean(gxb, effects).reshape(-1)
+        gxb = demean_panel(gxb, effects).reshape(-1)
         info[:p, :p] = Z.T @ Z / sigma2
         info[:p, p] = info[p, :p] = Z.T @ gxb / sigma2
         info[p, p] = gxb @ gxb / sigma2 + t_eff * (trGG + trGtG)
@@ -594,15 +453,3 @@ def _information(*, model, r, beta, Z, WZ, W, sigma2, n_eff, t_eff, time_tf, eff
     info[p, p + 1] = info[p + 1, p] = t_eff * trG / sigma2
     info[p + 1, p + 1] = n_eff / (2 * sigma2**2)
     return info
-
-
-# ---------------------------------------------------------------- tests (re-exported)
-from analysis.estimators.spatial_tests import (  # noqa: E402
-    hausman,
-    hausman_panel,
-    lm_tests,
-    lr_effects_test,
-    lr_test,
-    moran_by_year,
-    wald_test,
-)

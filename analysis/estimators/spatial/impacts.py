@@ -33,7 +33,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.spatial_logdet import eigenvalues, power_traces
+from analysis.estimators.spatial.logdet import eigenvalues, power_traces
 
 KINDS = ("direct", "indirect", "total")
 

@@ -1,4 +1,4 @@
-"""Private module: the imputation estimator of Borusyak, Jaravel and Spiess (2024, REStud)."""
+"""The imputation estimator of Borusyak, Jaravel and Spiess (2024, REStud; public API in `analysis.estimators.did`)."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -9,9 +9,10 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did_core import factorize, prepare_cohort_panel
+from analysis.estimators.did.core import prepare_cohort_panel
+from analysis.estimators.fixed_effects import cluster_sums, factorize
 from analysis.estimators.statistics import N_CLUSTERS, N_TREATED_OBS, N_UNTREATED_OBS
-from analysis.estimators.did_twfe import _rel_label
+from analysis.estimators.did.twfe import _rel_label
 
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
@@ -105,13 +106,11 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     with np.errstate(divide="ignore", invalid="ignore"):
         tbar = np.where(den > 0, num / den, 0.0)
     eps1 = tau[:, None] - tbar[cell]
-    cl = factorize(df[cluster].to_numpy())[0]
-    n_cl = int(cl.max()) + 1
-    S = sp.csr_matrix((np.ones(n), (cl, np.arange(n))), shape=(n_cl, n))
+    cl, n_cl = factorize(df[cluster].to_numpy())
     contrib = np.zeros((n, W.shape[1]))
     contrib[~treated] = V0 * eps0[:, None]
     contrib[treated] = W * eps1
-    sums = S @ contrib
+    sums = cluster_sums(contrib, cl, n_cl)
     se = np.sqrt(np.sum(sums**2, axis=0))
     cov = sums.T @ sums  # its diagonal is se**2: the same clustered sums, crossed between estimands
     return EstimationResult(

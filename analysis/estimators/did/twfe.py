@@ -1,4 +1,4 @@
-"""Private module: TWFE DID, event study and the vectorised placebo (public API in `did.py`)."""
+"""TWFE DID, event study and the vectorised placebo (public API in `analysis.estimators.did`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +6,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from analysis.estimators.statistics import (
@@ -20,16 +19,16 @@ from analysis.estimators.statistics import (
 )
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.did_core import (
+from analysis.estimators.did.core import (
     apply_exclude,
     prepare_cohort_panel,
     check_binary,
     check_columns,
     check_unique_panel,
     dropna_rows,
-    factorize,
     fit_fe_ols,
 )
+from analysis.estimators.fixed_effects import cluster_sums, factorize, resolve_vcov, small_sample
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -62,8 +61,8 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
     Conventions that change numbers
     -------------------------------
     * ``cluster=None``: HC1 robust SE with the FE counted in K (what "robust standard errors" of the
-      studies most literally means); ``cluster="city"``: CRV1 with pyfixest/fixest's ``nonnested``
-      small-sample correction and t(G-1) inference (see `did_core`). Stata's ``xtreg, fe robust``
+      studies most literally means); ``cluster="city"``: CR1 (pyfixest's CRV1) with the ``nonnested``
+      small-sample correction and t(G-1) inference (see `analysis.estimators.fixed_effects`). Stata's ``xtreg, fe robust``
       clusters by the panel unit, so pass ``cluster=entity`` to reproduce that.
     * ``lag=k`` uses the unit's treatment k periods earlier (study 002's ``didT-1``); the first k
       periods of each unit have no lag and drop out (as in Stata's ``L.did``).
@@ -88,7 +87,7 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
     df, n_na = dropna_rows(df, [y, term, *controls])
     if df[term].nunique() < 2:
         raise ValueError(f"treatment '{term}' does not vary in the estimation sample")
-    res, _, _ = fit_fe_ols(
+    res, _ = fit_fe_ols(
         df, y=y, regressors=[term, *controls], fe=[entity, time], cluster=cluster,
         model="TWFE-DID",
         info={"entity": entity, "time": time, "lag": lag, "n_excluded": n_excl,
@@ -128,7 +127,7 @@ class EventStudyResult(EstimationResult):
 
     def plot(self, ax=None, alpha: float = 0.05, title: str | None = None):
         """Coefficients with (1-alpha) intervals, dashed zero line and a marker at the base period."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
 
         co = self.coefficients(alpha)
         if ax is None:
@@ -171,7 +170,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
       points (``r <= -4`` into t-4, ``r >= 2`` into t+2), Schmidheiny and Siegloch (2023). With
       ``False`` the treated-unit rows outside the window are dropped.
     * The ``base`` period's dummy is omitted, so every beta_r is relative to it.
-    * Variance as in `fit_twfe_did` (HC1 if ``cluster`` is None, CRV1 otherwise); the pre-trend test
+    * Variance as in `fit_twfe_did` (HC1 if ``cluster`` is None, CR1 otherwise); the pre-trend test
       is the joint Wald F of all lead coefficients with ``df_resid`` denominator df.
     """
     controls = list(controls)
@@ -196,7 +195,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     if empty:
         raise ValueError(f"no treated observations at relative period(s) {empty}; narrow the window")
     df = df.assign(**dummies)
-    res, fit, _ = fit_fe_ols(
+    res, _ = fit_fe_ols(
         df, y=y, regressors=[*dummies, *controls], fe=[entity, time], cluster=cluster,
         model="Event study (TWFE)",
         info={"window": window, "base": base, "bin_endpoints": bin_endpoints,
@@ -244,7 +243,7 @@ class PlaceboResult(EstimationResult):
 
     def plot(self, ax=None, bins: int = 40, title: str | None = None):
         """Histogram and kernel density of placebo estimates with the true estimate marked."""
-        from analysis.estimators.did_core import new_figure
+        from analysis.estimators.did.core import new_figure
         from scipy.stats import gaussian_kde
 
         b = self.draws["estimate"].dropna().to_numpy()
@@ -298,7 +297,7 @@ def _single_thread_blas():
 
 
 def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                    unit_codes, t_val, dm, resid_c, y_t, adj, cluster_sum, est, se,
+                    unit_codes, t_val, dm, resid_c, y_t, adj, spec, est, se,
                     progress) -> None:
     """Fill ``est``/``se`` chunk by chunk (FWL on the pre-demeaned outcome)."""
     for s in tqdm(starts, disable=not progress, desc=f"placebo ({reassign})", unit="chunk"):
@@ -310,10 +309,10 @@ def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, 
         with np.errstate(divide="ignore", invalid="ignore"):
             b = (D.T @ y_t) / dd
             e = y_t[:, None] - D * b[None, :]
-            if cluster_sum is None:
+            if spec.kind != "CR1":
                 meat = np.einsum("ij,ij->j", D**2, e**2)
             else:
-                sc = cluster_sum @ (D * e)
+                sc = cluster_sums(D * e, spec.cluster_code, spec.n_clusters)
                 meat = np.einsum("ij,ij->j", sc, sc)
             v = adj * meat / dd**2
         bad = dd < 1e-12
@@ -353,8 +352,8 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     df = df.assign(_d=(df[time].to_numpy(dtype=float) >= df["_g"].to_numpy()).astype(float))
     if df["_d"].nunique() < 2:
         raise ValueError("the treatment implied by the cohort column does not vary in the sample")
-    true, fit, dm = fit_fe_ols(df, y=y, regressors=["_d", *controls], fe=[entity, time],
-                               cluster=cluster, model="TWFE-DID placebo")
+    true, dm = fit_fe_ols(df, y=y, regressors=["_d", *controls], fe=[entity, time],
+                          cluster=cluster, model="TWFE-DID placebo")
 
     # ---- partial out FE and controls once
     unit_codes, n_units = factorize(df[entity].to_numpy())
@@ -367,15 +366,9 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
         y_t = resid_c(y_t[:, None])[:, 0]
     else:
         resid_c = lambda A: A  # noqa: E731
-    n = len(df)
-    df_k, cluster_sum = fit.df_k, None
-    cl_codes = factorize(df[cluster].to_numpy())[0] if cluster is not None else None
-    if cluster is None:
-        adj = n / (n - df_k)
-    else:
-        G = int(cl_codes.max()) + 1
-        adj = G / (G - 1) * (n - 1) / (n - df_k)
-        cluster_sum = sp.csr_matrix((np.ones(n), (cl_codes, np.arange(n))), shape=(G, n))
+    # the true fit's covariance convention (HC1 or CR1, same K: one treatment column and the controls)
+    spec = resolve_vcov(df, cluster, None)
+    adj, _ = small_sample(spec.kind, len(df), true.info["df_k"], spec.n_clusters)
 
     true_g = pd.Series(df["_g"].to_numpy()).groupby(unit_codes).first().to_numpy()
     periods = np.sort(np.unique(t_val))
@@ -384,7 +377,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     starts = range(0, n_draws, chunk_size)
     with _single_thread_blas():
         _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                        unit_codes, t_val, dm, resid_c, y_t, adj, cluster_sum, est, se, progress)
+                        unit_codes, t_val, dm, resid_c, y_t, adj, spec, est, se, progress)
     draws = pd.DataFrame({"estimate": est, "std_error": se, "t": est / se})
     return PlaceboResult(
         params=pd.Series({"did": true.params["_d"]}), bse=pd.Series({"did": true.bse["_d"]}),

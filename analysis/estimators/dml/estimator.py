@@ -6,19 +6,19 @@ Model (Chernozhukov et al. 2018, Econometrics Journal 21, C1-C68; study 001 eq. 
     PLR :  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    D_it = m(X_it) + c_i + k_t + V_it
     PLIV:  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    Z_it = m(X_it) + ... + V_it,  E[U Z | X] = 0
 
-Estimation: the fixed effects are removed first (``fe``), then doubleml's ``DoubleMLPLR`` /
+Estimation: the fixed effects are removed first (``fe_method``), then doubleml's ``DoubleMLPLR`` /
 ``DoubleMLPLIV`` with the partialling-out score cross-fits the nuisances l(X) = E[Y|X], m(X) = E[D|X]
 (PLIV: m(X) = E[Z|X], r(X) = E[D|X]) over K folds::
 
     theta_s = sum_i (Z_i - m_i)(Y_i - l_i) / sum_i (Z_i - m_i)(D_i - r_i)      (PLR: Z = D, r = m)
 
-Fixed effects (``fe``), compared on simulated panels in ``tests/estimators/test_dml.py`` and
+Fixed effects (``fe_method``), compared on simulated panels in ``tests/estimators/test_dml.py`` and
 ``bench/bench_dml.py``:
 
-* ``"within"`` (default): two-way within transformation of Y, D, Z and X before DML (exact for
-  balanced panels, alternating projections to 1e-10 otherwise). This is what "city and year FE" means
-  in a linear FE regression, and it is doubleml's ``DoubleMLPLPR(approach="wg_approx")`` extended to
-  year effects. It is the default because it removes any city or year effect correlated with D,
+* ``"within"`` (default): two-way within transformation of Y, D, Z and X before DML (the
+  fixed-effects engine's, exact: one sweep on balanced panels, the partitioned projection otherwise).
+  This is what "city and year FE" means in a linear FE regression, and it is doubleml's
+  ``DoubleMLPLPR(approach="wg_approx")`` extended to year effects. It is the default because it removes any city or year effect correlated with D,
   whatever the learner (in the Monte Carlo of the tests it is unbiased where ``"none"`` is not),
   and because the within-transformed nuisance problems are low-dimensional, so RF / boosting learn
   them well. Caveat (Clarke & Polselli 2025): g(X) is then approximated on demeaned X.
@@ -38,10 +38,10 @@ Fixed effects (``fe``), compared on simulated panels in ``tests/estimators/test_
 Comparison on the default sample world (``bench/bench_dml.py --compare-fe``: 280 cities x 2009-2023,
 semi-synthetic ln CO2 with a planted effect of -0.080 of ln AI firms, RF, K = 5, city folds)::
 
-    fit_dml fe=within  -0.0820 (0.0067)     DoubleMLPLPR wg_approx    -0.0824 (0.0067)
-    fit_dml fe=fd      -0.0532 (0.0111)     DoubleMLPLPR fd_exact     -0.0543 (0.0113)
-    fit_dml fe=cre     -0.2026 (0.0957)     DoubleMLPLPR cre_general  -0.0254 (0.0079)
-    fit_dml fe=dummies -0.1900 (0.0314)     fit_dml fe=none           -0.1877 (0.0311)
+    fit_dml fe_method=within  -0.0820 (0.0067)     DoubleMLPLPR wg_approx    -0.0824 (0.0067)
+    fit_dml fe_method=fd      -0.0532 (0.0111)     DoubleMLPLPR fd_exact     -0.0543 (0.0113)
+    fit_dml fe_method=cre     -0.2026 (0.0957)     DoubleMLPLPR cre_general  -0.0254 (0.0079)
+    fit_dml fe_method=dummies -0.1900 (0.0314)     fit_dml fe_method=none           -0.1877 (0.0311)
 
 Only the within transformation (ours or doubleml's) recovers the planted effect. First differences
 are attenuated (our reading, not verified: ln(1 + count) carries rounding noise that differencing
@@ -71,9 +71,9 @@ the same cluster-robust variance; it is ~0 after the within transformation, as i
 
 Study 001 conventions: "1:4 split" = K = 5 (robustness 1:2, 1:7 = K = 3, 8); RF for both nuisances;
 ``squared_controls=True`` adds the squares of the controls (its "Control2"). The instrument (distance
-to backbone optical-cable cities) is time-invariant, so city effects absorb it: ``fe="within"``
+to backbone optical-cable cities) is time-invariant, so city effects absorb it: ``fe_method="within"``
 refuses it and asks for ``instrument_series`` (distance x a national series, the time-varying variant
-the replication uses), while ``fe="cre"`` runs the printed cross-sectional variant.
+the replication uses), while ``fe_method="cre"`` runs the printed cross-sectional variant.
 """
 from __future__ import annotations
 
@@ -86,99 +86,23 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.dml.learners import LEARNER_LABELS, make_learner
+from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, small_sample
 from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 
-__all__ = ["DMLResult", "fit_dml", "make_learner", "learner_comparison", "plot_learner_comparison",
-           "demean_twoway", "LEARNERS", "FE_METHODS"]
+__all__ = ["DMLResult", "fit_dml", "demean_twoway", "FE_METHODS"]
 
-LEARNERS = ("rf", "lasso", "gbm", "svm", "stack", "ols")
-LEARNER_LABELS = {"rf": "RF", "lasso": "Lassocv", "gbm": "Gradboost", "svm": "Svm", "stack": "Stack", "ols": "OLS"}
 FE_METHODS = ("within", "dummies", "cre", "fd", "none")
-
-
-# ---------------------------------------------------------------------------------------------
-# learners
-
-
-def make_learner(name: str | Any, seed: int = 0, params: dict | None = None, n_jobs: int | None = -1):
-    """A fresh scikit-learn regressor for a learner name (or a clone of a given estimator).
-
-    rf: RandomForestRegressor(100 trees, min_samples_leaf=5, max_features=1/3, Breiman's p/3 for
-    regression); lasso: standardise + LassoCV(5-fold, 50 alphas); gbm: GradientBoostingRegressor(100 trees,
-    depth 3, learning rate 0.1, subsample 0.8); svm: standardise X and y + RBF SVR(C=1, epsilon=0.1);
-    stack: StackingRegressor(rf, lasso, gbm) with a non-negative linear meta-learner;
-    ols: LinearRegression (used to validate against hand-coded partialling-out).
-    ``params`` overrides the constructor arguments of the base estimator (for ``stack``: a dict of
-    such overrides per base learner, ``{"rf": {...}, "gbm": {...}}``).
-    """
-    from sklearn.base import clone, is_regressor
-    from sklearn.compose import TransformedTargetRegressor
-    from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, StackingRegressor
-    from sklearn.linear_model import LassoCV, LinearRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVR
-
-    params = dict(params or {})
-    if not isinstance(name, str):
-        if not is_regressor(name):
-            raise ValueError(f"learner {name!r} is not a scikit-learn regressor")
-        return clone(name).set_params(**params) if params else clone(name)
-    if name == "rf":
-        kw = dict(n_estimators=100, min_samples_leaf=5, max_features=1 / 3, n_jobs=n_jobs, random_state=seed)
-        return RandomForestRegressor(**{**kw, **params})
-    if name == "lasso":
-        kw = dict(cv=5, alphas=50, max_iter=5000, random_state=seed)
-        return make_pipeline(StandardScaler(), LassoCV(**{**kw, **params}))
-    if name == "gbm":
-        kw = dict(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.8, random_state=seed)
-        return GradientBoostingRegressor(**{**kw, **params})
-    if name == "svm":
-        kw = dict(C=1.0, epsilon=0.1, kernel="rbf")
-        return TransformedTargetRegressor(regressor=make_pipeline(StandardScaler(), SVR(**{**kw, **params})),
-                                          transformer=StandardScaler())
-    if name == "stack":
-        # params for the stack: {"rf": {...}, "lasso": {...}, "gbm": {...}} passed to each base learner
-        base = [(k, make_learner(k, seed, params.get(k), n_jobs)) for k in ("rf", "lasso", "gbm")]
-        return StackingRegressor(estimators=base, final_estimator=LinearRegression(positive=True), cv=3)
-    if name == "ols":
-        return LinearRegression(**params)
-    raise ValueError(f"unknown learner {name!r}; choose one of {LEARNERS} or pass a scikit-learn regressor")
 
 
 # ---------------------------------------------------------------------------------------------
 # fixed effects
 
 
-def demean_twoway(a: np.ndarray, g1: np.ndarray, g2: np.ndarray | None = None,
-                  tol: float = 1e-10, maxiter: int = 10_000) -> np.ndarray:
-    """Remove one or two sets of effects from the columns of ``a`` (n x k) by alternating projections.
-
-    ``g1``, ``g2`` are integer codes 0..G-1. One sweep is exact for balanced two-way panels.
-    """
-    a = np.asarray(a, dtype=float).copy()
-    if a.ndim == 1:
-        a = a[:, None]
-
-    def sweep(arr, g):
-        cnt = np.bincount(g)
-        means = np.vstack([np.bincount(g, weights=arr[:, j], minlength=len(cnt)) for j in range(arr.shape[1])]).T
-        return arr - (means / cnt[:, None])[g]
-
-    a = sweep(a, g1)
-    if g2 is None:
-        return a
-    for _ in range(maxiter):
-        new = sweep(sweep(a, g2), g1)
-        if np.max(np.abs(new - a)) < tol:
-            return new
-        a = new
-    return a
-
-
-def _demean_by(a: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Remove one set of effects (group means)."""
-    return demean_twoway(a, g)
+def demean_twoway(a: np.ndarray, g1: np.ndarray, g2: np.ndarray | None = None) -> np.ndarray:
+    """Remove one or two sets of effects (integer codes 0..G-1) from the columns of ``a``: the
+    fixed-effects engine's exact within transformation (``analysis.estimators.fixed_effects``)."""
+    return Demeaner([g1] if g2 is None else [g1, g2])(a)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,23 +133,23 @@ def _fail(msg: str) -> None:
     raise ValueError(f"fit_dml: {msg}")
 
 
-def _check_inputs(data, y, d, x, entity, time, fe, instrument, instrument_series, cluster):
+def _check_inputs(data, y, d, controls, entity, time, fe_method, instrument, instrument_series, cluster):
     if not isinstance(data, pd.DataFrame):
         _fail("`data` must be a pandas DataFrame")
-    if fe not in FE_METHODS:
-        _fail(f"fe must be one of {FE_METHODS}, got {fe!r}")
-    if cluster not in ("entity", None):
-        _fail("cluster must be 'entity' or None")
-    if isinstance(x, str):
-        _fail("`x` must be a list of control names, not a string")
-    if len(x) == 0:
-        _fail("give at least one control in `x` (the nuisance functions are learned from X)")
-    if fe != "none" and (entity is None or time is None):
-        _fail(f"fe={fe!r} needs `entity` and `time` columns")
+    if fe_method not in FE_METHODS:
+        _fail(f"fe_method must be one of {FE_METHODS}, got {fe_method!r}")
+    if isinstance(controls, str):
+        _fail("`controls` must be a list of control names, not a string")
+    if len(controls) == 0:
+        _fail("give at least one control in `controls` (the nuisance functions are learned from them)")
+    if fe_method != "none" and (entity is None or time is None):
+        _fail(f"fe_method={fe_method!r} needs `entity` and `time` columns")
+    if cluster is not None and not isinstance(cluster, str):
+        _fail("cluster must be a column name, 'entity' or None")
     if cluster == "entity" and entity is None:
         _fail("cluster='entity' needs the `entity` column (or pass cluster=None)")
-    numeric = [y, d, *x] + ([instrument] if instrument else []) + ([instrument_series] if instrument_series else [])
-    keys = [c for c in (entity, time) if c is not None]
+    numeric = [y, d, *controls, *(c for c in (instrument, instrument_series) if c)]
+    keys = [c for c in (entity, time, None if cluster == "entity" else cluster) if c is not None]
     missing = [c for c in numeric + keys if c not in data.columns]
     if missing:
         _fail(f"column(s) {missing} not in the data; available: {list(data.columns)}")
@@ -246,12 +170,14 @@ def _check_inputs(data, y, d, x, entity, time, fe, instrument, instrument_series
         _fail(f"duplicated {entity} x {time} rows; the panel needs one row per entity-year")
 
 
-def _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squared_controls,
-             cluster_folds=False):
-    """Apply the FE transformation. Returns dict with Y, D, Z, X (features), groups, index, x_names."""
+def _prepare(data, y, d, controls, entity, time, fe, instrument, instrument_series, squared_controls,
+             cluster=None, cluster_folds=False):
+    """Apply the FE transformation. Returns dict with Y, D, Z, X (features), groups (entity codes),
+    clusters (codes of the ``cluster`` column, None without), names, rows."""
     sort_cols = [c for c in (entity, time) if c is not None]
     df = data.sort_values(sort_cols).reset_index(drop=True) if sort_cols else data.reset_index(drop=True)
-    xcols = list(x)
+    clusters = pd.factorize(df[cluster])[0] if cluster is not None else None
+    xcols = list(controls)
     X = df[xcols].to_numpy(dtype=float)
     names = list(xcols)
     if squared_controls:
@@ -277,22 +203,22 @@ def _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squ
             if within_sd < 1e-12:
                 _fail(f"instrument {instrument!r} does not vary within {entity}: city fixed effects absorb it. "
                       "Pass instrument_series=<national series column> for the time-varying variant "
-                      "(instrument x series), or fe='cre' for the printed cross-sectional variant")
+                      "(instrument x series), or fe_method='cre' for the printed cross-sectional variant")
         parts = demean_twoway(stack(Y, D, Z, X), ent, tim)
         Y, D = parts[:, 0], parts[:, 1]
         Z = parts[:, 2] if Z is not None else None
         X = parts[:, 3 if Z is not None else 2 :]
     elif fe == "dummies":
         if cluster_folds:
-            warnings.warn("fit_dml: fe='dummies' with folds split by entity: the held-out cities' dummies are "
-                          "never seen in training, so city effects are not removed (use fe='within')",
+            warnings.warn("fit_dml: fe_method='dummies' with folds split by cluster: the held-out cities' dummies are "
+                          "never seen in training, so city effects are not removed (use fe_method='within')",
                           stacklevel=3)
         de = pd.get_dummies(df[entity], prefix="e", drop_first=True, dtype=float)
         dt = pd.get_dummies(df[time], prefix="t", drop_first=True, dtype=float)
         X = np.hstack([X, de.to_numpy(), dt.to_numpy()])
         names += list(de.columns) + list(dt.columns)
     elif fe == "cre":
-        parts = _demean_by(stack(Y, D, Z, X), tim)
+        parts = demean_twoway(stack(Y, D, Z, X), tim)
         Y, D = parts[:, 0], parts[:, 1]
         Z = parts[:, 2] if Z is not None else None
         Xd = parts[:, 3 if Z is not None else 2 :]
@@ -313,21 +239,22 @@ def _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squ
         keep = np.flatnonzero(same)
         feats = np.hstack([X[same], X[prev][same]])
         tim_k = pd.factorize(df[time].to_numpy()[same])[0]
-        parts = _demean_by(np.hstack([diff, feats]), tim_k)
+        parts = demean_twoway(np.hstack([diff, feats]), tim_k)
         k = raw.shape[1]
         Y, D = parts[:, 0], parts[:, 1]
         Z = parts[:, 2] if Z is not None else None
         X = parts[:, k:]
         names = names + [f"lag_{c}" for c in names]
         ent = ent[same]
+        clusters = clusters[same] if clusters is not None else None
         if len(keep) == 0:
-            _fail("fe='fd' found no consecutive years within an entity")
+            _fail("fe_method='fd' found no consecutive years within an entity")
     # fe == "none": raw data
     if np.var(D) < 1e-14:
-        _fail(f"treatment {d!r} has no variation left after fe={fe!r}; it is absorbed by the fixed effects")
+        _fail(f"treatment {d!r} has no variation left after fe_method={fe!r}; it is absorbed by the fixed effects")
     if Z is not None and np.var(Z) < 1e-14:
-        _fail(f"instrument {instrument!r} has no variation left after fe={fe!r}")
-    return dict(Y=Y, D=D, Z=Z, X=X, groups=ent, names=names, rows=df.index.to_numpy()[keep])
+        _fail(f"instrument {instrument!r} has no variation left after fe_method={fe!r}")
+    return dict(Y=Y, D=D, Z=Z, X=X, groups=ent, clusters=clusters, names=names, rows=df.index.to_numpy()[keep])
 
 
 def _draw_folds(n: int, groups: np.ndarray | None, n_folds: int, n_rep: int, seed: int) -> list:
@@ -350,14 +277,15 @@ def _draw_folds(n: int, groups: np.ndarray | None, n_folds: int, n_rep: int, see
 
 
 def _cluster_var(psi: np.ndarray, groups: np.ndarray | None, denom: float) -> float:
-    """Variance of a mean-zero score sum: CR1 (G/(G-1)) if groups else HC0, divided by denom^2."""
+    """Variance of a mean-zero score sum divided by denom^2: the engine's cluster sums with ``G/(G-1)``
+    (``small_sample(k_adj=False)``) if groups, else HC0 (doubleml's)."""
     n = len(psi)
     if groups is None:
         return float(np.sum(psi**2) / (n * denom) ** 2)
-    sums = np.bincount(groups, weights=psi)
-    sums = sums[np.bincount(groups) > 0]
-    g = len(sums)
-    return float(g / (g - 1) * np.sum(sums**2) / (n * denom) ** 2)
+    codes, g = factorize(groups)          # clusters without rows (first differences) drop out
+    sums = cluster_sums(psi, codes, g)
+    factor, _ = small_sample("CR1", n, 0, g, k_adj=False)
+    return float(factor * np.sum(sums**2) / (n * denom) ** 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,17 +297,17 @@ def fit_dml(
     *,
     y: str,
     d: str,
-    x: Sequence[str],
+    controls: Sequence[str],
     entity: str | None = None,
     time: str | None = None,
-    fe: Literal["within", "dummies", "cre", "fd", "none"] = "within",
+    fe_method: Literal["within", "dummies", "cre", "fd", "none"] = "within",
     learner: str | Any = "rf",
     n_folds: int = 5,
     n_rep: int = 1,
     instrument: str | None = None,
     instrument_series: str | None = None,
     squared_controls: bool = False,
-    cluster: Literal["entity"] | None = "entity",
+    cluster: str | None = "entity",
     seed: int = 0,
     learner_params: dict | None = None,
     constant: bool = True,
@@ -392,16 +320,17 @@ def fit_dml(
     Parameters
     ----------
     data : long panel, one row per entity-year.
-    y, d, x : outcome, treatment, controls.
-    entity, time : panel keys (optional only with ``fe="none"`` and ``cluster=None``).
-    fe : fixed-effect handling, default ``"within"``.
+    y, d, controls : outcome, treatment, control variables (the features of the nuisances).
+    entity, time : panel keys (optional only with ``fe_method="none"`` and ``cluster=None``).
+    fe_method : how the fixed effects of ``entity`` and ``time`` are removed, default ``"within"``.
     learner : ``"rf"``, ``"lasso"``, ``"gbm"``, ``"svm"``, ``"stack"``, ``"ols"`` or a scikit-learn regressor
         (used for every nuisance).
     n_folds, n_rep : K folds (study 001: 5) and cross-fitting repetitions (median aggregation).
     instrument : instrument column -> PLIV; ``instrument_series`` multiplies it by a national series
         column (the time-varying variant).
     squared_controls : add squared controls (study 001's Control2).
-    cluster : ``"entity"`` (folds by entity, cluster-robust variance) or ``None``.
+    cluster : column to cluster on, ``"entity"`` (the default) meaning the ``entity`` column: folds are
+        drawn by cluster and the variance is cluster-robust; ``None``: random folds, doubleml's variance.
     seed : folds and learners' random state.
     learner_params : overrides of the learner's constructor arguments.
     constant : report the final-stage intercept as "Constant".
@@ -410,18 +339,21 @@ def fit_dml(
     """
     import doubleml as dml
 
-    _check_inputs(data, y, d, x, entity, time, fe, instrument, instrument_series, cluster)
+    fe = fe_method
+    _check_inputs(data, y, d, controls, entity, time, fe, instrument, instrument_series, cluster)
+    if cluster == "entity":
+        cluster = entity
     if not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         _fail("n_folds must be an integer >= 2")
     if not isinstance(n_rep, (int, np.integer)) or n_rep < 1:
         _fail("n_rep must be a positive integer")
     if instrument_series is not None and instrument is None:
         _fail("instrument_series needs an instrument")
-    prep = _prepare(data, y, d, x, entity, time, fe, instrument, instrument_series, squared_controls,
-                    cluster_folds=cluster == "entity" and folds is None)
-    Y, D, Z, X, groups = prep["Y"], prep["D"], prep["Z"], prep["X"], prep["groups"]
+    prep = _prepare(data, y, d, controls, entity, time, fe, instrument, instrument_series, squared_controls,
+                    cluster=cluster, cluster_folds=cluster is not None and folds is None)
+    Y, D, Z, X = prep["Y"], prep["D"], prep["Z"], prep["X"]
     n = len(Y)
-    cl = groups if cluster == "entity" else None
+    cl = prep["clusters"]
     if folds is None:
         folds = _draw_folds(n, cl, n_folds, n_rep, seed)
     else:
@@ -486,9 +418,9 @@ def fit_dml(
         stats[N_CLUSTERS] = int(n_clusters)
     info = {
         "dep_var": y, "fe": [entity, time] if fe != "none" else [], "fe_method": fe, "learner": lname,
-        "entity": entity, "time": time, "controls": list(x),
-        "vcov": "CR1 (score, G/(G-1))" if cluster == "entity" else "score (doubleml)",
-        "n_folds": n_folds, "n_rep": n_rep, "cluster": entity if cluster == "entity" else None, "seed": seed,
+        "entity": entity, "time": time, "controls": list(controls),
+        "vcov": "CR1 (score, G/(G-1))" if cluster is not None else "score (doubleml)",
+        "n_folds": n_folds, "n_rep": n_rep, "cluster": cluster, "seed": seed,
         "score": "partialling out", "model": "PLIV" if pliv else "PLR", "thetas": thetas_a, "ses": ses_a,
         "nuisance_rmse": pd.DataFrame(rmse_rows), "folds": folds, "features": prep["names"],
         "instrument": instrument, "instrument_series": instrument_series,
@@ -505,61 +437,3 @@ def fit_dml(
         df_resid=float(n_clusters - 1) if n_clusters else None,
         stats=stats, info=info,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# learner comparison
-
-
-def learner_comparison(
-    data: pd.DataFrame,
-    *,
-    learners: Sequence[str] = ("rf", "lasso", "gbm", "svm"),
-    progress: bool = True,
-    **fit_kwargs,
-) -> pd.DataFrame:
-    """Fit :func:`fit_dml` once per learner on the same folds; long table with one row per learner x
-    repetition x fold x nuisance: ``learner, rep, fold, nuisance, rmse, target_sd, estimate, std_error``."""
-    rows = []
-    folds = fit_kwargs.pop("folds", None)
-    for name in tqdm(list(learners), desc="learners", disable=not progress):
-        res = fit_dml(data, learner=name, folds=folds, progress=False, **fit_kwargs)
-        folds = res.info["folds"]  # identical splits for every learner
-        t = res.nuisance_table()
-        t.insert(0, "learner", name)
-        term = res.params.index[0]
-        t["estimate"], t["std_error"] = res.params[term], res.bse[term]
-        rows.append(t)
-    return pd.concat(rows, ignore_index=True)
-
-
-def plot_learner_comparison(table: pd.DataFrame, ax=None):
-    """Two panels: out-of-fold nuisance RMSE (relative to the target's SD) per learner and fold, and the
-    estimate with its 95% interval per learner. Returns the matplotlib Figure."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    else:
-        axes = ax
-        fig = axes[0].figure
-    learners = list(dict.fromkeys(table["learner"]))
-    nuisances = list(dict.fromkeys(table["nuisance"]))
-    width = 0.8 / max(len(nuisances), 1)
-    for k, nuis in enumerate(nuisances):
-        sub = table[table.nuisance == nuis]
-        for i, lname in enumerate(learners):
-            vals = (sub[sub.learner == lname].rmse / sub[sub.learner == lname].target_sd).to_numpy()
-            axes[0].scatter(np.full(len(vals), i + (k - (len(nuisances) - 1) / 2) * width), vals,
-                            s=14, color=f"C{k}", label=nuis if i == 0 else None)
-    axes[0].set_xticks(range(len(learners)), learners)
-    axes[0].set_ylabel("out-of-fold RMSE / SD of target")
-    axes[0].set_title("Nuisance fit by learner (dots = folds)")
-    axes[0].legend(fontsize=8)
-    est = table.groupby("learner", sort=False)[["estimate", "std_error"]].first().reindex(learners)
-    axes[1].errorbar(range(len(learners)), est.estimate, yerr=1.96 * est.std_error, fmt="o", capsize=4)
-    axes[1].axhline(0, color="grey", lw=0.8)
-    axes[1].set_xticks(range(len(learners)), learners)
-    axes[1].set_title("DML estimate and 95% CI")
-    fig.tight_layout()
-    return fig

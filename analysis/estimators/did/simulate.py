@@ -1,4 +1,4 @@
-"""Private module: a staggered-adoption panel with a planted, time-varying effect (tests, benches).
+"""A staggered-adoption panel with a planted, time-varying effect (tests, benches).
 
 ``y_it = alpha_i + lambda_t + 0.5 x_it + tau(t - G_i) 1[t >= G_i] + e_it``, with
 ``x_it = N(0,1) + 0.3 alpha_i`` and ``e_it ~ N(0, noise^2)``. The default effect grows with exposure,

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from analysis.estimators.spatial.model import fit_spatial_panel
+from analysis.estimators.spatial.panel import EFFECTS, demean_panel, prepare_panel, spatial_lag
+
 
 @dataclass(frozen=True)
 class TestResult:
@@ -66,8 +69,6 @@ def lm_tests(
     Returns a DataFrame indexed by test (``LM-lag``, ``robust LM-lag``, ``LM-error``,
     ``robust LM-error``) with ``statistic``, ``df`` and ``p_value``.
     """
-    from analysis.estimators.spatial import EFFECTS, _demean, _lag, prepare_panel
-
     if effects not in EFFECTS or effects == "random":
         raise ValueError(f"effects must be one of {[e for e in EFFECTS if e != 'random']}, got {effects!r}")
     panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
@@ -76,15 +77,15 @@ def lm_tests(
     X = panel.X
     if effects == "none":
         X = np.concatenate([np.ones(X.shape[:2] + (1,)), X], axis=2)
-    Yd = _demean(panel.y, effects)
-    Xd = _demean(X, effects).reshape(T * N, -1)
+    Yd = demean_panel(panel.y, effects)
+    Xd = demean_panel(X, effects).reshape(T * N, -1)
     yv = Yd.reshape(-1)
     beta, *_ = np.linalg.lstsq(Xd, yv, rcond=None)
     e = yv - Xd @ beta
     s2 = float(e @ e) / (N * T)
-    wy = _lag(W, Yd).reshape(-1)
-    we = _lag(W, e.reshape(T, N)).reshape(-1)
-    wxb = _lag(W, (Xd @ beta).reshape(T, N)).reshape(-1)
+    wy = spatial_lag(W, Yd).reshape(-1)
+    we = spatial_lag(W, e.reshape(T, N)).reshape(-1)
+    wxb = spatial_lag(W, (Xd @ beta).reshape(T, N)).reshape(-1)
     mwxb = wxb - Xd @ np.linalg.lstsq(Xd, wxb, rcond=None)[0]
     tw = float(W.multiply(W.T).sum() + W.multiply(W).sum())  # tr(WW + W'W)
     J = (float(wxb @ mwxb) + T * tw * s2) / s2
@@ -168,8 +169,6 @@ def lr_effects_test(
     (H0: no individual effects, df = N - 1); columns ``statistic``, ``df``, ``p_value``,
     ``loglik_restricted``, ``loglik_twoways``.
     """
-    from analysis.estimators.spatial import fit_spatial_panel, prepare_panel
-
     panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
     fits = {e: fit_spatial_panel(panel, y=y, x=x, w=None, entity=entity, time=time, model=model, effects=e,
                                  lee_yu=False, logdet=logdet)
@@ -256,8 +255,6 @@ def moran_by_year(
     """
     import esda
     from libpysal.weights import WSP
-
-    from analysis.estimators.spatial import prepare_panel
 
     # prepare_panel validates and aligns; it needs one regressor, so give it a dummy constant
     tmp = data[[entity, time, var]].copy()
