@@ -17,12 +17,9 @@ process is the mart's ``inverse_distance`` matrix (``tests/dbt/test_build.py`` c
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from ingestion.errors import ConfigError
-from ingestion.settings import repo_root
 
 __all__ = ["ALBERS", "areas_km2", "centroids_lonlat", "earth_radius_km", "haversine_km", "great_circle_km",
            "inverse_distance_weights"]
@@ -51,17 +48,14 @@ def centroids_lonlat(geoms) -> np.ndarray:
     return np.column_stack([centre.x.to_numpy(), centre.y.to_numpy()])
 
 
-@lru_cache(maxsize=1)
 def earth_radius_km() -> float:
     """The dbt var ``earth_radius_km`` (``dbt_project.yml``): the sphere of every great-circle distance."""
-    import yaml
+    from ingestion.vocabulary import dbt_vars
 
-    path = repo_root() / "dbt_project.yml"
-    if not path.exists():
-        raise ConfigError(f"{path}: missing; the dbt project is part of the repository")
-    value = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("vars") or {}).get("earth_radius_km")
+    value = dbt_vars().get("earth_radius_km")
     if value is None:
-        raise ConfigError(f"{path}: vars.earth_radius_km is missing (the Earth radius of great-circle distances)")
+        raise ConfigError("dbt_project.yml: vars.earth_radius_km is missing (the Earth radius of great-circle "
+                          "distances; the dbt macro great_circle_km and the sample world read it)")
     return float(value)
 
 

@@ -35,12 +35,13 @@ import numpy as np
 import pandas as pd
 
 from ingestion.geometry import areas_km2, centroids_lonlat, inverse_distance_weights
-from ingestion.sample.geography import MUNICIPALITIES, PROVINCES, World
+from ingestion.sample.geography import PROVINCES, World
+from ingestion.vocabulary import municipalities
 
 # --------------------------------------------------------------------------------------------------
 # real facts used by the generator (the same facts are dbt seeds)
 # --------------------------------------------------------------------------------------------------
-# AI innovation application pilot zones, as listed in seed 002 (city adcode -> first year)
+# AI innovation application pilot zones, as listed in study 002 (city adcode -> first year)
 AI_PILOT_ZONES: dict[str, int] = {
     "310100": 2019, "370100": 2019, "370200": 2019, "440300": 2019,
     "110100": 2021, "120100": 2021, "330100": 2021, "440100": 2021, "510100": 2021,
@@ -212,7 +213,7 @@ def simulate(world: World, seed: int) -> Simulation:
     area = areas_km2(cities.geometry)
     region = np.array([PROVINCES[a[:2]][2] for a in adcode])
     east, west = (region == "east").astype(float), (region == "west").astype(float)
-    municipality = np.isin(adcode, MUNICIPALITIES)
+    municipality = np.isin(adcode, municipalities())
     capital = np.array([a[2:] == "0100" for a in adcode]) | municipality
     subprov = np.isin(adcode, SUB_PROVINCIAL)
     size = rng.normal(0, 1, n) + 1.3 * capital + 0.6 * subprov + 0.3 * east - 0.2 * west + world.spec.size_offset
@@ -237,7 +238,7 @@ def simulate(world: World, seed: int) -> Simulation:
         + _ar1(rng, (n, t_n), 0.7, 0.025)
     gdp = np.exp(lnpgdp) * pop  # 元/人 x 万人 = 万元
 
-    # ---------- AI pilot zones (seed 002 list) and other policies
+    # ---------- AI pilot zones (study 002 list) and other policies
     pilot_year = np.array([AI_PILOT_ZONES.get(a, 0) for a in adcode])
     d_pilot = (pilot_year[:, None] > 0) & (years[None, :] >= pilot_year[:, None])
     smart = _draw_batches(rng, ~municipality | True, 0.8 * size,
