@@ -31,6 +31,7 @@ from analysis.replications.adapters import adapter
 from analysis.replications.context import RunContext
 from analysis.replications.sample import sample
 from analysis.replications.spec import ColumnSpec as C, StudySpec
+from analysis.replications import s000, s001, s003, s004
 from analysis.replications.truth import Effect, Param, TruthResolver
 
 __all__ = ["Target", "TARGETS", "MARTS_READ", "estimate_targets", "summarise", "write", "RECORD_COLUMNS"]
@@ -59,21 +60,15 @@ INS_FIT = C("tertiary", "tertiary_share", (A,), (), options={"cluster": "adcode"
 PILOT_CS = C("pilot CS", "ln_co2_ceads_10k_t", ("ai_pilot",), (), estimator="cs",
              options={"cohort": "ai_pilot_cohort", "aggregate": "simple"})
 PILOT_TWFE = C("pilot TWFE", "ln_co2_ceads_10k_t", ("ai_pilot",), (), options={"cluster": "adcode"})
-ROBOT_PROVINCE = C("province robots", "ln_co2_ipcc", ("robot_exposure",),
-                   ("openness", "population_density", "financial_development", "government_intervention",
-                    "energy_structure", "urbanization_rate"), fe=("province_adcode", "year"),
+# the studies' headline specifications, with their own controls and windows (the study modules)
+ROBOT_PROVINCE = C("province robots", s003.CO2, (s003.AI,), s003.CONTROLS, fe=s003.FE, window=s003.STUDY_WINDOW,
                    options={"cluster": "province_adcode"})
-INDEX_001 = C("study 001 index", "pollution_carbon_index_001", (R,),
-              ("ln_gdp_per_capita", "financial_development", "fdi_usd_gdp_ratio_printed", "urbanization_rate",
-               "government_expenditure_ratio", "government_investment_ratio", "tertiary_secondary_ratio",
-               "human_capital"), estimator="dml", window=(2009, 2023),
+INDEX_001 = C("study 001 index", s001.EI, (R,), s001.CONTROLS, estimator="dml", window=s001.STUDY_WINDOW,
               options={"learner": "rf", "n_folds": 5, "squared": True})
-CI_004 = C("study 004 carbon intensity", "carbon_intensity", (A,),
-           ("ln_gdp_per_capita", "trade_gdp_ratio", "loans_gdp_ratio", "ln_pop_hukou", "urbanization_rate",
-            "government_expenditure_ratio"), window=(2011, 2023), options={"cluster": "adcode"})
-INDEX_000 = C("study 000 index", "pollution_index_000", (A,),
-              ("urbanization_rate", "fiscal_decentralization", "fdi_gdp_ratio", "financial_development",
-               "natural_resources"), estimator="sdm", window=(2013, 2022), options={"effects": "individual"})
+CI_004 = C("study 004 carbon intensity", s004.Y, (A,), s004.CONTROLS, window=s004.STUDY_WINDOW,
+           options={"cluster": "adcode"})
+INDEX_000 = C("study 000 index", s000.POLLUTION, (A,), s000.CONTROLS, estimator="sdm", window=s000.STUDY_WINDOW,
+              options={"effects": "individual"})
 
 JUMPS = ("a linear fit also picks up the upward jumps of ln CO2 where A crosses a threshold (x = q = A), "
          "which the derivative excludes")
