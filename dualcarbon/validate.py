@@ -65,19 +65,32 @@ def validate(world: str, seeds: list[int], out: Path, *, keep: bool = False, fas
 
     out = Path(out).resolve()
     prebuilt = dict(prebuilt or {})
-    records, seconds = [], {}
+    records, seconds, failed = [], {}, {}
     for seed in tqdm(seeds, desc=f"validate {world}", unit="seed", disable=not progress):
         t0 = time.perf_counter()
         work = out / "work" / f"seed_{seed}"
-        records += run_seed(world, seed, work, fast=fast, prebuilt=prebuilt.get(seed))
+        try:
+            records += run_seed(world, seed, work, fast=fast, prebuilt=prebuilt.get(seed))
+        except (DualcarbonError, ValueError) as exc:   # a world the pipeline refuses: say so, go on
+            failed[str(seed)] = " ".join(str(exc).split())[:500]
+            print(f"validate: seed {seed} failed (its files are kept in {work}): {failed[str(seed)]}", flush=True)
+            continue
         seconds[str(seed)] = round(time.perf_counter() - t0, 1)
         if not keep and work.exists():
             shutil.rmtree(work)
         print(f"validate: seed {seed} done in {seconds[str(seed)]} s", flush=True)
-    meta = {"world": world, "seeds": list(seeds), "seconds_per_seed": seconds, "fast": dict(fast or {})}
-    paths = write(records, out, meta)
+        write(records, out, _meta(world, seeds, seconds, failed, fast))   # kept up to date seed by seed
+    paths = write(records, out, _meta(world, seeds, seconds, failed, fast))
     if not keep and (out / "work").exists() and not any((out / "work").iterdir()):
         (out / "work").rmdir()
     print(f"validate: {len(records)} estimates of {len({r['parameter'] for r in records})} planted parameters "
-          f"over {len(seeds)} seeds -> {paths['records']}; summary {paths['markdown']}")
+          f"over {len(seeds) - len(failed)} of {len(seeds)} seeds -> {paths['records']}; summary {paths['markdown']}")
+    if failed:
+        raise DualcarbonError(f"validate: {len(failed)} of {len(seeds)} seeds failed ({', '.join(failed)}); "
+                              f"the summary covers the others; see {paths['meta']}")
     return 0
+
+
+def _meta(world: str, seeds, seconds: dict, failed: dict, fast) -> dict:
+    return {"world": world, "seeds": [s for s in seeds if str(s) not in failed], "seeds_asked": list(seeds),
+            "seconds_per_seed": seconds, "failed_seeds": failed, "fast": dict(fast or {})}

@@ -472,13 +472,20 @@ def write_pm25_file(layout: str, folder: Path, grid: RasterGrid, data: np.ndarra
     return path
 
 
+def pm25_background(grid: RasterGrid, rng: np.random.Generator) -> np.ndarray:
+    """PM2.5 away from the cities, ug/m3: 25 x exp(0.32 x a smooth field), positive everywhere (an additive
+    25 + 8 x field went below zero where the field's waves add up, about -3.5 at worst, and the loader
+    rightly refused the negative concentrations: seed 20240603 of the default world)."""
+    return 25.0 * np.exp(0.32 * smooth_field(grid, rng, wavelength_deg=(5.0, 20.0)))
+
+
 def planted_pm25(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
     """(grid, cells, [(year, ug/m3 per cell (NaN off land), city means)]) matched to the panel's means."""
     grid = world.grid(world.spec.pm25_res)
     years = sorted(panel["year"].unique())
     pm25 = _panel_matrix(world, panel, "pm25_ugm3", years)
     pattern = np.exp(0.15 * smooth_field(grid, rng))
-    background = 25.0 + 8.0 * smooth_field(grid, rng, wavelength_deg=(5.0, 20.0))
+    background = pm25_background(grid, rng)
     cells = cells_on(grid)
     land = cells.land
     out = [(int(year), _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land),

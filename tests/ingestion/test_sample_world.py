@@ -143,3 +143,16 @@ def test_the_derivative_of_ln_co2_in_a_is_the_regime_slope_plus_the_mediator_pat
     unclipped = (m.green__ai > 0) & (m.tertiary_share__ai > 0)
     assert unclipped.mean() > 0.5
     assert np.allclose(m.loc[unclipped, "co2__ai"], slope[unclipped])
+
+
+def test_the_pm25_background_stays_positive_where_the_smooth_field_peaks(monkeypatch):
+    """The background of the PM2.5 rasters is positive even at the smooth field's extreme (six waves in
+    phase: -6 / sqrt(3)); an additive background went negative there and the loader refused the file."""
+    from ingestion.sample import rasters
+    from ingestion.sample.geography import build_world as world_of
+
+    grid = world_of("tiny").grid(0.05)
+    extreme = -6 / np.sqrt(3)
+    monkeypatch.setattr(rasters, "smooth_field", lambda g, rng, **kw: np.full((g.height, g.width), extreme))
+    background = rasters.pm25_background(grid, np.random.default_rng(0))
+    assert (background > 0).all() and background.min() == pytest.approx(25.0 * np.exp(0.32 * extreme))
