@@ -133,7 +133,8 @@ def validation_section(folder: Path | None) -> str:
 
     rows = "".join(
         f"<tr><th>{html.escape(str(r.parameter))}</th><td class='est'>{html.escape(str(r.estimator))}</td>"
-        f"<td>{num(r.truth)}</td><td>{num(r.mean_estimate)}</td><td>{num(r.bias)}</td><td>{num(r.rmse)}</td>"
+        f"<td>{num(r.truth)}</td><td>{num(r.mean_estimate)}</td><td>{num(r.bias)}</td><td>{num(r.median_bias)}</td>"
+        f"<td>{num(r.rmse)}</td>"
         f"<td>{'' if pd.isna(r.coverage) else f'{r.coverage:.0%}'}</td><td>{int(r.seeds)}</td>"
         f"<td class='note'>{html.escape('' if pd.isna(r.note) else str(r.note))}</td></tr>"
         for r in summary.itertuples(index=False))
@@ -144,7 +145,8 @@ def validation_section(folder: Path | None) -> str:
             f'scratch (<code>dualcarbon validate</code>; records in <code>{html.escape(str(folder))}'
             f'/truth_recovery.csv</code>). Coverage: the share of seeds whose 95% interval holds the planted '
             f'value.</p><table class="reg validation"><thead><tr><th>parameter</th><th>estimator</th><th>truth</th>'
-            f'<th>mean estimate</th><th>bias</th><th>RMSE</th><th>coverage</th><th>seeds</th><th>note</th></tr>'
+            f'<th>mean estimate</th><th>bias</th><th>median bias</th><th>RMSE</th><th>coverage</th><th>seeds</th>'
+            f'<th>note</th></tr>'
             f'</thead><tbody>{rows}</tbody></table></section>')
 
 
