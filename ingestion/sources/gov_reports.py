@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import decode_text
@@ -22,7 +23,7 @@ CONTRACT = Contract(
     description="Government work report texts by city and year",
     key=("adcode", "year"),
     columns=(
-        Column("adcode", "varchar", "city"),
+        Column("adcode", "varchar", "city: " + unit_code_doc("the report's year")),
         Column("year", "integer", "year of the report", min=1990, max=2100),
         Column("text", "varchar", "full text"),
         Column("n_chars", "integer", "characters in the text", min=1),
@@ -33,7 +34,7 @@ CONTRACT = Contract(
 
 def read(files, ctx: LoadContext):
     resolver = ctx.resolver()
-    cities: dict[tuple[str | None, str], str] = {}  # (adcode, city) of a file name -> adcode
+    cities: dict[tuple[str | None, str, int], str] = {}  # (adcode, city, year) of a file name -> adcode
     rows = []
     for path in files:
         m = NAME.match(path.stem)
@@ -43,20 +44,21 @@ def read(files, ctx: LoadContext):
         text = decode_text(path.read_bytes(), path).strip()
         if not text:
             raise IngestError(path, "text", "empty report (blank lines only)", "remove the file or add the text")
-        named = (m.group("adcode"), m.group("city"))
+        named = (m.group("adcode"), m.group("city"), int(m.group("year")))
         if named not in cities:
             cities[named] = _adcode(*named, path=path, resolver=resolver)
-        rows.append((cities[named], int(m.group("year")), text, len(text), f"{path.parent.name}/{path.name}",
+        rows.append((cities[named], named[2], text, len(text), f"{path.parent.name}/{path.name}",
                      str(path)))
     frame = pd.DataFrame(rows, columns=["adcode", "year", "text", "n_chars", "source_file", "_file"])
     frame["_row"] = "city and year in the file name"
     return {"gov_reports": frame}
 
 
-def _adcode(adcode: str | None, city: str, *, path, resolver) -> str:
-    """The city of a file name; when it gives both an adcode and a name, they must be the same city."""
+def _adcode(adcode: str | None, city: str, year: int, *, path, resolver) -> str:
+    """The city of a file name in the report's year; when it gives both an adcode and a name, they must
+    be the same unit."""
     def resolve(key: str) -> str:
-        return resolver.resolve(pd.Series([key]), file=path, column="file name").iloc[0]
+        return resolver.resolve(pd.Series([key]), years=year, file=path, column="file name").iloc[0]
 
     try:
         by_name = resolve(city)
@@ -71,8 +73,7 @@ def _adcode(adcode: str | None, city: str, *, path, resolver) -> str:
     except IngestError as exc:
         raise IngestError(path, "file name", exc.problem, exc.fix) from None
     if by_name is not None and by_name != code:
-        known = resolver.cities.loc[resolver.cities.adcode == code, "name_zh"].iloc[0]
-        raise IngestError(path, "file name", f"adcode {code} is {known}, not {city}",
+        raise IngestError(path, "file name", f"adcode {code} is {resolver.unit_label(code, year)} in {year}, not {city}",
                           "correct the adcode or the city name in the file name")
     return code
 
