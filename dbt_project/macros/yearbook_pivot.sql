@@ -1,12 +1,16 @@
-{#- Yearbook indicators (stg_yearbook__indicators, long) -> one column per indicator, for the rows of
-    cities (provinces=false) or of provinces (provinces=true). The column list is
+{#- Yearbook indicators (long) -> one column per indicator, for the rows of cities (provinces=false: on
+    the boundary vintage's units, int_yearbook_indicators_harmonised) or of provinces (provinces=true). The column list is
     yearbook_indicator_columns(); stg_yearbook__indicators maps the Chinese names onto it. -#}
 {% macro yearbook_pivot(provinces) %}
 with
 
 indicators as (
+    {%- if provinces %}
     select * from {{ ref('stg_yearbook__indicators') }}
-    where {{ "" if provinces else "not " }}is_province
+    where is_province
+    {%- else %}
+    select * from {{ ref('int_yearbook_indicators_harmonised') }}
+    {%- endif %}
 ),
 
 pivoted as (

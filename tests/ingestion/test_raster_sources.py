@@ -96,12 +96,12 @@ def test_co2_sum_recovers_planted_city_totals(loaded, panel):
     frame = loaded["edgar_co2"]
     assert set(frame.stat) == {"sum"} and set(frame.variable) == {"co2"}
     merged = frame.merge(panel, on=["adcode", "year"], validate="one_to_one")
-    assert len(merged) == 20 * 10
+    assert len(merged) == 20 * 12
     rel = (merged["value"] / merged["co2_t"] - 1).abs()
     assert rel.max() < 1e-5, merged.loc[rel.idxmax()]
     # both EDGAR formats were read: NetCDF up to 2019, the .txt grid after
     by_format = merged.groupby(merged["source_file"].str.endswith(".txt"))["year"].agg(["min", "max"])
-    assert tuple(by_format.loc[False]) == (2012, 2019) and tuple(by_format.loc[True]) == (2020, 2021)
+    assert tuple(by_format.loc[False]) == (2010, 2019) and tuple(by_format.loc[True]) == (2020, 2021)
 
 
 @pytest.mark.parametrize("name, column", [("pm25", "pm25_ugm3"), ("ntl", "ntl_nw")])
@@ -109,7 +109,8 @@ def test_means_recover_planted_city_means(loaded, panel, name, column):
     """Tolerance 1e-6 relative: the planted coverage-weighted means are exact; float32 storage of the
     cells (6e-8 relative) is all that separates them, even next to neighbours 10x brighter."""
     merged = loaded[name].merge(panel, on=["adcode", "year"], validate="one_to_one")
-    assert len(merged) == 20 * 10 and set(merged["stat"]) == {"mean"}
+    # the tiny world's 12 years 2010-2021; VIIRS lights begin in 2012
+    assert len(merged) == 20 * (12 if name == "pm25" else 10) and set(merged["stat"]) == {"mean"}
     rel = (merged["value"] / merged[column] - 1).abs()
     assert rel.max() < 1e-6
 
@@ -213,7 +214,7 @@ def test_netcdf_without_the_variable(root, ctx, tmp_path, loaded):
     with netCDF4.Dataset(victim, "a") as ds:
         ds.renameVariable("PM25", "GWRPM25")  # the name in earlier releases: still read
     frame = read("pm25", folder.parent, ctx)
-    expected = loaded["pm25"].query("year == 2012").set_index("adcode")["value"]
+    expected = loaded["pm25"].query("year == 2010").set_index("adcode")["value"]
     np.testing.assert_allclose(frame.set_index("adcode")["value"].loc[expected.index], expected, rtol=1e-12)
     with netCDF4.Dataset(victim, "a") as ds:
         ds.renameVariable("GWRPM25", "pm25_mean")
@@ -314,10 +315,10 @@ def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tm
         con.unregister("cities_frame")
 
         outcome = load_source(con, pm25.SOURCE, root, progress=False)
-        assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 200}
+        assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 240}
         manifest = con.execute("select file, rows from raw._loads order by file").df()
-        assert len(manifest) == 10 and set(manifest["rows"]) == {20}
-        assert manifest["file"].iloc[0] == "pm25/CHN_PM25_V6GL02_201201-201212.nc"
+        assert len(manifest) == 12 and set(manifest["rows"]) == {20}
+        assert manifest["file"].iloc[0] == "pm25/CHN_PM25_V6GL02_201001-201012.nc"
         before = con.execute("select * from raw.raster_zonal order by all").df()
         loads_before = con.execute("select * from raw._loads order by all").df()
 

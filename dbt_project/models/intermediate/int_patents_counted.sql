@@ -1,4 +1,6 @@
-{#- Patent counts per city-year by application year (applications) and grant year (grants). -#}
+{#- Patent counts per city-year by application year (applications) and grant year (grants), on the
+    boundary vintage's units: the applicant's city is the unit of the year of application, mapped by
+    records_to_vintage (an absorbed unit's patents count for its successor). -#}
 with
 
 spine as (
@@ -6,7 +8,7 @@ spine as (
 ),
 
 patents as (
-    select * from {{ ref('int_patents_classified') }}
+    {{ records_to_vintage(ref('int_patents_classified'), 'records.apply_year') }}
 ),
 
 applications as (
