@@ -91,7 +91,9 @@ class CityResolver:
             for key in _keys(period):
                 self._index.setdefault(key, []).append(period)
         for row in self.cities.itertuples(index=False):  # the boundaries' own spellings of their units
-            periods = [p for p in self.crosswalk.periods if p.is_unit and p.adcode == row.adcode] or [
+            # ... for the unit's latest period only (the boundaries' vintage: 襄阳市 is not a name of 2005)
+            periods = [p for p in self.crosswalk.periods if p.is_unit and p.adcode == row.adcode]
+            periods = [max(periods, key=lambda p: p.table_to)] if periods else [
                 Period(row.adcode, row.name_zh, short_name(row.name_zh), "prefecture", row.adcode[:2] + "0000",
                        0, 9999)]
             keys = {row.name_zh, short_name(row.name_zh), row.adcode}
@@ -218,11 +220,15 @@ class CityResolver:
         first, last = self.crosswalk.data_years(period)
         if year < first:
             when = f"exists from {first}" if last is None else f"existed from {first} to {last}"
-            starts = self.crosswalk.starting(period)
-            before = "; ".join(
-                f"{c.old_name} ({c.old_adcode})" for c in starts if not pd.isna(c.old_adcode))
-            fix = (f"before {first} the unit was {before}: name that unit, or correct the year" if before
-                   else "name the unit of the row's year, or correct the year")
+            starts = [c for c in self.crosswalk.starting(period) if not pd.isna(c.old_adcode)]
+            before = ", ".join(f"{c.old_name} ({c.old_adcode})" for c in starts)
+            if starts and all(c.kind in ONE_TO_ONE for c in starts):
+                fix = f"before {first} the unit was {before}: name that unit, or correct the year"
+            elif starts:
+                fix = (f"it was formed in {first} from {'part of ' if starts[0].kind == 'creation' else ''}"
+                       f"{before}: name the unit of the row's year, or correct the year")
+            else:
+                fix = "name the unit of the row's year, or correct the year"
         else:
             when = f"existed until {last}"
             ends = self.crosswalk.ending(period)
@@ -274,15 +280,16 @@ class CityResolver:
 
     def _addresses(self) -> re.Pattern:
         if self._address_pattern is None:
-            keys = set()
+            keys = {}
             for key, periods in self._index.items():
                 if re.fullmatch(r"\d+|[a-z ]+", key):
                     continue
                 if any(key == p.name_zh for p in periods):
-                    keys.add(re.escape(key))
+                    keys[key] = re.escape(key)
                 elif len(key) >= 2:  # a short name counts when a unit suffix follows it
-                    keys.add(re.escape(key) + _ADDRESS_SUFFIX)
-            self._address_pattern = re.compile("|".join(sorted(keys, key=len, reverse=True)))
+                    keys[key] = re.escape(key) + _ADDRESS_SUFFIX
+            # the longest name first (伊犁地区 before 伊犁 + 地区), so the alternation finds it at its position
+            self._address_pattern = re.compile("|".join(keys[k] for k in sorted(keys, key=len, reverse=True)))
         return self._address_pattern
 
     def _address(self, address: str, names: list[str], year: int):
