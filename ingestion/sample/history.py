@@ -14,7 +14,8 @@ resolve by and dbt harmonises with):
 * split (巢湖, 2011, among 合肥, 芜湖 and 马鞍山): before it, each receiver reports its old, smaller
   territory (``1 - SHARES["split"]``) and the dissolved unit reports the parts it held (summed over the
   receivers in the world); dbt keeps the dissolved unit out of the panel and flags the receivers;
-* transfer and creation from part of a unit (简阳 from 资阳 to 成都 in 2016; 中卫 2003): before it the
+* transfer of whole counties and creation from part of a unit (简阳 from 资阳 to 成都 in 2016; 中卫
+  2003; a minor transfer of a few towns is not simulated, as dbt does not flag it): before it the
   receiver reports ``1 - SHARES["transfer"]`` of its vintage values and the giver's row carries the
   rest (only a flag in dbt: these years do not cover the vintage's territory).
 
@@ -119,9 +120,9 @@ class History:
         for c in self._by_new.get(adcode, []):
             if c.year_in_force <= table or pd.isna(c.old_adcode) or c.old_level == "county_direct":
                 continue  # in force already (the vintage's territory), or no predecessor unit to report
-            share = SHARES["merge" if c.kind == "merge" else "split" if c.kind == "split" else "transfer"]
             if c.kind not in ("merge", "split", "transfer", "creation"):
-                continue
+                continue  # a rename or new code moves no territory; a minor transfer is not simulated
+            share = SHARES[c.kind if c.kind in SHARES else "transfer"]
             own -= share
             code, name = self.named(c.old_adcode, table)
             extra.append(Part(code, name, share))

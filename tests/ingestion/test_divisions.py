@@ -68,7 +68,7 @@ def test_the_changes_real_formats_lists_are_in_the_crosswalk():
     has("莱芜市", "济南市", "merge", 2018)
     assert (changes.new_name == "三沙市").sum() == 3 and set(changes[changes.new_name == "三沙市"].year_in_force) == {2012}
     has("儋州市", "儋州市", "new_code", 2015)  # the county-level city (469003) became prefecture-level (460400)
-    assert set(changes[changes.new_name == "中卫市"].kind) == {"creation", "transfer"}
+    assert set(changes[changes.new_name == "中卫市"].kind) == {"creation", "minor_transfer"}
     assert changes.set_index("change_id").loc["2003-640300-640500", "kind"] == "creation"
 
 
@@ -76,7 +76,10 @@ def test_seeds_cover_2000_to_2023_and_record_their_source():
     changes = read_seed("seed_division_changes")
     assert changes.year_in_force.between(2000, 2023).all()
     assert changes.source.str.match(r"yescallop/areacodes@[0-9a-f]{12} data/\d{4}\.txt -> data/\d{4}\.txt").all()
-    assert set(changes.kind) == {"rename", "new_code", "merge", "split", "creation", "transfer"}
+    assert set(changes.kind) == {"rename", "new_code", "merge", "split", "creation", "transfer", "minor_transfer"}
+    whole = changes[changes.kind == "transfer"]
+    assert set(zip(whole.old_name, whole.new_name, whole.year_in_force)) >= {
+        ("资阳市", "成都市", 2016), ("四平市", "长春市", 2020), ("安庆市", "铜陵市", 2015)}
     units = read_seed("seed_division_units")
     assert units[units.valid_to.isna()].level.value_counts().to_dict() == {
         "prefecture": 333, "county_direct": 32, "municipality": 4}

@@ -4,7 +4,7 @@
   the vintage's polygon. From seed_division_changes, for a change in force in year T (its first code
   table):
     split       the receivers (合肥, 芜湖, 马鞍山 before 2011: 巢湖 held part of their vintage territory)
-    transfer    both units (成都 and 资阳 before 2016: 简阳 moved)
+    transfer    both units (成都 and 资阳 before 2016: 简阳 moved); a minor_transfer (a few towns) flags nothing
     creation    the unit that gave territory, and the new unit (中卫 and 吴忠, 固原 in 2003)
     merge       the successor in year T only: summing the absorbed unit restores the territory in the
                 years before (int_division_years_mapped), but in T a source may report either
@@ -29,7 +29,8 @@ changes as (
     select * from {{ ref('seed_division_changes') }}
 ),
 
--- the units whose territory a change altered, by their code before (T - 1) or after (T) it
+-- the units whose territory a change altered, by their code before (T - 1) or after (T) it (not minor
+-- transfers of a few towns)
 affected as (
     select year_in_force, kind, old_name, new_name, new_adcode as adcode, year_in_force as named_in
     from changes
