@@ -7,6 +7,9 @@ R², FE / controls indicators, tests). Each column of the study shows three sub-
 sample world, ``truth`` (the planted parameter where the sample world has one).
 
 Rendering: :meth:`Table.to_frame` (tidy long CSV), :meth:`Table.to_markdown`, :meth:`Table.to_html`.
+Cells are printed as ``analysis.estimators.etable`` prints them (``coef_cell``, ``se_cell`` and
+``format_number`` of ``analysis/estimators/publication_table.py``: one home for how a coefficient, its
+standard error, stars and counts look), with :data:`DIGITS` decimals.
 Stars: *** p<0.01, ** p<0.05, * p<0.10 for our numbers; the published stars are copied as printed
 (study 004 prints a reversed legend, its text reads *** as 1%).
 """
@@ -23,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult, stars
+from analysis.estimators.publication_table import coef_cell, format_number, se_cell
 
 __all__ = ["Column", "Table", "column_from_result", "published_table", "studies_dir", "fmt"]
 
@@ -52,21 +56,14 @@ def published_table(study: str, table_id: str) -> dict | None:
     return None
 
 
-def fmt(value: Any, digits: int = 4) -> str:
-    """Format a cell: floats with ``digits`` decimals, integers and N without, None/NaN blank."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "Yes" if value else "No"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return ""
-        if float(value).is_integer() and abs(value) >= 100:
-            return str(int(value))
-        return f"{value:.{digits}f}"
-    return str(value)
+DIGITS = 4   # decimals of every number in a replicated table
+
+
+def fmt(value: Any, digits: int = DIGITS) -> str:
+    """Format a cell as ``etable`` does (``format_number``): floats with ``digits`` decimals, integers
+    without, None/NaN blank; a whole float of 100 or more is a count (an N read from a YAML extract)."""
+    count = isinstance(value, (float, np.floating)) and math.isfinite(value) and abs(value) >= 100
+    return format_number(value, digits, count=count)
 
 
 @dataclass
@@ -142,9 +139,9 @@ class Table:
             for j, col in enumerate(self.columns):
                 e, s, p = col.coefs.get(row, (None, None, None))
                 pe, ps, pst = pub_c.get((row, j), (None, None, ""))
-                est += [fmt(e) + (stars(p) if e is not None else ""), fmt(pe) + (pst or "")]
-                sec += ["(" + fmt(s) + ")" if s is not None and math.isfinite(s) else "",
-                        ("(" + fmt(ps) + ")" if kind == "se" else "[t " + fmt(ps) + "]") if ps is not None else ""]
+                est += [coef_cell(e, p, DIGITS), coef_cell(pe, digits=DIGITS, marks=pst or "")]
+                sec += [se_cell(s, DIGITS), (se_cell(ps, DIGITS) if kind == "se" else "[t " + fmt(ps) + "]")
+                        if ps is not None else ""]
                 if self.has_truth:
                     est.append(fmt(col.truth.get(row)))
                     sec.append("")

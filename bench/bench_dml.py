@@ -1,4 +1,4 @@
-"""Benchmark: seed 001's DML robustness table (Table 4: K = 3, K = 8, Lasso, GBM, SVM, IV-DML) on a
+"""Benchmark: study 001's DML robustness table (Table 4: K = 3, K = 8, Lasso, GBM, SVM, IV-DML) on a
 280-city x 15-year panel, plus (``--compare-fe``) the comparison of fixed-effect treatments.
 
 Target (issue 8): the six robustness settings in under 5 minutes on 2 cores. Baseline measured in
@@ -6,7 +6,7 @@ the same run: the benchmark specification (Table 2 col. 2: RF, K = 5, squared co
 setting is reported as a ratio to it.
 
 Data: the default sample world, 2009-2023, first 280 cities (4,200 city-years): EI = entropy index of
-CO2 and PM2.5 (seed 001), AI = ln(1 + AI firms), seed 001's eight controls (+ squares). The IV is the
+CO2 and PM2.5 (study 001), AI = ln(1 + AI firms), study 001's eight controls (+ squares). The IV is the
 distance to the nearest provincial capital (a stand-in for backbone optical-cable nodes in the
 sample world), time-invariant, times the national mean of broadband households (time-varying
 variant). ``--compare-fe`` plants a linear effect (-0.08) of AI on a semi-synthetic ln CO2 (the

@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--baseline-draws", type=int, default=100)
-    ap.add_argument("--unbalanced", action="store_true", help="drop 28%% of rows (seed 002: 3,017 of 4,180)")
+    ap.add_argument("--unbalanced", action="store_true", help="drop 28%% of rows (study 002: 3,017 of 4,180)")
     ap.add_argument("--cluster", action="store_true", help="cluster-robust SE by city in every draw")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="200 draws, 20 refits (smoke run)")

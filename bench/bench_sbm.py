@@ -1,4 +1,4 @@
-"""Benchmark: SBM efficiency with undesirable outputs for 284 cities x 15 years (seed 001's GTFEE).
+"""Benchmark: SBM efficiency with undesirable outputs for 284 cities x 15 years (study 001's GTFEE).
 
 Target (issue 8): SBM scores for 284 cities x 15 years in under 30 seconds. Baseline measured in the
 same run: the straightforward implementation, one ``linprog`` call per DMU against the full

@@ -17,11 +17,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.replications.studies import available_studies
 from dualcarbon import pipeline
 from ingestion.errors import DualcarbonError, IngestError, WarehouseInUse
 from ingestion.settings import resolve_warehouse
 
-STUDIES = ("000", "001", "002", "003", "004", "all")
+STUDIES = (*available_studies(), "all")   # every study module present
 DESCRIPTION = ("dualcarbon: a DuckDB + dbt research warehouse of Chinese cities (does AI reduce pollution and "
                "carbon emissions?). Commands in pipeline order: sample, ingest, build, check, replicate, report; "
                "run chains them all.")

@@ -1,10 +1,12 @@
 """The result object every estimator returns.
 
 Modelled on linearmodels / statsmodels results: ``params``, ``bse``, ``pvalues``, ``conf_int()``,
-``nobs``, ``summary()`` and a tidy ``to_frame()``. Estimator-specific statistics (R², fixed effects,
-first-stage F, AR tests, ...) go into ``stats`` (scalars shown under the coefficients) and ``info``
-(anything else), so that one table renderer can lay out any result the way economists read it:
-coefficient, standard error in parentheses, stars, then N, R², FE rows and tests.
+``cov`` (the coefficient covariance matrix), ``wald_test()``, ``nobs``, ``summary()`` and a tidy
+``to_frame()``. Estimator-specific statistics (R², first-stage F, AR tests, ...) go into ``stats``
+under the names of :mod:`analysis.estimators.statistics` (scalars shown under the coefficients) and
+``info`` (anything else; the keys shared by all estimators are ``statistics.INFO_KEYS``), so that
+one table renderer (``analysis.estimators.etable``, in ``publication_table.py``) can lay out any
+result the way economists read it: coefficient, SE in parentheses, stars, N, R², FE rows, tests.
 
 Inference: if ``df_resid`` is given, p-values and intervals use Student's t with that many degrees
 of freedom (the Stata / pyfixest convention for clustered OLS uses G - 1); otherwise the normal.
@@ -12,11 +14,13 @@ of freedom (the Stata / pyfixest convention for clustered OLS uses G - 1); other
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+
+from analysis.estimators.statistics import COUNT, lookup
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
@@ -41,8 +45,13 @@ class EstimationResult:
     nobs : number of observations used.
     model : short name of the estimator (``"FE-OLS"``, ``"SDM"``, ``"DML-PLR"``...).
     df_resid : degrees of freedom for t inference; ``None`` means normal (z) inference.
-    stats : scalar statistics reported under the coefficients (``{"R2": 0.41, "F": 12.3}``).
-    info : anything else (fixed effects, cluster variable, first stage, draws, ...).
+    stats : scalar statistics reported under the coefficients, keyed by the constants of
+        :mod:`analysis.estimators.statistics` (``{R2: 0.41, N_CLUSTERS: 30}``).
+    info : anything else (fixed effects, cluster variable, first stage, draws, ...); the shared
+        keys are ``statistics.INFO_KEYS``.
+    cov : covariance matrix of the coefficients (DataFrame indexed and columned by term), where
+        the estimator has one; ``None`` otherwise (e.g. mediation, whose paths come from separate
+        regressions). It may carry ancillary parameters beyond ``params`` (``sigma2`` of ML models).
     """
 
     params: pd.Series
@@ -52,12 +61,32 @@ class EstimationResult:
     df_resid: float | None = None
     stats: Mapping[str, float] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+    cov: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         params = pd.Series(self.params, dtype=float)
         bse = pd.Series(self.bse, dtype=float).reindex(params.index)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "bse", bse)
+        if self.cov is not None:
+            missing = [t for t in params.index if t not in self.cov.index]
+            if missing:
+                raise ValueError(f"cov lacks the coefficient(s) {missing}")
+
+    # ---------- statistics
+    def statistic(self, name: str) -> float:
+        """The statistic ``name`` (a constant of :mod:`analysis.estimators.statistics`).
+
+        Raises ``KeyError`` naming the estimator and the statistics it does define when this
+        result has no such statistic: a within R² is never replaced by the overall one.
+        """
+        if name in ("N", "nobs"):
+            return self.nobs
+        if name not in self.stats:
+            defined = ", ".join(map(str, self.stats)) or "none"
+            raise KeyError(f"{name!r} is not defined for {self.model or type(self).__name__} results "
+                           f"(defined: {defined})")
+        return self.stats[name]
 
     # ---------- inference
     @property
@@ -85,6 +114,30 @@ class EstimationResult:
             {"lower": self.params - c * self.bse, "upper": self.params + c * self.bse},
             index=self.params.index,
         )
+
+    def wald_test(self, terms: Sequence[str]) -> dict[str, float]:
+        """Joint Wald test that all ``terms`` are zero: ``F = b' V^-1 b / q`` with ``V = cov``.
+
+        Returns ``{"F", "df_num", "df_den", "p_value", "chi2", "p_value_chi2"}``; the F p-value uses
+        ``df_resid`` as denominator df (Stata's ``test`` after reghdfe), the chi2 one is asymptotic.
+        ``V^-1`` is the Moore-Penrose inverse (a singular ``V`` tests the identified combinations).
+        """
+        if self.cov is None:
+            raise ValueError(f"{self.model or type(self).__name__} results carry no covariance matrix "
+                             "(cov is None); a Wald test needs one")
+        terms = list(terms)
+        missing = [t for t in terms if t not in self.params.index]
+        if missing:
+            raise ValueError(f"terms {missing} are not coefficients of this model")
+        b = self.params[terms].to_numpy()
+        V = self.cov.loc[terms, terms].to_numpy()
+        chi2 = float(b @ np.linalg.pinv(V) @ b)
+        q = len(terms)
+        F = chi2 / q
+        df_den = self.df_resid if self.df_resid is not None else np.inf
+        p_f = float(sps.f.sf(F, q, df_den)) if np.isfinite(df_den) else float(sps.chi2.sf(chi2, q))
+        return {"F": F, "df_num": q, "df_den": float(df_den), "p_value": p_f, "chi2": chi2,
+                "p_value_chi2": float(sps.chi2.sf(chi2, q))}
 
     # ---------- presentation
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
@@ -114,8 +167,12 @@ class EstimationResult:
         lines.append("-" * 60)
         lines.append(f"{'N':<28}{self.nobs:>{digits + 8}d}")
         for key, value in self.stats.items():
-            if isinstance(value, (int, float, np.floating)) and np.isfinite(value):
-                lines.append(f"{key:<28}{value:>{digits + 8}.{digits}f}")
+            if isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value):
+                stat = lookup(key)
+                if stat is not None and stat.kind == COUNT:
+                    lines.append(f"{key:<28}{int(value):>{digits + 8}d}")
+                else:
+                    lines.append(f"{key:<28}{value:>{digits + 8}.{digits}f}")
         lines.append("Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.10")
         return "\n".join(lines)
 

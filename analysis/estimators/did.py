@@ -1,4 +1,4 @@
-"""Difference-in-differences family for staggered pilot policies (seeds 002 and 004).
+"""Difference-in-differences family for staggered pilot policies (studies 002 and 004).
 
 What the studies did and what the modern literature says they should have done, all returning
 `EstimationResult` subclasses:
@@ -21,9 +21,9 @@ What the studies did and what the modern literature says they should have done, 
 exposure-dependent effect (used by the tests and `bench/bench_placebo.py`).
 
 Conventions shared by all (FE demeaning, HC1 / CRV1 small-sample corrections, t(G-1) inference)
-are documented in `analysis.estimators.did_core`.
+are documented in `analysis.estimators.did_core`. Every estimator returns an `EstimationResult`
+(or a subclass with its extras); its ``cov`` is the coefficient covariance for joint Wald tests.
 """
-from analysis.estimators.did_core import DIDResult
 from analysis.estimators.did_cs import AggregatedATT, CallawaySantAnnaResult, callaway_santanna
 from analysis.estimators.did_imputation import imputation_did
 from analysis.estimators.did_psm import PSMDIDResult, psm_did
@@ -45,7 +45,6 @@ __all__ = [
     "AggregatedATT",
     "BaconResult",
     "CallawaySantAnnaResult",
-    "DIDResult",
     "EventStudyResult",
     "PSMDIDResult",
     "PlaceboResult",

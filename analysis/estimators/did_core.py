@@ -25,40 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.estimators.base import EstimationResult
-
-# ---------------------------------------------------------------- result type
-
-
-@dataclass(frozen=True)
-class DIDResult(EstimationResult):
-    """`EstimationResult` plus the full coefficient covariance (``vcov``) for joint tests."""
-
-    vcov: pd.DataFrame | None = None
-
-    def wald_test(self, terms: Sequence[str]) -> dict[str, float]:
-        """Joint Wald test that all ``terms`` are zero: ``F = b' V^-1 b / q``.
-
-        Returns ``{"F", "df_num", "df_den", "p_value", "chi2", "p_value_chi2"}``; the F p-value
-        uses ``df_resid`` as denominator df (the convention of Stata's ``test`` after reghdfe).
-        """
-        from scipy import stats as sps
-
-        if self.vcov is None:
-            raise ValueError("this result carries no covariance matrix; Wald tests need vcov")
-        terms = list(terms)
-        missing = [t for t in terms if t not in self.params.index]
-        if missing:
-            raise ValueError(f"terms {missing} are not coefficients of this model")
-        b = self.params[terms].to_numpy()
-        V = self.vcov.loc[terms, terms].to_numpy()
-        chi2 = float(b @ np.linalg.pinv(V) @ b)
-        q = len(terms)
-        F = chi2 / q
-        df_den = self.df_resid if self.df_resid is not None else np.inf
-        p_f = float(sps.f.sf(F, q, df_den)) if np.isfinite(df_den) else float(sps.chi2.sf(chi2, q))
-        return {"F": F, "df_num": q, "df_den": float(df_den), "p_value": p_f, "chi2": chi2,
-                "p_value_chi2": float(sps.chi2.sf(chi2, q))}
-
+from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
 # ---------------------------------------------------------------- figures
 
@@ -347,8 +314,8 @@ def ols_within(y_t: np.ndarray, X_t: np.ndarray, *, fe_codes: Sequence[np.ndarra
 
 def fit_fe_ols(df: pd.DataFrame, *, y: str, regressors: Sequence[str], fe: Sequence[str],
                cluster: str | None, model: str, info: dict | None = None,
-               extra_stats: dict | None = None) -> tuple[DIDResult, FEFit, Demeaner]:
-    """Fit ``y ~ regressors | fe`` on a clean frame and wrap it in a `DIDResult`."""
+               extra_stats: dict | None = None) -> tuple[EstimationResult, FEFit, Demeaner]:
+    """Fit ``y ~ regressors | fe`` on a clean frame and wrap it in an `EstimationResult`."""
     fe_codes, n_levels = [], []
     for f in fe:
         c, nl = factorize(df[f].to_numpy())
@@ -369,18 +336,19 @@ def fit_fe_ols(df: pd.DataFrame, *, y: str, regressors: Sequence[str], fe: Seque
     k_fe = sum(nl - 1 for nl in n_levels) + 1
     r2 = 1.0 - ssr / tss if tss > 0 else np.nan
     adj_r2 = 1.0 - (ssr / tss) * (fit.nobs - 1) / (fit.nobs - len(names) - k_fe) if tss > 0 else np.nan
-    stats = {"R2": r2, "adj. R2": adj_r2, "R2 within": fit.r2_within}
+    stats = {R2: r2, ADJ_R2: adj_r2, R2_WITHIN: fit.r2_within}
+    if fit.n_clusters is not None:
+        stats[N_CLUSTERS] = int(fit.n_clusters)
     if extra_stats:
         stats.update(extra_stats)
-    meta = {"fixed_effects": list(fe), "cluster": cluster,
-            "vcov_type": "CRV1" if cluster else "HC1", "df_k": fit.df_k,
-            "n_clusters": fit.n_clusters}
+    meta = {"dep_var": y, "fe": list(fe), "cluster": cluster,
+            "vcov": "CR1" if cluster else "HC1", "df_k": fit.df_k}
     if info:
         meta.update(info)
-    res = DIDResult(
+    res = EstimationResult(
         params=pd.Series(fit.params, index=names),
         bse=pd.Series(np.sqrt(np.diag(fit.vcov)), index=names),
         nobs=fit.nobs, model=model, df_resid=fit.df_resid, stats=stats, info=meta,
-        vcov=pd.DataFrame(fit.vcov, index=names, columns=names),
+        cov=pd.DataFrame(fit.vcov, index=names, columns=names),
     )
     return res, fit, dm

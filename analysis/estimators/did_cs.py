@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import ATT, ATT_SE, N_UNITS, PRETREND_CHI2, PRETREND_P
 from analysis.estimators.did_core import (
     check_cohort_constant,
     check_columns,
@@ -23,6 +24,17 @@ from analysis.estimators.did_core import (
 )
 
 _EPS = np.sqrt(np.finfo(float).eps) * 10  # R did's threshold for "zero" standard errors
+
+
+def _influence_cov(inf: np.ndarray, se: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """Covariance of estimates from their influence functions, ``psi' psi / n^2`` (its diagonal is
+    the analytic SE squared); rows of estimates without a standard error (NaN) are NaN."""
+    n = inf.shape[0]
+    cov = inf.T @ inf / n**2
+    bad = ~np.isfinite(np.asarray(se, dtype=float))
+    cov[bad, :] = np.nan
+    cov[:, bad] = np.nan
+    return pd.DataFrame(cov, index=names, columns=names)
 
 
 # ---------------------------------------------------------------- 2x2 DID estimators (DRDID)
@@ -297,10 +309,11 @@ class CallawaySantAnnaResult(EstimationResult):
         return AggregatedATT(
             params=pd.Series(all_est, index=all_names), bse=pd.Series(se, index=all_names),
             nobs=self.nobs, model=f"CS-DID aggregate ({kind})", df_resid=None,
-            stats={"overall ATT": overall, "overall SE": float(se[0])},
+            stats={ATT: overall, ATT_SE: float(se[0])},
             info={**self.info, "kind": kind, "bootstrap": bootstrap, "n_boot": n_boot if bootstrap else 0,
                   "seed": seed},
             kind=kind, influence=all_inf, crit_value=crit,
+            cov=None if bootstrap else _influence_cov(all_inf, se, all_names),
         )
 
 
@@ -437,15 +450,16 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         Vpre = inf[:, pre_mask].T @ inf[:, pre_mask] / n**2
         bpre = tab["att"].to_numpy()[pre_mask]
         W = float(bpre @ np.linalg.pinv(Vpre) @ bpre)
-        pre_w = {"pre-test W": W, "pre-test p": float(sps.chi2.sf(W, int(pre_mask.sum())))}
+        pre_w = {PRETREND_CHI2: W, PRETREND_P: float(sps.chi2.sf(W, int(pre_mask.sum())))}
     return CallawaySantAnnaResult(
         params=pd.Series(tab["att"].to_numpy(), index=names),
         bse=pd.Series(tab["se"].to_numpy(), index=names),
         nobs=int(np.sum(~np.isnan(Y))), model="Callaway-Sant'Anna ATT(g,t)", df_resid=None,
-        stats={"N units": float(n), **pre_w},
+        stats={N_UNITS: int(n), **pre_w},
         info={"control_group": control_group, "method": method, "covariates": covariates,
               "base_period": base_period, "anticipation": anticipation, "bootstrap": bootstrap,
               "n_boot": n_boot if bootstrap else 0, "seed": seed, "crit_value": crit,
               "n_dropped_treated_first_period": n_dropped_first},
         att_gt=tab, influence=inf, unit_cohort=G, periods=tuple(periods),
+        cov=None if bootstrap else _influence_cov(inf, tab["se"].to_numpy(), names),
     )

@@ -8,17 +8,15 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from analysis.estimators.did_core import (
-    prepare_cohort_panel,
-    DIDResult,
-    factorize,
-)
+from analysis.estimators.base import EstimationResult
+from analysis.estimators.did_core import factorize, prepare_cohort_panel
+from analysis.estimators.statistics import N_CLUSTERS, N_TREATED_OBS, N_UNTREATED_OBS
 from analysis.estimators.did_twfe import _rel_label
 
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                    controls: Sequence[str] = (), horizons: Sequence[int] | None = None,
-                   cluster: str | None = None, exclude: Any = None) -> DIDResult:
+                   cluster: str | None = None, exclude: Any = None) -> EstimationResult:
     """Imputation DID of Borusyak, Jaravel and Spiess (2024, "Revisiting event-study designs").
 
     1. Fit ``Y_it = alpha_i + lambda_t + X_it' gamma + e_it`` by OLS on untreated observations only
@@ -115,11 +113,15 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     contrib[treated] = W * eps1
     sums = S @ contrib
     se = np.sqrt(np.sum(sums**2, axis=0))
-    return DIDResult(
+    cov = sums.T @ sums  # its diagonal is se**2: the same clustered sums, crossed between estimands
+    return EstimationResult(
         params=pd.Series(est, index=names), bse=pd.Series(se, index=names), nobs=n,
         model="Imputation DID (BJS)", df_resid=None,
-        stats={"treated obs": float(treated.sum()), "untreated obs": float((~treated).sum())},
-        info={"cluster": cluster, "controls": list(controls), "horizons": hz,
+        stats={N_TREATED_OBS: int(treated.sum()), N_UNTREATED_OBS: int((~treated).sum()),
+               N_CLUSTERS: int(n_cl)},
+        info={"dep_var": y, "fe": [entity, time], "cluster": cluster, "vcov": "BJS conservative (clustered)",
+              "controls": list(controls), "horizons": hz,
               "n_not_imputable": n_not_imp, "n_excluded": n_excl, "n_dropped_na": n_na,
               "tau": pd.Series(tau, index=df.index[treated])},
+        cov=pd.DataFrame(np.asarray(cov), index=names, columns=names),
     )

@@ -1,4 +1,4 @@
-"""Private module: propensity-score matching followed by TWFE DID (PSM-DID, seed 002 Table 4)."""
+"""Private module: propensity-score matching followed by TWFE DID (PSM-DID, study 002 Table 4)."""
 from __future__ import annotations
 
 import warnings
@@ -9,13 +9,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from analysis.estimators.did_core import DIDResult, check_binary, check_columns, check_unique_panel
-from analysis.estimators.did_core import apply_exclude
+from analysis.estimators.base import EstimationResult
+from analysis.estimators.did_core import apply_exclude, check_binary, check_columns, check_unique_panel
 from analysis.estimators.did_twfe import fit_twfe_did
+from analysis.estimators.statistics import (
+    MEAN_ABS_BIAS_AFTER,
+    MEAN_ABS_BIAS_BEFORE,
+    N_MATCHED_CONTROL,
+    N_MATCHED_TREATED,
+    N_UNMATCHED_TREATED,
+)
 
 
 @dataclass(frozen=True)
-class PSMDIDResult(DIDResult):
+class PSMDIDResult(EstimationResult):
     """TWFE DID on the matched sample, with the balance table and the matched rows."""
 
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -195,14 +202,14 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
     n_t_rows = int((df["_group"] == 1).sum())
     return PSMDIDResult(
         params=res.params, bse=res.bse, nobs=res.nobs, model="PSM-DID", df_resid=res.df_resid,
-        stats={**res.stats, "matched treated rows": float(len(T_m)),
-               "unmatched treated rows": float(n_t_rows - len(T_m)),
-               "matched control rows": float(len(C_m)),
-               "mean |bias| before": float(balance["std_bias_before"].iloc[:-1].abs().mean()),
-               "mean |bias| after": float(balance["std_bias_after"].iloc[:-1].abs().mean())},
+        stats={**res.stats, N_MATCHED_TREATED: int(len(T_m)),
+               N_UNMATCHED_TREATED: int(n_t_rows - len(T_m)),
+               N_MATCHED_CONTROL: int(len(C_m)),
+               MEAN_ABS_BIAS_BEFORE: float(balance["std_bias_before"].iloc[:-1].abs().mean()),
+               MEAN_ABS_BIAS_AFTER: float(balance["std_bias_after"].iloc[:-1].abs().mean())},
         info={**res.info, "link": link, "by": by, "n_neighbors": n_neighbors, "caliper": caliper,
               "replace": replace, "seed": seed, "covariates": covariates, "n_excluded": n_excl},
-        vcov=res.vcov, balance=balance,
+        cov=res.cov, balance=balance,
         matched=matched.rename(columns={"_pscore": "pscore", "_weight": "match_weight",
                                         "_group": "treated_group"}),
     )

@@ -17,6 +17,7 @@ from analysis.estimators.did_core import (
 )
 from analysis.estimators.did_twfe import EventStudyResult, _rel_label
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import ATT, ATT_SE, FORBIDDEN_WEIGHT, PRETREND_F, PRETREND_P, SUM_WEIGHTS
 
 
 # ---------------------------------------------------------------- Sun and Abraham (2021)
@@ -92,7 +93,7 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     cells["term"] = names
     cells["estimate"] = res.params[names].to_numpy()
     cells["std_error"] = res.bse[names].to_numpy()
-    Vd = res.vcov.loc[names, names].to_numpy()
+    Vd = res.cov.loc[names, names].to_numpy()
     es = np.sort(cells["e"].unique())
     W = np.zeros((len(es), len(names)))
     for i, e in enumerate(es):
@@ -109,17 +110,16 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     out = SunAbrahamResult(
         params=pd.Series(beta, index=labels), bse=pd.Series(np.sqrt(np.diag(V)), index=labels),
         nobs=res.nobs, model="Sun-Abraham IW event study", df_resid=res.df_resid,
-        stats={**res.stats, "ATT": att, "ATT SE": att_se},
+        stats={**res.stats, ATT: att, ATT_SE: att_se},
         info={**res.info, "control_group": control_group, "n_excluded": n_excl, "n_dropped_na": n_na,
               "weights": pd.DataFrame(W, index=labels, columns=names),
               "controls": {c: (res.params[c], res.bse[c]) for c in controls}},
-        vcov=pd.DataFrame(V, index=labels, columns=labels),
+        cov=pd.DataFrame(V, index=labels, columns=labels),
         relative_times=tuple(int(e) for e in es), base=base, catt=cells,
     )
     if out.lead_terms:
         pt = out.pretrend_test()
-        object.__setattr__(out, "stats", {**out.stats, "pre-trend F": pt["F"],
-                                          "pre-trend p": pt["p_value"]})
+        object.__setattr__(out, "stats", {**out.stats, PRETREND_F: pt["F"], PRETREND_P: pt["p_value"]})
     return out
 
 
@@ -249,8 +249,8 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str,
     return BaconResult(
         params=pd.Series({"did": beta_twfe}), bse=pd.Series({"did": np.nan}), nobs=N * T,
         model="Goodman-Bacon decomposition",
-        stats={"sum of weights": float(comp["weight"].sum()),
-               "weight on forbidden comparisons": float(
+        stats={SUM_WEIGHTS: float(comp["weight"].sum()),
+               FORBIDDEN_WEIGHT: float(
                    comp.loc[comp["type"] == "Later vs Earlier Treated", "weight"].sum()
                    + comp.loc[comp["type"] == "Later vs Always Treated", "weight"].sum())},
         info={"V_D": VD, "reconstructed": recon},

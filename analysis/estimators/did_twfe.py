@@ -9,10 +9,20 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from analysis.estimators.statistics import (
+    N_DRAWS,
+    N_UNITS,
+    PLACEBO_MEAN,
+    PLACEBO_P,
+    PLACEBO_SD,
+    PRETREND_F,
+    PRETREND_P,
+)
+
+from analysis.estimators.base import EstimationResult
 from analysis.estimators.did_core import (
     apply_exclude,
     prepare_cohort_panel,
-    DIDResult,
     check_binary,
     check_columns,
     check_unique_panel,
@@ -42,7 +52,7 @@ def _rel_label(r: int) -> str:
 
 def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
                  controls: Sequence[str] = (), cluster: str | None = None, lag: int = 0,
-                 exclude: Any = None) -> DIDResult:
+                 exclude: Any = None) -> EstimationResult:
     """Staggered two-way fixed-effects DID.
 
     ``y_it = beta D_i,t-lag + X_it' gamma + alpha_i + lambda_t + e_it`` with ``D_it = Treat_i x Post_it``
@@ -55,13 +65,13 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
       studies most literally means); ``cluster="city"``: CRV1 with pyfixest/fixest's ``nonnested``
       small-sample correction and t(G-1) inference (see `did_core`). Stata's ``xtreg, fe robust``
       clusters by the panel unit, so pass ``cluster=entity`` to reproduce that.
-    * ``lag=k`` uses the unit's treatment k periods earlier (seed 002's ``didT-1``); the first k
+    * ``lag=k`` uses the unit's treatment k periods earlier (study 002's ``didT-1``); the first k
       periods of each unit have no lag and drop out (as in Stata's ``L.did``).
     * ``exclude`` drops rows before estimation (boolean column, boolean mask, or ``{col: values}``),
-      e.g. seed 002's exclusion of other pilot policies and municipalities.
+      e.g. study 002's exclusion of other pilot policies and municipalities.
     * Rows with missing ``y``/controls are dropped listwise (count in ``info["n_dropped_na"]``).
 
-    Reference: the TWFE DID of seeds 002 and 004; Goodman-Bacon (2021) for what it averages.
+    Reference: the TWFE DID of studies 002 and 004; Goodman-Bacon (2021) for what it averages.
     """
     controls = list(controls)
     check_columns(data, [y, treat, entity, time, *controls, cluster],
@@ -83,7 +93,7 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
         model="TWFE-DID",
         info={"entity": entity, "time": time, "lag": lag, "n_excluded": n_excl,
               "n_dropped_na": n_na, "treated_share": float(df[term].mean())},
-        extra_stats={"N units": float(df[entity].nunique())},
+        extra_stats={N_UNITS: int(df[entity].nunique())},
     )
     return res
 
@@ -92,7 +102,7 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
 
 
 @dataclass(frozen=True)
-class EventStudyResult(DIDResult):
+class EventStudyResult(EstimationResult):
     """Relative-time coefficients (base period normalised to 0) with a joint pre-trend test."""
 
     relative_times: tuple = ()
@@ -153,7 +163,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
 
     ``y_it = sum_{r in window, r != base} beta_r 1[t - G_i = r] + X_it' gamma + alpha_i + lambda_t + e_it``
     where ``G_i`` is the first treated period (``cohort``; 0/NaN = never treated, whose dummies are
-    all zero). Seed 002 uses the window t-4..t+2 and base period t-1.
+    all zero). Study 002 uses the window t-4..t+2 and base period t-1.
 
     Conventions that change numbers
     -------------------------------
@@ -198,11 +208,11 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     es = EventStudyResult(
         params=res.params[names], bse=res.bse[names], nobs=res.nobs, model=res.model,
         df_resid=res.df_resid, stats=dict(res.stats),
-        info={**res.info, "controls": ctrl}, vcov=res.vcov.loc[names, names],
+        info={**res.info, "controls": ctrl}, cov=res.cov.loc[names, names],
         relative_times=tuple(rel_times), base=base,
     )
     pt = es.pretrend_test()
-    object.__setattr__(es, "stats", {**es.stats, "pre-trend F": pt["F"], "pre-trend p": pt["p_value"]})
+    object.__setattr__(es, "stats", {**es.stats, PRETREND_F: pt["F"], PRETREND_P: pt["p_value"]})
     return es
 
 
@@ -210,7 +220,7 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
 
 
 @dataclass(frozen=True)
-class PlaceboResult(DIDResult):
+class PlaceboResult(EstimationResult):
     """True TWFE estimate plus the distribution of estimates under random reassignment."""
 
     draws: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -315,7 +325,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             n_draws: int = 500, reassign: str = "units", seed: int | None = None,
             controls: Sequence[str] = (), cluster: str | None = None, exclude: Any = None,
             chunk_size: int = 64, progress: bool = True) -> PlaceboResult:
-    """Placebo test by random reassignment of the staggered treatment (seed 002, Figure 3).
+    """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
     The true estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
     ``D*_it`` and records its TWFE coefficient, standard error and t statistic:
@@ -379,12 +389,11 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     return PlaceboResult(
         params=pd.Series({"did": true.params["_d"]}), bse=pd.Series({"did": true.bse["_d"]}),
         nobs=true.nobs, model="TWFE-DID placebo", df_resid=true.df_resid,
-        stats={"placebo p (two-sided)": float(np.mean(np.abs(est[~np.isnan(est)])
-                                                       >= abs(true.params["_d"]))),
-               "placebo mean": float(np.nanmean(est)), "placebo sd": float(np.nanstd(est)),
-               "draws": float(n_draws)},
+        stats={PLACEBO_P: float(np.mean(np.abs(est[~np.isnan(est)]) >= abs(true.params["_d"]))),
+               PLACEBO_MEAN: float(np.nanmean(est)), PLACEBO_SD: float(np.nanstd(est)),
+               N_DRAWS: int(n_draws)},
         info={**true.info, "seed": seed, "reassign": reassign, "n_excluded": n_excl,
               "n_dropped_na": n_na, "n_degenerate_draws": int(np.isnan(est).sum())},
-        vcov=true.vcov.loc[["_d"], ["_d"]].rename(index={"_d": "did"}, columns={"_d": "did"}),
+        cov=true.cov.loc[["_d"], ["_d"]].rename(index={"_d": "did"}, columns={"_d": "did"}),
         draws=draws, reassign=reassign,
     )

@@ -1,7 +1,7 @@
 """Double/debiased machine learning on the city panel: partially linear (PLR) and partially linear
-IV (PLIV) models with city and year effects (seed 001), on doubleml 0.11.
+IV (PLIV) models with city and year effects (study 001), on doubleml 0.11.
 
-Model (Chernozhukov et al. 2018, Econometrics Journal 21, C1-C68; seed 001 eq. (1), (5), (21)-(22))::
+Model (Chernozhukov et al. 2018, Econometrics Journal 21, C1-C68; study 001 eq. (1), (5), (21)-(22))::
 
     PLR :  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    D_it = m(X_it) + c_i + k_t + V_it
     PLIV:  Y_it = theta D_it + g(X_it) + a_i + l_t + U_it,    Z_it = m(X_it) + ... + V_it,  E[U Z | X] = 0
@@ -29,7 +29,7 @@ Fixed effects (``fe``), compared on simulated panels in ``tests/estimators/test_
   demeaned by year, X augmented with the city means of X and, in the PLR, of D (with linear learners
   on a balanced panel this reproduces the within estimator). In the PLIV only the means of X are
   added (the mean of the endogenous D would be a bad control), which keeps a time-invariant
-  instrument identified from cross-city variation: the printed variant of seed 001, valid only if
+  instrument identified from cross-city variation: the printed variant of study 001, valid only if
   the city effect depends on X through its city mean alone.
 * ``"fd"``: first differences within city over consecutive years, then year-demeaned (year effects);
   nuisance features (X_it, X_i,t-1) as in ``DoubleMLPLPR(approach="fd_exact")``; loses one year.
@@ -66,10 +66,10 @@ With ``cluster=None`` folds are random rows and the variance is doubleml's (mean
 normal inference). Repeated cross-fitting (``n_rep`` > 1): theta = median_s theta_s and
 sigma^2 = median_s [sigma_s^2 + (theta_s - theta)^2] (Chernozhukov et al. 2018, eq. 3.7; doubleml's own
 aggregation takes the median of upper bounds instead). ``constant=True`` adds the "Constant" row
-printed by seed 001: the intercept of the final-stage regression, mean(Y - l - theta (D - r)), with
-the same cluster-robust variance; it is ~0 after the within transformation, as in seed 001.
+printed by study 001: the intercept of the final-stage regression, mean(Y - l - theta (D - r)), with
+the same cluster-robust variance; it is ~0 after the within transformation, as in study 001.
 
-Seed 001 conventions: "1:4 split" = K = 5 (robustness 1:2, 1:7 = K = 3, 8); RF for both nuisances;
+Study 001 conventions: "1:4 split" = K = 5 (robustness 1:2, 1:7 = K = 3, 8); RF for both nuisances;
 ``squared_controls=True`` adds the squares of the controls (its "Control2"). The instrument (distance
 to backbone optical-cable cities) is time-invariant, so city effects absorb it: ``fe="within"``
 refuses it and asks for ``instrument_series`` (distance x a national series, the time-varying variant
@@ -86,6 +86,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 
 __all__ = ["DMLResult", "fit_dml", "make_learner", "learner_comparison", "plot_learner_comparison",
            "demean_twoway", "LEARNERS", "FE_METHODS"]
@@ -187,7 +188,9 @@ def _demean_by(a: np.ndarray, g: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class DMLResult(EstimationResult):
     """:class:`EstimationResult` with the DML extras in ``info``: ``thetas`` / ``ses`` by repetition,
-    ``nuisance_rmse`` (rep x fold x nuisance), ``folds``, ``fe``, ``learner``, ``n_folds``, ``n_rep``."""
+    ``nuisance_rmse`` (rep x fold x nuisance), ``folds``, ``fe`` (the effects removed, ``[entity, time]``),
+    ``fe_method`` (how: ``"within"`` ...), ``learner``, ``n_folds``, ``n_rep``. ``cov`` is None: theta
+    and the constant come from separate score equations and their covariance is not estimated."""
 
     def nuisance_table(self) -> pd.DataFrame:
         """Out-of-fold RMSE of each nuisance learner by repetition and fold."""
@@ -394,10 +397,10 @@ def fit_dml(
     fe : fixed-effect handling, default ``"within"``.
     learner : ``"rf"``, ``"lasso"``, ``"gbm"``, ``"svm"``, ``"stack"``, ``"ols"`` or a scikit-learn regressor
         (used for every nuisance).
-    n_folds, n_rep : K folds (seed 001: 5) and cross-fitting repetitions (median aggregation).
+    n_folds, n_rep : K folds (study 001: 5) and cross-fitting repetitions (median aggregation).
     instrument : instrument column -> PLIV; ``instrument_series`` multiplies it by a national series
         column (the time-varying variant).
-    squared_controls : add squared controls (seed 001's Control2).
+    squared_controls : add squared controls (study 001's Control2).
     cluster : ``"entity"`` (folds by entity, cluster-robust variance) or ``None``.
     seed : folds and learners' random state.
     learner_params : overrides of the learner's constructor arguments.
@@ -478,17 +481,20 @@ def fit_dml(
         params["Constant"], bse["Constant"] = c_med, c_se
     n_clusters = int(len(np.unique(cl))) if cl is not None else None
     lname = learner if isinstance(learner, str) else type(learner).__name__
-    stats = {"folds": float(n_folds), "repetitions": float(n_rep)}
+    stats = {N_FOLDS: int(n_folds), N_REPETITIONS: int(n_rep)}
     if n_clusters:
-        stats["clusters"] = float(n_clusters)
+        stats[N_CLUSTERS] = int(n_clusters)
     info = {
-        "fe": fe, "learner": lname, "n_folds": n_folds, "n_rep": n_rep, "cluster": cluster, "seed": seed,
+        "dep_var": y, "fe": [entity, time] if fe != "none" else [], "fe_method": fe, "learner": lname,
+        "entity": entity, "time": time, "controls": list(x),
+        "vcov": "CR1 (score, G/(G-1))" if cluster == "entity" else "score (doubleml)",
+        "n_folds": n_folds, "n_rep": n_rep, "cluster": entity if cluster == "entity" else None, "seed": seed,
         "score": "partialling out", "model": "PLIV" if pliv else "PLR", "thetas": thetas_a, "ses": ses_a,
         "nuisance_rmse": pd.DataFrame(rmse_rows), "folds": folds, "features": prep["names"],
         "instrument": instrument, "instrument_series": instrument_series,
         "squared_controls": squared_controls, "rows": prep["rows"],
         "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
-        # the indicator rows printed under seed 001's tables
+        # the indicator rows printed under study 001's tables
         "table_rows": {"Control": "Yes", "Control2": "Yes" if squared_controls else "No",
                        "City FE": "Yes" if fe != "none" else "No", "Time FE": "Yes" if fe != "none" else "No",
                        "Dml": LEARNER_LABELS.get(lname, lname)},

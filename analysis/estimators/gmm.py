@@ -47,6 +47,18 @@ from scipy import stats
 
 from analysis.estimators._within import check_frame, codes
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import (
+    AR1_P,
+    AR1_Z,
+    AR2_P,
+    AR2_Z,
+    HANSEN_J,
+    HANSEN_J_P,
+    N_INSTRUMENTS,
+    N_UNITS,
+    SARGAN,
+    SARGAN_P,
+)
 
 __all__ = ["fit_system_gmm"]
 
@@ -102,8 +114,9 @@ def fit_system_gmm(
 
     Returns
     -------
-    EstimationResult (model ``"SYS-GMM"``) with ``stats`` AR1_z/AR1_p, AR2_z/AR2_p, Hansen_J/_p
-    (two-step), Sargan/_p, n_instruments, N_groups; ``info`` has the one-step estimates.
+    EstimationResult (model ``"SYS-GMM"``) with ``cov`` (Windmeijer-corrected two-step, or one-step
+    robust) and ``stats`` AR1_z/AR1_p, AR2_z/AR2_p, Hansen_J/_p (two-step), Sargan/_p,
+    N_instruments, N_units (the groups); ``info`` has the one-step estimates.
     """
     if lags < 1:
         raise ValueError("lags must be >= 1 (a dynamic panel needs the lagged dependent variable)")
@@ -300,12 +313,14 @@ def fit_system_gmm(
     ar1 = ar_test(1)
     ar2 = ar_test(2)
     stats_ = {
-        "AR1_z": ar1[0], "AR1_p": ar1[1], "AR2_z": ar2[0], "AR2_p": ar2[1],
-        "Hansen_J": hansen, "Hansen_J_p": float(stats.chi2.sf(hansen, df_over)) if df_over > 0 else np.nan,
-        "Sargan": sargan, "Sargan_p": float(stats.chi2.sf(sargan, df_over)) if df_over > 0 else np.nan,
-        "n_instruments": float(L), "N_groups": float(N),
+        AR1_Z: ar1[0], AR1_P: ar1[1], AR2_Z: ar2[0], AR2_P: ar2[1],
+        HANSEN_J: hansen, HANSEN_J_P: float(stats.chi2.sf(hansen, df_over)) if df_over > 0 else np.nan,
+        SARGAN: sargan, SARGAN_P: float(stats.chi2.sf(sargan, df_over)) if df_over > 0 else np.nan,
+        N_INSTRUMENTS: int(L), N_UNITS: int(N),
     }
     info = {
+        "dep_var": y, "entity": entity, "time": time, "cluster": entity,
+        "vcov": ("Windmeijer (two-step)" if windmeijer else "two-step") if two_step else "one-step robust",
         "one_step": pd.Series(b1, index=names), "one_step_se": pd.Series(np.sqrt(np.diag(V1)), index=names),
         "n_instruments": L, "overid_df": df_over, "collapse": collapse, "max_lag": max_lag,
         "two_step": two_step, "windmeijer": windmeijer and two_step, "h": h,
@@ -317,5 +332,5 @@ def fit_system_gmm(
     return EstimationResult(
         params=pd.Series(b, index=names), bse=pd.Series(np.sqrt(np.diag(V)), index=names),
         nobs=int((~is_diff).sum()), model="SYS-GMM" + (" (two-step)" if two_step else " (one-step)"),
-        df_resid=None, stats=stats_, info=info,
+        df_resid=None, stats=stats_, info=info, cov=pd.DataFrame(V, index=names, columns=names),
     )

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from analysis.estimators._within import Absorber, check_frame, codes, nested_in, parse_formula
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import N_GROUP0, N_GROUP1, PERM_P, PERM_P_ONE_SIDED, SUEST_P, SUEST_Z
 from analysis.estimators.panel import fit_fe
 
 __all__ = ["compare_groups", "GroupComparison"]
@@ -158,10 +159,11 @@ def compare_groups(
     bse = pd.Series([fit0.bse[coef], fit1.bse[coef], np.sqrt(var_d)], index=names_out)
     return GroupComparison(
         params=params, bse=bse, nobs=len(data), model="Split-sample comparison", df_resid=None,
-        stats={"perm_p": p_perm, "perm_p_one_sided": p_one, "suest_z": float(z), "suest_p": p_z,
-               "N_group0": float(fit0.nobs), "N_group1": float(fit1.nobs)},
+        stats={PERM_P: p_perm, PERM_P_ONE_SIDED: p_one, SUEST_Z: float(z), SUEST_P: p_z,
+               N_GROUP0: int(fit0.nobs), N_GROUP1: int(fit1.nobs)},
         info={"perm_draws": draws, "perm_unit": unit_name, "n_perm": int(n_perm), "method": method,
-              "levels": levels, "formula": formula, "cluster": cluster},
+              "levels": levels, "formula": formula, "dep_var": f.y, "fe": list(f.fe), "cluster": cluster,
+              "vcov": fit0.info["vcov"], "seed": seed if not isinstance(seed, np.random.Generator) else None},
         fits={levels[0]: fit0, levels[1]: fit1}, diff=diff, perm_pvalue=p_perm,
         suest_z=float(z), suest_pvalue=p_z,
     )

@@ -37,7 +37,7 @@ Conventions that change the numbers:
   ``Z u`` (no small-sample factor); with ``vcov="iid"`` Sargan's ``N u'P_Z u / u'u``.
 * Stock-Yogo: 10/15/20/25% maximal 2SLS size critical values (K1 = 1, 2; L <= 10) and
   5/10/20/30% relative bias (K1 = 1, 2; L <= 10). Strictly valid for iid errors only; with
-  clustered errors they are the customary yardstick for the KP F (as in seed 004's 16.38).
+  clustered errors they are the customary yardstick for the KP F (as in study 004's 16.38).
 """
 from __future__ import annotations
 
@@ -59,6 +59,23 @@ from analysis.estimators._within import (
     sandwich,
 )
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import (
+    CRAGG_DONALD_F,
+    HANSEN_J,
+    HANSEN_J_P,
+    KP_RK_LM,
+    KP_RK_LM_P,
+    KP_RK_WALD,
+    KP_RK_WALD_F,
+    N_CLUSTERS,
+    PARTIAL_R2,
+    R2,
+    R2_WITHIN,
+    SARGAN,
+    SARGAN_P,
+    first_stage_f,
+    stock_yogo_key,
+)
 
 __all__ = ["fit_iv", "stock_yogo", "kleibergen_paap", "cragg_donald"]
 
@@ -89,16 +106,22 @@ _SY_BIAS = {
 }
 
 
-def stock_yogo(n_endog: int, n_instruments: int) -> dict[str, float]:
-    """Stock-Yogo critical values available for (K1, L); empty dict if not tabulated here."""
-    out: dict[str, float] = {}
-    size = _SY_SIZE.get((n_endog, n_instruments))
-    if size:
-        out.update({f"size_{p}%": v for p, v in zip((10, 15, 20, 25), size)})
-    bias = _SY_BIAS.get((n_endog, n_instruments))
-    if bias:
-        out.update({f"bias_{p}%": v for p, v in zip((5, 10, 20, 30), bias)})
+def _stock_yogo_values(n_endog: int, n_instruments: int) -> list[tuple[str, int, float]]:
+    """(kind, percent, critical value) tabulated for (K1, L): kind "size" or "bias"."""
+    out = []
+    for kind, table, percents in (("size", _SY_SIZE, (10, 15, 20, 25)), ("bias", _SY_BIAS, (5, 10, 20, 30))):
+        values = table.get((n_endog, n_instruments))
+        if values:
+            out += [(kind, p, v) for p, v in zip(percents, values)]
     return out
+
+
+def stock_yogo(n_endog: int, n_instruments: int) -> dict[str, float]:
+    """Stock-Yogo critical values available for (K1, L) (``size_10%`` ...); empty dict if not tabulated here.
+
+    ``fit_iv`` reports them as the statistics ``statistics.stock_yogo_key(kind, percent)``
+    (``SY_size_10%`` ...)."""
+    return {f"{kind}_{p}%": v for kind, p, v in _stock_yogo_values(n_endog, n_instruments)}
 
 
 def _msqrt_inv(a: np.ndarray) -> np.ndarray:
@@ -174,12 +197,14 @@ def fit_iv(
 ) -> EstimationResult:
     """FE-2SLS ``"y ~ w | city + year | x ~ z1 + z2"`` with first stage and weak-IV statistics.
 
-    Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) whose ``stats`` hold
-    ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``, ``KP_rk_Wald_F``, ``Cragg_Donald_F``,
-    ``first_stage_F`` (per endogenous regressor, robust/cluster under the pinned convention),
-    ``Hansen_J`` / ``Sargan`` (+ p) when over-identified, and the Stock-Yogo critical values
-    (``SY_size_10%`` ...); ``info["first_stage"]`` holds one EstimationResult per endogenous
-    regressor.
+    Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) with ``cov`` and ``stats`` (names
+    in :mod:`analysis.estimators.statistics`): ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``,
+    ``KP_rk_Wald_F``, ``Cragg_Donald_F``, ``first_stage_F`` (per endogenous regressor,
+    robust/cluster under the pinned convention), ``Hansen_J`` / ``Sargan`` (+ p) when
+    over-identified, the Stock-Yogo critical values (``SY_size_10%`` ...), ``R2`` (structural
+    residuals against the raw outcome) and, with fixed effects, ``R2_within`` (against the demeaned
+    outcome); ``info["first_stage"]`` holds one EstimationResult per endogenous regressor (its
+    ``first_stage_F`` and ``partial_R2``).
     """
     f = parse_formula(formula)
     if not f.endog:
@@ -244,8 +269,8 @@ def fit_iv(
         wald_f = kp["wald"] / L * (n - kz_full) / n
     cd_f = cragg_donald(Xp, Zp, n - kz_full)
     stats_.update({
-        "KP_rk_LM": kp["lm"], "KP_rk_LM_p": float(stats.chi2.sf(kp["lm"], kp["df"])),
-        "KP_rk_Wald": kp["wald"], "KP_rk_Wald_F": float(wald_f), "Cragg_Donald_F": cd_f,
+        KP_RK_LM: kp["lm"], KP_RK_LM_P: float(stats.chi2.sf(kp["lm"], kp["df"])),
+        KP_RK_WALD: kp["wald"], KP_RK_WALD_F: float(wald_f), CRAGG_DONALD_F: cd_f,
     })
 
     # ---- first stages (one per endogenous regressor), same covariance convention
@@ -259,14 +284,17 @@ def fit_iv(
         ssr_full = float(e1 @ e1)
         e_r = part(X[:, [j]])[:, 0]
         partial_r2 = 1 - ssr_full / float(e_r @ e_r)
+        first_names = [*w_names, *f.instruments]
         first[name] = EstimationResult(
-            params=pd.Series(b1, index=[*w_names, *f.instruments]),
-            bse=pd.Series(np.sqrt(np.diag(c1)), index=[*w_names, *f.instruments]),
+            params=pd.Series(b1, index=first_names),
+            bse=pd.Series(np.sqrt(np.diag(c1)), index=first_names),
             nobs=n, model="first stage", df_resid=df1,
-            stats={"F_excluded": fstat, "partial_R2": partial_r2},
-            info={"dep_var": name},
+            stats={first_stage_f(): fstat, PARTIAL_R2: partial_r2},
+            info={"dep_var": name, "fe": list(f.fe), "cluster": spec.cluster_name, "vcov": spec.kind,
+                  "df_k": kz_dof},
+            cov=pd.DataFrame(c1, index=first_names, columns=first_names),
         )
-        stats_[f"first_stage_F[{name}]" if k_x > 1 else "first_stage_F"] = fstat
+        stats_[first_stage_f(name) if k_x > 1 else first_stage_f()] = fstat
 
     # ---- over-identification
     if L > k_x:
@@ -274,7 +302,7 @@ def fit_iv(
         if spec.kind == "iid":
             pz_u = inst @ np.linalg.lstsq(inst, resid, rcond=None)[0]
             j_stat = float(n * (resid @ pz_u) / (resid @ resid))
-            stats_.update({"Sargan": j_stat, "Sargan_p": float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({SARGAN: j_stat, SARGAN_P: float(stats.chi2.sf(j_stat, overid_df))})
         else:
             zu = inst * resid[:, None]
             if spec.kind == "CR1":
@@ -285,21 +313,28 @@ def fit_iv(
                 S = zu.T @ zu
             gvec = inst.T @ resid
             j_stat = float(gvec @ np.linalg.lstsq(S, gvec, rcond=None)[0])
-            stats_.update({"Hansen_J": j_stat, "Hansen_J_p": float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(stats.chi2.sf(j_stat, overid_df))})
     sy = stock_yogo(k_x, L)
-    stats_.update({f"SY_{key}": v for key, v in sy.items()})
+    stats_.update({stock_yogo_key(kind, p): v for kind, p, v in _stock_yogo_values(k_x, L)})
 
-    tss = float(((y - y.mean()) ** 2).sum()) if not f.fe else float(y @ y)
-    stats_["R2"] = 1 - float(resid @ resid) / tss if tss > 0 else np.nan
+    # R2 of the structural residuals: against the raw outcome (R2) and, with fixed effects, against
+    # the demeaned one (R2_within, what xtivreg2 / ivreg2 with partialled FE print as "R2")
+    ssr = float(resid @ resid)
+    y_raw = data[f.y].to_numpy(dtype=float)
+    tss = float(((y_raw - y_raw.mean()) ** 2).sum())
+    stats_[R2] = 1 - ssr / tss if tss > 0 else np.nan
+    if f.fe:
+        tss_within = float(y @ y)
+        stats_[R2_WITHIN] = 1 - ssr / tss_within if tss_within > 0 else np.nan
     if spec.kind == "CR1":
-        stats_["N_clusters"] = float(spec.n_clusters)
+        stats_[N_CLUSTERS] = int(spec.n_clusters)
     info = {
-        "formula": formula, "fe": list(f.fe), "cluster": spec.cluster_name, "vcov": spec.kind,
+        "formula": formula, "dep_var": f.y, "fe": list(f.fe), "cluster": spec.cluster_name, "vcov": spec.kind,
         "df_k": k_dof, "first_stage": first, "endog": list(f.endog),
         "instruments": list(f.instruments), "stock_yogo": sy, "resid": resid,
-        "vcov_matrix": pd.DataFrame(cov, index=names, columns=names),
     }
     return EstimationResult(
         params=pd.Series(beta, index=names), bse=pd.Series(np.sqrt(np.diag(cov)), index=names),
         nobs=n, model="FE-2SLS" if f.fe else "2SLS", df_resid=df, stats=stats_, info=info,
+        cov=pd.DataFrame(cov, index=names, columns=names),
     )

@@ -39,6 +39,18 @@ from tqdm.auto import tqdm
 
 from analysis.estimators._within import check_frame, codes
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import (
+    AROIAN_P,
+    AROIAN_Z,
+    BOOT_CI_HIGH,
+    BOOT_CI_LOW,
+    BOOT_SE,
+    GOODMAN_P,
+    GOODMAN_Z,
+    SHARE_MEDIATED,
+    SOBEL_P,
+    SOBEL_Z,
+)
 from analysis.estimators.panel import fit_fe, within_design
 
 __all__ = ["fit_mediation", "MediationResult", "sobel_tests"]
@@ -181,16 +193,16 @@ def fit_mediation(
     params = pd.Series([a, b, c, c_prime, ab], index=names)
     bse = pd.Series([se_a, se_b, total.bse[x], path_b.bse[x], tests.loc["Sobel", "se"]], index=names)
     stats_ = {
-        "Sobel_z": tests.loc["Sobel", "z"], "Sobel_p": tests.loc["Sobel", "p_value"],
-        "Aroian_z": tests.loc["Aroian", "z"], "Aroian_p": tests.loc["Aroian", "p_value"],
-        "Goodman_z": tests.loc["Goodman", "z"], "Goodman_p": tests.loc["Goodman", "p_value"],
-        "share_mediated": ab / c if c != 0 else np.nan,
-        "boot_ci_low": float(lo), "boot_ci_high": float(hi),
-        "boot_se": float(np.nanstd(draws, ddof=1)) if draws.size > 1 else np.nan,
+        SOBEL_Z: tests.loc["Sobel", "z"], SOBEL_P: tests.loc["Sobel", "p_value"],
+        AROIAN_Z: tests.loc["Aroian", "z"], AROIAN_P: tests.loc["Aroian", "p_value"],
+        GOODMAN_Z: tests.loc["Goodman", "z"], GOODMAN_P: tests.loc["Goodman", "p_value"],
+        SHARE_MEDIATED: ab / c if c != 0 else np.nan,
+        BOOT_CI_LOW: float(lo), BOOT_CI_HIGH: float(hi),
+        BOOT_SE: float(np.nanstd(draws, ddof=1)) if draws.size > 1 else np.nan,
     }
     info = {"fits": {"total": total, "a": path_a, "b": path_b}, "boot_draws": draws,
             "n_boot": int(n_boot or 0), "ci_method": ci, "alpha": alpha, "cluster": cluster,
-            "fe": fe, "controls": controls}
+            "vcov": total.info["vcov"], "fe": fe, "controls": controls, "dep_var": y, "seed": seed}
     return MediationResult(
         params=params, bse=bse, nobs=total.nobs, model="Mediation (three-step)", df_resid=None,
         stats=stats_, info=info, tests=tests, boot_ci=(float(lo), float(hi)),

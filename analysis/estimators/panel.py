@@ -43,6 +43,8 @@ from analysis.estimators._within import (
     sandwich,
 )
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.publication_table import etable
+from analysis.estimators.statistics import N_CLUSTERS, R2, R2_WITHIN
 
 __all__ = ["fit_fe", "stepwise_fe", "winsorize", "WithinDesign", "within_design"]
 
@@ -95,8 +97,9 @@ def fit_fe(
 
     Returns
     -------
-    EstimationResult with ``stats`` R2, R2_within, N_clusters and ``info`` (formula, fe, cluster,
-    vcov, df_k, residuals, fitted values of the demeaned model).
+    EstimationResult with ``cov`` (the coefficient covariance), ``stats`` R2, R2_within (with fixed
+    effects), N_clusters and ``info`` (formula, dep_var, fe, cluster, vcov, df_k, ssr, residuals of
+    the demeaned model).
     """
     d = within_design(data, formula, cluster=cluster, vcov=vcov)
     beta, resid, xtx_inv = ols(d.y, d.X, d.names)
@@ -106,10 +109,11 @@ def fit_fe(
     ssr = float(resid @ resid)
     tss_within = float(d.y @ d.y) if d.formula.fe else float(((d.y - d.y.mean()) ** 2).sum())
     tss = float(((d.y_raw - d.y_raw.mean()) ** 2).sum())
-    stats = {"R2": 1 - ssr / tss if tss > 0 else np.nan,
-             "R2_within": 1 - ssr / tss_within if tss_within > 0 else np.nan}
+    stats = {R2: 1 - ssr / tss if tss > 0 else np.nan}
+    if d.formula.fe:  # without fixed effects the "within" R2 would be the R2 itself
+        stats[R2_WITHIN] = 1 - ssr / tss_within if tss_within > 0 else np.nan
     if d.vcov.kind == "CR1":
-        stats["N_clusters"] = float(d.vcov.n_clusters)
+        stats[N_CLUSTERS] = int(d.vcov.n_clusters)
     info = {
         "formula": formula,
         "fe": list(d.formula.fe),
@@ -117,7 +121,6 @@ def fit_fe(
         "vcov": d.vcov.kind,
         "df_k": k_dof,
         "ssr": ssr,
-        "vcov_matrix": pd.DataFrame(cov, index=d.names, columns=d.names),
         "resid": resid,
         "dep_var": d.formula.y,
     }
@@ -130,6 +133,7 @@ def fit_fe(
         df_resid=df,
         stats=stats,
         info=info,
+        cov=pd.DataFrame(cov, index=d.names, columns=d.names),
     )
 
 
@@ -145,8 +149,8 @@ def stepwise_fe(
 ) -> tuple[list[EstimationResult], pd.DataFrame]:
     """Stepwise-controls table: column 1 has only ``x``, column j adds the first j-1 controls.
 
-    Returns the list of fits and a wide table (rows ``term`` x columns ``(1)..(m)``) with the
-    coefficient, SE in parentheses and stars, then N and R2, the layout of seed 004's Table 1.
+    Returns the list of fits and their publication table (``etable(fits).to_frame()``: coefficient
+    with stars, SE in parentheses, FE and cluster rows, N and R2), the layout of study 004's Table 1.
     """
     xs = [x] if isinstance(x, str) else list(x)
     fits = []
@@ -154,30 +158,7 @@ def stepwise_fe(
         rhs = " + ".join([*xs, *controls[:j]])
         f = f"{y} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
         fits.append(fit_fe(data, f, cluster=cluster, vcov=vcov))
-    return fits, coef_table(fits)
-
-
-def coef_table(fits: Sequence[EstimationResult], digits: int = 4) -> pd.DataFrame:
-    """Side-by-side publication table of several fits (estimate+stars, then (SE) rows, N, R2)."""
-    from analysis.estimators.base import stars
-
-    terms = list(dict.fromkeys(t for r in fits for t in r.params.index))
-    rows: dict[str, list[str]] = {}
-    for t in terms:
-        est, se = [], []
-        for r in fits:
-            if t in r.params.index:
-                est.append(f"{r.params[t]:.{digits}f}{stars(r.pvalues[t])}")
-                se.append(f"({r.bse[t]:.{digits}f})")
-            else:
-                est.append("")
-                se.append("")
-        rows[t] = est
-        rows[f"{t} (se)"] = se
-    rows["N"] = [str(r.nobs) for r in fits]
-    rows["R2"] = [f"{r.stats.get('R2', np.nan):.{digits}f}" for r in fits]
-    cols = [f"({j + 1})" for j in range(len(fits))]
-    return pd.DataFrame(rows, index=cols).T
+    return fits, etable(fits, stats=("N", R2)).to_frame()
 
 
 def winsorize(
@@ -190,7 +171,7 @@ def winsorize(
 ) -> pd.DataFrame:
     """Two-sided winsorising: values below the ``lower`` / above the ``upper`` quantile are set to it.
 
-    ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of seed 004). Quantiles use
+    ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of study 004). Quantiles use
     linear interpolation between order statistics (pandas/NumPy default, "type 7"); Stata's
     ``winsor2`` uses ``_pctile`` (type 2) and can differ in the 4th digit on small samples.
     ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN.

@@ -48,6 +48,7 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import LOGLIK, PHI, R2_CORR, SIGMA2
 from analysis.estimators.spatial_logdet import GreenOperator, LogDet
 from analysis.estimators.spatial_weights import (
     AlignedWeights,
@@ -224,7 +225,6 @@ class SpatialPanelResult(EstimationResult):
     loglik: float = np.nan
     sigma2: float = np.nan
     sigma2_se: float = np.nan
-    cov: pd.DataFrame | None = None
     spec: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -290,8 +290,13 @@ def fit_spatial_panel(
     panel = data if isinstance(data, PanelData) else prepare_panel(
         data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
     if effects == "random":
-        return _fit_random(panel, model=model, logdet=logdet, durbin=durbin, tol=tol)
-    return _fit_panel(panel, model=model, effects=effects, lee_yu=lee_yu, logdet=logdet, durbin=durbin, tol=tol)
+        res = _fit_random(panel, model=model, logdet=logdet, durbin=durbin, tol=tol)
+    else:
+        res = _fit_panel(panel, model=model, effects=effects, lee_yu=lee_yu, logdet=logdet, durbin=durbin, tol=tol)
+    absorbed = {"individual": [entity], "time": [time], "twoways": [entity, time]}.get(effects, [])
+    object.__setattr__(res, "info", {**res.info, "dep_var": panel.y_name, "entity": entity, "time": time,
+                                     "fe": absorbed, "cluster": None, "vcov": "ML information"})
+    return res
 
 
 def _design(panel: PanelData, model: str, effects: str, durbin: Sequence[str] | None):
@@ -411,7 +416,7 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
     bse = pd.Series(np.sqrt(np.diag(cov_full))[: len(pnames)], index=pnames)
     fitted = y - resid  # includes rho * Wy for the lag models
     r2 = float(np.corrcoef(y, fitted)[0, 1] ** 2) if np.var(fitted) > 0 else np.nan
-    stats = {"log-likelihood": loglik, "sigma2": sigma2, "R2 (squared corr., transformed data)": r2}
+    stats = {LOGLIK: loglik, SIGMA2: sigma2, R2_CORR: r2}
     info = {
         "model": model,
         "effects": effects,
@@ -549,7 +554,7 @@ def _fit_random(panel: PanelData, *, model: str, logdet: str, durbin, tol: float
     return SpatialPanelResult(
         params=params, bse=pd.Series(se[: len(pnames)], index=pnames), nobs=nt,
         model=f"{model.upper()} (random effects)", df_resid=None,
-        stats={"log-likelihood": loglik, "sigma2": sigma2, "phi": phi}, info=info, loglik=float(loglik),
+        stats={LOGLIK: loglik, SIGMA2: sigma2, PHI: phi}, info=info, loglik=float(loglik),
         sigma2=sigma2, sigma2_se=float(se[-1]), cov=cov, spec=spec,
     )
 

@@ -133,9 +133,11 @@ def impacts(result, *, n_draws: int = 1000, seed: int | None = None, method: str
                     L[row, params.index.get_loc(theta_name(v))] = mean_rowsum
         est = L @ params.to_numpy()
         se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", L, cov, L), 0.0))
+        V = L @ cov @ L.T
         return ImpactsResult(params=pd.Series(est, index=names), bse=pd.Series(se, index=names),
                              nobs=result.nobs, model=f"Impacts of {result.model}",
-                             info={"method": "analytic (linear in parameters)", "n_draws": 0})
+                             info={"method": "analytic (linear in parameters)", "n_draws": 0},
+                             cov=pd.DataFrame(V, index=names, columns=names))
 
     mult = _Multipliers(W, method=method, logdet=spec.get("logdet"), trace_order=trace_order, row_std=row_std)
     ib = np.array([params.index.get_loc(v) for v in xs])
@@ -177,5 +179,8 @@ def impacts(result, *, n_draws: int = 1000, seed: int | None = None, method: str
             "rejected_draws": rejected, "seed": seed,
             "simulated_mean": pd.Series(sims.mean(axis=0), index=names),
             "draws": pd.DataFrame(sims, columns=names)}
+    # covariance of the simulated effects (its diagonal is se**2)
+    V = np.cov(sims, rowvar=False, ddof=1) if n_draws > 1 else np.full((len(names), len(names)), np.nan)
     return ImpactsResult(params=pd.Series(point, index=names), bse=pd.Series(se, index=names), nobs=result.nobs,
-                         model=f"Impacts of {result.model}", info=info)
+                         model=f"Impacts of {result.model}", info=info,
+                         cov=pd.DataFrame(np.atleast_2d(V), index=names, columns=names))

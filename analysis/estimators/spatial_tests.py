@@ -247,7 +247,7 @@ def moran_by_year(
     seed: int | None = 0,
     w_ids: Sequence | None = None,
 ) -> MoranByYear:
-    """Global Moran's I of ``var`` in every period, I = (N / S0) z'Wz / z'z (Moran 1950; seed 000 eq. 7).
+    """Global Moran's I of ``var`` in every period, I = (N / S0) z'Wz / z'z (Moran 1950; study 000 eq. 7).
 
     W is used as given (no re-standardisation: esda ``transformation="o"``); z-values are the
     analytic ones under the normality assumption (esda ``z_norm``), ``p_sim`` is the one-sided

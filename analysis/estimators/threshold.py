@@ -52,6 +52,7 @@ from tqdm.auto import tqdm
 
 from analysis.estimators._within import check_frame
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.statistics import threshold_f
 from analysis.estimators.panel import fit_fe
 
 __all__ = ["fit_threshold", "ThresholdResult", "threshold_grid", "lr_critical_value"]
@@ -384,7 +385,7 @@ def fit_threshold(
                            index=["single", "double", "triple"][:n_thresholds])
     return ThresholdResult(
         params=fit.params, bse=fit.bse, nobs=fit.nobs, model=f"Panel threshold ({n_thresholds})",
-        df_resid=fit.df_resid, stats={**fit.stats, **{f"F{k + 1}": f for k, f in enumerate(f_stats)}},
-        info=info, thresholds=ths, ssr=tuple(float(s) for s in final), f_stats=tuple(float(f) for f in f_stats),
+        df_resid=fit.df_resid, stats={**fit.stats, **{threshold_f(k + 1): f for k, f in enumerate(f_stats)}},
+        info=info, cov=fit.cov, thresholds=ths, ssr=tuple(float(s) for s in final), f_stats=tuple(float(f) for f in f_stats),
         boot_pvalues=tuple(pvals), crit_values=crit_df, conf_int_thresholds=ci,
     )

@@ -3,7 +3,7 @@ undesirable outputs (and super-efficiency), the Global Malmquist-Luenberger inde
 perpetual-inventory capital stocks.
 
 ``efficiency_scores`` is the one call that turns a tidy unit x year table into the rows of the
-``mart_efficiency`` mart (unit, year, score, GML parts), for seed 001's city GTFEE and seed 003's
+``mart_efficiency`` mart (unit, year, score, GML parts), for study 001's city GTFEE and study 003's
 provincial GTFP (``gtfp_scores`` adds the perpetual-inventory capital). ``mart_efficiency_scores``
 takes the ``mart_efficiency`` table as dbt builds it (inputs and outputs, scores null) and returns
 the scores for both unit levels.
@@ -59,9 +59,9 @@ def efficiency_scores(
     parts ``gml, gml_ec, gml_tc, gml_cumulative`` (see :func:`gml_index`).
 
     ``frontier="contemporaneous"`` (default) scores each year against that year's frontier, the usual
-    reading of a yearly GTFEE panel (seed 001); ``"global"`` uses one frontier over all years, which
-    makes scores comparable across years. Seed 001: inputs fixed assets, labour, energy; good output
-    GDP; bad outputs SO2, NOx, CO2. Seed 003: inputs labour, capital stock (:func:`capital_stock`),
+    reading of a yearly GTFEE panel (study 001); ``"global"`` uses one frontier over all years, which
+    makes scores comparable across years. Study 001: inputs fixed assets, labour, energy; good output
+    GDP; bad outputs SO2, NOx, CO2. Study 003: inputs labour, capital stock (:func:`capital_stock`),
     energy; good output real GDP; bad output CO2; GTFP is the GML index.
     """
     cols = [unit, year, *inputs, *good_outputs, *bad_outputs]
@@ -127,12 +127,12 @@ def gtfp_scores(
     rts: Literal["crs", "vrs"] = "crs",
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Seed 003's provincial GTFP in one call: perpetual-inventory capital from ``investment``
+    """Study 003's provincial GTFP in one call: perpetual-inventory capital from ``investment``
     (:func:`capital_stock`, base ``base_year``, depreciation 10.96%), then the SBM-DDF GML index with
     inputs labour, capital, energy; good output ``gdp`` (real); bad output(s) ``co2``.
 
     ``deflator``: investment price index column (default: investment already real). ``years``:
-    (first, last) window kept after the capital stock is built (seed 003: 2013-2022). Returns the
+    (first, last) window kept after the capital stock is built (study 003: 2013-2022). Returns the
     :func:`efficiency_scores` rows plus the ``capital_stock`` column.
     """
     need = [unit, year, labour, investment, energy, gdp, *([co2] if isinstance(co2, str) else co2)]
@@ -170,10 +170,10 @@ def mart_efficiency_scores(
     """Scores for the ``mart_efficiency`` table (columns unit_level, unit_code, year,
     investment_10k_yuan, employed_10k, energy_10k_tce, gdp_10k_yuan, so2_t, nox_t, co2_t).
 
-    Cities (seed 001 GTFEE): super-efficiency SBM with undesirable outputs SO2, NOx, CO2 on yearly
-    frontiers (``efficiency_score``); the GML index too if ``city_gml``. Provinces (seed 003 GTFP):
+    Cities (study 001 GTFEE): super-efficiency SBM with undesirable outputs SO2, NOx, CO2 on yearly
+    frontiers (``efficiency_score``); the GML index too if ``city_gml``. Provinces (study 003 GTFP):
     capital by perpetual inventory from investment (base ``province_base_year``, default the first
-    year in the table; seed 003 uses 2000), then the SBM-DDF GML index (``gml_index`` year on year,
+    year in the table; study 003 uses 2000), then the SBM-DDF GML index (``gml_index`` year on year,
     ``gml_cumulative``) and the SBM score. Rows with a missing input or output are left out of the
     frontier and get null scores (a warning says how many).
     Returns unit_level, unit_code, year, efficiency_score, gml_index, gml_ec, gml_tc,

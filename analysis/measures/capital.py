@@ -1,4 +1,4 @@
-"""Perpetual-inventory capital stock (seed 003: Shan Haojie 2008, base year 2000, depreciation 10.96%).
+"""Perpetual-inventory capital stock (study 003: Shan Haojie 2008, base year 2000, depreciation 10.96%).
 
 Equation (Goldsmith 1951; Zhang, Wu & Zhang 2004; Shan 2008)::
 
@@ -9,7 +9,7 @@ where ``I_t`` is nominal gross fixed capital formation (or fixed-asset investmen
 investment deflator rebased to 1 in the base year (so K is in base-year prices), ``delta`` the
 depreciation rate and ``g`` the average annual growth rate of real investment over the
 ``growth_window`` years after the base year (geometric mean; Hall & Jones use the first decade,
-seed 003 does not say: our default is all available years, pass ``growth_window`` to change it).
+study 003 does not say: our default is all available years, pass ``growth_window`` to change it).
 ``initial`` may instead give K_b directly (for example the 1952 stocks of Shan 2008 rolled forward).
 Years before the base year are dropped; the series must have no gaps.
 """
@@ -46,7 +46,7 @@ def capital_stock(
     investment : nominal investment, index = year (int), one column per unit (or a Series).
     deflator : investment price index, same layout, or a Series by year applied to every unit;
         any base (it is rebased to the base year).
-    base_year, depreciation : seed 003 uses 2000 and 0.1096.
+    base_year, depreciation : study 003 uses 2000 and 0.1096.
     initial : base-year stock (scalar or Series by unit); default I_b / (g + delta).
     growth_window : years after the base used for g (default: all).
 

@@ -1,7 +1,7 @@
-"""Entropy-weight composite indices (seed 000's pollution index, seed 001's CO2 + PM2.5 index).
+"""Entropy-weight composite indices (study 000's pollution index, study 001's CO2 + PM2.5 index).
 
 The entropy-weight method (Shannon 1948; in this form e.g. Zou, Yun & Sun 2006, and the
-formulas printed in seeds 000 eq. (2)-(6) and 001 eq. (10)-(20)) for n observations and
+formulas printed in studies 000 eq. (2)-(6) and 001 eq. (10)-(20)) for n observations and
 criteria j = 1..k:
 
 1. standardise each criterion to [0, 1] (``standardise="minmax"``)::
@@ -9,7 +9,7 @@ criteria j = 1..k:
        positive  x_ij = (r_ij - min_j) / (max_j - min_j)
        negative  x_ij = (max_j - r_ij) / (max_j - min_j)
 
-   values below ``epsilon`` (the exact zeros, in practice) are set to ``epsilon`` (seed 001:
+   values below ``epsilon`` (the exact zeros, in practice) are set to ``epsilon`` (study 001:
    "standardized 0 set to 0.00001"; the dbt macro ``entropy_weights`` does the same,
    ``greatest(x, epsilon)``) so that ``ln p`` is defined (``zero="replace"``), or every x is shifted
    by epsilon (``zero="shift"``);
@@ -17,12 +17,12 @@ criteria j = 1..k:
 2. shares ``p_ij = x_ij / sum_i x_ij``;
 3. entropy ``e_j = -(1 / ln n) sum_i p_ij ln p_ij`` (``0 ln 0 = 0``);
 4. divergence ``d_j = 1 - e_j`` and weights ``w_j = d_j / sum_k d_k``;
-5. index ``I_i = sum_j w_j x_ij`` (on the standardised values, as both seeds print).
+5. index ``I_i = sum_j w_j x_ij`` (on the standardised values, as both studies print).
 
 Conventions that change numbers: min/max, shares and n are taken over the pooled sample
-(``pooling="all"``, seed 001: "r_max/r_min over all observations", N = sample size) or within each
+(``pooling="all"``, study 001: "r_max/r_min over all observations", N = sample size) or within each
 year (``pooling="by_year"``: one set of weights per year); the epsilon rule; and the direction of each
-criterion. Seed 000 prints its three pollutants as *negative* criteria, so its index is higher
+criterion. Study 000 prints its three pollutants as *negative* criteria, so its index is higher
 when pollution is lower (a reversed index); pass ``direction={...: "positive"}`` for the defensible
 "higher = more pollution" reading, or "negative" for the printed one.
 """
@@ -142,11 +142,11 @@ def entropy_weights(
     df : data, one row per observation (city-year).
     columns : the criteria.
     direction : ``{column: "positive" | "negative"}``; columns not named are positive.
-    pooling : ``"all"`` (one set of weights over all rows, seed 001) or ``"by_year"``.
+    pooling : ``"all"`` (one set of weights over all rows, study 001) or ``"by_year"``.
     epsilon : floor of the standardised data (``zero="replace"``: exact zeros become epsilon) or the shift.
     year_col : year column, required for ``pooling="by_year"``.
-    standardise : ``"minmax"`` (both seeds) or ``"none"`` (raw shares, classic MCDM form).
-    zero : ``"replace"`` (seed 001), ``"shift"`` or ``"none"``.
+    standardise : ``"minmax"`` (both studies) or ``"none"`` (raw shares, classic MCDM form).
+    zero : ``"replace"`` (study 001), ``"shift"`` or ``"none"``.
     """
     direction = dict(direction or {})
     cols = list(columns)
@@ -193,10 +193,10 @@ def entropy_weights(
 
 # The two entropy indices of the studies (variables sections of analysis/replications/published/s000.yaml, s001.yaml).
 STUDY_INDICES: dict[str, dict] = {
-    # seed 000: wastewater, SO2, smoke & dust, eq. (2)-(6); printed as negative criteria (higher =
+    # study 000: wastewater, SO2, smoke & dust, eq. (2)-(6); printed as negative criteria (higher =
     # cleaner, the reversed normalisation noted in SPEC section 6); no epsilon rule printed.
     "000": dict(n_criteria=3, printed_direction="negative", zero="none", epsilon=0.0),
-    # seed 001: CO2 and PM2.5, eq. (10)-(20); positive criteria, zeros set to 0.00001, pooled.
+    # study 001: CO2 and PM2.5, eq. (10)-(20); positive criteria, zeros set to 0.00001, pooled.
     "001": dict(n_criteria=2, printed_direction="positive", zero="replace", epsilon=1e-5),
 }
 
@@ -210,11 +210,11 @@ def study_entropy_index(
     pooling: Literal["all", "by_year"] = "all",
     year_col: str | None = None,
 ) -> EntropyResult:
-    """The pollution index of seed 000 (three pollutants) or seed 001 (CO2, PM2.5).
+    """The pollution index of study 000 (three pollutants) or study 001 (CO2, PM2.5).
 
     ``printed=False`` (default, the defensible reading): every pollutant is a positive criterion, so
-    a higher index means more pollution in both studies. ``printed=True`` reproduces seed 000's
-    negative-criterion standardisation (higher = cleaner); for seed 001 both readings coincide.
+    a higher index means more pollution in both studies. ``printed=True`` reproduces study 000's
+    negative-criterion standardisation (higher = cleaner); for study 001 both readings coincide.
     Both studies pool all city-years (min/max and shares over the whole sample).
     """
     if study not in STUDY_INDICES:
@@ -222,7 +222,7 @@ def study_entropy_index(
     spec = STUDY_INDICES[study]
     cols = list(columns)
     if len(cols) != spec["n_criteria"]:
-        raise ValueError(f"study_entropy_index: seed {study} combines {spec['n_criteria']} pollutants, got {cols}")
+        raise ValueError(f"study_entropy_index: study {study} combines {spec['n_criteria']} pollutants, got {cols}")
     sign = spec["printed_direction"] if printed else "positive"
     return entropy_weights(df, cols, direction={c: sign for c in cols}, pooling=pooling, year_col=year_col,
                            epsilon=spec["epsilon"], zero=spec["zero"])

@@ -6,7 +6,7 @@ Socio-Econ. Plan. Sci. 43) with the direction equal to the observed data, g = (x
     D(x_o, y_o, b_o) = max 1/2 [ (1/m) sum_i s-_i / x_io + 1/(s1+s2) (sum_r sg_r / y_ro + sum_k sb_k / b_ko) ]
     s.t. X lambda + s- = x_o,  Y lambda - sg = y_o,  B lambda + sb = b_o,  lambda, s >= 0  (VRS: sum lambda = 1)
 
-(the form used by the Chinese "SBM-GML" literature that seed 003 follows: Liu & Xin, after
+(the form used by the Chinese "SBM-GML" literature that study 003 follows: Liu & Xin, after
 Fukuyama-Weber and Oh). D >= 0, and D = 0 on the frontier.
 
 Index (Oh 2010, J. Prod. Anal. 34): with D^G on the *global* frontier spanned by all periods and
@@ -19,7 +19,7 @@ D^t on the contemporaneous frontier of period t::
 GML > 1 is productivity growth. The global frontier makes the index circular and always feasible
 (no infeasible mixed-period LPs, unlike the Chung-Fare-Grosskopf ML index). Many applied papers
 report the cumulative index (product of GML from the first year, first year = 1); ``cumulative``
-gives it. Seed 003's GTFP (mean 1.124, max 2.557) is more consistent with the cumulative index than
+gives it. Study 003's GTFP (mean 1.124, max 2.557) is more consistent with the cumulative index than
 with the year-on-year one; the replication chooses, this module offers both.
 """
 from __future__ import annotations

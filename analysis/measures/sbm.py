@@ -19,7 +19,7 @@ reference set::
     s.t.  X lambda - s- <= x_o,  Y lambda + sg >= y_o,  B lambda - sb <= b_o,  sg <= y_o,  lambda, s >= 0
 
 delta* >= 1. With ``super_efficiency=True`` the returned score is rho* for inefficient DMUs and delta*
-for efficient ones (the combined score the Chinese GTFEE literature reports; seed 001's Gtfe reaches
+for efficient ones (the combined score the Chinese GTFEE literature reports; study 001's Gtfe reaches
 1.193, which only a super-efficiency score can). VRS super-efficiency can be infeasible: such DMUs
 get NaN and a warning.
 
@@ -308,7 +308,7 @@ def sbm(
     ----------
     inputs, good_outputs, bad_outputs : tables with one row per DMU (DataFrames keep their index and
         column names; arrays get 0..n-1). ``bad_outputs`` may have zero columns (plain SBM, Tone 2001).
-    rts : ``"crs"`` (constant returns, seed 001's default reading) or ``"vrs"``.
+    rts : ``"crs"`` (constant returns, study 001's default reading) or ``"vrs"``.
     super_efficiency : return delta* for SBM-efficient DMUs (combined score).
     reference : optional boolean mask of the DMUs that span the frontier (default: all).
     candidates : optional boolean mask, a superset of the SBM-efficient DMUs of the reference set

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures import save_figure
-from analysis.replications.spec import StudySpec, TableSpec, coverage_note, printed_n
+from analysis.replications.adapters.spatial import SpatialDesign, lr_test, wald_test
+from analysis.replications.rows import coverage_note, printed_n
+from analysis.replications.spec import StudySpec, TableSpec
 from analysis.tables import Column, Table, published_table
 
 POLLUTION = "pollution_index_000"
@@ -63,11 +65,9 @@ def _w(ctx, matrix: str, ents: list):
     return ctx.cache[key]
 
 
-def _sdm(d, ents, W, model="sdm", effects="individual", **kw):
-    from analysis.estimators.spatial import fit_spatial_panel
-
-    return fit_spatial_panel(d, y=POLLUTION, x=[AI, *CONTROLS], w=W, w_ids=ents, entity="adcode", time="year",
-                             model=model, effects=effects, **kw)
+def _design(d: pd.DataFrame, ents: list, W) -> SpatialDesign:
+    """Pollution on AI and the controls over the balanced sample ``d`` of the cities ``ents``."""
+    return SpatialDesign(d, POLLUTION, (AI, *CONTROLS), W, ents, entity="adcode")
 
 
 def _table(spec, study, columns, rows, stats, notes=(), data: pd.DataFrame | None = None) -> Table:
@@ -85,14 +85,11 @@ def _table(spec, study, columns, rows, stats, notes=(), data: pd.DataFrame | Non
 
 def specification_tests(panel, spec, study, ctx):
     """Table 1: LM / robust LM, LR of the effects, LR and Wald of SDM vs SAR / SEM (geographic W)."""
-    from analysis.estimators.spatial import lm_tests, lr_effects_test, lr_test, wald_test
-
     d, ents = _sample(panel)
-    W = _w(ctx, "inverse_distance", ents)
-    common = dict(y=POLLUTION, x=[AI, *CONTROLS], w=W, w_ids=ents, entity="adcode", time="year")
-    lm = lm_tests(d, **common)
-    lre = lr_effects_test(d, **common)
-    sdm, sar, sem = _sdm(d, ents, W), _sdm(d, ents, W, "sar"), _sdm(d, ents, W, "sem")
+    design = _design(d, ents, _w(ctx, "inverse_distance", ents))
+    lm = design.lm_tests()
+    lre = design.lr_effects_test()
+    sdm, sar, sem = design.fit("sdm"), design.fit("sar"), design.fit("sem")
     tests = {
         "Robust LM-error": (lm.loc["robust LM-error", "statistic"], lm.loc["robust LM-error", "p_value"]),
         "Robust LM-lag": (lm.loc["robust LM-lag", "statistic"], lm.loc["robust LM-lag", "p_value"]),
@@ -115,7 +112,7 @@ def sdm_table(panel, spec, study, ctx):
     d, ents = _sample(panel)
     cols, results = [], []
     for label, matrix in MATRICES:
-        res = _sdm(d, ents, _w(ctx, matrix, ents))
+        res = _design(d, ents, _w(ctx, matrix, ents)).fit("sdm")
         eff = res.impacts(n_draws=ctx.draws("n_draws", 1000), seed=ctx.seed)
         p, pe = res.pvalues, eff.pvalues
         coefs = {"AI": (res.params[AI], res.bse[AI], p[AI]),
@@ -136,12 +133,9 @@ def sdm_table(panel, spec, study, ctx):
 
 
 def _moran(panel, ctx):
-    from analysis.estimators.spatial import moran_by_year
-
     d, ents = _sample(panel)
-    W = _w(ctx, "inverse_distance", ents)
-    kw = dict(w=W, w_ids=ents, entity="adcode", time="year", permutations=0)
-    return moran_by_year(d, var=POLLUTION, **kw), moran_by_year(d, var=AI, **kw)
+    design = _design(d, ents, _w(ctx, "inverse_distance", ents))
+    return design.moran_by_year(POLLUTION), design.moran_by_year(AI)
 
 
 def moran_table(panel, spec, study, ctx):

@@ -24,8 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.estimators.statistics import N_DRAWS
 from analysis.figures import save_figure
-from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec, sample
+from analysis.replications.adapters.did import event_study, placebo
+from analysis.replications.sample import sample
+from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 Y, D = "ln_co2_ceads_10k_t", "ai_pilot"
 CONTROLS = ("ln_gdp_per_capita", "ln_broadband_users", "investment_budget_ratio", "market_potential",
@@ -66,16 +69,22 @@ def split(flag, hi_label, lo_label) -> tuple[C, C]:
     return did(f"(1) {hi_label}", filters=flag), did(f"(2) {lo_label}", filters=f"not {flag}")
 
 
+COHORT = "ai_pilot_cohort"
+
+
+def _es_column() -> C:
+    """The baseline column (CO2 on the pilot with the controls), for the event study and the placebo."""
+    return did("event", options={"need": ()})
+
+
 def _es_sample(panel: pd.DataFrame) -> pd.DataFrame:
-    return sample(panel, did("event", options={"need": ()}), STUDY)
+    return sample(panel, _es_column(), STUDY)
 
 
 def event_study_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     """Figure 2: event study t-4..t+2 (base t-1, binned end points), with the planted path."""
-    from analysis.estimators.did import event_study
-
     d = _es_sample(panel)
-    res = event_study(d, y=Y, entity="adcode", time="year", cohort="ai_pilot_cohort", controls=CONTROLS)
+    res = event_study(d, _es_column(), STUDY, cohort=COHORT)
     fig = res.plot(title="Event study: AI pilot zones and ln CO2 (base t-1)")
     ax = fig.axes[0]
     planted = ctx.truth_value("pilot_effect_by_event_time") if ctx.truth else None
@@ -96,12 +105,9 @@ def event_study_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
 
 def placebo_figure(panel: pd.DataFrame, folder: Path, ctx) -> list[Path]:
     """Figure 3: 500 random reassignments of the pilot to cities (cohorts kept)."""
-    from analysis.estimators.did import placebo
-
     d = _es_sample(panel)
-    res = placebo(d, y=Y, entity="adcode", time="year", cohort="ai_pilot_cohort", controls=CONTROLS,
-                  n_draws=ctx.draws("n_draws", 500), seed=ctx.seed, progress=False)
-    fig = res.plot(title=f"Placebo: {int(res.stats.get('draws', 0))} random reassignments")
+    res = placebo(d, _es_column(), STUDY, ctx, cohort=COHORT, n_draws=500)
+    fig = res.plot(title=f"Placebo: {int(res.stats.get(N_DRAWS, 0))} random reassignments")
     ax = fig.axes[0]
     ax.set_xlabel("placebo DID estimate (log points of CO2)")
     ax.set_ylabel("density")

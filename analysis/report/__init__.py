@@ -51,7 +51,7 @@ def run_metadata(warehouse: Path, replications: Path | None = None) -> dict:
         manifest = repo / "target" / "manifest.json"
     meta["dbt_manifest_sha256"] = (hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
                                    if manifest.exists() else "not built")
-    from analysis.replications.spec import find_truth, world_label
+    from analysis.replications.truth import find_truth, world_label
 
     # what the replications ran on (dualcarbon run passes its truth.json to them), else a truth.json
     # found beside the warehouse

@@ -1,4 +1,4 @@
-"""fct_province_year: seed 003's province panel (province x year)."""
+"""fct_province_year: study 003's province panel (province x year)."""
 from __future__ import annotations
 
 import numpy as np

@@ -14,9 +14,9 @@ SUITE = MartSuite(
         *city_year_checks(),
         *c.complete(_INDICES),
         *value_checks(documented_columns("mart_pollution_index")),
-        # seed 001 sets standardised zeros to 1e-5 before taking logs
-        c.between("co2_normalised", 1e-5, 1, "seed 001: standardised zeros set to 1e-5"),
-        c.between("pm25_normalised", 1e-5, 1, "seed 001: standardised zeros set to 1e-5"),
+        # study 001 sets standardised zeros to 1e-5 before taking logs
+        c.between("co2_normalised", 1e-5, 1, "study 001: standardised zeros set to 1e-5"),
+        c.between("pm25_normalised", 1e-5, 1, "study 001: standardised zeros set to 1e-5"),
     ),
     drift_columns=tuple(_INDICES),
 )

@@ -17,6 +17,7 @@ import pytest
 
 from analysis.estimators.did import event_study, fit_twfe_did, placebo
 from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
 SSC = pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")
 
@@ -37,11 +38,12 @@ def test_twfe_matches_pyfixest(panel, cluster):
     np.testing.assert_allclose(ours.bse.to_numpy(), ref.se().to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(ours.pvalues.to_numpy(), ref.pvalue().to_numpy(), rtol=1e-6, atol=1e-12)
     assert ours.df_resid == ref._df_t
-    assert ours.stats["R2"] == pytest.approx(ref._r2, rel=1e-9)
-    assert ours.stats["adj. R2"] == pytest.approx(ref._adj_r2, rel=1e-9)
-    assert ours.stats["R2 within"] == pytest.approx(ref._r2_within, rel=1e-9)
+    assert ours.stats[R2] == pytest.approx(ref._r2, rel=1e-9)
+    assert ours.stats[ADJ_R2] == pytest.approx(ref._adj_r2, rel=1e-9)
+    assert ours.stats[R2_WITHIN] == pytest.approx(ref._r2_within, rel=1e-9)
     assert ours.nobs == ref._N
-    assert ours.info["vcov_type"] == ("CRV1" if cluster else "HC1")
+    assert ours.info["vcov"] == ("CR1" if cluster else "HC1")
+    assert ours.stats.get(N_CLUSTERS) == (panel["city"].nunique() if cluster else None)
 
 
 def test_twfe_small_sample_convention_is_explicit(panel):

@@ -21,6 +21,7 @@ import pytest
 
 from analysis.estimators.did import callaway_santanna
 from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.statistics import N_UNITS
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "econometrics"
 
@@ -68,7 +69,7 @@ def test_att_gt_matches_r_did(cs):
     for (g, t), (att, se) in R_ATT_GT.items():
         assert tab.loc[(g, t), "att"] == pytest.approx(att, abs=5e-5), (g, t)
         assert tab.loc[(g, t), "se"] == pytest.approx(se, abs=1.5e-3), (g, t)
-    assert cs.nobs == 2500 and cs.stats["N units"] == 500
+    assert cs.nobs == 2500 and cs.stats[N_UNITS] == 500
     assert "ATT(2004,2006)" in cs.summary()
     assert list(cs.to_frame().columns[:3]) == ["term", "estimate", "std_error"]
 

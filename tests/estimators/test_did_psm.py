@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.estimators.did import fit_twfe_did, psm_did
+from analysis.estimators.statistics import MEAN_ABS_BIAS_AFTER, MEAN_ABS_BIAS_BEFORE, N_UNMATCHED_TREATED
 
 
 def _selection_panel(seed: int, n: int = 160, T: int = 10) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def test_nearest_neighbour_with_replacement_is_nearest(df):
     m = r.matched
     treated, controls = m[m["treated_group"] == 1], m[m["treated_group"] == 0]
     # every treated row matched (no caliper), weights of controls sum to the matched treated rows
-    assert r.stats["unmatched treated rows"] == 0
+    assert r.stats[N_UNMATCHED_TREATED] == 0
     assert controls["match_weight"].sum() == pytest.approx(len(treated))
     # the used controls are exactly the nearest control rows of the treated scores (brute force)
     full = df.assign(group=df.groupby("city")["d"].transform("max"))
@@ -57,7 +58,7 @@ def test_caliper_and_without_replacement(df):
     m = r.matched
     c = m[m["treated_group"] == 0]
     assert (c["match_weight"] == 1.0).all()  # each control used once
-    assert r.stats["unmatched treated rows"] > 0  # the tight caliper drops some treated rows
+    assert r.stats[N_UNMATCHED_TREATED] > 0  # the tight caliper drops some treated rows
     tr = m[m["treated_group"] == 1]
     # every kept treated row has a control within the caliper
     gap = np.abs(tr["pscore"].to_numpy()[:, None] - c["pscore"].to_numpy()[None, :]).min(axis=1)
@@ -99,7 +100,7 @@ def test_matching_removes_most_of_the_selection_bias():
 def test_variants_run_and_reduce_bias(df, kw):
     r = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[],
                 seed=2, **kw)
-    assert r.stats["mean |bias| after"] < 0.25 * r.stats["mean |bias| before"]
+    assert r.stats[MEAN_ABS_BIAS_AFTER] < 0.25 * r.stats[MEAN_ABS_BIAS_BEFORE]
     assert r.info["by"] == kw.get("by", "pooled")
     again = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[],
                     seed=2, **kw)

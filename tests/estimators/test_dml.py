@@ -24,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from analysis.estimators.dml import demean_twoway, fit_dml, learner_comparison, plot_learner_comparison
+from analysis.estimators.statistics import N_CLUSTERS
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
 X401 = ["age", "inc", "educ", "fsize", "marr", "twoearn", "db", "pira", "hown"]
@@ -126,7 +127,7 @@ def test_cluster_variance_equals_cluster_robust_ols_of_residuals():
     ols = sm.OLS(u, v).fit(cov_type="cluster", cov_kwds={"groups": ent})  # CR1: G/(G-1)(N-1)/(N-K), K=1
     assert res.params["d"] == pytest.approx(ols.params[0], rel=1e-9)
     assert res.bse["d"] == pytest.approx(ols.bse[0], rel=1e-9)
-    assert res.df_resid == 59 and res.stats["clusters"] == 60
+    assert res.df_resid == 59 and res.stats[N_CLUSTERS] == 60
     assert abs(res.params["Constant"]) < 1e-10  # after the within transformation
 
 
@@ -194,7 +195,7 @@ def test_random_forest_recovers_nonlinear_panel_effect():
     r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="rf",
                 learner_params=dict(n_estimators=60), progress=False)
     assert abs(r.params["d"] + 0.5) < 3 * r.bse["d"]
-    assert r.model == "DML-PLR" and r.info["fe"] == "within"
+    assert r.model == "DML-PLR" and r.info["fe_method"] == "within" and r.info["fe"] == ["city", "year"]
     assert r.info["table_rows"] == {"Control": "Yes", "Control2": "No", "City FE": "Yes", "Time FE": "Yes",
                                     "Dml": "RF"}
 

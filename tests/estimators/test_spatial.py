@@ -512,7 +512,7 @@ def test_hausman_accepts_linearmodels_results(produc):
 
 # ---------------------------------------------------------------- Moran's I
 def test_moran_by_year_matches_formula(cigar):
-    """I = N/S0 z'Wz/z'z per year (seed 000 formula 7) against esda's value, with z-values and a
+    """I = N/S0 z'Wz/z'z per year (study 000 formula 7) against esda's value, with z-values and a
     seeded permutation p (reproducible)."""
     c, W, ids = cigar
     out = moran_by_year(c, var="logc", w=W, w_ids=ids, entity="region", time="year", permutations=99, seed=1)

@@ -110,7 +110,7 @@ def test_monte_carlo_recovery_and_coverage():
 
 
 def test_bootstrap_size_and_power_self_threshold():
-    """Threshold variable = regime regressor (seed 004). No threshold: p not small; threshold: p ~ 0."""
+    """Threshold variable = regime regressor (study 004). No threshold: p not small; threshold: p ~ 0."""
     null = _sim(5, beta=(0.7, 0.7), self_threshold=True)
     alt = _sim(6, beta=(0.2, 1.2), self_threshold=True)
     kw = dict(y="y", regime_x="x", q="x", controls=["z"], entity="id", time="year", grid=80,

@@ -1,5 +1,5 @@
-"""End to end on the tiny sample world: seed 001's city GTFEE (super-SBM, contemporaneous frontier)
-and seed 003's provincial GTFP (perpetual-inventory capital + SBM-DDF GML), the two calls that
+"""End to end on the tiny sample world: study 001's city GTFEE (super-SBM, contemporaneous frontier)
+and study 003's provincial GTFP (perpetual-inventory capital + SBM-DDF GML), the two calls that
 ``mart_efficiency`` will make."""
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ def test_city_gtfee_seed001(world):
                             inputs=["fai_10k_yuan", "employed_10k", "energy_10k_tce"],
                             good_outputs=["gdp_10k_yuan"], bad_outputs=["so2_t", "nox_t", "co2_t"])
     assert len(out) == len(city) and out.score.notna().all()
-    assert (out.score > 0).all() and out.score.max() > 1  # super-efficiency above 1, as seed 001's 1.193
+    assert (out.score > 0).all() and out.score.max() > 1  # super-efficiency above 1, as study 001's 1.193
     assert out.groupby("year").efficient.any().all()
     assert out.measure.eq("sbm_undesirable").all()
 

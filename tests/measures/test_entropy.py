@@ -1,5 +1,5 @@
 """Entropy weights: hand computation on Elsayed, Dawood & Karthikeyan (2017) decision matrix,
-the seed 001 / seed 000 conventions, by-year pooling, an SQL (DuckDB) twin of the dbt macro, bad input."""
+the study 001 / study 000 conventions, by-year pooling, an SQL (DuckDB) twin of the dbt macro, bad input."""
 from pathlib import Path
 
 import duckdb
@@ -55,7 +55,7 @@ def test_minmax_matches_hand_computation_with_directions(matrix):
     for j, c in enumerate(matrix.columns):
         lo, hi = r[:, j].min(), r[:, j].max()
         x[:, j] = (hi - r[:, j]) / (hi - lo) if c in direction else (r[:, j] - lo) / (hi - lo)
-    x = np.maximum(x, 1e-5)  # seed 001: standardised 0 set to 0.00001
+    x = np.maximum(x, 1e-5)  # study 001: standardised 0 set to 0.00001
     w = _hand_entropy(x)
     np.testing.assert_allclose(res.weights.to_numpy(), w, rtol=1e-12)
     np.testing.assert_allclose(res.index.to_numpy(), x @ w, rtol=1e-12)
@@ -63,7 +63,7 @@ def test_minmax_matches_hand_computation_with_directions(matrix):
 
 
 def test_negative_direction_mirrors_standardisation():
-    # seed 000 prints pollutants as negative criteria (higher index = cleaner): x_neg = 1 - x_pos
+    # study 000 prints pollutants as negative criteria (higher index = cleaner): x_neg = 1 - x_pos
     rng = np.random.default_rng(3)
     df = pd.DataFrame({"so2": rng.lognormal(0, 1, 50), "dust": rng.lognormal(0, 1, 50)})
     pos = entropy_weights(df, ["so2", "dust"], zero="none").standardised

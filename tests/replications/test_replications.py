@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.replications import available_studies, load_study
-from analysis.replications.spec import N_ROWS
+from analysis.replications.rows import N_ROWS
 from analysis.tables import published_table
 
 FAST = {"n_boot": 20, "n_perm": 50, "n_draws": 50, "n_trees": 20}

@@ -1,0 +1,77 @@
+"""What an adapter is (:class:`Adapter`) and the pieces several adapters share.
+
+An adapter turns one :class:`~analysis.replications.spec.ColumnSpec` into one call of an estimator of
+``analysis.estimators`` and its result into what the study prints: the printed constant
+(:func:`with_constant`), the row labels, the notes. Every call into the estimators that the
+replications make is in this package, so a change of an estimator's keywords is a change here only.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.estimators import EstimationResult
+from analysis.replications.context import RunContext
+from analysis.replications.spec import ColumnSpec, StudySpec
+
+__all__ = ["Adapter", "with_constant", "formula"]
+
+
+class Adapter:
+    """How the replications fit one estimator family. Subclasses implement :meth:`fit`; the other
+    hooks have the defaults that suit most families.
+
+    ``implied_fixed_effects``: the estimator removes the unit effects itself (within transformation,
+    differencing), so a printed "Fixed effects" row reads Yes even when the column names no ``fe``.
+    ``f_row``: the ``stats`` key a printed "F" row shows (an IV's first-stage F); None prints the
+    Wald F of all slopes from the coefficient covariance.
+    """
+
+    implied_fixed_effects: bool = False
+    f_row: str | None = None
+
+    def fit(self, data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunContext) -> EstimationResult:
+        """Fit the column on its estimation sample ``data``."""
+        raise NotImplementedError
+
+    def fitted_rows(self, data: pd.DataFrame, col: ColumnSpec) -> pd.DataFrame:
+        """The rows of the column's sample that the estimate uses (a split column: its group)."""
+        return data
+
+    def row_labels(self, res: EstimationResult, col: ColumnSpec) -> dict[str, str]:
+        """Our term -> the printed row label (default: the column's ``rename``)."""
+        return dict(col.rename)
+
+    def notes(self, res: EstimationResult, col: ColumnSpec) -> list[str]:
+        """Notes under the table about how this column was fitted on this sample."""
+        return []
+
+
+def formula(col: ColumnSpec) -> str:
+    """``dependent ~ regressors + controls | fe`` of the column."""
+    fe = col.fe
+    rhs = " + ".join([*col.regressors, *col.controls]) or "1"
+    return f"{col.dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
+
+
+def with_constant(res: EstimationResult, data: pd.DataFrame, dep: str) -> EstimationResult:
+    """Add the constant a FE regression prints (Stata ``areg``/``reghdfe`` ``_cons``): mean(y) - mean(x)'b,
+    with variance mean(x)' V mean(x) (the FE absorb the rest; the study prints this number)."""
+    if "_cons" in res.params.index or "Intercept" in res.params.index:
+        return res
+    terms = [t for t in res.params.index if t in data.columns]
+    if len(terms) != len(res.params):
+        return res
+    xbar = data[terms].mean().to_numpy(float)
+    cons = float(data[dep].mean() - xbar @ res.params[terms].to_numpy())
+    V = res.cov
+    se = float(np.sqrt(xbar @ V.loc[terms, terms].to_numpy() @ xbar)) if V is not None else np.nan
+    params = pd.concat([res.params, pd.Series({"_cons": cons})])
+    bse = pd.concat([res.bse, pd.Series({"_cons": se})])
+    cov = None
+    if V is not None:   # Cov(_cons, b) = -xbar' V, Var(_cons) = xbar' V xbar
+        names = [*terms, "_cons"]
+        cross = -(xbar @ V.loc[terms, terms].to_numpy())
+        block = np.block([[V.loc[terms, terms].to_numpy(), cross[:, None]], [cross[None, :], np.array([[se**2]])]])
+        cov = pd.DataFrame(block, index=names, columns=names)
+    return EstimationResult(params, bse, res.nobs, res.model, res.df_resid, res.stats, res.info, cov)

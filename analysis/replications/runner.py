@@ -1,0 +1,150 @@
+"""Running the replications: a table (:func:`run_table`), a study (:func:`run_study`), all of them
+(:func:`replicate`).
+
+A declared table (:class:`~analysis.replications.spec.TableSpec` with columns) runs column by column:
+the estimation sample (:func:`~analysis.replications.sample.sample`), the fit by the column's adapter
+(:mod:`~analysis.replications.adapters`), the printed statistic rows (:mod:`~analysis.replications.rows`)
+and the planted truth (:mod:`~analysis.replications.truth`); row order and the statistic rows come
+from the study's published extract, so a replicated table has the printed rows. A table with its own
+``build`` lays itself out. A study writes ``<out>/<study>/<table>.csv|.md|.html``, its figures (PNG)
+and ``index.json`` (tables, figures, variable mapping, timings) that the report reads.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.estimators import EstimationResult
+from analysis.replications.adapters import adapter
+from analysis.replications.context import RunContext
+from analysis.replications.rows import coverage_note, printed_n, stat_value
+from analysis.replications.sample import sample
+from analysis.replications.spec import ColumnSpec, StudySpec, TableSpec
+from analysis.replications.studies import available_studies, load_study
+from analysis.replications.truth import find_truth, planted, world_label
+from analysis.tables import Column, Table, column_from_result, published_table, slug
+
+__all__ = ["estimate", "run_table", "run_study", "replicate"]
+
+DEFAULT_STAT_ROWS = ("N", "R²")   # a table without a printed extract
+
+
+def estimate(data: pd.DataFrame, col: ColumnSpec, study: StudySpec, ctx: RunContext) -> EstimationResult:
+    """Fit one column on its estimation sample by its estimator's adapter."""
+    return adapter(col.estimator).fit(data, col, study, ctx)
+
+
+def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunContext) -> tuple[Table, list[EstimationResult]]:
+    """Estimate every column of ``spec`` and lay them out with the printed rows and statistics."""
+    if spec.build is not None:
+        return spec.build(panel, spec, study, ctx)
+    pub = published_table(study.study, spec.id)
+    stat_rows = [s["name"] for s in (pub or {}).get("stats", [])] or list(DEFAULT_STAT_ROWS)
+    results, columns, notes_extra = [], [], []
+    for col in spec.columns:
+        fitter = adapter(col.estimator)
+        data = sample(panel, col, study)
+        try:
+            res = fitter.fit(data, col, study, ctx)
+        except (ValueError, np.linalg.LinAlgError) as exc:   # too few units in this world's sample
+            data = fitter.fitted_rows(data, col)
+            notes_extra.append(f"{col.label}: not estimable on this sample (N = {len(data)}): {str(exc)[:160]}")
+            ctx.echo(f"    {spec.id} {col.label}: not estimable (N = {len(data)})")
+            results.append(None)
+            columns.append(Column(col.label, stats={"N": len(data)}))
+            continue
+        notes_extra += fitter.notes(res, col)
+        results.append(res)
+        note = coverage_note(col.label, fitter.fitted_rows(data, col), int(res.nobs), study,
+                             printed_n(pub, len(columns)))
+        if note:
+            notes_extra.append(note)
+        stats = {name: stat_value(name, res, col, fitter) for name in stat_rows}
+        columns.append(column_from_result(col.label, res, rename=fitter.row_labels(res, col), stats=stats,
+                                          truth=planted(ctx.truth, col.truth)))
+    rows = [str(r["term"]) for r in (pub or {}).get("rows", [])]
+    for c in columns:
+        rows += [r for r in c.coefs if r not in rows]
+    notes = list(spec.notes) + notes_extra
+    if pub and pub.get("note"):
+        notes.append("Printed note: " + str(pub["note"]))
+    table = Table(study.study, spec.id, spec.title, columns, rows, stat_rows, notes, pub)
+    return table, results
+
+
+def _panel(spec: StudySpec, warehouse: Path, cache: dict):
+    from analysis.marts import load_city_panel, load_province_panel
+
+    if spec.unit not in cache:
+        cache[spec.unit] = (load_city_panel if spec.unit == "city" else load_province_panel)(warehouse)
+    panel = cache[spec.unit]
+    return spec.prepare(panel.copy(), warehouse) if spec.prepare else panel
+
+
+def _caption(fn: Callable) -> str:
+    """A figure's caption: the first line of its function's docstring."""
+    doc = (fn.__doc__ or "").strip()
+    return doc.splitlines()[0].strip() if doc else ""
+
+
+def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels: dict | None = None) -> dict:
+    """Run one study; returns the index written to ``<out>/<study>/index.json``."""
+    spec = load_study(study)
+    folder = Path(out) / study
+    folder.mkdir(parents=True, exist_ok=True)
+    panel = _panel(spec, warehouse, panels if panels is not None else {})
+    index = {"study": study, "title": spec.title, "unit": spec.unit, "window": list(spec.window),
+             "variables": dict(spec.variables), "tables": [], "figures": [], "truth": bool(ctx.truth),
+             "sample_world": world_label(ctx.truth)}
+    for tspec in spec.tables:
+        t0 = time.perf_counter()
+        table, results = run_table(panel, tspec, spec, ctx)
+        stem = slug(tspec.id)
+        table.write(folder, stem)
+        entry = {"id": tspec.id, "title": tspec.title, "stem": stem, "seconds": round(time.perf_counter() - t0, 2)}
+        if tspec.figure is not None:
+            figs = tspec.figure(results, folder, ctx)
+            entry["figures"] = [p.name for p in figs]
+            index["figures"] += [{"file": p.name, "table": tspec.id, "caption": _caption(tspec.figure)} for p in figs]
+        index["tables"].append(entry)
+        ctx.echo(f"  {study} {tspec.id:<10} {entry['seconds']:>7.2f} s  {tspec.title}")
+    for fig in spec.figures:
+        for p in fig(panel, folder, ctx):
+            index["figures"].append({"file": p.name, "table": None, "caption": _caption(fig)})
+    (folder / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
+    return index
+
+
+def replicate(study: str, *, warehouse, out, echo: Callable[..., None] = print,
+              fast: Mapping[str, int] | None = None, seed: int = 20240601, truth: str | Path | None = None) -> int:
+    """Write every table (CSV, Markdown, HTML) and figure of ``study`` (``"000"``..``"004"`` or ``"all"``).
+
+    ``fast`` (small ``n_boot`` / ``n_perm`` / ``n_draws``) is for the test suite only; the CLI never
+    passes it, so every study keeps its own numbers of draws. ``seed``: the random seed of every draw.
+    ``truth``: the sample world's ``truth.json`` (default: found beside the warehouse, see
+    :func:`analysis.replications.truth.find_truth`). Returns 0, or 2 for an unknown study.
+    """
+    warehouse, out = Path(warehouse), Path(out)
+    known = available_studies()
+    studies = known if study == "all" else [study]
+    unknown = [s for s in studies if s not in known]
+    if unknown:
+        print(f"replicate: study {unknown[0]} is not implemented here (available: {', '.join(known)})",
+              file=sys.stderr)
+        return 2
+    planted_truth = json.loads(Path(truth).read_text(encoding="utf-8")) if truth else find_truth(warehouse)
+    ctx = RunContext(warehouse=warehouse, truth=planted_truth, seed=seed, fast=fast, echo=echo)
+    panels: dict = {}
+    for s in studies:
+        t0 = time.perf_counter()
+        echo(f"study {s}")
+        run_study(s, warehouse=warehouse, out=out, ctx=ctx, panels=panels)
+        ctx.cache.clear()
+        echo(f"study {s}: {time.perf_counter() - t0:.1f} s -> {out / s}")
+    return 0
