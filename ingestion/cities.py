@@ -70,6 +70,19 @@ def _normalise(text: str) -> str:
     return str(text).strip().replace(" ", "").replace("\u3000", "")
 
 
+def _distinct_rows(*columns) -> tuple[np.ndarray, list[tuple]]:
+    """(for each row the number of its distinct combination, the distinct combinations): one look-up per
+    combination, whatever the number of rows (a registry export repeats a few hundred cities a million
+    times)."""
+    codes, uniques = zip(*(pd.factorize(c, use_na_sentinel=False) for c in columns))
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    for code, unique in zip(codes, uniques):
+        combined = combined * len(unique) + code
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    combos = [tuple(unique[code[i]] for code, unique in zip(codes, uniques)) for i in first]
+    return inverse, combos
+
+
 def _keys(period: Period) -> set[str]:
     keys = {period.name_zh, period.adcode}
     if len(period.short_name) >= 2:
@@ -92,8 +105,8 @@ class CityResolver:
                 self._index.setdefault(key, []).append(period)
         for row in self.cities.itertuples(index=False):  # the boundaries' own spellings of their units
             # ... for the unit's latest period only (the boundaries' vintage: 襄阳市 is not a name of 2005)
-            periods = [p for p in self.crosswalk.periods if p.is_unit and p.adcode == row.adcode]
-            periods = [max(periods, key=lambda p: p.table_to)] if periods else [
+            periods = self.crosswalk.unit_periods(row.adcode)
+            periods = periods[-1:] or [
                 Period(row.adcode, row.name_zh, short_name(row.name_zh), "prefecture", row.adcode[:2] + "0000",
                        0, 9999)]
             keys = {row.name_zh, short_name(row.name_zh), row.adcode}
@@ -115,8 +128,6 @@ class CityResolver:
         ``names``, one year for all rows, or None for today's names: the last code table). Raises
         IngestError on the first row that cannot be resolved; rows are reported by ``names``' index plus
         ``row_offset``, so a subset of a table's rows keeps its rows."""
-        if county_cities not in COUNTY_CITY_MODES:
-            raise ValueError(f"county_cities must be one of {COUNTY_CITY_MODES}")
         text = names.astype("string").str.strip()
         blank = (text.isna() | (text == "")).to_numpy()
         if blank.any():
@@ -124,23 +135,33 @@ class CityResolver:
             raise IngestError(file, cell(_row(names, i, row_offset), column, sheet),
                               f"unknown city '' (the cell is blank; {int(blank.sum())} blank row(s))",
                               "fill in the prefecture-level city name or adcode, or drop the row")
-        year = self._years(years, names.index)
-        prov = (provinces.astype("string").str.strip().map(self._province_codes).astype(object)
-                if provinces is not None else pd.Series(None, index=names.index, dtype=object))
-        keys = pd.DataFrame({"text": text.to_numpy(dtype=object), "year": year.to_numpy(),
-                             "province": prov.to_numpy()})
-        outcomes = {k: self._one(k[0], int(k[1]), k[2], county_cities)
-                    for k in keys.drop_duplicates().itertuples(index=False, name=None)}
-        results = [outcomes[k] for k in keys.itertuples(index=False, name=None)]
-        bad = [i for i, r in enumerate(results) if isinstance(r, tuple)]
-        if bad:
-            i = bad[0]
-            problem, fix = results[i]
+        results = self.lookup(names, years=years, provinces=provinces, county_cities=county_cities)
+        values = results.to_numpy()
+        bad = np.fromiter((isinstance(r, tuple) for r in values), bool, len(values))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            problem, fix = values[i]
             if problem.startswith("unknown city"):
-                n_unknown = sum(1 for j in bad if results[j][0].startswith("unknown city"))
+                n_unknown = sum(1 for r in values[bad] if r[0].startswith("unknown city"))
                 problem = f"{problem} ({n_unknown} row(s) with unknown names)"
             raise IngestError(file, cell(_row(names, i, row_offset), column, sheet), problem, fix)
-        return pd.Series(results, index=names.index, dtype="string")
+        return results.astype("string")
+
+    def lookup(self, names: pd.Series, *, years, provinces: pd.Series | None = None,
+               county_cities: str = "refuse") -> pd.Series:
+        """``resolve`` without raising: for each row the code, or a (problem, fix) pair. Each distinct
+        (name, year, province) is looked up once."""
+        if county_cities not in COUNTY_CITY_MODES:
+            raise ValueError(f"county_cities must be one of {COUNTY_CITY_MODES}")
+        text = names.astype("string").fillna("")
+        year = self._years(years, names.index)
+        prov = (provinces.astype("string").fillna("") if provinces is not None
+                else pd.Series("", index=names.index, dtype="string"))
+        codes, combos = _distinct_rows(text, year, prov)
+        outcomes = np.empty(len(combos), dtype=object)
+        outcomes[:] = [self._one(_normalise(t), int(y), self._province_codes.get(str(p).strip()), county_cities)
+                       for t, y, p in combos]
+        return pd.Series(outcomes[codes], index=names.index, dtype=object)
 
     def _years(self, years, index) -> pd.Series:
         if years is None:
@@ -265,16 +286,19 @@ class CityResolver:
         that year in the text (a county-level city gives its prefecture-level unit)."""
         pattern = self._addresses()
         year = self._years(years, addresses.index)
-        text = addresses.astype("string").fillna("").str.strip()
-        found = {a: [m.group(0) for m in pattern.finditer(_normalise(a))] for a in pd.unique(text)}
-        keys = pd.DataFrame({"text": text.to_numpy(dtype=object), "year": year.to_numpy()})
-        outcomes = {}
-        for address, y in keys.drop_duplicates().itertuples(index=False, name=None):
-            outcomes[(address, y)] = self._address(address, found[address], int(y))
-        results = [outcomes[k] for k in keys.itertuples(index=False, name=None)]
-        bad = [i for i, r in enumerate(results) if isinstance(r, tuple)]
-        if bad:
-            i = bad[0]
+        text = addresses.astype("string").fillna("")
+        codes, combos = _distinct_rows(text, year)
+        found: dict[str, list[str]] = {}
+        outcomes = np.empty(len(combos), dtype=object)
+        for k, (address, y) in enumerate(combos):
+            address = str(address).strip()
+            if address not in found:
+                found[address] = [m.group(0) for m in pattern.finditer(_normalise(address))]
+            outcomes[k] = self._address(address, found[address], int(y))
+        results = outcomes[codes]
+        bad = np.array([isinstance(r, tuple) for r in outcomes])[codes]
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
             raise IngestError(file, cell(_row(addresses, i, row_offset), column, None), *results[i])
         return pd.Series(results, index=addresses.index, dtype="string")
 

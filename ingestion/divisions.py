@@ -91,6 +91,10 @@ class Crosswalk:
                    self.last_table if pd.isna(r.valid_to) else int(r.valid_to), r.parent_adcode)
             for r in county_cities.itertuples(index=False)
         ]
+        self._units_by_code: dict[str, list[Period]] = {}
+        for period in self.periods:
+            if period.is_unit:
+                self._units_by_code.setdefault(period.adcode, []).append(period)
         self._changes_from: dict[str, list] = {}
         self._changes_to: dict[str, list] = {}
         for row in changes.itertuples(index=False):
@@ -104,8 +108,11 @@ class Crosswalk:
 
     def unit(self, adcode: str, year: int) -> Period | None:
         """The unit (not county-level city) with code ``adcode`` in the code table of ``year``."""
-        return next((p for p in self.periods if p.is_unit and p.adcode == adcode
-                     and p.table_from <= year <= p.table_to), None)
+        return next((p for p in self._units_by_code.get(adcode, ()) if p.table_from <= year <= p.table_to), None)
+
+    def unit_periods(self, adcode: str) -> list[Period]:
+        """Every period of the unit with code ``adcode`` (oldest first)."""
+        return sorted(self._units_by_code.get(adcode, ()), key=lambda p: p.table_from)
 
     def ending(self, period: Period) -> list:
         """Changes in force the year after the period's last table that replaced its code or name."""

@@ -106,8 +106,8 @@ class History:
         return self.crosswalk.unit(adcode, table)
 
     def _last_period(self, adcode: str) -> Period | None:
-        periods = [p for p in self.crosswalk.periods if p.is_unit and p.adcode == adcode]
-        return max(periods, key=lambda p: p.table_to) if periods else None
+        periods = self.crosswalk.unit_periods(adcode)
+        return periods[-1] if periods else None
 
     def report(self, adcode: str, year: int, habit: str) -> list[Part]:
         """The rows a source with ``habit`` reports for the vintage unit ``adcode`` in ``year``, whose shares

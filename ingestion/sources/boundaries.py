@@ -66,11 +66,12 @@ def _reject_outside_china(gdf: gpd.GeoDataFrame, path: Path, source_crs: str) ->
 def vintage_years(adcodes) -> dict[str, tuple[int, int]]:
     """Each code's first and last national code table (31 Dec) listing it as a unit (prefecture-level,
     municipality or directly administered county-level unit); codes never listed are left out."""
+    crosswalk = Crosswalk.load()
     out: dict[str, tuple[int, int]] = {}
-    for period in Crosswalk.load().periods:
-        if period.is_unit and period.adcode in adcodes:
-            first, last = out.get(period.adcode, (period.table_from, period.table_to))
-            out[period.adcode] = (min(first, period.table_from), max(last, period.table_to))
+    for adcode in adcodes:
+        periods = crosswalk.unit_periods(adcode)
+        if periods:
+            out[adcode] = (periods[0].table_from, periods[-1].table_to)
     return out
 
 

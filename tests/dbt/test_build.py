@@ -234,3 +234,26 @@ def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch,
     assert "model.dualcarbon.fct_city_year" in page and "source.dualcarbon." in page   # manifest inside
     assert '"catalog"' in page or "catalog" in page
     assert "dbt docs:" in capsys.readouterr().out
+
+
+def test_the_boundary_vintage_must_be_the_boundaries_year(tiny_marts, tmp_path):
+    """The tiny world's boundaries are units of 2023 (海东市 from 2013, 襄阳市 from 2010): as the vintage of
+    2023 they pass, as a vintage of 2009 the build refuses them (boundary_vintage, dualcarbon build
+    --boundary-vintage)."""
+    import shutil
+
+    from dualcarbon.dbt import dbt_env
+
+    path = tmp_path / "vintage.duckdb"
+    shutil.copy(tiny_marts, path)
+    env = dict(dbt_env(path), DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"))
+    dbt = Path(sys.executable).with_name("dbt")
+
+    def run(vintage: int) -> subprocess.CompletedProcess:
+        return subprocess.run([str(dbt), "test", "--select", "assert_boundaries_are_units_of_the_vintage",
+                               "--vars", json.dumps({"boundary_vintage": vintage})], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    assert run(2023).returncode == 0
+    refused = run(2009)
+    assert refused.returncode != 0 and "Got 2 results" in refused.stdout, refused.stdout[-2000:]
