@@ -61,7 +61,7 @@ def load_province_panel(warehouse: str | Path | None = None) -> pd.DataFrame:
 def load_weights(matrix: str, entities: Sequence, warehouse: str | Path | None = None, *,
                  standardise: bool = True):
     """Sparse N x N weights ``matrix`` (inverse_distance, economic_geographic, queen, ...) in ``entities`` order."""
-    from analysis.estimators.spatial_weights import weights_from_edges
+    from analysis.estimators.spatial.weights import weights_from_edges
 
     edges = query("select matrix, adcode_i, adcode_j, weight_raw, weight from marts.mart_spatial_weights "
                   "where matrix = ?", warehouse, [matrix])

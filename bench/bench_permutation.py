@@ -17,7 +17,8 @@ import pandas as pd
 from _common import Bench
 
 from analysis.estimators import heterogeneity as het
-from analysis.estimators._within import codes, parse_formula
+from analysis.estimators.fixed_effects import factorize
+from analysis.estimators.formula import parse_formula
 from analysis.estimators.heterogeneity import compare_groups
 
 
@@ -51,7 +52,7 @@ def main(argv=None) -> None:
                        progress=False)
     fast = time.perf_counter() - t0
     f = parse_formula(formula)
-    unit, nu = codes(df["city"].to_numpy())
+    unit, nu = factorize(df["city"].to_numpy())
     label = np.isin(np.arange(nu), np.sort(df.loc[df.east == 1, "city"].unique()))  # city codes = city ids 0..n-1
     rng = np.random.default_rng(0)
     perms = np.array([rng.permutation(label) for _ in range(args.loop_draws)])

@@ -37,9 +37,9 @@ def main(argv=None) -> None:
     import pyfixest as pf
 
     from analysis.estimators.did import fit_twfe_did, placebo
-    from analysis.estimators.did_core import factorize
-    from analysis.estimators.did_sim import simulate_staggered_panel
-    from analysis.estimators.did_twfe import _draw_cohorts
+    from analysis.estimators.fixed_effects import factorize
+    from analysis.estimators.did.simulate import simulate_staggered_panel
+    from analysis.estimators.did.twfe import _draw_cohorts
 
     df = simulate_staggered_panel(n_units=220, periods=range(2003, 2022), cohorts=(2019, 2021),
                                   share_treated=9 / 220, drop_share=0.28 if args.unbalanced else 0.0,

@@ -10,8 +10,10 @@ import pandas as pd
 
 from expectations.checks import Check, columns_present
 from expectations.drift import drift_checks
+from ingestion.vocabulary import dbt_vars  # noqa: F401  (the suites read dbt's vars through here)
 
-MARTS_YAML = Path("dbt_project") / "models" / "marts" / "_marts__models.yml"
+# one YAML per mart beside its SQL: dbt_project/models/marts/<mart>.yml (description, contract, tests)
+MARTS_DIR = Path("dbt_project") / "models" / "marts"
 
 
 @dataclass(frozen=True)
@@ -73,32 +75,21 @@ class MartSuite:
                                    meta={"mart": f"{self.schema}.{self.mart}"})
 
 
-@lru_cache(maxsize=1)
-def _marts_yaml() -> dict:
+@lru_cache(maxsize=None)
+def _mart_yaml(mart: str) -> dict:
     from ingestion.settings import repo_root
     import yaml
 
-    path = repo_root() / MARTS_YAML
+    path = repo_root() / MARTS_DIR / f"{mart}.yml"
     if not path.exists():
-        return {}
+        raise FileNotFoundError(f"{path}: no dbt YAML for mart {mart!r}; every mart documents its columns "
+                                "(its contract) in <mart>.yml beside its SQL")
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def documented_columns(mart: str) -> list[str]:
-    """The mart's columns as documented in dbt's ``_marts__models.yml`` (its enforced contract)."""
-    for model in _marts_yaml().get("models", []):
+    """The mart's columns as documented in dbt's ``marts/<mart>.yml`` (its enforced contract)."""
+    for model in _mart_yaml(mart).get("models", []):
         if model.get("name") == mart:
             return [c["name"] for c in model.get("columns", []) if c.get("data_type") != "blob"]
-    return []
-
-
-@lru_cache(maxsize=1)
-def dbt_vars() -> dict:
-    """``vars:`` of dbt_project.yml (window, k of the kNN matrix), so the suites share dbt's settings."""
-    from ingestion.settings import repo_root
-    import yaml
-
-    path = repo_root() / "dbt_project.yml"
-    if not path.exists():
-        return {}
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("vars", {}) or {}
+    raise ValueError(f"{MARTS_DIR / (mart + '.yml')}: does not document the model {mart!r}")

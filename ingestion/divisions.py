@@ -1,5 +1,7 @@
-"""Administrative divisions: provinces (adcode prefix, names, NBS region), the four municipalities, and
-the prefecture-level units over time (``Crosswalk``: the national code tables 1999-2023 and their changes)."""
+"""Administrative divisions: the provinces (adcode prefix, names, NBS region), read from their one home,
+the dbt seed ``seed_provinces`` (``ingestion.vocabulary``), and the prefecture-level units over time
+(``Crosswalk``: the national code tables 1999-2023 and their changes, the seeds seed_division_*). The four
+municipalities are ``ingestion.vocabulary.municipalities()`` (``seed_municipalities``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,23 +9,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-# Province adcode prefix -> (English name, region). Regions: the NBS east / central / west split.
-PROVINCES: dict[str, tuple[str, str, str]] = {
-    "11": ("北京市", "Beijing", "east"), "12": ("天津市", "Tianjin", "east"), "13": ("河北省", "Hebei", "east"),
-    "14": ("山西省", "Shanxi", "central"), "15": ("内蒙古自治区", "Inner Mongolia", "west"),
-    "21": ("辽宁省", "Liaoning", "east"), "22": ("吉林省", "Jilin", "central"),
-    "23": ("黑龙江省", "Heilongjiang", "central"), "31": ("上海市", "Shanghai", "east"),
-    "32": ("江苏省", "Jiangsu", "east"), "33": ("浙江省", "Zhejiang", "east"), "34": ("安徽省", "Anhui", "central"),
-    "35": ("福建省", "Fujian", "east"), "36": ("江西省", "Jiangxi", "central"), "37": ("山东省", "Shandong", "east"),
-    "41": ("河南省", "Henan", "central"), "42": ("湖北省", "Hubei", "central"), "43": ("湖南省", "Hunan", "central"),
-    "44": ("广东省", "Guangdong", "east"), "45": ("广西壮族自治区", "Guangxi", "west"),
-    "46": ("海南省", "Hainan", "east"), "50": ("重庆市", "Chongqing", "west"), "51": ("四川省", "Sichuan", "west"),
-    "52": ("贵州省", "Guizhou", "west"), "53": ("云南省", "Yunnan", "west"), "54": ("西藏自治区", "Tibet", "west"),
-    "61": ("陕西省", "Shaanxi", "west"), "62": ("甘肃省", "Gansu", "west"), "63": ("青海省", "Qinghai", "west"),
-    "64": ("宁夏回族自治区", "Ningxia", "west"), "65": ("新疆维吾尔自治区", "Xinjiang", "west"),
-}
+from ingestion.vocabulary import read_seed
 
-MUNICIPALITIES = ("110100", "120100", "310100", "500100")
+# Province adcode prefix -> (Chinese name, English name, region). Regions: the NBS east / central / west split.
+PROVINCES: dict[str, tuple[str, str, str]] = {
+    row["province_adcode"][:2]: (row["province_zh"], row["province_en"], row["region"])
+    for row in read_seed("seed_provinces")
+}
 
 
 def province_resolver() -> dict[str, str]:
@@ -132,9 +124,17 @@ class Crosswalk:
         return period.table_from, last
 
 
+def _seed_frame(name: str, years: tuple[str, ...]) -> pd.DataFrame:
+    """A division seed as a DataFrame: codes and names as text (an empty cell missing), ``years`` as
+    nullable integers, as dbt types them (_seeds.yml)."""
+    frame = pd.DataFrame(list(read_seed(name))).replace("", None)
+    for column in years:
+        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+    return frame
+
+
 @lru_cache(maxsize=1)
 def _crosswalk() -> Crosswalk:
-    from ingestion.seeds import read_seed
-
-    return Crosswalk(read_seed("seed_division_units"), read_seed("seed_division_changes"),
-                     read_seed("seed_division_county_cities"))
+    return Crosswalk(_seed_frame("seed_division_units", ("valid_from", "valid_to")),
+                     _seed_frame("seed_division_changes", ("year_in_force",)),
+                     _seed_frame("seed_division_county_cities", ("valid_from", "valid_to")))

@@ -1,41 +1,52 @@
-"""Estimators of the five studies. One module per family; every fit returns an `EstimationResult`.
+"""Estimators of the five studies; every fit returns an `EstimationResult` (``params``, ``bse``,
+``cov``, ``stats``, ``info``, ``wald_test``), rendered side by side by ``etable``.
 
 Families: ``panel`` (FE), ``iv`` (FE-2SLS), ``gmm`` (system GMM), ``mediation``, ``heterogeneity``,
-``threshold`` (Hansen 1999), ``did`` (TWFE, event study, placebo, PSM-DID, Callaway-Sant'Anna, ...),
-``spatial`` (SAR/SEM/SDM panels), ``dml`` (double machine learning).
+``threshold`` (Hansen 1999), ``did/`` (TWFE, event study, placebo, PSM-DID, Callaway-Sant'Anna, ...),
+``spatial/`` (SAR/SEM/SDM panels), ``dml/`` (double machine learning). The linear ones absorb fixed
+effects through one engine, ``fixed_effects``; statistic names live in ``statistics``; formulas and
+input checks in ``formula``; the publication table in ``publication_table``.
 
-The public functions are importable from here (``from analysis.estimators import fit_fe``); they are
-loaded on first use, so importing the package does not pull in scikit-learn or doubleml. The result
-object (``EstimationResult``: ``params``, ``bse``, ``cov``, ``stats``, ``info``, ``wald_test``), the
-statistic names (``analysis.estimators.statistics``) and the publication table ``etable`` are loaded
-with the package.
+Import the public names from here: ``from analysis.estimators import fit_fe, etable``. scikit-learn,
+doubleml, statsmodels, linearmodels and the PySAL packages are imported inside the functions that use
+them, so importing the package stays light.
 """
-from __future__ import annotations
-
-import importlib
-
 from analysis.estimators.base import EstimationResult, stars
+from analysis.estimators.did import (
+    bacon_decomposition,
+    callaway_santanna,
+    event_study,
+    fit_twfe_did,
+    imputation_did,
+    placebo,
+    psm_did,
+    sun_abraham,
+)
+from analysis.estimators.dml import fit_dml, learner_comparison
+from analysis.estimators.gmm import fit_system_gmm
+from analysis.estimators.heterogeneity import compare_groups
+from analysis.estimators.iv import fit_iv
+from analysis.estimators.mediation import fit_mediation
+from analysis.estimators.panel import fit_fe, stepwise_fe, winsorize
 from analysis.estimators.publication_table import ETable, etable
+from analysis.estimators.spatial import (
+    fit_spatial_panel,
+    hausman,
+    lm_tests,
+    lr_effects_test,
+    lr_test,
+    moran_by_year,
+    wald_test,
+    weights_from_edges,
+)
+from analysis.estimators.threshold import fit_threshold
 
-_PUBLIC = {
-    "fit_fe": "panel", "stepwise_fe": "panel", "winsorize": "panel",
-    "fit_iv": "iv",
-    "fit_system_gmm": "gmm",
-    "fit_mediation": "mediation",
-    "compare_groups": "heterogeneity",
-    "fit_threshold": "threshold",
-    "fit_twfe_did": "did", "event_study": "did", "placebo": "did", "psm_did": "did",
-    "callaway_santanna": "did", "sun_abraham": "did", "imputation_did": "did", "bacon_decomposition": "did",
-    "fit_spatial_panel": "spatial", "lm_tests": "spatial", "lr_test": "spatial", "wald_test": "spatial",
-    "lr_effects_test": "spatial", "hausman": "spatial", "moran_by_year": "spatial", "weights_from_edges": "spatial",
-    "fit_dml": "dml", "learner_comparison": "dml",
-}
+#: the estimators (functions with an equation, a reference and their conventions in the docstring)
+ESTIMATORS = (
+    "fit_fe", "stepwise_fe", "winsorize", "fit_iv", "fit_system_gmm", "fit_mediation", "compare_groups",
+    "fit_threshold", "fit_twfe_did", "event_study", "placebo", "psm_did", "callaway_santanna",
+    "sun_abraham", "imputation_did", "bacon_decomposition", "fit_spatial_panel", "lm_tests", "lr_test",
+    "lr_effects_test", "wald_test", "hausman", "moran_by_year", "weights_from_edges", "fit_dml", "learner_comparison",
+)
 
-__all__ = ["EstimationResult", "ETable", "etable", "stars", *_PUBLIC]
-
-
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        module = importlib.import_module(f"analysis.estimators.{_PUBLIC[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'analysis.estimators' has no attribute {name!r}")
+__all__ = ["EstimationResult", "ETable", "etable", "stars", *ESTIMATORS]

@@ -15,7 +15,7 @@ Instruments (xtabond2 conventions, Roodman 2009 "How to do xtabond2"):
   ``collapse=True`` uses one column per lag instead of one per lag and period.
   ``max_lag=None`` uses every available lag (beware instrument proliferation; the count is in
   ``info["n_instruments"]`` and a warning is recorded when it exceeds the number of groups).
-* IV-style for ``exog`` regressors and the period dummies: one column, differenced in the
+* IV-style for the ``controls`` (strictly exogenous regressors) and the period dummies: one column, differenced in the
   differenced equation and in levels in the levels equation (xtabond2 ``iv(...)``, eq(both));
   the constant is instrumented by itself in the levels equation.
 
@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.estimators._within import check_frame, codes
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import cluster_sums, factorize
+from analysis.estimators.formula import check_frame
 from analysis.estimators.statistics import (
     AR1_P,
     AR1_Z,
@@ -89,7 +90,7 @@ def fit_system_gmm(
     entity: str,
     time: str,
     lags: int = 1,
-    exog: Sequence[str] = (),
+    controls: Sequence[str] = (),
     endog: Sequence[str] = (),
     predetermined: Sequence[str] = (),
     time_effects: bool = True,
@@ -105,7 +106,7 @@ def fit_system_gmm(
     ----------
     y : dependent variable; ``lags`` lags of it are regressors (GMM-style instruments).
     entity, time : panel keys; periods are the sorted distinct values of ``time`` (gaps = missing).
-    exog : strictly exogenous regressors (IV-style instruments).
+    controls : strictly exogenous control variables (IV-style instruments).
     endog, predetermined : regressors instrumented GMM-style from lag 2 / lag 1.
     time_effects : add period dummies (IV-style).
     max_lag : deepest lag used as GMM instrument in the differenced equation (None: all).
@@ -122,15 +123,15 @@ def fit_system_gmm(
         raise ValueError("lags must be >= 1 (a dynamic panel needs the lagged dependent variable)")
     if h not in ("ab", "identity"):
         raise ValueError("h must be 'ab' or 'identity'")
-    exog, endog, predetermined = list(exog), list(endog), list(predetermined)
-    xvars = exog + endog + predetermined
+    controls, endog, predetermined = list(controls), list(endog), list(predetermined)
+    xvars = controls + endog + predetermined
     if len(set(xvars)) < len(xvars) or y in xvars:
-        raise ValueError("each regressor may appear once, in exactly one of exog / endog / predetermined")
+        raise ValueError("each regressor may appear once, in exactly one of controls / endog / predetermined")
     check_frame(data, [y, *xvars], [entity, time])
     if data.duplicated([entity, time]).any():
         raise ValueError(f"duplicated ({entity}, {time}) rows; one row per entity-period is required")
-    ent, N = codes(data[entity].to_numpy())
-    per, T = codes(data[time].to_numpy())
+    ent, N = factorize(data[entity].to_numpy())
+    per, T = factorize(data[time].to_numpy())
     first_lag = 2 if lags == 1 else lags + 1
     if T < lags + 3:
         raise ValueError(f"need at least {lags + 3} periods for system GMM with {lags} lag(s), got {T}")
@@ -200,7 +201,7 @@ def fit_system_gmm(
         gmm_style(Xg[v], 2)
     for v in predetermined:
         gmm_style(Xg[v], 1)
-    for j, v in enumerate(exog):
+    for j, v in enumerate(controls):
         zd.append(np.nan_to_num(dif_cols[lags + xvars.index(v)].ravel()))
         zl.append(np.nan_to_num(Xg[v].ravel()))
     for d in dums:
@@ -250,9 +251,7 @@ def fit_system_gmm(
         return A @ zx.T @ W @ zy, A
 
     def entity_sums(M: np.ndarray) -> np.ndarray:
-        out = np.zeros((N, M.shape[1]))
-        np.add.at(out, g_ent, M)
-        return out
+        return cluster_sums(M, g_ent, N)
 
     b1, A1 = gmm(W1)
     e1 = yy - X @ b1

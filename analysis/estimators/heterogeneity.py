@@ -35,8 +35,9 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from analysis.estimators._within import Absorber, check_frame, codes, nested_in, parse_formula
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, nested_in, small_sample
+from analysis.estimators.formula import check_frame, parse_formula
 from analysis.estimators.statistics import N_GROUP0, N_GROUP1, PERM_P, PERM_P_ONE_SIDED, SUEST_P, SUEST_Z
 from analysis.estimators.panel import fit_fe
 
@@ -122,12 +123,11 @@ def compare_groups(
     infl[~in1, 0] = s0[:, j]
     infl[in1, 1] = s1[:, j]
     if cluster:
-        cl, g = codes(data[cluster].to_numpy())
+        cl, g = factorize(data[cluster].to_numpy())
     else:
         cl, g = np.arange(len(data)), len(data)
-    sums = np.zeros((g, 2))
-    np.add.at(sums, cl, infl)
-    V = sums.T @ sums * g / (g - 1)
+    sums = cluster_sums(infl, cl, g)
+    V = sums.T @ sums * small_sample("CR1", len(data), 0, g, k_adj=False)[0]   # G/(G-1), no K term
     var_d = V[0, 0] + V[1, 1] - 2 * V[0, 1]
     z = diff / np.sqrt(var_d)
     p_z = float(2 * stats.norm.sf(abs(z)))
@@ -135,11 +135,11 @@ def compare_groups(
     # ---- permutation unit
     unit_name, unit = "observation", np.arange(len(data))
     for cand in ([cluster] if cluster else []) + list(f.fe[:1]):
-        c, _ = codes(data[cand].to_numpy())
+        c, _ = factorize(data[cand].to_numpy())
         if _constant_within(in1, c):
             unit_name, unit = cand, c
             break
-    unit, n_units = codes(unit)
+    unit, n_units = factorize(unit)
     label_unit = np.zeros(n_units, dtype=bool)
     label_unit[unit] = in1
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -187,13 +187,13 @@ def _perm_vectorised(data, f, coef, unit, n_units, perms, progress):
     else:
         if len(fe) > 2:
             return None
-        fe_codes = [codes(data[c].to_numpy())[0] for c in fe]
+        fe_codes = [factorize(data[c].to_numpy())[0] for c in fe]
         nested = [nested_in(c, unit) for c in fe_codes]
         if not any(nested):
             return None
         ent = nested.index(True)
         e_code = fe_codes[ent]
-        Z = Absorber([e_code])(raw)
+        Z = Demeaner([e_code])(raw)
         jc = f.exog.index(coef)
         time_code = None
         if len(fe) == 2:

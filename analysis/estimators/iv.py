@@ -17,8 +17,9 @@ Hansen (1982) J.
 
 Conventions that change the numbers:
 
-* SE: as ``analysis.estimators.panel`` (iid ``s^2 = u'u/(N-K)``; HC1 ``N/(N-K)``; CR1
-  ``G/(G-1) (N-1)/(N-K)`` with FE nested in the clusters not counted, t with G-1 df), computed
+* SE: the fixed-effects engine's conventions (``analysis.estimators.fixed_effects``: iid
+  ``s^2 = u'u/(N-K)``; HC1 ``N/(N-K)``; CR1 ``G/(G-1) (N-1)/(N-K)`` with FE nested in the clusters
+  not counted, t with G-1 df), computed
   with the projected regressors ``X_hat`` (the ivreg2 ``small`` / linearmodels ``debiased``
   convention). ``K`` counts all second-stage coefficients.
 * Cragg-Donald F (iid): ``(N - K_z - FE df)/L * mineig(S_vv^-1/2' X'P_Z X S_vv^-1/2)`` on the
@@ -41,24 +42,25 @@ Conventions that change the numbers:
 """
 from __future__ import annotations
 
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from analysis.estimators._within import (
-    Absorber,
+from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import (
+    Demeaner,
     VcovSpec,
-    check_frame,
-    codes,
+    cluster_sums,
+    column_scale,
     dof_k,
+    factorize,
     ols,
-    parse_formula,
     resolve_vcov,
     sandwich,
+    small_sample,
 )
-from analysis.estimators.base import EstimationResult
+from analysis.estimators.formula import check_frame, parse_formula
 from analysis.estimators.statistics import (
     CRAGG_DONALD_F,
     HANSEN_J,
@@ -144,9 +146,7 @@ def _meat_vec_pi(Z: np.ndarray, E: np.ndarray, spec: VcovSpec) -> np.ndarray:
     K1 = E.shape[1]
     s = (Z[:, None, :] * E[:, :, None]).reshape(n, K1 * L)  # row i: vec(z_i e_i') column-stacked
     if spec.kind == "CR1":
-        g = spec.n_clusters
-        sums = np.zeros((g, K1 * L))
-        np.add.at(sums, spec.cluster_code, s)
+        sums = cluster_sums(s, spec.cluster_code, spec.n_clusters)
         return sums.T @ sums
     return s.T @ s
 
@@ -219,9 +219,11 @@ def fit_iv(
         raise ValueError(f"instrument(s) {sorted(overlap)} also appear as regressors")
     numeric = [f.y, *f.exog, *f.endog, *f.instruments]
     check_frame(data, numeric, list(f.fe) + ([cluster] if cluster else []))
-    absorber = Absorber([codes(data[c].to_numpy())[0] for c in f.fe])
+    demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
     spec = resolve_vcov(data, cluster, vcov)
-    dm = absorber(data[numeric].to_numpy(dtype=float))
+    raw = data[numeric].to_numpy(dtype=float)
+    dm = demeaner(raw)
+    scale = column_scale(raw)  # y, w, x, z: each column's size before demeaning
     n = dm.shape[0]
     k_w, k_x, k_z = len(f.exog), len(f.endog), len(f.instruments)
     y = dm[:, 0]
@@ -235,9 +237,11 @@ def fit_iv(
     names = [*w_names, *f.endog]
     regs = np.column_stack([W, X])
     inst = np.column_stack([W, Zx])
+    w_scale = np.r_[[0.0] * (W.shape[1] - k_w), scale[1 : 1 + k_w]]  # an intercept has no raw variation
+    x_scale, z_scale = scale[1 + k_w : 1 + k_w + k_x], scale[1 + k_w + k_x :]
     # full-rank checks with named columns
-    ols(np.zeros(n), inst, [*w_names, *f.instruments])
-    ols(np.zeros(n), regs, names)
+    ols(np.zeros(n), inst, [*w_names, *f.instruments], scale=np.r_[w_scale, z_scale])
+    ols(np.zeros(n), regs, names, scale=np.r_[w_scale, x_scale])
 
     # ---- 2SLS
     gamma = np.linalg.lstsq(inst, regs, rcond=None)[0]
@@ -245,7 +249,7 @@ def fit_iv(
     beta, _, xtx_inv = ols(y, xhat, names)
     resid = y - regs @ beta
     k = regs.shape[1]
-    k_dof = dof_k(k, absorber, spec)
+    k_dof = dof_k(k, demeaner, spec)
     cov, df = sandwich(xhat, resid, xtx_inv, spec, k_dof)
 
     # ---- partial out W for the identification statistics
@@ -255,18 +259,15 @@ def fit_iv(
         return a - W @ np.linalg.lstsq(W, a, rcond=None)[0]
 
     Xp, Zp = part(X), part(Zx)
-    kz_dof = dof_k(inst.shape[1], absorber, spec)       # K of the first stage (all instruments)
-    kz_full = inst.shape[1] + absorber.dof()
+    kz_dof = dof_k(inst.shape[1], demeaner, spec)       # K of the first stage (all instruments)
+    kz_full = inst.shape[1] + demeaner.absorbed_dof()
     stats_: dict[str, float] = {}
     kp = kleibergen_paap(Xp, Zp, spec)
     L = k_z
-    if spec.kind == "CR1":
-        g = spec.n_clusters
-        wald_f = kp["wald"] / L * (n - kz_dof) / (n - 1) * (g - 1) / g
-    elif spec.kind == "HC1":
-        wald_f = kp["wald"] / L * (n - kz_dof) / n
-    else:
-        wald_f = kp["wald"] / L * (n - kz_full) / n
+    # the rk Wald statistic rescaled by the inverse of the engine's small-sample factor (iid and HC1:
+    # (N-K)/N with every FE counted; CR1: (N-K)/(N-1) (G-1)/G), so that with one endogenous regressor
+    # it equals the first-stage F of the excluded instruments
+    wald_f = kp["wald"] / L / small_sample(spec.kind, n, kz_dof, spec.n_clusters)[0]
     cd_f = cragg_donald(Xp, Zp, n - kz_full)
     stats_.update({
         KP_RK_LM: kp["lm"], KP_RK_LM_P: float(stats.chi2.sf(kp["lm"], kp["df"])),
@@ -306,8 +307,7 @@ def fit_iv(
         else:
             zu = inst * resid[:, None]
             if spec.kind == "CR1":
-                sums = np.zeros((spec.n_clusters, inst.shape[1]))
-                np.add.at(sums, spec.cluster_code, zu)
+                sums = cluster_sums(zu, spec.cluster_code, spec.n_clusters)
                 S = sums.T @ sums
             else:
                 S = zu.T @ zu

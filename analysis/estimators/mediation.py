@@ -37,8 +37,9 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from analysis.estimators._within import check_frame, codes
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import factorize
+from analysis.estimators.formula import check_frame
 from analysis.estimators.statistics import (
     AROIAN_P,
     AROIAN_Z,
@@ -146,7 +147,7 @@ def fit_mediation(
         da = within_design(data, f_a)
         db = within_design(data, f_b)
         if cluster:
-            cl, g = codes(data[cluster].to_numpy())
+            cl, g = factorize(data[cluster].to_numpy())
         else:
             cl, g = np.arange(len(data)), len(data)
         ja, jb_m = da.names.index(x), db.names.index(mediator)

@@ -9,9 +9,10 @@ fixed effects and regressing the demeaned ``y`` on the demeaned ``x`` gives the 
 Reference: Wooldridge (2010), *Econometric Analysis of Cross Section and Panel Data*, ch. 10;
 Correia (2016) ``reghdfe``; Berge (2018) ``fixest``.
 
-Conventions that change the numbers (see also ``analysis.estimators._within``):
+Conventions that change the numbers are the fixed-effects engine's (``analysis.estimators.fixed_effects``):
 
-* FE demeaning: exact group means for one set, alternating projections for several.
+* FE demeaning: one sweep for one set or a balanced two-way panel, exact partitioned projection for an
+  unbalanced two-way panel, alternating projections for three or more sets.
 * ``cluster=None`` gives heteroskedasticity-robust HC1 SE with factor ``N/(N-K)``, ``K`` = slopes +
   absorbed FE df (``vcov="iid"`` for classical SE). With ``cluster="city"`` the SE are CR1 with
   ``G/(G-1) * (N-1)/(N-K)``, ``K`` = slopes + FE df *not nested* in the clusters (+1 per nested
@@ -19,68 +20,38 @@ Conventions that change the numbers (see also ``analysis.estimators._within``):
   default and pyfixest's ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")``;
   the tests assert equality with pyfixest under that explicit ``ssc``.
 * R2 is the R2 of the full model (fixed effects included, like Stata's ``areg`` / reghdfe
-  ``r2``); ``R2_within`` is the R2 of the demeaned regression.
+  ``r2``); ``R2_within`` is the R2 of the demeaned regression; ``adj_R2`` counts every absorbed
+  effect (fixest's ``ar2``).
 * Without fixed effects an intercept is added (drop it with ``+ 0``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
-from analysis.estimators._within import (
-    Absorber,
-    Formula,
-    VcovSpec,
-    check_frame,
-    codes,
-    dof_k,
-    ols,
-    parse_formula,
-    resolve_vcov,
-    sandwich,
-)
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import WithinDesign, fit_within
+from analysis.estimators.fixed_effects import within_design as engine_design
+from analysis.estimators.formula import Formula, check_frame, parse_formula
 from analysis.estimators.publication_table import etable
-from analysis.estimators.statistics import N_CLUSTERS, R2, R2_WITHIN
+from analysis.estimators.statistics import R2
 
 __all__ = ["fit_fe", "stepwise_fe", "winsorize", "WithinDesign", "within_design"]
-
-
-@dataclass(frozen=True)
-class WithinDesign:
-    """Demeaned arrays of one FE specification, reusable by bootstrap / permutation code."""
-
-    formula: Formula
-    y: np.ndarray
-    X: np.ndarray
-    names: list[str]
-    absorber: Absorber
-    vcov: VcovSpec
-    y_raw: np.ndarray
 
 
 def within_design(
     data: pd.DataFrame, formula: str | Formula, *, cluster: str | None = None, vcov: str | None = None
 ) -> WithinDesign:
-    """Check the data and demean ``y`` and the regressors by every fixed-effect set."""
+    """Check the data and demean ``y`` and the regressors of ``formula`` by every fixed-effect set."""
     f = parse_formula(formula) if isinstance(formula, str) else formula
     if f.endog:
         raise ValueError("the formula has an IV part; use analysis.estimators.iv.fit_iv for 2SLS")
     if not f.exog:
         raise ValueError(f"formula has no regressor: {formula!r}")
     check_frame(data, [f.y, *f.exog], list(f.fe) + ([cluster] if cluster else []))
-    absorber = Absorber([codes(data[c].to_numpy())[0] for c in f.fe])
-    raw = data[[f.y, *f.exog]].to_numpy(dtype=float)
-    dm = absorber(raw)
-    y, X = dm[:, 0], dm[:, 1:]
-    names = list(f.exog)
-    if not f.fe and f.intercept:
-        X = np.column_stack([np.ones(len(y)), X])
-        names = ["Intercept", *names]
-    return WithinDesign(f, y, X, names, absorber, resolve_vcov(data, cluster, vcov), raw[:, 0])
+    return engine_design(data, y=f.y, regressors=f.exog, fe=f.fe, cluster=cluster, vcov=vcov,
+                         intercept=not f.fe and f.intercept)
 
 
 def fit_fe(
@@ -97,44 +68,12 @@ def fit_fe(
 
     Returns
     -------
-    EstimationResult with ``cov`` (the coefficient covariance), ``stats`` R2, R2_within (with fixed
-    effects), N_clusters and ``info`` (formula, dep_var, fe, cluster, vcov, df_k, ssr, residuals of
+    EstimationResult with ``cov`` (the coefficient covariance), ``stats`` R2, adj_R2, R2_within (with
+    fixed effects), N_clusters and ``info`` (formula, dep_var, fe, cluster, vcov, df_k, ssr, residuals of
     the demeaned model).
     """
     d = within_design(data, formula, cluster=cluster, vcov=vcov)
-    beta, resid, xtx_inv = ols(d.y, d.X, d.names)
-    k_dof = dof_k(d.X.shape[1], d.absorber, d.vcov)
-    cov, df = sandwich(d.X, resid, xtx_inv, d.vcov, k_dof)
-    n = len(d.y)
-    ssr = float(resid @ resid)
-    tss_within = float(d.y @ d.y) if d.formula.fe else float(((d.y - d.y.mean()) ** 2).sum())
-    tss = float(((d.y_raw - d.y_raw.mean()) ** 2).sum())
-    stats = {R2: 1 - ssr / tss if tss > 0 else np.nan}
-    if d.formula.fe:  # without fixed effects the "within" R2 would be the R2 itself
-        stats[R2_WITHIN] = 1 - ssr / tss_within if tss_within > 0 else np.nan
-    if d.vcov.kind == "CR1":
-        stats[N_CLUSTERS] = int(d.vcov.n_clusters)
-    info = {
-        "formula": formula,
-        "fe": list(d.formula.fe),
-        "cluster": d.vcov.cluster_name,
-        "vcov": d.vcov.kind,
-        "df_k": k_dof,
-        "ssr": ssr,
-        "resid": resid,
-        "dep_var": d.formula.y,
-    }
-    se = np.sqrt(np.diag(cov))
-    return EstimationResult(
-        params=pd.Series(beta, index=d.names),
-        bse=pd.Series(se, index=d.names),
-        nobs=n,
-        model="FE-OLS" if d.formula.fe else "OLS",
-        df_resid=df,
-        stats=stats,
-        info=info,
-        cov=pd.DataFrame(cov, index=d.names, columns=d.names),
-    )
+    return fit_within(d, model="FE-OLS" if d.fe else "OLS", info={"formula": formula})
 
 
 def stepwise_fe(
@@ -174,7 +113,12 @@ def winsorize(
     ``upper`` defaults to ``1 - lower`` (so ``lower=0.05`` is the "5%" of study 004). Quantiles use
     linear interpolation between order statistics (pandas/NumPy default, "type 7"); Stata's
     ``winsor2`` uses ``_pctile`` (type 2) and can differ in the 4th digit on small samples.
-    ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN.
+    ``by`` winsorises within groups (e.g. by year). Returns a copy; NaN stay NaN and take no part in
+    the quantiles.
+
+    This is the project's one home for winsorising: the studies winsorise their own estimation
+    samples (window, exclusions, complete cases), which no mart can know in advance, so the warehouse
+    carries no winsorised copy of the panel (``tests/estimators/test_winsorize.py``).
     """
     upper = 1 - lower if upper is None else upper
     if not 0 <= lower < upper <= 1:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -173,7 +173,8 @@ def _new_section(previous: str, kind: str) -> bool:
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-_TEX_SYMBOLS = {"²": "$^2$", "σ": r"$\sigma$", "φ": r"$\varphi$", "χ": r"$\chi$", "≤": r"$\leq$", "×": r"$\times$"}
+_TEX_SYMBOLS = {"²": "$^2$", "σ": r"$\sigma$", "φ": r"$\varphi$", "χ": r"$\chi$", "≤": r"$\leq$",
+                "×": r"$\times$"}
 
 
 def _tex(text: str) -> str:

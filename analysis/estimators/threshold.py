@@ -11,8 +11,9 @@ model using Stata", *Stata Journal* 15(1) (``xthreg``).
 
 Conventions that change the numbers:
 
-* Fixed effects are removed by within-demeaning by entity, for ``y``, the controls and for every
-  candidate regime regressor ``x 1(q <= g)`` (Hansen's own code). Balanced panels only (as
+* Fixed effects are removed by within-demeaning by entity (the fixed-effects engine,
+  ``analysis.estimators.fixed_effects``), for ``y``, the controls and for every candidate regime
+  regressor ``x 1(q <= g)`` (Hansen's own code). Balanced panels only (as
   Hansen's bootstrap and ``xthreg`` require). Time effects: add year dummies as ``controls``.
 * Grid: the distinct values of ``q``, sorted, at the 1-based positions
   ``floor(j * n_distinct / grid)``, ``j = 1..grid``, keeping candidates with at least
@@ -50,8 +51,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from analysis.estimators._within import check_frame
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.fixed_effects import Demeaner, factorize
+from analysis.estimators.formula import check_frame
 from analysis.estimators.statistics import threshold_f
 from analysis.estimators.panel import fit_fe
 
@@ -262,9 +264,7 @@ def fit_threshold(
     if T < 2:
         raise ValueError("need at least two periods per entity")
 
-    def within(a: np.ndarray) -> np.ndarray:
-        a3 = a.reshape(N, T, -1)
-        return (a3 - a3.mean(axis=1, keepdims=True)).reshape(n, -1)
+    within = Demeaner([factorize(df[entity].to_numpy())[0]])  # the engine's one sweep of entity means
 
     yv = df[y].to_numpy(float)
     xv = df[regime_x].to_numpy(float)

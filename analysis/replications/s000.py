@@ -34,7 +34,7 @@ from analysis.tables import Column, Table, published_table
 
 POLLUTION = "pollution_index_000"
 AI = "ln_ai_firms"
-CONTROLS = ("urbanization_rate", "fiscal_decentralization", "fdi_gdp_ratio", "financial_development",
+CONTROLS = ("urbanization_rate", "fiscal_decentralization", "fdi_gdp_ratio", "deposits_loans_gdp_ratio",
             "natural_resources")
 STUDY_WINDOW = (2013, 2022)
 MATRICES = (("(1) Geographic Distance Matrix", "inverse_distance"),
@@ -43,7 +43,7 @@ MATRICES = (("(1) Geographic Distance Matrix", "inverse_distance"),
 VARIABLES = {
     "Pollution": f"{POLLUTION} (positive normalisation; printed variant pollution_index_000_printed)",
     "AI": "ln_ai_firms", "Urban": "urbanization_rate", "Fd": "fiscal_decentralization",
-    "Open": "fdi_gdp_ratio", "Fin": "financial_development", "Nr": "natural_resources",
+    "Open": "fdi_gdp_ratio", "Fin": "deposits_loans_gdp_ratio", "Nr": "natural_resources",
     "W (geographic)": "mart_spatial_weights inverse_distance", "W (economic-geographic)": "economic_geographic",
 }
 

@@ -8,8 +8,9 @@ comparison of Table 4. Choices (recorded here):
 
 * EI = ``pollution_carbon_index_001`` (entropy index of EDGAR CO2 and PM2.5); AI = ln(1 + robot
   exposure) (the mart's reading of "industrial robot density").
-* City and year effects by the within transformation before DML (``fe="within"``; the module
-  docstring of ``analysis.estimators.dml`` shows it is the variant that recovers a planted effect);
+* City and year effects by the within transformation before DML (``fe_method="within"``; the module
+  docstring of ``analysis.estimators.dml.estimator`` shows it is the variant that recovers a planted
+  effect);
   folds by city, cluster-robust SE. "1:4" = K = 5, "1:2" / "1:7" = K = 3 / 8.
 * IV-DML: the printed instrument (distance to backbone nodes) is time-invariant and absorbed by city
   effects, so it is interacted with the national mean of ln broadband users in the year
@@ -29,7 +30,7 @@ from analysis.figures import save_figure
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 EI, AI = "pollution_carbon_index_001", "ln_robot_exposure"
-CONTROLS = ("ln_gdp_per_capita", "financial_development", "fdi_usd_gdp_ratio_printed", "urbanization_rate",
+CONTROLS = ("ln_gdp_per_capita", "deposits_loans_gdp_ratio", "fdi_usd_gdp_ratio_printed", "urbanization_rate",
             "government_expenditure_ratio", "government_investment_ratio", "tertiary_secondary_ratio",
             "human_capital")
 STUDY_WINDOW = (2009, 2023)
@@ -45,7 +46,7 @@ ZONES = (("Northeast", "northeast"), ("Northern Coastal Areas", "northern_coasta
 VARIABLES = {
     "EI": EI, "AI": "ln_robot_exposure", "Gtfe": "gtfee = mart_efficiency.efficiency_score (city)",
     "Ins": "tertiary_share", "Lngrva": "ln_green_invention_applications",
-    "Pgdp": "ln_gdp_per_capita", "Fin": "financial_development", "Open": "fdi_usd_gdp_ratio_printed",
+    "Pgdp": "ln_gdp_per_capita", "Fin": "deposits_loans_gdp_ratio", "Open": "fdi_usd_gdp_ratio_printed",
     "Urban": "urbanization_rate", "Gov": "government_expenditure_ratio", "Fiscal": "government_investment_ratio",
     "Ind": "tertiary_secondary_ratio", "Hc": "human_capital",
     "IV": "distance_to_backbone_km x national mean ln broadband users (time-varying variant)",

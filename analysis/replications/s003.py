@@ -26,7 +26,7 @@ import pandas as pd
 from analysis.replications.spec import ColumnSpec as C, StudySpec, TableSpec
 
 CO2, GTFP, AI = "ln_co2_ipcc", "gtfp", "robot_exposure"
-CONTROLS = ("openness", "population_density", "financial_development", "government_intervention",
+CONTROLS = ("openness", "population_density", "loans_gdp_ratio", "government_intervention",
             "energy_structure", "urbanization_rate")
 NAMES = dict(zip(CONTROLS, ("Open", "Density", "Fin", "Gov", "Energy", "Urban"))) | {"_cons": "_cons"}
 FE = ("province_adcode", "year")
@@ -34,14 +34,13 @@ OPTS = {"cluster": "province_adcode"}
 # the R² row of an IV column is the within R² (structural residuals against the demeaned outcome, as
 # xtivreg2 prints it); fit_iv reports it as R2_within beside the overall R2
 IV_OPTS = {**OPTS, "r2": "within"}
-MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 TRUTH = {"AI": "b_robot"}
 
 VARIABLES = {
     "Co2": "ln_co2_ipcc (ln IPCC fuel-based CO2, 10^4 t)", "GTFP": "gtfp = mart_efficiency.gml_cumulative (province)",
     "AI": "robot_exposure (robots per 1,000 workers)", "Lai": "robot_exposure_lag1",
     "IV": "robot_exposure_us", "Open": "openness", "Density": "population_density",
-    "Fin": "financial_development", "Gov": "government_intervention", "Energy": "energy_structure",
+    "Fin": "loans_gdp_ratio", "Gov": "government_intervention", "Energy": "energy_structure",
     "Urban": "urbanization_rate",
     "AI (industrial intelligence index)": "ln(1 + robot_exposure) (index not in the sample world)",
     "Co2 (recalculated)": "ln(sum of EDGAR CO2 of the province's cities, 10^4 t)",
@@ -73,7 +72,9 @@ def prepare(panel: pd.DataFrame, warehouse=None) -> pd.DataFrame:
     inside = panel["year"].between(lo, hi)
     for col, flag in (("environmental_regulation", "high_regulation"), ("industrialization", "high_industrialization")):
         panel[flag] = panel[col] > panel.loc[inside, col].median()
-    panel["is_municipality"] = panel["province_adcode"].isin(MUNICIPALITIES)
+    # the municipalities are provinces too: their province codes from dim_city (seed_municipalities)
+    municipal = query("select distinct province_adcode from marts.dim_city where is_municipality", warehouse)
+    panel["is_municipality"] = panel["province_adcode"].isin(set(municipal["province_adcode"]))
     return panel
 
 

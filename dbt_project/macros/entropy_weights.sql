@@ -1,10 +1,10 @@
 {#-
-  Entropy-weight composite index (the method of seeds 000 and 001).
+  Entropy-weight composite index (the method of studies 000 and 001).
 
   For indicator j and observation i within a pooling group g (all rows, or one year):
     x'_ij = (x_ij - min_j) / (max_j - min_j)          direction 'positive' (more = worse/higher)
     x'_ij = (max_j - x_ij) / (max_j - min_j)          direction 'negative'
-    x'_ij = max(x'_ij, epsilon)                        (seed 001 sets standardised zeros to 0.00001)
+    x'_ij = max(x'_ij, epsilon)                        (study 001 sets standardised zeros to 0.00001)
     p_ij  = x'_ij / sum_i x'_ij
     e_j   = -1/ln(m) * sum_i p_ij ln p_ij              (p ln p = 0 at p = 0; m = rows in the group)
     w_j   = (1 - e_j) / sum_k (1 - e_k)

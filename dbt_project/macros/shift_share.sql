@@ -3,7 +3,7 @@
   shares:  relation with (unit, industry, employment) in the base year b
   shocks:  relation with (industry, year, shock) e.g. the robot stock of industry j in year t
   national: relation with (industry, employment) of the base year for the denominator L_j^b
-  Returns unit, year, exposure. Seed 003's equation (2) with the 2004 base (see fct_province_year).
+  Returns unit, year, exposure. Study 003's equation (2) with the 2004 base (see fct_province_year).
 -#}
 {% macro shift_share(shares, shocks, national, unit='unit', scale=1) %}
 with

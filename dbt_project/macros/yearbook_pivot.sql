@@ -1,6 +1,7 @@
 {#- Yearbook indicators (long) -> one column per indicator, for the rows of cities (provinces=false: on
-    the boundary vintage's units, int_yearbook_indicators_harmonised) or of provinces (provinces=true). The column list is
-    yearbook_indicator_columns(); stg_yearbook__indicators maps the Chinese names onto it. -#}
+    the boundary vintage's units, int_yearbook_indicators_harmonised) or of provinces (provinces=true,
+    stg_yearbook__indicators). The columns are the indicators of seed_yearbook_indicators
+    (yearbook_indicator_columns()), so an indicator is added in the seed alone. -#}
 {% macro yearbook_pivot(provinces) %}
 with
 
@@ -22,19 +23,29 @@ pivoted as (
         {% endfor %}
     from indicators
     group by adcode, year
+),
+
+final as (
+    select * from pivoted
 )
 
-select * from pivoted
+select * from final
 {% endmacro %}
 
+{#- The canonical indicators of seed_yearbook_indicators, read from the built seed when the model runs
+    (dbt builds the seed first: stg_yearbook__indicators refs it). At parse time there is no data: the
+    list is empty and only the refs matter. -#}
 {% macro yearbook_indicator_columns() %}
-{{ return(["gdp_10k_yuan", "gdp_primary_10k_yuan", "gdp_secondary_10k_yuan", "gdp_tertiary_10k_yuan",
-           "industry_va_10k_yuan", "fixed_asset_investment_10k_yuan", "retail_sales_10k_yuan", "trade_10k_yuan",
-           "fdi_10k_usd", "pop_hukou_10k", "pop_resident_10k", "pop_urban_10k", "employed_10k",
-           "mining_employed_10k", "college_students_10k", "land_area_km2", "budget_revenue_10k_yuan",
-           "budget_expenditure_10k_yuan", "education_expenditure_10k_yuan", "science_expenditure_10k_yuan",
-           "government_investment_10k_yuan", "deposits_10k_yuan", "loans_10k_yuan", "digital_finance_index",
-           "industrial_so2_t", "industrial_wastewater_t", "industrial_dust_t", "industrial_nox_t",
-           "pollution_control_investment_10k_yuan", "energy_10k_tce", "electricity_10k_kwh",
-           "broadband_users_10k"]) }}
+{%- set seed = ref('seed_yearbook_indicators') -%}  {#- at parse time too: the calling model depends on it -#}
+{%- if not execute -%}
+{{ return([]) }}
+{%- endif -%}
+{%- set query -%}
+select distinct indicator from {{ seed }} order by indicator
+{%- endset -%}
+{%- set columns = run_query(query).columns[0].values() -%}
+{%- if columns | length == 0 -%}
+{{ exceptions.raise_compiler_error("seed_yearbook_indicators has no indicators: dbt seed first") }}
+{%- endif -%}
+{{ return(columns | list) }}
 {% endmacro %}

@@ -10,7 +10,6 @@ from expectations.suites import (
     fct_city_year,
     fct_province_year,
     mart_ai,
-    mart_city_year_winsorised,
     mart_efficiency,
     mart_emissions_intensity,
     mart_patents,
@@ -24,7 +23,6 @@ from expectations.suites import (
 SUITES: dict[str, MartSuite] = {m.SUITE.mart: m.SUITE for m in (
     dim_city,
     fct_city_year,
-    mart_city_year_winsorised,
     mart_emissions_intensity,
     mart_pollution_index,
     mart_pollution_index_weights,

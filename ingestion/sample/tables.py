@@ -24,6 +24,7 @@ from ingestion.sample.vocab import (
     AI_SCOPE_PHRASES, DIGITAL_KEYWORDS, ENV_KEYWORDS, FILLER_SENTENCES, GREEN_IPC_SAMPLE, NON_AI_SCOPE_PHRASES,
     OTHER_IPC_SAMPLE,
 )
+from ingestion.vocabulary import dbt_vars, yearbook_header
 
 FIXED_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -122,86 +123,109 @@ def write_ceads(sim: Simulation, out: Path) -> list[Path]:
     return [path]
 
 
-# (column header with unit, simulation column, factor to that unit, digits)
-YEARBOOK_FILES: dict[str, list[tuple[str, str, float, int]]] = {
+# (indicator of seed_yearbook_indicators, unit written in the header, simulation column, factor from the
+# simulation column to that unit, digits). The header is the seed's spelling with the unit in brackets
+# (ingestion.vocabulary.yearbook_header); some units differ from the canonical one on purpose (亿元, 万吨,
+# 人), as in real exports, so that the loader's conversions are exercised.
+YEARBOOK_FILES: dict[str, list[tuple[str, str, str, float, int]]] = {
     "城市统计年鉴_综合经济.csv": [
-        ("地区生产总值(万元)", "gdp_10k_yuan", 1.0, 0),
-        ("第一产业增加值(万元)", "gdp_primary_10k_yuan", 1.0, 0),
-        ("第二产业增加值(万元)", "gdp_secondary_10k_yuan", 1.0, 0),
-        ("第三产业增加值(万元)", "gdp_tertiary_10k_yuan", 1.0, 0),
-        ("工业增加值(万元)", "industry_va_10k_yuan", 1.0, 0),
-        ("固定资产投资总额(万元)", "fai_10k_yuan", 1.0, 0),
-        ("社会消费品零售总额(万元)", "retail_10k_yuan", 1.0, 0),
-        ("货物进出口总额(万元)", "trade_10k_yuan", 1.0, 0),
-        ("当年实际使用外资金额(万美元)", "fdi_10k_usd", 1.0, 0),
+        ("gdp_10k_yuan", "万元", "gdp_10k_yuan", 1.0, 0),
+        ("gdp_primary_10k_yuan", "万元", "gdp_primary_10k_yuan", 1.0, 0),
+        ("gdp_secondary_10k_yuan", "万元", "gdp_secondary_10k_yuan", 1.0, 0),
+        ("gdp_tertiary_10k_yuan", "万元", "gdp_tertiary_10k_yuan", 1.0, 0),
+        ("industry_va_10k_yuan", "万元", "industry_va_10k_yuan", 1.0, 0),
+        ("fixed_asset_investment_10k_yuan", "万元", "fai_10k_yuan", 1.0, 0),
+        ("retail_sales_10k_yuan", "万元", "retail_10k_yuan", 1.0, 0),
+        ("trade_10k_yuan", "万元", "trade_10k_yuan", 1.0, 0),
+        ("fdi_10k_usd", "万美元", "fdi_10k_usd", 1.0, 0),
     ],
     "城市统计年鉴_人口就业.csv": [
-        ("年末户籍人口(万人)", "pop_hukou_10k", 1.0, 2),
-        ("年末常住人口(万人)", "pop_resident_10k", 1.0, 2),
-        ("城镇常住人口(万人)", "urban_pop_10k", 1.0, 2),
-        ("年末单位从业人员(万人)", "employed_10k", 1.0, 2),
-        ("采矿业从业人员(万人)", "mining_employed_10k", 1.0, 3),
-        ("普通高等学校在校学生数(人)", "college_students", 1.0, 0),
-        ("行政区域土地面积(平方公里)", "land_area_km2", 1.0, 0),
+        ("pop_hukou_10k", "万人", "pop_hukou_10k", 1.0, 2),
+        ("pop_resident_10k", "万人", "pop_resident_10k", 1.0, 2),
+        ("pop_urban_10k", "万人", "urban_pop_10k", 1.0, 2),
+        ("employed_10k", "万人", "employed_10k", 1.0, 2),
+        ("mining_employed_10k", "万人", "mining_employed_10k", 1.0, 3),
+        ("college_students_10k", "人", "college_students", 1.0, 0),
+        ("land_area_km2", "平方公里", "land_area_km2", 1.0, 0),
     ],
     "城市统计年鉴_财政金融.xlsx": [
-        ("地方一般公共预算收入(亿元)", "budget_rev_10k_yuan", 1e-4, 4),
-        ("地方一般公共预算支出(亿元)", "budget_exp_10k_yuan", 1e-4, 4),
-        ("教育支出(万元)", "edu_exp_10k_yuan", 1.0, 0),
-        ("科学技术支出(万元)", "sci_exp_10k_yuan", 1.0, 0),
-        ("政府投资总额(万元)", "gov_invest_10k_yuan", 1.0, 0),
-        ("年末金融机构各项存款余额(万元)", "deposits_10k_yuan", 1.0, 0),
-        ("年末金融机构各项贷款余额(万元)", "loans_10k_yuan", 1.0, 0),
-        ("数字普惠金融指数", "digital_finance_index", 1.0, 2),
+        ("budget_revenue_10k_yuan", "亿元", "budget_rev_10k_yuan", 1e-4, 4),
+        ("budget_expenditure_10k_yuan", "亿元", "budget_exp_10k_yuan", 1e-4, 4),
+        ("education_expenditure_10k_yuan", "万元", "edu_exp_10k_yuan", 1.0, 0),
+        ("science_expenditure_10k_yuan", "万元", "sci_exp_10k_yuan", 1.0, 0),
+        ("government_investment_10k_yuan", "万元", "gov_invest_10k_yuan", 1.0, 0),
+        ("deposits_10k_yuan", "万元", "deposits_10k_yuan", 1.0, 0),
+        ("loans_10k_yuan", "万元", "loans_10k_yuan", 1.0, 0),
+        ("digital_finance_index", "", "digital_finance_index", 1.0, 2),
     ],
     "城市统计年鉴_资源环境.xlsx": [
-        ("工业二氧化硫排放量(吨)", "so2_t", 1.0, 0),
-        ("工业废水排放量(万吨)", "wastewater_10k_t", 1.0, 1),
-        ("工业烟粉尘排放量(吨)", "dust_t", 1.0, 0),
-        ("工业氮氧化物排放量(吨)", "nox_t", 1.0, 0),
-        ("工业污染治理完成投资(万元)", "pollution_invest_10k_yuan", 1.0, 1),
-        ("能源消费总量(万吨标准煤)", "energy_10k_tce", 1.0, 2),
-        ("全社会用电量(万千瓦时)", "electricity_10k_kwh", 1.0, 0),
-        ("互联网宽带接入用户数(万户)", "broadband_10k_households", 1.0, 2),
+        ("industrial_so2_t", "吨", "so2_t", 1.0, 0),
+        ("industrial_wastewater_t", "万吨", "wastewater_10k_t", 1.0, 1),
+        ("industrial_dust_t", "吨", "dust_t", 1.0, 0),
+        ("industrial_nox_t", "吨", "nox_t", 1.0, 0),
+        ("pollution_control_investment_10k_yuan", "万元", "pollution_invest_10k_yuan", 1.0, 1),
+        ("energy_10k_tce", "万吨标准煤", "energy_10k_tce", 1.0, 2),
+        ("electricity_10k_kwh", "万千瓦时", "electricity_10k_kwh", 1.0, 0),
+        ("broadband_users_10k", "万户", "broadband_10k_households", 1.0, 2),
     ],
 }
 
-# yearbook columns that are not amounts (an index): a unit reported in parts carries its value in each part
-YEARBOOK_INTENSIVE = ("digital_finance_index",)
-
-PROVINCE_COLUMNS: list[tuple[str, str, float, int]] = [
-    ("地区生产总值(亿元)", "gdp_10k_yuan", 1e-4, 2),
-    ("第二产业增加值(亿元)", "gdp_secondary_10k_yuan", 1e-4, 2),
-    ("第三产业增加值(亿元)", "gdp_tertiary_10k_yuan", 1e-4, 2),
-    ("年末常住人口(万人)", "pop_10k", 1.0, 2),
-    ("城镇常住人口(万人)", "urban_pop_10k", 1.0, 2),
-    ("年末就业人员(万人)", "employed_10k", 1.0, 2),
-    ("固定资产投资总额(亿元)", "fai_10k_yuan", 1e-4, 2),
-    ("能源消费总量(万吨标准煤)", "energy_10k_tce", 1.0, 2),
-    ("全社会用电量(亿千瓦时)", "electricity_10k_kwh", 1e-4, 2),
-    ("年末金融机构各项贷款余额(亿元)", "loans_10k_yuan", 1e-4, 2),
-    ("地方一般公共预算支出(亿元)", "budget_exp_10k_yuan", 1e-4, 2),
-    ("货物进出口总额(亿元)", "trade_10k_yuan", 1e-4, 2),
-    ("工业污染治理完成投资(万元)", "pollution_invest_10k_yuan", 1.0, 1),
-    ("行政区域土地面积(平方公里)", "area_km2", 1.0, 0),
+# The provincial workbook (国家统计局 分省年度数据) spells indicators with the seed's last spelling (年末就业人员
+# where city tables say 年末单位从业人员), so the sample world exercises alternative spellings.
+PROVINCE_COLUMNS: list[tuple[str, str, str, float, int]] = [
+    ("gdp_10k_yuan", "亿元", "gdp_10k_yuan", 1e-4, 2),
+    ("gdp_secondary_10k_yuan", "亿元", "gdp_secondary_10k_yuan", 1e-4, 2),
+    ("gdp_tertiary_10k_yuan", "亿元", "gdp_tertiary_10k_yuan", 1e-4, 2),
+    ("pop_resident_10k", "万人", "pop_10k", 1.0, 2),
+    ("pop_urban_10k", "万人", "urban_pop_10k", 1.0, 2),
+    ("employed_10k", "万人", "employed_10k", 1.0, 2),
+    ("fixed_asset_investment_10k_yuan", "亿元", "fai_10k_yuan", 1e-4, 2),
+    ("energy_10k_tce", "万吨标准煤", "energy_10k_tce", 1.0, 2),
+    ("electricity_10k_kwh", "亿千瓦时", "electricity_10k_kwh", 1e-4, 2),
+    ("loans_10k_yuan", "亿元", "loans_10k_yuan", 1e-4, 2),
+    ("budget_expenditure_10k_yuan", "亿元", "budget_exp_10k_yuan", 1e-4, 2),
+    ("trade_10k_yuan", "亿元", "trade_10k_yuan", 1e-4, 2),
+    ("pollution_control_investment_10k_yuan", "万元", "pollution_invest_10k_yuan", 1.0, 1),
+    ("land_area_km2", "平方公里", "area_km2", 1.0, 0),
 ]
+PROVINCE_SPELLING = -1
+
+
+def investment_before_the_panel(province: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Province rows for the years from ``base_year`` to the world's first year with fixed-asset investment
+    only, as the NBS provincial series reach back further than the panel: study 003's capital stock starts
+    in its base year (dbt var ``gtfp_base_year``). Each province's investment is carried back from its
+    first simulated year at its own average growth over the simulated years (no random draw, so the rest
+    of the world is unchanged); every other indicator of those years is blank."""
+    first = int(province.year.min())
+    if base_year >= first:
+        return province.iloc[:0]
+    rows = []
+    for code, part in province.sort_values("year").groupby("province_adcode", sort=True):
+        fai = part.fai_10k_yuan.to_numpy(dtype=float)
+        growth = (fai[-1] / fai[0]) ** (1.0 / (len(fai) - 1))
+        rows += [(code, year, fai[0] * growth ** (year - first)) for year in range(base_year, first)]
+    return pd.DataFrame(rows, columns=["province_adcode", "year", "fai_10k_yuan"])
 
 
 def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
-    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook.
-    The city rows name the units of each year's code table (``History``, habit "end")."""
+    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook
+    (with fixed-asset investment from the GTFP base year on, see ``investment_before_the_panel``). The city
+    rows name the units of each year's code table (``History``, habit "end"): amounts are split between
+    the units that held a city's territory, an index (no unit in the seed) is carried to each of them."""
     folder = out / "yearbook"
     folder.mkdir(parents=True, exist_ok=True)
-    columns = [col for cols in YEARBOOK_FILES.values() for _h, col, _f, _d in cols]
-    c = _history(sim).reported(sim.city[["adcode", "year", *columns]], "end",
-                               extensive=[k for k in columns if k not in YEARBOOK_INTENSIVE],
-                               intensive=[k for k in columns if k in YEARBOOK_INTENSIVE])
+    entries = [entry for cols in YEARBOOK_FILES.values() for entry in cols]
+    c = _history(sim).reported(sim.city[["adcode", "year", *[col for _i, _u, col, _f, _d in entries]]], "end",
+                               extensive=[col for _i, unit, col, _f, _d in entries if unit],
+                               intensive=[col for _i, unit, col, _f, _d in entries if not unit])
     paths = []
     for fname, cols in YEARBOOK_FILES.items():
         frame = pd.DataFrame({"城市": c.name_zh.to_numpy(),
                               "年份": [f"{y}年" for y in c.year]})
-        for header, col, factor, digits in cols:
+        for indicator, unit, col, factor, digits in cols:
             values = c[col].to_numpy(dtype=float) * factor
+            header = yearbook_header(indicator, unit)
             frame[header] = _thousands(values, digits) if fname.endswith(".csv") else np.round(values, digits)
         path = folder / fname
         if fname.endswith(".csv"):
@@ -212,8 +236,10 @@ def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
     p = sim.province
     from ingestion.sample.geography import PROVINCES
 
+    p = pd.concat([p, investment_before_the_panel(p, int(dbt_vars()["gtfp_base_year"]))], ignore_index=True)
     frame = pd.DataFrame({"省份": [PROVINCES[a[:2]][0] for a in p.province_adcode], "年份": p.year.to_numpy()})
-    for header, col, factor, digits in PROVINCE_COLUMNS:
+    for indicator, unit, col, factor, digits in PROVINCE_COLUMNS:
+        header = yearbook_header(indicator, unit, spelling=PROVINCE_SPELLING)
         frame[header] = np.round(p[col].to_numpy(dtype=float) * factor, digits)
     path = folder / "中国统计年鉴_分省年度数据.xlsx"
     _write_xlsx(path, {"分省年度数据": ("国家统计局 分省年度数据", frame)})

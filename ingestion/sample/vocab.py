@@ -2,10 +2,10 @@
 (AI keyword list, WIPO IPC Green Inventory codes, environmental and digital-economy keywords); these
 are the subsets the generator draws from, and the tests check that every one is in the seeds."""
 
-# Environmental-regulation keywords (seed 004: 15 words counted in government work reports)
+# Environmental-regulation keywords (study 004: 15 words counted in government work reports)
 ENV_KEYWORDS = ("环境保护", "环保", "污染", "能耗", "减排", "排污", "生态", "绿色", "低碳", "空气",
                 "化学需氧量", "二氧化硫", "二氧化碳", "PM10", "PM2.5")
-# Digital-economy words (seed 004's instrument: their share in the work report)
+# Digital-economy words (study 004's instrument: their share in the work report)
 DIGITAL_KEYWORDS = ("数字经济", "大数据", "云计算", "人工智能", "互联网", "物联网", "区块链", "数字化", "5G", "智能制造")
 
 # Business-scope phrases of AI firms (each contains an AI keyword) and of other firms (none does)

@@ -55,12 +55,12 @@ def provinces(names: pd.Series, *, file, column: str, row_offset: int, sheet: st
 
 def melt_indicators(table: pd.DataFrame, keys: dict[str, pd.Series], indicator_columns: list[str], *,
                     known: dict[str, str], file: Path, sheet: str | None, first_row: int,
-                    typical: dict[str, float] | None = None) -> pd.DataFrame:
+                    typical: dict[str, float] | None = None, register: str) -> pd.DataFrame:
     """Wide indicator columns ('地区生产总值(万元)') -> long rows in each indicator's canonical unit.
 
-    ``known`` maps indicator name -> canonical unit; an unknown or renamed column is an error, and so is
-    a unit that does not convert to it. Blank cells are dropped (not stored as zero); negative values are
-    errors. With ``typical`` (indicator -> typical city value in the canonical unit), a column whose
+    ``known`` maps indicator name -> canonical unit; an unknown or renamed column is an error (its fix
+    says ``register``: where the vocabulary lives), and so is a unit that does not convert to it. Blank
+    cells are dropped (not stored as zero); negative values are errors. With ``typical`` (indicator -> typical city value in the canonical unit), a column whose
     median is off by more than ``TYPICAL_SPAN`` orders of magnitude is an error (a wrong unit in the
     header). The rows carry ``_file``, ``_row`` and ``_part`` (sheet and column) for later checks.
     """
@@ -71,8 +71,7 @@ def melt_indicators(table: pd.DataFrame, keys: dict[str, pd.Series], indicator_c
         where = f"{prefix}column {header!r}"
         if name not in known:
             raise IngestError(file, where, f"unknown indicator {name!r}",
-                              f"use one of the known indicators ({', '.join(sorted(known)[:8])}, ...) "
-                              "or register it in ingestion/sources/yearbook.py")
+                              f"use one of the known indicators ({', '.join(sorted(known)[:8])}, ...) or {register}")
         values = parse_number(table[header], file=file, column=header, row_offset=first_row, sheet=sheet)
         converted, canonical = to_canonical(values.to_numpy(), unit, file=file, where=where)
         if canonical != known[name]:

@@ -2,7 +2,7 @@
 
 Columns: 企业名称, 统一社会信用代码, 登记状态, 成立日期, 注销日期 ('-' if none), 所属省份, 所属城市,
 国标行业门类, 经营范围. Whether a firm is an AI firm is decided in dbt from the business scope against
-the AI keyword seed (seed 004's text rule), not here.
+the AI keyword seed (study 004's text rule), not here.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Provincial energy balances, nine fuels (China Energy Statistical Yearbook) -> raw.province_energy.
 
-The nine fuels of seed 003's IPCC calculation; physical units (万吨, natural gas 亿立方米). One sheet per
+The nine fuels of study 003's IPCC calculation; physical units (万吨, natural gas 亿立方米). One sheet per
 year ("2019年"), a 地区 column with province names.
 """
 from __future__ import annotations
@@ -44,7 +44,8 @@ def read(files, ctx: LoadContext):
                 raise IngestError(path, f"sheet {sheet!r}, header", f"missing fuel column(s) {missing}",
                                   "the nine fuels of the energy balance must all be present")
             long = melt_indicators(table, {"province_adcode": codes, "year": pd.Series(year, index=table.index)},
-                                   [found[f] for f in FUELS], known=FUELS, file=path, sheet=sheet, first_row=first)
+                                   [found[f] for f in FUELS], known=FUELS, file=path, sheet=sheet, first_row=first,
+                                   register="register it in FUELS of ingestion/sources/energy.py")
             long["source_file"] = path.name
             parts.append(long.rename(columns={"indicator": "fuel"}))
     out = pd.concat(parts, ignore_index=True)

@@ -20,7 +20,7 @@ from tests.conftest import REPO, TINY_SEED
 
 MARTS = ["dim_city", "fct_city_year", "mart_emissions_intensity", "mart_pollution_index", "mart_pollution_index_weights",
          "mart_patents", "mart_ai", "mart_robot_exposure", "mart_policy_treatment", "mart_spatial_weights",
-         "fct_province_year", "mart_efficiency", "mart_city_year_winsorised"]
+         "fct_province_year", "mart_efficiency"]
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +148,10 @@ def test_spatial_weights_are_row_stochastic_with_symmetric_raw_distances(tiny_ma
     assert (w[w.matrix == "knn"].groupby("adcode_i").size() == 5).all()
 
 
-def test_python_entropy_weights_agree_with_the_dbt_macro(tiny_marts):
-    """analysis.measures.entropy (Python) and the entropy_weights macro give the same weights and index."""
-    from analysis.measures.entropy import entropy_weights
+def test_the_dbt_macro_agrees_with_the_reference_entropy_weights(tiny_marts):
+    """The entropy_weights macro in the built marts gives the weights of the reference implementation
+    (tests/measures/entropy_reference.py)."""
+    from tests.measures.entropy_reference import entropy_weights
 
     inputs = q(tiny_marts, "select * from intermediate.int_city_year_emissions_joined")
     cols = ["industrial_wastewater_t", "industrial_so2_t", "industrial_dust_t"]
@@ -234,6 +235,30 @@ def test_build_writes_self_contained_dbt_docs(tiny_marts, tmp_path, monkeypatch,
     assert "model.dualcarbon.fct_city_year" in page and "source.dualcarbon." in page   # manifest inside
     assert '"catalog"' in page or "catalog" in page
     assert "dbt docs:" in capsys.readouterr().out
+
+
+def test_a_gtfp_base_year_the_data_lacks_fails_the_build(tiny_marts, tmp_path):
+    """Study 003's capital stock starts in var('gtfp_base_year'): a base year the provincial investment
+    does not reach is a failing dbt test that names the rule, not a silent fallback to the first year."""
+    import shutil
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(tiny_marts, warehouse)
+    env = dict(os.environ, DUALCARBON_WAREHOUSE=str(warehouse))
+    dbt = Path(sys.executable).with_name("dbt")
+    test = "every_province_reports_investment_in_the_gtfp_base_year"
+
+    def run(*extra):
+        return subprocess.run([str(dbt), "test", "--select", test, "--target-path", str(tmp_path / "target"),
+                               "--log-path", str(tmp_path / "logs"), *extra], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    ok = run()
+    assert ok.returncode == 0 and "PASS=1" in ok.stdout, ok.stdout[-2000:]
+    missing = run("--vars", "{gtfp_base_year: 1990}")
+    assert missing.returncode != 0, missing.stdout[-2000:]
+    # the tiny world's 16 provinces (its 20 cities: 襄阳 and 海东 since the divisions crossed, issue 16)
+    assert f"Failure in test {test}" in missing.stdout and "Got 16 results" in missing.stdout, missing.stdout[-2000:]
 
 
 def test_the_boundary_vintage_must_be_the_boundaries_year(tiny_marts, tmp_path):

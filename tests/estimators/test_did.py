@@ -16,7 +16,7 @@ import pyfixest as pf
 import pytest
 
 from analysis.estimators.did import event_study, fit_twfe_did, placebo
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
 SSC = pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")
@@ -116,8 +116,8 @@ def test_placebo_vectorised_equals_refit(panel):
                       reassign=how, seed=5, controls=["x1"], cluster="city", progress=False,
                       chunk_size=4)
         # rebuild the draws with the same generator and refit each
-        from analysis.estimators.did_twfe import _draw_cohorts
-        from analysis.estimators.did_core import factorize
+        from analysis.estimators.did.twfe import _draw_cohorts
+        from analysis.estimators.fixed_effects import factorize
         codes, n_units = factorize(panel["city"].to_numpy())
         g = np.where(panel["cohort"] > 0, panel["cohort"], np.inf).astype(float)
         true_g = pd.Series(g).groupby(codes).first().to_numpy()
@@ -179,34 +179,3 @@ def test_bad_input_nan_duplicates_singular(panel):
                      time="year", controls=["c"])
     with pytest.raises(ValueError, match="reassign"):
         placebo(panel, y="y", entity="city", time="year", cohort="cohort", reassign="cities")
-
-
-def test_demeaner_exact_paths_agree():
-    """Unbalanced two-way FE: the partitioned (exact) projection equals alternating projections,
-    also on a panel made of two disconnected blocks; the balanced one-sweep path equals both."""
-    from analysis.estimators.did_core import Demeaner, factorize
-
-    df = simulate_staggered_panel(n_units=60, periods=range(2003, 2013), drop_share=0.3, seed=9)
-    block = ((df["city"] < 30) & (df["year"] < 2008)) | ((df["city"] >= 30) & (df["year"] >= 2009))
-    for d in (df, df[block]):
-        codes = [factorize(d["city"].to_numpy())[0], factorize(d["year"].to_numpy())[0]]
-        X = d[["y", "x1", "treat"]].to_numpy()
-        exact = Demeaner(codes)
-        assert exact._partitioned is not None
-        iterative = Demeaner(codes)
-        iterative._partitioned = None
-        np.testing.assert_allclose(exact(X), iterative(X), atol=1e-8)
-        # residuals are orthogonal to every unit and period dummy
-        Xt = exact(X)
-        for c in codes:
-            sums = np.zeros((c.max() + 1, 3))
-            np.add.at(sums, c, Xt)
-            assert np.abs(sums).max() < 1e-9
-    full = simulate_staggered_panel(n_units=30, periods=range(2003, 2010), seed=1)
-    codes = [factorize(full["city"].to_numpy())[0], factorize(full["year"].to_numpy())[0]]
-    dm = Demeaner(codes)
-    assert dm.balanced
-    X = full[["y", "x1"]].to_numpy()
-    it = Demeaner(codes)
-    it.balanced, it._partitioned = False, None
-    np.testing.assert_allclose(dm(X), it(X), atol=1e-8)

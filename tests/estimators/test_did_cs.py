@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from analysis.estimators.did import callaway_santanna
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 from analysis.estimators.statistics import N_UNITS
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "econometrics"
@@ -85,7 +85,7 @@ def test_aggregations_match_r_did(cs, kind):
 
 def test_covariates_dr_matches_r_did(mpdta):
     r = callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year", cohort="first.treat",
-                          covariates=["lpop"], method="dr")
+                          controls=["lpop"], method="dr")
     tab = r.att_gt.set_index(["cohort", "time"])["att"]
     for key, att in R_ATT_GT_LPOP.items():
         assert tab[key] == pytest.approx(att, abs=5e-5), key
@@ -97,7 +97,7 @@ def test_two_by_two_with_covariates_independent_check(mpdta, method):
     influence-function SE against the leave-one-unit-out jackknife SE (within 5%)."""
     import statsmodels.api as sm
 
-    from analysis.estimators.did_cs import _METHODS
+    from analysis.estimators.did.callaway_santanna import _METHODS
 
     wide = mpdta.pivot(index="countyreal", columns="year", values="lemp")
     lpop = mpdta.groupby("countyreal")["lpop"].first()
@@ -123,7 +123,7 @@ def test_two_by_two_with_covariates_independent_check(mpdta, method):
     se_jk = np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2))
     assert se_if == pytest.approx(se_jk, rel=0.05)
     cs = callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year", cohort="first.treat",
-                           covariates=["lpop"], method=method).att_gt.set_index(["cohort", "time"])
+                           controls=["lpop"], method=method).att_gt.set_index(["cohort", "time"])
     assert cs.loc[(2004, 2006), "att"] == pytest.approx(att, abs=1e-12)
     assert cs.loc[(2004, 2006), "se"] == pytest.approx(se_if, rel=1e-10)
 

@@ -13,7 +13,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from analysis.estimators.did import callaway_santanna, fit_twfe_did, imputation_did, sun_abraham
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 
 N_REP = 40
 

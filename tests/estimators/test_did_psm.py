@@ -34,7 +34,7 @@ def df() -> pd.DataFrame:
 
 
 def test_nearest_neighbour_with_replacement_is_nearest(df):
-    r = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[], seed=0)
+    r = psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x"], controls=[], seed=0)
     m = r.matched
     treated, controls = m[m["treated_group"] == 1], m[m["treated_group"] == 0]
     # every treated row matched (no caliper), weights of controls sum to the matched treated rows
@@ -53,7 +53,7 @@ def test_nearest_neighbour_with_replacement_is_nearest(df):
 
 
 def test_caliper_and_without_replacement(df):
-    r = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[],
+    r = psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x"], controls=[],
                 caliper=0.001, replace=False, seed=3)
     m = r.matched
     c = m[m["treated_group"] == 0]
@@ -67,7 +67,7 @@ def test_caliper_and_without_replacement(df):
 
 def test_balance_table_and_bias_removal(df):
     naive = fit_twfe_did(df, y="y", treat="d", entity="city", time="year").params["d"]
-    r = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x", "z"],
+    r = psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x", "z"],
                 controls=[], seed=1, caliper=0.05)
     b = r.balance.set_index("covariate")
     assert list(b.index) == ["x", "z", "pscore"]
@@ -90,30 +90,30 @@ def test_matching_removes_most_of_the_selection_bias():
     for seed in range(8):
         d = _selection_panel(100 + seed)
         naive.append(fit_twfe_did(d, y="y", treat="d", entity="city", time="year").params["d"] + 0.5)
-        psm.append(psm_did(d, y="y", treat="d", entity="city", time="year", covariates=["x", "z"],
+        psm.append(psm_did(d, y="y", treat="d", entity="city", time="year", match_on=["x", "z"],
                            controls=[], seed=1, caliper=0.05).params["d"] + 0.5)
     assert np.mean(naive) > 0.5
     assert abs(np.mean(psm)) < 0.25 * np.mean(naive)
 
 
-@pytest.mark.parametrize("kw", [dict(by="year"), dict(link="probit", n_neighbors=3)])
+@pytest.mark.parametrize("kw", [dict(matching="year"), dict(link="probit", n_neighbors=3)])
 def test_variants_run_and_reduce_bias(df, kw):
-    r = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[],
+    r = psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x"], controls=[],
                 seed=2, **kw)
     assert r.stats[MEAN_ABS_BIAS_AFTER] < 0.25 * r.stats[MEAN_ABS_BIAS_BEFORE]
-    assert r.info["by"] == kw.get("by", "pooled")
-    again = psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], controls=[],
+    assert r.info["matching"] == kw.get("matching", "pooled")
+    again = psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x"], controls=[],
                     seed=2, **kw)
     assert again.params["d"] == r.params["d"]
 
 
 def test_bad_input(df):
     with pytest.raises(ValueError, match="link"):
-        psm_did(df, y="y", treat="d", entity="city", time="year", covariates=["x"], link="cloglog")
+        psm_did(df, y="y", treat="d", entity="city", time="year", match_on=["x"], link="cloglog")
     with pytest.raises(ValueError, match="covariate"):
-        psm_did(df, y="y", treat="d", entity="city", time="year", covariates=[])
+        psm_did(df, y="y", treat="d", entity="city", time="year", match_on=[])
     sep = df.assign(s=df.groupby("city")["d"].transform("max"))
     with pytest.raises(ValueError, match="separat|failed"):
-        psm_did(sep, y="y", treat="d", entity="city", time="year", covariates=["s"], controls=[])
+        psm_did(sep, y="y", treat="d", entity="city", time="year", match_on=["s"], controls=[])
     with pytest.raises(ValueError, match="never-treated"):
-        psm_did(df.assign(d=1.0), y="y", treat="d", entity="city", time="year", covariates=["x"])
+        psm_did(df.assign(d=1.0), y="y", treat="d", entity="city", time="year", match_on=["x"])

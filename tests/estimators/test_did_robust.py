@@ -20,7 +20,7 @@ from analysis.estimators.did import (
     imputation_did,
     sun_abraham,
 )
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "econometrics"
 

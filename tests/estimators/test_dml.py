@@ -70,7 +70,7 @@ def simulate_panel(seed, n=60, t=8, theta=-0.5, iv=False, nonlinear=False):
 
 
 def test_401k_linear_learners_equal_hand_coded_partialling_out(k401):
-    res = fit_dml(k401, y="net_tfa", d="e401", x=X401, fe="none", cluster=None, learner="ols",
+    res = fit_dml(k401, y="net_tfa", d="e401", controls=X401, fe_method="none", cluster=None, learner="ols",
                   n_folds=5, seed=3, progress=False)
     X = k401[X401].to_numpy(float)
     yv, dv = k401.net_tfa.to_numpy(float), k401.e401.to_numpy(float)
@@ -89,7 +89,7 @@ def test_401k_linear_learners_equal_hand_coded_partialling_out(k401):
 def test_401k_random_forest_in_documented_range(k401):
     # DoubleML's 401(k) example learner settings (max_depth 7, max_features 3, min_samples_leaf 3),
     # 50 trees instead of 500 to keep the test fast.
-    res = fit_dml(k401, y="net_tfa", d="e401", x=X401, fe="none", cluster=None, learner="rf",
+    res = fit_dml(k401, y="net_tfa", d="e401", controls=X401, fe_method="none", cluster=None, learner="rf",
                   learner_params=dict(n_estimators=50, max_depth=7, max_features=3, min_samples_leaf=3),
                   seed=1, progress=False)
     assert 7_500 < res.params["e401"] < 10_500
@@ -101,7 +101,7 @@ def test_401k_lasso_in_documented_range(k401):
     # Lasso equals OLS (about 5,800), outside the documented range, which is why this matters.
     lasso = make_pipeline(PolynomialFeatures(2, include_bias=False), StandardScaler(),
                           LassoCV(cv=3, alphas=10, max_iter=5000))
-    res = fit_dml(k401, y="net_tfa", d="e401", x=X401, fe="none", cluster=None, learner=lasso,
+    res = fit_dml(k401, y="net_tfa", d="e401", controls=X401, fe_method="none", cluster=None, learner=lasso,
                   seed=1, progress=False)
     assert 7_500 < res.params["e401"] < 10_500
     assert 1_100 < res.bse["e401"] < 1_600
@@ -113,7 +113,7 @@ def test_401k_lasso_in_documented_range(k401):
 
 def test_cluster_variance_equals_cluster_robust_ols_of_residuals():
     df = simulate_panel(1)
-    res = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+    res = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
                   progress=False)
     # rebuild the residuals on the same (city-grouped) folds from the within-transformed data
     dfs = df.sort_values(["city", "year"]).reset_index(drop=True)
@@ -137,7 +137,7 @@ def test_cluster_variance_is_doubleml_cluster_variance_times_small_sample_factor
     import doubleml as dml
 
     df = simulate_panel(1)
-    res = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+    res = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
                   progress=False)
     dfs = df.sort_values(["city", "year"]).reset_index(drop=True)
     ent, tim = pd.factorize(dfs.city)[0], pd.factorize(dfs.year)[0]
@@ -167,14 +167,14 @@ def test_within_demeaning_exact_on_balanced_and_converges_unbalanced():
 
 def test_monte_carlo_recovers_planted_effect_and_covers():
     # 25 panels of 60 cities x 8 years, linear nuisances (OLS learners keep it fast). The within
-    # default is unbiased and its 95% CI covers; ignoring the effects (fe="none") is biased.
+    # default is unbiased and its 95% CI covers; ignoring the effects (fe_method="none") is biased.
     theta, reps = -0.5, 25
     est = {"within": [], "fd": [], "cre": [], "none": []}
     cover = []
     for s in range(reps):
         df = simulate_panel(100 + s)
         for fe in ("within", "none") if s >= 10 else est:  # fd and cre on the first 10 panels only
-            r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", fe=fe,
+            r = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", fe_method=fe,
                         learner="ols", seed=s, progress=False)
             est[fe].append(r.params["d"])
             if fe == "within":
@@ -192,7 +192,7 @@ def test_monte_carlo_recovers_planted_effect_and_covers():
 def test_random_forest_recovers_nonlinear_panel_effect():
     # one larger panel with nonlinear g and m: RF-DML within is within 3 SE of the planted effect
     df = simulate_panel(7, n=120, t=8, nonlinear=True)
-    r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="rf",
+    r = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="rf",
                 learner_params=dict(n_estimators=60), progress=False)
     assert abs(r.params["d"] + 0.5) < 3 * r.bse["d"]
     assert r.model == "DML-PLR" and r.info["fe_method"] == "within" and r.info["fe"] == ["city", "year"]
@@ -202,7 +202,7 @@ def test_random_forest_recovers_nonlinear_panel_effect():
 
 def test_repeated_cross_fitting_median_aggregation():
     df = simulate_panel(3)
-    r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+    r = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
                 n_rep=5, seed=11, progress=False)
     reps = r.repetitions()
     assert len(reps) == 5 and reps.theta.nunique() == 5  # different folds per repetition
@@ -221,10 +221,10 @@ def test_pliv_time_varying_instrument_recovers_effect():
     theta, est, naive = -0.5, [], []
     for s in range(15):
         df = simulate_panel(200 + s, iv=True)
-        r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+        r = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
                     instrument="dist", instrument_series="series", seed=s, progress=False)
         est.append(r.params["d"])
-        naive.append(fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year",
+        naive.append(fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year",
                              learner="ols", seed=s, progress=False).params["d"])
     e = np.array(est)
     assert r.model == "DML-PLIV" and "ml_r (E[D|X])" in set(r.nuisance_table().nuisance)
@@ -236,9 +236,9 @@ def test_pliv_time_varying_instrument_recovers_effect():
 def test_time_invariant_instrument_rejected_under_within_but_runs_with_cre():
     df = simulate_panel(5, iv=True)
     with pytest.raises(ValueError, match="does not vary within city"):
-        fit_dml(df, y="y", d="d", x=["x1", "x2"], entity="city", time="year", instrument="dist", learner="ols",
+        fit_dml(df, y="y", d="d", controls=["x1", "x2"], entity="city", time="year", instrument="dist", learner="ols",
                 progress=False)
-    r = fit_dml(df, y="y", d="d", x=["x1", "x2"], entity="city", time="year", instrument="dist", fe="cre",
+    r = fit_dml(df, y="y", d="d", controls=["x1", "x2"], entity="city", time="year", instrument="dist", fe_method="cre",
                 learner="ols", progress=False)
     assert np.isfinite(r.params["d"]) and r.model == "DML-PLIV"
 
@@ -249,7 +249,7 @@ def test_time_invariant_instrument_rejected_under_within_but_runs_with_cre():
 
 def test_learner_comparison_table_and_plot():
     df = simulate_panel(9)
-    tab = learner_comparison(df, learners=("ols", "lasso"), y="y", d="d", x=["x1", "x2", "x3"],
+    tab = learner_comparison(df, learners=("ols", "lasso"), y="y", d="d", controls=["x1", "x2", "x3"],
                              entity="city", time="year", n_folds=3, progress=False)
     assert set(tab.columns) >= {"learner", "rep", "fold", "nuisance", "rmse", "estimate", "std_error"}
     assert len(tab) == 2 * 3 * 2
@@ -263,11 +263,11 @@ def test_learner_comparison_table_and_plot():
 @pytest.mark.parametrize(
     "change, kwargs, message",
     [
-        (None, dict(x=["x1", "nope"]), r"\['nope'\] not in the data"),
+        (None, dict(controls=["x1", "nope"]), r"\['nope'\] not in the data"),
         ("nan", {}, "'x1' has 1 missing"),
         ("text", {}, "'x2' is not numeric"),
         ("dup", {}, "duplicated city x year"),
-        (None, dict(fe="twoway"), "fe must be one of"),
+        (None, dict(fe_method="twoway"), "fe_method must be one of"),
         (None, dict(d="const_d"), "no variation left"),
         (None, dict(n_folds=1), "n_folds"),
         (None, dict(learner="xgb"), "unknown learner"),
@@ -283,7 +283,7 @@ def test_bad_input(change, kwargs, message):
         df["x2"] = df["x2"].astype(str)
     elif change == "dup":
         df = pd.concat([df, df.head(1)])
-    args = dict(y="y", d="d", x=["x1", "x2"], entity="city", time="year", learner="ols", progress=False)
+    args = dict(y="y", d="d", controls=["x1", "x2"], entity="city", time="year", learner="ols", progress=False)
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         fit_dml(df, **args)
@@ -294,7 +294,7 @@ def test_bad_input(change, kwargs, message):
                                              ("stack", dict(rf=dict(n_estimators=10), gbm=dict(n_estimators=10)))])
 def test_every_learner_runs(learner, params):
     df = simulate_panel(4, n=20, t=4)
-    r = fit_dml(df, y="y", d="d", x=["x1", "x2", "x3"], entity="city", time="year", learner=learner,
+    r = fit_dml(df, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner=learner,
                 learner_params=params, n_folds=2, n_jobs=1, progress=False)
     assert np.isfinite(r.params["d"]) and r.bse["d"] > 0 and r.info["learner"] == learner
 
@@ -302,5 +302,5 @@ def test_every_learner_runs(learner, params):
 def test_dummies_with_city_folds_warns():
     df = simulate_panel(4, n=20, t=4)
     with pytest.warns(UserWarning, match="never seen in training"):
-        fit_dml(df, y="y", d="d", x=["x1"], entity="city", time="year", fe="dummies", learner="ols",
+        fit_dml(df, y="y", d="d", controls=["x1"], entity="city", time="year", fe_method="dummies", learner="ols",
                 n_folds=2, progress=False)

@@ -46,12 +46,12 @@ def test_two_step_equals_linearmodels_ivgmm_on_stacked_design():
 def test_instrument_counts_follow_xtabond2():
     df = sim(2, t=7)
     T = 7
-    full = fit_system_gmm(df, y="y", entity="id", time="year", exog=["x"])
+    full = fit_system_gmm(df, y="y", entity="id", time="year", controls=["x"])
     # y: (T-2)(T-1)/2 in differences + (T-2) in levels; x, T-2 period dummies, constant: IV-style
     assert full.info["n_instruments"] == (T - 2) * (T - 1) // 2 + (T - 2) + 1 + (T - 2) + 1
-    col = fit_system_gmm(df, y="y", entity="id", time="year", exog=["x"], collapse=True)
+    col = fit_system_gmm(df, y="y", entity="id", time="year", controls=["x"], collapse=True)
     assert col.info["n_instruments"] == (T - 2) + 1 + 1 + (T - 2) + 1
-    lim = fit_system_gmm(df, y="y", entity="id", time="year", exog=["x"], collapse=True, max_lag=3)
+    lim = fit_system_gmm(df, y="y", entity="id", time="year", controls=["x"], collapse=True, max_lag=3)
     assert lim.info["n_instruments"] == 2 + 1 + 1 + (T - 2) + 1
     assert full.nobs == 200 * (T - 1)
 
@@ -79,6 +79,6 @@ def test_bad_input():
     with pytest.raises(ValueError, match="duplicated"):
         fit_system_gmm(pd.concat([df, df.iloc[:1]]), y="y", entity="id", time="year")
     with pytest.raises(ValueError, match="exactly one"):
-        fit_system_gmm(df, y="y", entity="id", time="year", exog=["x"], endog=["x"])
+        fit_system_gmm(df, y="y", entity="id", time="year", controls=["x"], endog=["x"])
     with pytest.raises(ValueError, match="not in the data"):
-        fit_system_gmm(df, y="y", entity="id", time="year", exog=["nope"])
+        fit_system_gmm(df, y="y", entity="id", time="year", controls=["nope"])

@@ -7,7 +7,8 @@ import pyfixest as pf
 import pytest
 
 from analysis.estimators import heterogeneity as het
-from analysis.estimators._within import codes, parse_formula
+from analysis.estimators.fixed_effects import factorize
+from analysis.estimators.formula import parse_formula
 from analysis.estimators.heterogeneity import compare_groups
 
 
@@ -29,7 +30,7 @@ def _panel(seed=0, n=90, t=6, b_east=0.5, b_other=0.2):
 def test_vectorised_permutations_equal_refits(formula):
     df = _panel()
     f = parse_formula(formula)
-    unit, nu = codes(df["prov"].to_numpy())
+    unit, nu = factorize(df["prov"].to_numpy())
     perms = np.array([np.random.default_rng(i).permutation(np.arange(nu) % 2 == 0) for i in range(6)])
     fast = het._perm_vectorised(df, f, "x", unit, nu, perms, False)
     slow = het._perm_loop(df, formula, f, "x", unit, perms, False)

@@ -111,11 +111,11 @@ def test_bad_input():
 
 def test_kp_rk_lm_is_cluster_robust_score_test_for_one_endogenous():
     """K1 = 1: rk LM = (Z'x)' [sum_g (Z_g'x_g)(Z_g'x_g)']^-1 (Z'x) on partialled-out data."""
-    from analysis.estimators._within import Absorber, codes
+    from analysis.estimators.fixed_effects import Demeaner, factorize
 
     df = _panel(4)
     r = fit_iv(df, "y ~ w | city + year | x ~ z1 + z2", cluster="city")
-    ab = Absorber([codes(df[c].to_numpy())[0] for c in ("city", "year")])
+    ab = Demeaner([factorize(df[c].to_numpy())[0] for c in ("city", "year")])
     d = ab(df[["x", "z1", "z2", "w"]].to_numpy(float))
     w = d[:, [3]]
     part = lambda a: a - w @ np.linalg.lstsq(w, a, rcond=None)[0]

@@ -34,7 +34,7 @@ from analysis.estimators import (
     sun_abraham,
 )
 from analysis.estimators import statistics as st
-from analysis.estimators.did_sim import simulate_staggered_panel
+from analysis.estimators.did.simulate import simulate_staggered_panel
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def families(panel, lattice) -> dict[str, tuple[EstimationResult, float | None]]
     out["DID (event study)"] = (es, np.nan)  # same fit_fe_ols as the TWFE fit checked exactly above
     sa = sun_abraham(stag, y="y", entity="city", time="year", cohort="cohort", cluster="city")
     out["DID (Sun-Abraham)"] = (sa, np.nan)
-    psm = psm_did(panel, y="y", treat="treat", entity="city", time="year", covariates=["w"], seed=1)
+    psm = psm_did(panel, y="y", treat="treat", entity="city", time="year", match_on=["w"], seed=1)
     out["DID (PSM)"] = (psm, np.nan)
     thr = fit_threshold(panel, y="y", regime_x="x", q="w", controls=["m"], entity="city", time="year",
                         n_thresholds=1, grid=30, n_boot=0, progress=False)
@@ -107,7 +107,7 @@ def families(panel, lattice) -> dict[str, tuple[EstimationResult, float | None]]
                        x_regime2=panel["x"] * (panel["w"] > thr.thresholds[0]))
     out["threshold"] = (thr, _within_r2_lsdv(reg, "y", {**regimes, "m": thr.params["m"]}, ["city"]))
     out["GMM"] = (fit_system_gmm(panel, y="y", entity="city", time="year", endog=["x"], collapse=True), None)
-    out["DML"] = (fit_dml(panel, y="y", d="x", x=["w", "z"], entity="city", time="year", learner="ols",
+    out["DML"] = (fit_dml(panel, y="y", d="x", controls=["w", "z"], entity="city", time="year", learner="ols",
                           n_folds=3, progress=False), None)
     out["spatial"] = (fit_spatial_panel(panel, y="y", x=["x", "w"], w=lattice, entity="city", time="year",
                                         model="sar", effects="individual"), None)

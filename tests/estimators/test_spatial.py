@@ -29,8 +29,8 @@ from analysis.estimators.spatial import (
     wald_test,
     weights_from_edges,
 )
-from analysis.estimators.spatial_logdet import LogDet, power_traces, symmetrizing_scale
-from analysis.estimators.spatial_tests import hausman_panel
+from analysis.estimators.spatial.logdet import LogDet, power_traces, symmetrizing_scale
+from analysis.estimators.spatial.diagnostics import hausman_panel
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "spatial"
 PRODUC_X = ["lpcap", "lpc", "lemp", "unemp"]

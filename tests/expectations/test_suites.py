@@ -140,13 +140,6 @@ def weights_do_not_sum_to_one(df):
     return df
 
 
-def winsorised_outside_bounds(df):
-    var = df["variable"].iloc[0]
-    rows = df.index[df["variable"] == var]
-    df.loc[rows[0], "value_w01"] = df.loc[rows, "value"].max() * 2 + 1
-    return df
-
-
 BETWEEN = "expect_column_values_to_be_between"
 CASES: list[tuple[str, str, Callable, str, str]] = [
     # mart, case, corruption, check that must fail, its GX expectation
@@ -161,9 +154,6 @@ CASES: list[tuple[str, str, Callable, str, str]] = [
     ("fct_city_year", "CO2 jumps tenfold", co2_jump, "yoy_change:co2_edgar_t", BETWEEN),
     ("fct_city_year", "missing city-year", drop_row(), "balanced_panel", BETWEEN),
     ("fct_city_year", "null key", set_value("year", None), "not_null:year", "expect_column_values_to_not_be_null"),
-    ("mart_city_year_winsorised", "winsorised beyond the bounds", winsorised_outside_bounds,
-     "winsorised_w01_is_clipped_value", BETWEEN),
-    ("mart_city_year_winsorised", "duplicate key", dup_first_row, "key_unique", "expect_compound_columns_to_be_unique"),
     ("mart_emissions_intensity", "negative CO2", set_value("co2_edgar_t", -1.0), "range:co2_edgar_t", BETWEEN),
     ("mart_emissions_intensity", "coverage above one", set_value("pm25_coverage", 1.5), "share:pm25_coverage", BETWEEN),
     ("mart_pollution_index", "index above one", set_value("pollution_index_000", 1.2), "share:pollution_index_000",

@@ -17,7 +17,6 @@ from ingestion.cities import CityResolver
 from ingestion.divisions import LAST_CODE_TABLE, ONE_TO_ONE, Crosswalk
 from ingestion.errors import IngestError
 from ingestion.sample.history import History
-from ingestion.seeds import read_seed
 from ingestion.sources import ceads, employment, gov_reports, patents, policy_lists, yearbook
 from ingestion.sources.base import LoadContext
 
@@ -49,7 +48,7 @@ def test_the_changes_real_formats_lists_are_in_the_crosswalk():
     """REAL_FORMATS.md's examples, checked against the code tables (year_in_force: the first table of
     31 December showing the change; 莱芜's merger was decided on 26 Dec 2018, so the 2018 table no longer
     lists it, although it took effect on the ground in 2019)."""
-    changes = read_seed("seed_division_changes")
+    changes = Crosswalk.load().changes
     def has(old, new, kind, year):
         rows = changes[(changes.old_name == old) & (changes.new_name == new) & (changes.kind == kind)]
         assert list(rows.year_in_force) == [year], (old, new, kind, rows[["year_in_force", "kind"]])
@@ -73,14 +72,14 @@ def test_the_changes_real_formats_lists_are_in_the_crosswalk():
 
 
 def test_seeds_cover_2000_to_2023_and_record_their_source():
-    changes = read_seed("seed_division_changes")
+    changes = Crosswalk.load().changes
     assert changes.year_in_force.between(2000, 2023).all()
     assert changes.source.str.match(r"yescallop/areacodes@[0-9a-f]{12} data/\d{4}\.txt -> data/\d{4}\.txt").all()
     assert set(changes.kind) == {"rename", "new_code", "merge", "split", "creation", "transfer", "minor_transfer"}
     whole = changes[changes.kind == "transfer"]
     assert set(zip(whole.old_name, whole.new_name, whole.year_in_force)) >= {
         ("资阳市", "成都市", 2016), ("四平市", "长春市", 2020), ("安庆市", "铜陵市", 2015)}
-    units = read_seed("seed_division_units")
+    units = Crosswalk.load().units
     assert units[units.valid_to.isna()].level.value_counts().to_dict() == {
         "prefecture": 333, "county_direct": 32, "municipality": 4}
     assert int(max(units.valid_from.max(), changes.year_in_force.max())) == LAST_CODE_TABLE
@@ -99,7 +98,7 @@ def test_county_level_cities_agree_with_the_cnmaps_counties():
     cities = dict(con.execute("select city, path from ADMINISTRATIVE where level = '市'").fetchall())
     con.close()
     assert len(rows) == 2875
-    seed = read_seed("seed_division_county_cities")
+    seed = Crosswalk.load().county_cities
     current = seed[seed.valid_to.isna()]
     by_parent = set(zip(current.parent_adcode, current.name_zh))
     checked = 0
@@ -317,7 +316,7 @@ def test_sample_history_and_resolver_agree():
     """What the sample world writes for a unit in a year (History) is what the resolver reads back."""
     resolver = CityResolver(CITIES)
     history = History(CITIES)
-    changes = read_seed("seed_division_changes")
+    changes = Crosswalk.load().changes
     carried = {(c.old_adcode, c.year_in_force): c.new_adcode for c in changes.itertuples() if c.kind in ONE_TO_ONE}
     for adcode in CITIES.adcode:
         for year in range(2003, 2024):

@@ -1,5 +1,7 @@
-"""Entropy weights: hand computation on Elsayed, Dawood & Karthikeyan (2017) decision matrix,
-the study 001 / study 000 conventions, by-year pooling, an SQL (DuckDB) twin of the dbt macro, bad input."""
+"""Entropy weights. The dbt macro ``entropy_weights`` is the project's one home for them; these tests check
+the reference implementation (``tests/measures/entropy_reference.py``) by hand on Elsayed, Dawood &
+Karthikeyan's (2017) decision matrix, with the study 001 / study 000 conventions, by-year pooling and bad
+input, and hold the macro (run by DuckDB) to it."""
 from pathlib import Path
 
 import duckdb
@@ -7,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.measures import entropy_weights
+from tests.measures.entropy_reference import entropy_weights
 
 REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
 ELSAYED = REF / "econometrics" / "ewm_elsayed2017_matrix.csv"
@@ -96,7 +98,6 @@ def _render_macro(**kwargs) -> str:
     return template.render(args=kwargs)
 
 
-@pytest.mark.skipif(not MACRO.exists(), reason="dbt macro entropy_weights.sql not in the tree")
 @pytest.mark.parametrize("pooling", ["all", "by_year"])
 def test_python_and_dbt_macro_agree(pooling):
     rng = np.random.default_rng(11)
@@ -149,7 +150,7 @@ def test_nan_and_text_rejected(matrix):
 
 
 def test_study_presets():
-    from analysis.measures import study_entropy_index
+    from tests.measures.entropy_reference import study_entropy_index
 
     rng = np.random.default_rng(8)
     df = pd.DataFrame({"wastewater": rng.lognormal(0, 1, 80), "so2": rng.lognormal(0, 1, 80),

@@ -21,14 +21,14 @@ class PropensityScoreDiD(Adapter):
 
         by = col.options.get("by", "pooled")
         kw = dict(y=col.dependent, treat=col.regressors[0], entity=study.entity, time="year",
-                  covariates=col.controls, cluster=col.options.get("cluster"), seed=ctx.seed)
+                  match_on=col.controls, cluster=col.options.get("cluster"), seed=ctx.seed)
         try:
-            res = psm_did(data, by=by, **kw)
+            res = psm_did(data, matching=by, **kw)
         except ValueError as exc:   # year-by-year logits separate on a small world: pool the years
             if by == "pooled":
                 raise
             ctx.echo(f"    PSM by {by} failed ({str(exc)[:80]}...); pooled matching instead")
-            res, by = psm_did(data, by="pooled", **kw), "pooled"
+            res, by = psm_did(data, matching="pooled", **kw), "pooled"
         plain = EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid,
                                  {**res.stats, "matching": by}, res.info, res.cov)
         return with_constant(plain, res.matched, col.dependent)

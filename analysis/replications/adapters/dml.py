@@ -17,8 +17,9 @@ class DoubleML(Adapter):
         from analysis.estimators import fit_dml
 
         opts = col.options
-        return fit_dml(data, y=col.dependent, d=col.regressors[0], x=list(col.controls), entity=study.entity,
-                       time="year", learner=opts.get("learner", "rf"), n_folds=opts.get("n_folds", 5),
+        return fit_dml(data, y=col.dependent, d=col.regressors[0], controls=list(col.controls),
+                       entity=study.entity, time="year", learner=opts.get("learner", "rf"),
+                       n_folds=opts.get("n_folds", 5),
                        squared_controls=opts.get("squared", False), instrument=opts.get("instrument"),
                        instrument_series=opts.get("instrument_series"), seed=ctx.seed, progress=False,
                        learner_params=learner_params(opts, ctx), n_jobs=1 if len(data) < 2000 else -1)

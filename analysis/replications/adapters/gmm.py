@@ -19,6 +19,6 @@ class SystemGMM(Adapter):
     def fit(self, data, col, study, ctx):
         from analysis.estimators import fit_system_gmm
 
-        return fit_system_gmm(data, y=col.dependent, entity=study.entity, time="year", exog=col.controls,
+        return fit_system_gmm(data, y=col.dependent, entity=study.entity, time="year", controls=col.controls,
                               endog=col.regressors,
                               **{k: v for k, v in col.options.items() if k not in _NOT_KEYWORDS})

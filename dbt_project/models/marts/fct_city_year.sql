@@ -1,23 +1,24 @@
 {#- The analysis panel: one row per city and year, every variable of the five studies named once.
-    Formulas, units, sources and the studies using each column are in _marts__models.yml. The cities are
-    the units of the boundary vintage (var boundary_vintage); every tabular source has been brought onto
-    them in models/intermediate/divisions (renames and new codes one to one, mergers summed, dissolved
+    Formulas, units, sources and the studies using each column are in fct_city_year.yml. The
+    building blocks it joins are the int_ models of the concerns (intermediate/<concern>/). The cities
+    are the units of the boundary vintage (var boundary_vintage); every tabular source has been brought
+    onto them in intermediate/divisions/ (renames and new codes one to one, mergers summed, dissolved
     units left out), and boundary_break flags the city-years whose territory differs from the vintage's. -#}
 with
 
 spine as (select * from {{ ref('int_city_years_spined') }}),
 yb as (select * from {{ ref('int_city_year_indicators_pivoted') }}),
-emissions as (select * from {{ ref('mart_emissions_intensity') }}),
-indices as (select * from {{ ref('mart_pollution_index') }}),
-ai as (select * from {{ ref('mart_ai') }}),
-patents as (select * from {{ ref('mart_patents') }}),
+emissions as (select * from {{ ref('int_emissions_intensities_calculated') }}),
+indices as (select * from {{ ref('int_pollution_indexed') }}),
+ai as (select * from {{ ref('int_ai_development_measured') }}),
+patents as (select * from {{ ref('int_patents_counted') }}),
 rasters as (select * from {{ ref('int_rasters_pivoted') }}),
 reports as (select * from {{ ref('int_gov_reports_scored') }}),
 digital as (select * from {{ ref('int_digitalization_indexed') }}),
 backbone as (select * from {{ ref('int_backbone_distances_measured') }}),
 robots as (
     select unit_code as adcode, year, robot_exposure, robot_exposure_us
-    from {{ ref('mart_robot_exposure') }}
+    from {{ ref('int_robot_exposure_lagged') }}
     where geo_level = 'city'
 ),
 policy as (
@@ -31,7 +32,7 @@ policy as (
         max(treated) filter (where policy = 'ets_pilot') as ets_pilot,
         max(treated) filter (where policy = 'broadband_china') as broadband_china_pilot,
         max(treated) filter (where policy = 'national_ai_pilot') as national_ai_pilot
-    from {{ ref('mart_policy_treatment') }}
+    from {{ ref('int_policy_treatments_timed') }}
     group by adcode, year
 ),
 rates as (select year, usd_cny from {{ ref('seed_usd_cny_rates') }}),
@@ -111,7 +112,7 @@ final as (
         yb.fdi_10k_usd * rates.usd_cny / nullif(yb.gdp_10k_yuan, 0) as fdi_gdp_ratio,
         yb.fdi_10k_usd / nullif(yb.gdp_10k_yuan, 0) as fdi_usd_gdp_ratio_printed,
         yb.trade_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as trade_gdp_ratio,
-        (yb.deposits_10k_yuan + yb.loans_10k_yuan) / nullif(yb.gdp_10k_yuan, 0) as financial_development,
+        (yb.deposits_10k_yuan + yb.loans_10k_yuan) / nullif(yb.gdp_10k_yuan, 0) as deposits_loans_gdp_ratio,
         yb.loans_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as loans_gdp_ratio,
         yb.budget_expenditure_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as government_expenditure_ratio,
         yb.budget_revenue_10k_yuan / nullif(yb.gdp_10k_yuan, 0) as fiscal_decentralization,

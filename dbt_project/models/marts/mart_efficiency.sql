@@ -1,7 +1,7 @@
-{#- Efficiency per unit (city or province) and year: inputs, outputs and scores. Cities: seed 001's
+{#- Efficiency per unit (city or province) and year: inputs, outputs and scores. Cities: study 001's
     green total-factor energy efficiency (GTFEE), super-efficiency SBM with undesirable outputs
     (inputs fixed-asset investment, employment, energy; good output GDP; bad outputs SO2, NOx, CO2),
-    yearly frontiers. Provinces: seed 003's GTFP, the SBM-DDF Global Malmquist-Luenberger index with
+    yearly frontiers. Provinces: study 003's GTFP, the SBM-DDF Global Malmquist-Luenberger index with
     capital by perpetual inventory (10.96% depreciation) and its efficiency / technical change parts. -#}
 with
 

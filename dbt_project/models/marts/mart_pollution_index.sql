@@ -1,15 +1,10 @@
-select
-    ---------- ids
-    adcode,
-    year,
-    ---------- indices
-    pollution_index_000,
-    pollution_index_000_printed,
-    pollution_carbon_index_001,
-    ---------- normalised components
-    wastewater_normalised,
-    so2_normalised,
-    dust_normalised,
-    co2_normalised,
-    pm25_normalised
-from {{ ref('int_pollution_indexed') }}
+{#- The entropy-weight pollution indices of studies 000 (both directions) and 001 per city-year, with
+    their normalised components. Built in int_pollution_indexed; the weights are in
+    mart_pollution_index_weights. -#}
+with
+
+final as (
+    select * from {{ ref('int_pollution_indexed') }}
+)
+
+select * from final

@@ -18,14 +18,18 @@ all_weights as (
     select '{{ index.name }}' as index_name, * from {{ index.name }}
     {{ "union all" if not loop.last }}
     {% endfor %}
+),
+
+final as (
+    select
+        index_name,
+        pooling_group,
+        indicator,
+        direction,
+        round(entropy, 12) as entropy,
+        round(divergence, 12) as divergence,
+        round(weight, 12) as weight
+    from all_weights
 )
 
-select
-    index_name,
-    pooling_group,
-    indicator,
-    direction,
-    round(entropy, 12) as entropy,
-    round(divergence, 12) as divergence,
-    round(weight, 12) as weight
-from all_weights
+select * from final

@@ -1,0 +1,38 @@
+{#- Raster zonal statistics per city-year (and the time-invariant terrain relief per city). -#}
+with
+
+zonal as (
+    select * from {{ ref('stg_rasters__zonal') }}
+),
+
+city_year as (
+    select
+        adcode,
+        year,
+        max(value) filter (where product = 'edgar_co2' and stat = 'sum') as edgar_co2_t,
+        max(coverage) filter (where product = 'edgar_co2' and stat = 'sum') as edgar_coverage,
+        max(value) filter (where product = 'pm25' and stat = 'mean') as pm25_ugm3,
+        max(coverage) filter (where product = 'pm25' and stat = 'mean') as pm25_coverage,
+        max(value) filter (where product = 'ntl' and stat = 'mean') as night_lights_nw
+    from zonal
+    where product in ('edgar_co2', 'pm25', 'ntl')
+    group by adcode, year
+),
+
+relief as (
+    select
+        adcode,
+        max(value) filter (where stat = 'std') as elevation_std_m,
+        max(value) filter (where stat = 'range') as elevation_range_m
+    from zonal
+    where product = 'dem'
+    group by adcode
+),
+
+final as (
+    select city_year.*, relief.elevation_std_m, relief.elevation_range_m
+    from city_year
+    left join relief using (adcode)
+)
+
+select * from final

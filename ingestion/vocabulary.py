@@ -1,0 +1,96 @@
+"""Vocabularies read from their one home, the dbt seeds (``dbt_project/seeds/*.csv``).
+
+dbt loads these files into the warehouse's ``seeds`` schema for the SQL; the loaders and the sample
+world read the same files through this module, so no list is copied into Python:
+
+* ``seed_provinces`` and ``seed_municipalities``: the provinces (names, NBS region) and the four
+  municipalities (``ingestion.divisions``, the sample world);
+* ``seed_yearbook_indicators``: the yearbook vocabulary, one row per (indicator, scope, spelling) with
+  the canonical unit and the typical city value (the yearbook loader, the sample writer and
+  ``stg_yearbook__indicators``; see the seed's entry in ``dbt_project/seeds/_seeds.yml``).
+
+The files are read as text, as dbt types their code columns (leading digits survive). ``dbt_vars()`` reads
+the conventions of ``dbt_project.yml`` (study windows, base years) for the Python side the same way.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ingestion.errors import ConfigError
+from ingestion.settings import repo_root
+
+SEEDS = Path("dbt_project") / "seeds"
+# the scope every yearbook table has until a header or group row says otherwise (see _seeds.yml)
+WHOLE_AREA = "全市"
+
+
+def seed_path(name: str) -> Path:
+    return repo_root() / SEEDS / f"{name}.csv"
+
+
+@lru_cache(maxsize=None)
+def read_seed(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of ``dbt_project/seeds/<name>.csv`` as dicts of text, in file order."""
+    path = seed_path(name)
+    if not path.exists():
+        raise ConfigError(f"{path}: the dbt seed {name!r} is missing; it is part of the repository (restore it "
+                          "from git)")
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = tuple(csv.DictReader(fh))
+    if not rows:
+        raise ConfigError(f"{path}: the dbt seed {name!r} has no rows")
+    return rows
+
+
+@lru_cache(maxsize=1)
+def dbt_vars() -> dict:
+    """``vars:`` of dbt_project.yml (windows, base years, k of the kNN matrix)."""
+    import yaml
+
+    path = repo_root() / "dbt_project.yml"
+    if not path.exists():
+        raise ConfigError(f"{path}: missing; the dbt project is part of the repository")
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("vars", {}) or {}
+
+
+def municipalities() -> tuple[str, ...]:
+    """City adcodes of the four municipalities (直辖市), from ``seed_municipalities``."""
+    return tuple(row["adcode"] for row in read_seed("seed_municipalities"))
+
+
+@dataclass(frozen=True)
+class YearbookIndicator:
+    """One row of ``seed_yearbook_indicators``: a header spelling of an indicator in one scope."""
+
+    indicator: str            # the canonical indicator, the column name downstream (gdp_10k_yuan)
+    scope: str                # the area the figures cover: 全市 (whole city or province); later 市辖区
+    spelling: str             # the indicator as an export's header spells it, unit bracket removed
+    unit: str                 # the canonical unit the loader converts to ('' for an index)
+    typical_city_value: float  # a prefecture-level city's order of magnitude, canonical unit
+
+
+@lru_cache(maxsize=None)
+def yearbook_indicators() -> tuple[YearbookIndicator, ...]:
+    """Every row of ``seed_yearbook_indicators``, in file order."""
+    return tuple(YearbookIndicator(row["indicator"], row["scope"], row["spelling"], row["unit"],
+                                   float(row["typical_city_value"]))
+                 for row in read_seed("seed_yearbook_indicators"))
+
+
+def yearbook_spellings(scope: str = WHOLE_AREA) -> dict[str, YearbookIndicator]:
+    """Header spelling -> its row, for the tables of one scope (what the loader accepts)."""
+    return {row.spelling: row for row in yearbook_indicators() if row.scope == scope}
+
+
+def yearbook_header(indicator: str, unit: str | None = None, *, spelling: int = 0, scope: str = WHOLE_AREA) -> str:
+    """The header an export writes for ``indicator``: its ``spelling``-th spelling in the seed (0 the
+    first, -1 the last) with ``unit`` in brackets (default the canonical unit; none for an index)."""
+    rows = [row for row in yearbook_indicators() if row.indicator == indicator and row.scope == scope]
+    if not rows:
+        raise KeyError(f"{indicator!r} is not an indicator of scope {scope} in {seed_path('seed_yearbook_indicators')}")
+    row = rows[spelling]
+    unit = row.unit if unit is None else unit
+    return f"{row.spelling}({unit})" if unit else row.spelling
