@@ -57,22 +57,30 @@ class Case:
     broken: str  # what was done to the file, in words
     file: str  # the changed file, relative to the source folder (the message must name it)
     apply: Callable[[Path], None] = field(repr=False)  # changes the copied source folder
-    words: tuple[str, ...] = ()  # the problem: the message contains each
-    where: tuple[str, ...] = ()  # the location: the message contains each
+    words: tuple = ()  # the problem: the message contains each (a function of the intact folder: this world's)
+    where: tuple = ()  # the location: the message contains each (same)
     values: Callable[[Path], list[dict]] | None = field(default=None, repr=False)  # accepted: expected values
 
     @property
     def accepted(self) -> bool:
         return self.values is not None
 
-    def record(self, values: list[dict] | None) -> dict:
-        """The case as cases.json holds it (no functions)."""
+    def expected_text(self, folder: Path) -> tuple[list[str], list[str]]:
+        """``words`` and ``where`` with the entries that depend on the world (functions of the intact
+        source folder, e.g. the code of the city a row holds) evaluated on ``folder``."""
+        def text(items):
+            return [item(folder) if callable(item) else item for item in items]
+
+        return text(self.words), text(self.where)
+
+    def record(self, values: list[dict] | None, expected: tuple[list[str], list[str]] | None = None) -> dict:
+        """The case as cases.json holds it (no functions): ``expected`` from :meth:`expected_text`."""
         out = {"id": self.id, "source": self.source, "issue": self.issue, "broken": self.broken,
                "file": f"{self.source}/{self.file}", "expect": "accepted" if self.accepted else "rejected"}
         if self.accepted:
             out["values"] = values
         else:
-            out["words"], out["where"] = list(self.words), list(self.where)
+            out["words"], out["where"] = expected or (list(self.words), list(self.where))
         return out
 
 
@@ -427,16 +435,31 @@ def _ceads_2019_sheet_value(d):
     return [value("ceads_co2", {"adcode": "110100", "year": 2019}, "co2_total_t", total * 1e6)]
 
 
+def tiny_code(name: str) -> str:
+    """The adcode of a tiny-world city named in a file (its name, or an address containing it)."""
+    from ingestion.sample.geography import TINY_CITIES
+
+    return next(code for code, city in TINY_CITIES if city in name)
+
+
 def _ceads_2013_tonnes_value(d):
     total = xlsx_value(at(d, CEADS), sheet(2013), 4, 3)
-    return [value("ceads_co2", {"adcode": "110100", "year": 2013}, "co2_total_t", total * 1e6)]
+    city = xlsx_value(at(d, CEADS), sheet(2013), 4, 2)
+    return [value("ceads_co2", {"adcode": tiny_code(city), "year": 2013}, "co2_total_t", total * 1e6)]
 
 
 CEADS_WAN_T = {3: "二氧化碳排放总量(万吨)", 4: "能源活动排放(万吨)", 5: "工业过程排放(万吨)"}
 
+def _ceads_appended_row(d) -> str:
+    """The Excel row the appended copy lands on: after the last row of the first sheet."""
+    import openpyxl
+
+    return f"row {openpyxl.load_workbook(at(d, CEADS), read_only=True).worksheets[0].max_row + 1}"
+
+
 case("ceads-duplicate-city", "ceads", "duplicate", f"the first city of sheet {FIRST} appended again", CEADS,
      _ceads(e.xlsx_append_copy(0, 4)), ["rows share a key", "remove the duplicated rows"],
-     [f"sheet '{FIRST}', row 4", "row 27"])
+     [f"sheet '{FIRST}', row 4", _ceads_appended_row])
 case("ceads-negative", "ceads", "negative", f"sheet {FIRST}, row 4: total emissions -5 Mt", CEADS,
      _ceads(e.xlsx_cell(0, 4, 3, -5.0)), ["outside the allowed range", "negative"],
      [f"sheet '{FIRST}', row 4", "co2_total_t"])
@@ -610,7 +633,7 @@ PAT = "CNIPA_patent_applications_2012.csv"
 
 def _pat_gbk_value(d):
     row = e.read_csv(at(d, PAT)).iloc[2]
-    return [value("patents", {"application_no": row["申请号"]}, "adcode", "130100")]
+    return [value("patents", {"application_no": row["申请号"]}, "adcode", tiny_code(row["申请人地址"]))]
 
 
 case("patents-bad-date", "patents", "other", "row 6: application date 2015/13/45", PAT,
@@ -821,15 +844,17 @@ LOWC = "低碳城市试点名单.csv"
 
 
 def _policy_year_value(d):
-    return [value("policy_lists", {"policy": "low_carbon", "adcode": "320100"}, "year", 2012)]
+    return [value("policy_lists", {"policy": "low_carbon", "adcode": tiny_code(e.read_csv(at(d, LOWC)).iloc[1]["城市"])},
+                  "year", 2012)]
 
 
 case("policy-unknown-file", "policy_lists", "other", "a list renamed 名单.csv", "名单.csv",
      lambda d: at(d, LOWC).rename(at(d, "名单.csv")), ["cannot tell the policy from the file name"], ["file name"])
 case("policy-unknown-city", "policy_lists", "names", "row 3: city 青鸟市", LOWC, _csv(LOWC, e.set_cell("城市", 1, "青鸟市")),
      ["unknown city '青鸟市'"], ["row 3, column 城市"])
-case("policy-duplicate-city", "policy_lists", "duplicate", "row 2 (上海市) appended again", LOWC,
-     _csv(LOWC, e.append_copy(0)), ["rows share a key", "310100"], ["row 2"])
+case("policy-duplicate-city", "policy_lists", "duplicate", "row 2 (the list's first city) appended again", LOWC,
+     _csv(LOWC, e.append_copy(0)), ["rows share a key", lambda d: tiny_code(e.read_csv(at(d, LOWC)).iloc[0]["城市"])],
+     ["row 2"])
 case("policy-city-before-its-period", "policy_lists", "names", f"row 2: 海东市 in a {FIRST} batch (海东地区 until 2012)",
      LOWC, _csv(LOWC, e.set_cell("城市", 0, "海东市")), [f"海东市 (630200) exists from 2013; this row is {FIRST}"],
      ["row 2, column 城市"])
@@ -839,7 +864,7 @@ case("policy-missing-column", "policy_lists", "columns", "the 公布年份 colum
      _csv(LOWC, lambda f: f.drop(columns=["公布年份"])), ["missing column(s) ['公布年份']"], ["header"])
 case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOWC, _csv(LOWC, e.set_cell("公布年份", 0, "二〇一〇")),
      ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
-case("policy-year-text", "policy_lists", "formats", "row 3 (南京市): year '2012年'", LOWC,
+case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
      _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
 
 text_table_breaks("policy", "policy_lists", LOWC, "list")

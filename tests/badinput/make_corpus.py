@@ -35,8 +35,9 @@ def make_corpus(tiny_sources: Path, out: Path) -> list[dict]:
             shutil.rmtree(folder.parent)
         shutil.copytree(tiny_sources / case.source, folder)
         values = case.values(folder) if case.accepted else None  # from the intact files
+        expected = case.expected_text(folder)                     # likewise
         case.apply(folder)
-        records.append(case.record(values))
+        records.append(case.record(values, expected))
     (out / "cases.json").write_text(json.dumps(records, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
     return records
 
