@@ -49,7 +49,7 @@ def test_every_raw_table_is_populated(tiny_warehouse):
 
 def test_manifest_records_every_file_once(tiny_warehouse, tiny_sources):
     loads = query(tiny_warehouse, "select * from raw._loads")
-    files = [p for p in tiny_sources.rglob("*") if p.is_file() and p.name != "truth.json"]
+    files = [p for p in tiny_sources.rglob("*") if p.is_file() and p.name not in ("truth.json", "truth_effects.csv")]
     assert len(loads) == len(files)
     assert set(loads.status) == {"loaded"}
     assert loads.sha256.str.fullmatch(r"[0-9a-f]{64}").all()
@@ -94,8 +94,14 @@ def test_green_patent_applications_equal_the_planted_counts(tiny_warehouse, sim)
     green = query(tiny_warehouse, f"""
         select adcode, year(apply_date) as year, count(*) as n from raw.patents
         where regexp_matches(ipc_main, '^({codes})') group by 1, 2""")
-    named = query(tiny_warehouse, "select distinct adcode from raw.patents").adcode
-    assert {"371200", "341400", "632100", "512000"} <= set(named)  # 莱芜, 巢湖, 海东地区, 资阳
+    named = set(query(tiny_warehouse, "select distinct adcode from raw.patents").adcode)
+    assert {"371200", "341400", "512000"} <= named  # 莱芜, 巢湖, 资阳: parts of 济南, 合肥, 成都 (many patents)
+    # a unit renamed later (海东地区 -> 海东市 in 2013) is named by its code of the year whenever the world
+    # gives it applications in those years (this world's draws decide whether it has any)
+    history = History(sim.world.cities[["adcode", "name_zh"]])
+    own = {history.report(a, int(y), "end")[0].adcode
+           for a, y in sim.city.loc[sim.city.green_apps > 0, ["adcode", "year"]].itertuples(index=False)}
+    assert own - set(sim.world.cities.adcode) <= named
     green = on_the_world_units(green, sim, ["n"])
     merged = sim.city[["adcode", "year", "green_apps"]].merge(green, on=["adcode", "year"], how="left").fillna(0)
     assert (merged.n == merged.green_apps).all()
@@ -114,7 +120,8 @@ def test_units_are_converted_to_the_canonical_unit(tiny_warehouse, sim):
     assert len(merged) == len(sim.city) and merged.parts.max() == 2
     assert (np.abs(merged["地区生产总值"] - merged.gdp_10k_yuan) <= 0.5 * merged.parts).all()  # '1,234' integers
     assert np.allclose(merged["地方一般公共预算支出"], merged.budget_exp_10k_yuan, rtol=1e-6, atol=1.0)  # 亿元 -> 万元
-    assert np.allclose(merged["工业废水排放量"], merged.wastewater_10k_t * 1e4, rtol=1e-4)  # 万吨 -> 吨
+    # 万吨 with one decimal -> 吨: within 0.05 万吨 = 500 t per row (a relative 1e-4 failed below 500 万吨)
+    assert (np.abs(merged["工业废水排放量"] - merged.wastewater_10k_t * 1e4) <= 500.0 * merged.parts + 1e-6).all()
     assert (np.abs(merged["普通高等学校在校学生数"] - merged.college_students / 1e4) <= 1e-4 * merged.parts).all()  # 人 -> 万人
     assert set(yb.unit) == {"万元", "吨", "万人"}
     ceads = on_the_world_units(query(tiny_warehouse, "select adcode, year, co2_total_t from raw.ceads_co2"), sim,
