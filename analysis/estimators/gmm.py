@@ -57,7 +57,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import cluster_sums, factorize
@@ -367,14 +367,14 @@ def fit_system_gmm(
         if var <= 0:
             return np.nan, np.nan
         z = num / np.sqrt(var)
-        return float(z), float(2 * stats.norm.sf(abs(z)))
+        return float(z), float(2 * dist.norm_sf(abs(z)))
 
     ar1 = ar_test(1)
     ar2 = ar_test(2)
     stats_ = {
         AR1_Z: ar1[0], AR1_P: ar1[1], AR2_Z: ar2[0], AR2_P: ar2[1],
-        HANSEN_J: hansen, HANSEN_J_P: float(stats.chi2.sf(hansen, df_over)) if df_over > 0 else np.nan,
-        SARGAN: sargan, SARGAN_P: float(stats.chi2.sf(sargan, df_over)) if df_over > 0 else np.nan,
+        HANSEN_J: hansen, HANSEN_J_P: float(dist.chi2_sf(hansen, df_over)) if df_over > 0 else np.nan,
+        SARGAN: sargan, SARGAN_P: float(dist.chi2_sf(sargan, df_over)) if df_over > 0 else np.nan,
         N_INSTRUMENTS: int(L), N_UNITS: int(N),
     }
     kind = "SYS-GMM" if level_equation else "DIFF-GMM"

@@ -45,7 +45,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
+
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import (
@@ -270,7 +272,7 @@ def fit_iv(
     wald_f = kp["wald"] / L / small_sample(spec.kind, n, kz_dof, spec.n_clusters)[0]
     cd_f = cragg_donald(Xp, Zp, n - kz_full)
     stats_.update({
-        KP_RK_LM: kp["lm"], KP_RK_LM_P: float(stats.chi2.sf(kp["lm"], kp["df"])),
+        KP_RK_LM: kp["lm"], KP_RK_LM_P: float(dist.chi2_sf(kp["lm"], kp["df"])),
         KP_RK_WALD: kp["wald"], KP_RK_WALD_F: float(wald_f), CRAGG_DONALD_F: cd_f,
     })
 
@@ -303,7 +305,7 @@ def fit_iv(
         if spec.kind == "iid":
             pz_u = inst @ np.linalg.lstsq(inst, resid, rcond=None)[0]
             j_stat = float(n * (resid @ pz_u) / (resid @ resid))
-            stats_.update({SARGAN: j_stat, SARGAN_P: float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({SARGAN: j_stat, SARGAN_P: float(dist.chi2_sf(j_stat, overid_df))})
         else:
             zu = inst * resid[:, None]
             if spec.kind == "CR1":
@@ -313,7 +315,7 @@ def fit_iv(
                 S = zu.T @ zu
             gvec = inst.T @ resid
             j_stat = float(gvec @ np.linalg.lstsq(S, gvec, rcond=None)[0])
-            stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(dist.chi2_sf(j_stat, overid_df))})
     sy = stock_yogo(k_x, L)
     stats_.update({stock_yogo_key(kind, p): v for kind, p, v in _stock_yogo_values(k_x, L)})
 

@@ -6,7 +6,6 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import prepare_cohort_panel
@@ -69,6 +68,8 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     yv = df[y].to_numpy(dtype=float)
     y0, y1 = yv[~treated], yv[treated]
     ZtZ = (Z0.T @ Z0).tocsc()
+    import scipy.sparse.linalg as spla   # here, not at import: the package stays quick to import
+
     try:
         lu = spla.splu(ZtZ)
         beta = lu.solve(np.asarray(Z0.T @ y0).ravel())
