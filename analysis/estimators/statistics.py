@@ -128,6 +128,13 @@ BOOT_CI_LOW = _stat("boot_ci_low", "Bootstrap CI low", "lower bound of the boots
 BOOT_CI_HIGH = _stat("boot_ci_high", "Bootstrap CI high", "upper bound of the bootstrap interval")
 BOOT_SE = _stat("boot_se", "Bootstrap SE", "standard deviation of the bootstrap draws")
 
+# ---------------------------------------------------------------- inference beyond the fit's covariance
+WILD_P = _stat("wild_p", "Wild bootstrap p",
+               "wild cluster bootstrap p-value of H0: the column's main coefficient = 0 (WCR for FE-OLS, WRE for "
+               "FE-2SLS; symmetric, share of |t*| > |t|; analysis.estimators.inference.wild_bootstrap)", P_VALUE)
+WILD_CI_LOW = _stat("wild_ci_low", "Wild bootstrap CI low", "lower end of the wild bootstrap test-inversion interval")
+WILD_CI_HIGH = _stat("wild_ci_high", "Wild bootstrap CI high", "upper end of the wild bootstrap test-inversion interval")
+
 # ---------------------------------------------------------------- split samples
 PERM_P = _stat("perm_p", "Permutation p", "two-sided Fisher permutation p-value of the between-group difference",
                P_VALUE)

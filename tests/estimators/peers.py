@@ -44,3 +44,38 @@ def pydynpd_abond(command: str, data: pd.DataFrame, monkeypatch):
     with contextlib.redirect_stdout(io.StringIO()):
         fit = regression.abond(command, data.copy(), ["id", "year"])
     return fit.models[0]
+
+
+def wildboottest_cl(X: np.ndarray, y: np.ndarray, cluster: np.ndarray, column: int, *, n_boot: int, seed: int,
+                    weights: str = "rademacher", impose_null: bool = True):
+    """wildboottest's WildboottestCL (bootstrap type "11": CR1) testing ``beta[column] = 0`` in OLS of y on X,
+    run step by step as its ``wildboottest()`` does; returns the fitted object (``t_boot``, ``t_stat``,
+    ``pvalue``, ``ssc``). Its full-enumeration notice for 2**G < B is silenced."""
+    import warnings
+
+    from wildboottest.wildboottest import WildboottestCL
+
+    R = np.zeros(X.shape[1])
+    R[column] = 1.0
+    codes = pd.factorize(pd.Series(cluster), sort=True)[0]   # its numba kernel takes numbers, in sorted order
+    wb = WildboottestCL(X=X, Y=y, cluster=codes, R=R, B=n_boot, seed=seed, parallel=False)
+    wb.get_scores(bootstrap_type="11", impose_null=impose_null)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb.get_weights(weights_type=weights)
+    wb.get_numer()
+    wb.get_denom()
+    wb.get_tboot()
+    wb.get_vcov()
+    wb.get_tstat()
+    wb.get_pvalue(pval_type="two-tailed")
+    return wb
+
+
+def dummy_design(data: pd.DataFrame, regressors: list[str], fe: list[str]) -> np.ndarray:
+    """The regressors and every fixed effect as dummies (the first level of each further set dropped): the
+    dummy-variable regression a peer without absorption needs."""
+    blocks = [data[regressors].to_numpy(float)]
+    for j, col in enumerate(fe):
+        blocks.append(pd.get_dummies(data[col], drop_first=j > 0, dtype=float).to_numpy())
+    return np.column_stack(blocks)

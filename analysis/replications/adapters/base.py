@@ -14,7 +14,12 @@ from analysis.estimators import EstimationResult
 from analysis.replications.context import RunContext
 from analysis.replications.spec import ColumnSpec, StudySpec
 
-__all__ = ["Adapter", "with_constant", "formula"]
+__all__ = ["Adapter", "with_constant", "formula", "with_wild_bootstrap", "WILD_BOOTSTRAP_DEFAULTS"]
+
+# a column's ``options["wild_bootstrap"]``: True (these defaults) or a dict overriding them; every keyword of
+# analysis.estimators.wild_cluster_bootstrap but the data, formula, cluster, param and seed (the run's seed)
+WILD_BOOTSTRAP_DEFAULTS = {"n_boot": 9999, "weights": "rademacher", "impose_null": True, "pvalue": "symmetric",
+                           "alpha": 0.05, "ci": True}
 
 
 class Adapter:
@@ -46,12 +51,44 @@ class Adapter:
         """Notes under the table about how this column was fitted on this sample."""
         return []
 
+    def main_term(self, col: ColumnSpec) -> str:
+        """The coefficient the column is about (its first regressor): a "p (CR1)" row prints its p-value and
+        ``options["wild_bootstrap"]`` tests it."""
+        return col.regressors[0]
+
 
 def formula(col: ColumnSpec) -> str:
     """``dependent ~ regressors + controls | fe`` of the column."""
     fe = col.fe
     rhs = " + ".join([*col.regressors, *col.controls]) or "1"
     return f"{col.dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
+
+
+def with_wild_bootstrap(res: EstimationResult, data: pd.DataFrame, formula_: str, col: ColumnSpec, ctx: RunContext,
+                        param: str) -> EstimationResult:
+    """``res`` with the wild cluster bootstrap of ``param = 0`` (``WILD_P``, ``WILD_CI_LOW``, ``WILD_CI_HIGH``;
+    the whole result in ``info["wild_bootstrap"]``) when the column asks for it in ``options["wild_bootstrap"]``
+    (see :data:`WILD_BOOTSTRAP_DEFAULTS`; the test suite's ``fast["n_boot"]`` wins). The bootstrap clusters are
+    the column's ``cluster``."""
+    from analysis.estimators import wild_cluster_bootstrap
+    from analysis.estimators.statistics import WILD_CI_HIGH, WILD_CI_LOW, WILD_P
+
+    asked = col.options.get("wild_bootstrap")
+    if not asked:
+        return res
+    own = asked if isinstance(asked, dict) else {}
+    unknown = set(own) - set(WILD_BOOTSTRAP_DEFAULTS)
+    if unknown:
+        raise ValueError(f"column {col.label!r}: options['wild_bootstrap'] has unknown keys {sorted(unknown)}; "
+                         f"known: {sorted(WILD_BOOTSTRAP_DEFAULTS)}")
+    if not col.options.get("cluster"):
+        raise ValueError(f"column {col.label!r}: the wild cluster bootstrap needs options['cluster']")
+    kw = {**WILD_BOOTSTRAP_DEFAULTS, **own}
+    kw["n_boot"] = ctx.draws("n_boot", kw["n_boot"])
+    wb = wild_cluster_bootstrap(data, formula_, cluster=col.options["cluster"], param=param, seed=ctx.seed, **kw)
+    stats = {**res.stats, WILD_P: wb.p_value, WILD_CI_LOW: wb.conf_int[0], WILD_CI_HIGH: wb.conf_int[1]}
+    return EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid, stats,
+                            {**res.info, "wild_bootstrap": wb}, res.cov)
 
 
 def with_constant(res: EstimationResult, data: pd.DataFrame, dep: str) -> EstimationResult:
