@@ -25,8 +25,16 @@ Per part, measured in the same run:
             to all polygons in proportion to their window cells (the loop's cost is per window cell)
   exactextract's own "mean"/"sum" operation called once per file (reads and intersects per band)
 
+``gz``       reading VIIRS VNL lights served gzipped (``.tif.gz``, through GDAL's ``/vsigzip/``) against
+             their uncompressed twins (the same GeoTIFFs, not gzipped), in the same run: the read
+             alone and ours. The default part uses the world's VNL years (0.05 degree); the full part
+             adds a 0.01-degree China-extent twin (18.6 Mcells) written as the sample world writes
+             lights (float32, deflate-compressed 256 x 256 tiles, then gzipped). A twin whose inner
+             GeoTIFF is not compressed is timed too, as a value: there gzip is the only compression and
+             /vsigzip/ must inflate every byte that the plain file merely copies.
+
 Ratios (printed first): ours / read (1 would be the floor), baseline / ours and exactextract / ours
-(speed-ups), pool / serial. With only 3 bands the full part's once-per-grid coverage matrix weighs
+(speed-ups), pool / serial, gz / plain (budget 1.5). With only 3 bands the full part's once-per-grid coverage matrix weighs
 more than over a product's 21 years, so it also times ours on one file, splits ours into a fixed and
 a per-band cost, and prints the speed-up over the loop extrapolated to 21 bands (labelled as such).
 Mcells/s count every band's window cells, the same count for each method.
@@ -47,9 +55,10 @@ from _common import Bench, timed
 
 from ingestion.executor import LocalProcessExecutor, SerialExecutor
 from ingestion.sample.geography import build_world
-from ingestion.sample.rasters import PM25_FILL, _write_netcdf, land_cells, smooth_field, write_rasters
+from ingestion.sample.rasters import (PM25_FILL, _write_geotiff, _write_netcdf, land_cells, smooth_field,
+                                      write_rasters)
 from ingestion.sources import edgar_co2, ntl, pm25
-from ingestion.sources._raster import inspect_file, read_raster_product
+from ingestion.sources._raster import file_label, inspect_file, read_raster_product
 from ingestion.sources.base import LoadContext
 
 SOURCES = {"pm25": pm25, "edgar_co2": edgar_co2, "ntl": ntl}
@@ -77,7 +86,7 @@ def write_full_pm25(world, out: Path, years: list[int], seed: int = 1) -> list[P
     files = []
     for year in years:
         data = np.where(land, base * (1.0 + 0.05 * smooth_field(grid, rng)), np.nan)
-        path = folder / f"CHN_PM25_V6GL02_{year}01-{year}12.nc"
+        path = folder / pm25.FILE_NAMES["acag_v6"].format(year=year)
         _write_netcdf(path, grid, "PM25", data, fill_value=PM25_FILL, var_attrs={"units": "ug/m3"},
                       global_attrs={"title": f"bench: 0.01-degree PM2.5 {year}"})
         files.append(path)
@@ -85,14 +94,17 @@ def write_full_pm25(world, out: Path, years: list[int], seed: int = 1) -> list[P
 
 
 def read_only(bands) -> float:
+    """Every band's window read and decoded by its reader in one block (the floor for ours)."""
     total = 0.0
     for band, grid in bands:
-        total += float(np.nansum(band.reader(band, grid)))
+        for values in band.reader(band, [(0, grid)]):
+            total += float(np.nansum(values))
     return total
 
 
 def _open_name(path: Path, product) -> str:
-    return f'NETCDF:"{path}":{product.netcdf_variable}' if path.suffix == ".nc" else str(path)
+    """The GDAL name the loader opens the file by (NetCDF variable, /vsigzip/ for .gz)."""
+    return product.recognise(Path(path), file_label(Path(path), product.source)).open_name
 
 
 def _pixel_window(geom, ds):
@@ -125,8 +137,10 @@ def rasterstats_style(files, product, geoms) -> np.ndarray:
             for k, geom in enumerate(geoms):
                 window = _pixel_window(geom, ds)
                 data = ds.read(1, window=window, boundless=False).astype(np.float64)
+                valid_raw = np.isfinite(data) & (data != nodata if nodata is not None else True)
+                data = data * ds.scales[0] + ds.offsets[0]  # CHAP's uint16 steps
                 outside = geometry_mask([geom], out_shape=data.shape, transform=ds.window_transform(window))
-                valid = ~outside & np.isfinite(data) & (data != nodata if nodata is not None else True)
+                valid = ~outside & valid_raw
                 values = data[valid]
                 if values.size:
                     out[f, k] = values.sum() if stat == "sum" else values.mean()
@@ -209,6 +223,83 @@ def measure(bench: Bench, part: str, world, files, product, *, workers: int, rep
                    f"({base_sample_s:.1f} s), extrapolated x{scale:.2f} by window cells")
 
 
+def gz_twins(files: list[Path], folder: Path) -> list[Path]:
+    """The uncompressed twin of each gzipped file (the GeoTIFF the .gz holds), written under ``folder``."""
+    import gzip
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    twins = []
+    for path in files:
+        twin = folder / path.name[: -len(".gz")]
+        with gzip.open(path, "rb") as src, open(twin, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        twins.append(twin)
+    return twins
+
+
+def measure_gz(bench: Bench, part: str, world, gz_files: list[Path], plain_files: list[Path], *, repeat: int,
+               label: str = "gz_over_plain") -> None:
+    """Reading gzipped VNL files against their uncompressed twins: the read alone and ours."""
+    cities = world.cities.reset_index(drop=True)
+    ctx_cities = pd.DataFrame({"adcode": cities["adcode"], "name_zh": cities["name_zh"],
+                               "geometry_wkb": list(shapely.to_wkb(cities.geometry.to_numpy()))})
+    wkb = tuple(ctx_cities["geometry_wkb"])
+    product = ntl.PRODUCT
+
+    def bands(files):
+        return [b for path in files for b in inspect_file(path, product, wkb)]
+
+    def ours(files):
+        ctx = LoadContext(cities=ctx_cities, executor=SerialExecutor(), progress=False)
+        return read_raster_product(product, files, ctx)["raster_zonal"]
+
+    gz_bands, plain_bands = bands(gz_files), bands(plain_files)
+    read_plain, total_plain = timed(lambda: read_only(plain_bands), repeat=repeat)
+    read_gz, total_gz = timed(lambda: read_only(gz_bands), repeat=repeat)
+    assert total_gz == total_plain  # the same cells
+    if label == "gz_over_plain":
+        ours_plain, _ = timed(lambda: ours(plain_files), repeat=repeat)
+        ours_gz, _ = timed(lambda: ours(gz_files), repeat=repeat)
+        bench.ratio(f"{part}.{label}_read", read_gz / read_plain, baseline="read alone: .tif.gz via /vsigzip/ s / "
+                    "its uncompressed twin s (budget 1.5)")
+        bench.ratio(f"{part}.{label}_ours", ours_gz / ours_plain, baseline="ours: .tif.gz s / uncompressed twin s")
+        bench.value(f"{part}.gz_ours_s", ours_gz, "s")
+        bench.value(f"{part}.plain_ours_s", ours_plain, "s")
+    else:
+        bench.value(f"{part}.{label}_read", read_gz / read_plain, "x", baseline="read alone: .tif.gz s / twin s, "
+                    "inner GeoTIFF not compressed (gzip is then the only compression)")
+    bench.value(f"{part}.{label}_gz_read_s", read_gz, "s")
+    bench.value(f"{part}.{label}_plain_read_s", read_plain, "s")
+    bench.value(f"{part}.{label}_mcells", sum(g.n_cells for _, g in gz_bands) / 1e6, "Mcells")
+
+
+def write_full_vnl(world, out: Path, *, compress: bool) -> Path:
+    """A VNL average_masked GeoTIFF of China at 0.01 degree (smooth lights over land), gzipped as served."""
+    grid = world.grid(world.spec.pm25_res)
+    rng = np.random.default_rng(2)
+    data = np.where(land_cells(world, grid), np.exp(1.5 * smooth_field(grid, rng)), 0.0)
+    name = ntl.FILE_NAMES["vnl_v21"].format(year=2019, layer="average_masked")
+    out.mkdir(parents=True, exist_ok=True)
+    if compress:
+        return _write_geotiff(out / name, grid, data, nodata=-999.0, tags={}, gz=True)
+    import gzip
+    import shutil
+
+    import rasterio
+
+    plain = out / ("raw_" + name)
+    with rasterio.open(plain, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=grid.transform(), nodata=-999.0, tiled=True, blockxsize=256,
+                       blockysize=256) as ds:
+        ds.write(data.astype(np.float32), 1)
+    target = out / (name + ".gz")
+    with open(plain, "rb") as src, gzip.GzipFile(target, "wb", mtime=0) as dst:
+        shutil.copyfileobj(src, dst)
+    plain.unlink()
+    return target
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--product", choices=sorted(SOURCES), default="pm25")
@@ -236,6 +327,11 @@ def main(argv=None) -> None:
         measure(bench, args.world, world, files, product, workers=args.workers, repeat=1 if args.quick else 3,
                 baseline_sample=None)
         bench.note(f"{args.world}.rasters", f"{args.product}: {len(files)} files of the {args.world} world")
+        if not (out / "ntl").is_dir():
+            write_rasters(world, panel_for(world), out, seed=1)
+        gz = sorted((out / "ntl").glob("*average_masked.dat.tif.gz"))
+        measure_gz(bench, args.world, world, gz, gz_twins(gz, out / "ntl_twins" / "ntl"), repeat=3 if args.quick else 5)
+        bench.note(f"{args.world}.gz", f"{len(gz)} gzipped VNL years of the {args.world} world and their twins")
 
     if not args.quick:
         with tempfile.TemporaryDirectory(prefix="bench_zonal_full_") as tmp:
@@ -248,6 +344,12 @@ def main(argv=None) -> None:
                     baseline_sample=args.full_baseline_sample, extrapolate_to=len(full.years))
         bench.note("full.rasters", f"pm25: {len(full_files)} files at 0.01 degree (years {years}) over the full "
                    "world's polygons")
+        with tempfile.TemporaryDirectory(prefix="bench_zonal_gz_") as tmp:
+            for compress, label in ((True, "gz_over_plain"), (False, "gz_over_plain_raw_inner")):
+                folder = Path(tmp) / label
+                gz = [write_full_vnl(full, folder / "ntl", compress=compress)]
+                measure_gz(bench, "full", full, gz, gz_twins(gz, folder / "twins" / "ntl"), repeat=3, label=label)
+        bench.note("full.gz", "one 0.01-degree VNL file over China, gzipped, against its uncompressed twin")
     bench.emit()
 
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ingestion import registry
 from ingestion.errors import IngestError
-from ingestion.sources.base import LoadContext, Source, sha256
+from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source, sha256
 from ingestion.warehouse import FileRecord, connect, ensure_raw_schema, last_load, publish
 
 
@@ -59,7 +59,9 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
     ctx = LoadContext(cities=_cities(con) if source.needs_cities else None, executor=executor, progress=progress)
     if source.needs_cities:
         ctx.resolver()  # fail early with a clear message when boundaries are missing
-    frames = source.read(files, ctx)
+    result = ReadResult.of(source.read(files, ctx))
+    frames = result.tables
+    layouts = {Path(f): layout for f, layout in result.files.items()}
     tables: dict[str, pd.DataFrame] = {}
     for contract in source.contracts:
         if contract.table not in frames:
@@ -67,11 +69,15 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
         label = files[0].parent if len(files) > 1 else files[0]
         tables[contract.table] = contract.validate(frames[contract.table], file=label)
     per_file_rows = _rows_per_file(tables, files, root)
+    for f, layout in layouts.items():  # rows the reader counted itself (tiles of a mosaic)
+        if layout.rows is not None:
+            per_file_rows[_relative(f, root)] = layout.rows
     for f in files:  # publishing would replace the source's rows by nothing from this file
-        if per_file_rows.get(_relative(f, root), 0) == 0:
+        if layouts.get(f, FileLayout()).used and per_file_rows.get(_relative(f, root), 0) == 0:
             raise IngestError(f, "below the header", "no data rows (a header only, or every row blank)",
                               "export the file with its rows, or remove it from the folder")
-    records = [FileRecord(_relative(f, root), hashes[f], per_file_rows.get(_relative(f, root), 0)) for f in files]
+    records = [FileRecord(_relative(f, root), hashes[f], per_file_rows.get(_relative(f, root), 0),
+                          layouts[f].as_json() if f in layouts else None) for f in files]
     publish(
         con,
         source=source.name,

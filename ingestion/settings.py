@@ -11,6 +11,7 @@ module reads a ``DUALCARBON_*`` variable.
 | ``DUALCARBON_REPLICATIONS`` | the replications folder the report reads | ``replications/`` beside the report |
 | ``DUALCARBON_DBT_DOCS`` | dbt's docs page the report links | ``dbt_docs/`` beside the report, or ``work/dbt_docs`` |
 | ``DUALCARBON_DRIFT`` | drift policy of the expectations: ``fail``, ``warn`` or ``off`` | ``fail`` |
+| ``DUALCARBON_NTL_LAYER`` | the VIIRS VNL radiance layer summed as ``ntl``: ``average_masked``, ``average``, ``median_masked`` or ``median`` | ``average_masked`` |
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ REPLICATIONS_ENV = "DUALCARBON_REPLICATIONS"
 DBT_DOCS_ENV = "DUALCARBON_DBT_DOCS"
 DRIFT_ENV = "DUALCARBON_DRIFT"
 DRIFT_MODES = ("fail", "warn", "off")
+NTL_LAYER_ENV = "DUALCARBON_NTL_LAYER"
+NTL_LAYERS = ("average_masked", "average", "median_masked", "median")  # the VNL layers that are radiance
 
 
 def _env_path(name: str) -> Path | None:
@@ -59,6 +62,16 @@ def drift_mode(given: str | None = None) -> str:
     if mode not in DRIFT_MODES:
         raise ValueError(f"drift mode {mode!r}: use one of {', '.join(DRIFT_MODES)} ({DRIFT_ENV} or --drift)")
     return mode
+
+
+def ntl_layer() -> str:
+    """The VIIRS VNL radiance layer the lights loader sums: ``$DUALCARBON_NTL_LAYER``, else ``average_masked``."""
+    from ingestion.errors import ConfigError
+
+    layer = os.environ.get(NTL_LAYER_ENV) or NTL_LAYERS[0]
+    if layer not in NTL_LAYERS:
+        raise ConfigError(f"{NTL_LAYER_ENV}={layer!r}: use one of {', '.join(NTL_LAYERS)} (the radiance layers)")
+    return layer
 
 
 def repo_root() -> Path:

@@ -27,7 +27,12 @@ MANIFEST_COLUMNS = {
     "started": "timestamp",
     "finished": "timestamp",
     "status": "varchar",
+    # what the loader recognised the file as (JSON object: product, release, variable, unit, conversion,
+    # ...; see ingestion.sources.base.FileLayout); NULL for loaders that record nothing
+    "layout": "json",
 }
+# statements fixed at import from the constants above (never from input)
+_ADD_MANIFEST_COLUMN = {name: f"alter table raw._loads add column {name} {typ}" for name, typ in MANIFEST_COLUMNS.items()}
 
 
 def spatial_extension_path() -> str:
@@ -101,18 +106,26 @@ def connect(path: Path, *, read_only: bool = False, spatial: bool = False) -> du
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``raw`` schema and the manifest; a manifest written before a column existed gains it (NULL)."""
     con.execute("create schema if not exists raw")
     cols = ", ".join(f"{name} {typ}" for name, typ in MANIFEST_COLUMNS.items())
     con.execute(f"create table if not exists raw._loads ({cols})")
+    present = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = '_loads'"
+    ).fetchall()}
+    for name in MANIFEST_COLUMNS:
+        if name not in present:
+            con.execute(_ADD_MANIFEST_COLUMN[name])
 
 
 @dataclass(frozen=True)
 class FileRecord:
-    """One input file of a load, as the manifest records it."""
+    """One input file of a load, as the manifest records it (``layout``: JSON text or None)."""
 
     file: str
     sha256: str
     rows: int
+    layout: str | None = None
 
 
 def last_load(con: duckdb.DuckDBPyConnection, source: str, loader_version: str) -> set[tuple[str, str]]:
@@ -169,8 +182,9 @@ def publish(
                 con.unregister(view)
         finished = dt.datetime.now()
         con.executemany(
-            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, 'loaded')",
-            [[source, f.file, f.sha256, f.rows, loader_version, started, finished] for f in files],
+            "insert into raw._loads (source, file, sha256, rows, loader_version, started, finished, status, layout) "
+            "values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
+            [[source, f.file, f.sha256, f.rows, loader_version, started, finished, f.layout] for f in files],
         )
         con.execute("commit")
     except BaseException:

@@ -24,8 +24,9 @@ stay plain data that any engine can run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -327,7 +328,9 @@ def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[
 
 
 # ------------------------------------------------------------------------------------------------ tasks
-BandReader = Callable[["BandRef", Grid], np.ndarray]
+# (band, blocks) -> one flat float64 array (NaN = invalid) per block, in order. ``blocks`` are
+# (first row within the band's window, the block's grid); a reader opens its file once for all blocks.
+BandReader = Callable[["BandRef", Sequence[tuple[int, Grid]]], Iterator[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -339,7 +342,7 @@ class BandRef:
     band: int  # 1-based band index within the file
     year: int
     variable: str
-    reader: BandReader  # module-level function (band, grid) -> flat float64 values on grid, NaN = invalid
+    reader: BandReader  # module-level generator function (band, blocks) -> flat float64 values per block
     col_off: int = 0  # offset of the grid's window inside the file
     row_off: int = 0
     options: tuple = ()  # reader-specific settings, e.g. the NetCDF variable name
@@ -401,18 +404,24 @@ def run_bands_task(task: BandsTask) -> BandsResult:
     cov = task.coverage.load() if isinstance(task.coverage, CoverageFile) else task.coverage
     values = np.full((len(task.bands), len(task.stats), cov.n_zones), np.nan)
     coverage = np.zeros((len(task.bands), cov.n_zones))
+    blocks = list(row_blocks(task.grid, cov.block_rows))
     try:
         for b, band in enumerate(task.bands):
             moments = ZoneMoments(cov.n_zones, task.stats)
-            for block, (r0, block_grid) in enumerate(row_blocks(task.grid, cov.block_rows)):
-                data = band.reader(replace(band, row_off=band.row_off + r0), block_grid)
-                if data.shape != (block_grid.n_cells,):
-                    raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
-                                      f"read {data.size} cells where the grid has {block_grid.n_cells}; the file "
-                                      "is corrupt or truncated", "download the file again")
-                if task.checks.valid_range is not None:
-                    check_range(data, band, block_grid, task.checks.valid_range, task.checks.invalid_hint)
-                moments.add(cov, block, data)
+            read = band.reader(band, blocks)
+            try:
+                for block, (r0, block_grid) in enumerate(blocks):
+                    data = next(read, None)
+                    if data is None or data.shape != (block_grid.n_cells,):
+                        size = 0 if data is None else data.size
+                        raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
+                                          f"read {size} cells where the grid has {block_grid.n_cells}; the file "
+                                          "is corrupt or truncated", "download the file again")
+                    if task.checks.valid_range is not None:
+                        check_range(data, band, block_grid, task.checks.valid_range, task.checks.invalid_hint)
+                    moments.add(cov, block, data)
+            finally:
+                read.close()  # the reader's file is closed now, not when the generator is collected
             if moments.valid_cells == 0:
                 raise IngestError(band.label, describe_band(band), "every cell over the cities is nodata or NaN",
                                   "check the file (an empty or failed export) and replace it")
@@ -427,6 +436,20 @@ def describe_band(band: BandRef) -> str:
     return f"band {band.band} ({band.variable} {band.year})" if band.year else f"band {band.band}"
 
 
+_CELL_AT = re.compile(r"cell at lat (-?[\d.]+), lon (-?[\d.]+)")
+
+
+def cell_at(x: float, y: float) -> str:
+    """How a message locates a cell: its centre (x, y in the grid's CRS; lat/lon on geographic grids)."""
+    return f"cell at lat {y:.4f}, lon {x:.4f}"
+
+
+def cell_of(where: str | None) -> tuple[float, float] | None:
+    """The (x, y) that ``cell_at`` wrote into a message's location, if any (to name the tile of a mosaic)."""
+    match = _CELL_AT.search(where or "")
+    return (float(match.group(2)), float(match.group(1))) if match else None
+
+
 def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[float, float], hint: str) -> None:
     """Reject values outside ``valid_range`` (negative emissions, undeclared nodata), naming the first cell."""
     low, high = valid_range
@@ -437,7 +460,7 @@ def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[
         what = (f"negative value {value!r}" if low == 0 and value < 0
                 else f"{band.variable} {value!r} outside the plausible range [{low:g}, {high:g}]")
         raise IngestError(
-            band.label, f"{describe_band(band)}, cell at lat {y:.4f}, lon {x:.4f}",
+            band.label, f"{describe_band(band)}, {cell_at(x, y)}",
             f"{what} ({bad.size} such cell(s) in this block of rows over the cities); {hint}",
             "if the value marks missing data, declare it as the raster's nodata value (gdal_edit.py -a_nodata); "
             "else replace the file with the published product")

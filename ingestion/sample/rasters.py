@@ -1,12 +1,26 @@
-"""Sample rasters in the real products' own file formats, planted from a city-year panel.
+"""Sample rasters in the real products' own layouts, planted from a city-year panel.
 
-``write_rasters(world, city_panel, out_dir, seed=...)`` writes, under ``out_dir``:
+``write_rasters(world, city_panel, out_dir, seed=...)`` writes, under ``out_dir``, one file per product
+and year in the layout that ``LAYOUT_PLAN`` assigns to that year, so that across the default world's
+years every published layout the loaders accept appears (``ingestion/sources/*.LAYOUTS``; file names
+from ``*.FILE_NAMES``, the one home of each product's naming):
 
-* ``edgar_co2/EDGAR_2024_GHG_CO2_{year}_TOTALS_emi.nc`` for years <= 2019 and
-  ``edgar_co2/v8.0_FT2022_GHG_CO2_{year}_TOTALS.txt`` for years >= 2020 (EDGAR's two formats);
-* ``pm25/CHN_PM25_V6GL02_{year}01-{year}12.nc`` (ACAG / van Donkelaar style, ``_FillValue`` over sea);
-* ``ntl/VNL_npp_{year}_average_masked.tif`` for the years with lights (VIIRS starts in 2012);
-* ``dem/china_dem.tif`` (metres).
+* ``edgar_co2/``: EDGAR v8 ``emi`` (tonnes per cell) and ``flx`` (kg m-2 s-1) NetCDF, the v6.0-style
+  ``emi_co2`` NetCDF in kg m-2 s-1 on longitudes 0..360 (every longitude of the world's latitude rows),
+  and the ``lat;lon;emission`` text grid with lower-left-corner coordinates;
+* ``pm25/``: ACAG V5 (``GWRPM25``, latitude ascending, NaN over water), ACAG V6 (``PM25``, latitude
+  north to south) and ChinaHighPM2.5 (``PM2.5`` uint16 x ``scale_factor`` 0.01, ``_FillValue`` 65535,
+  north to south);
+* ``ntl/`` (VIIRS starts in 2012): VNL v2.1 (the 2012 ``201204-201212`` composite and the annual
+  names) and v2.2 names, gzipped (``.tif.gz``, deterministic gzip headers) in some years and plain in
+  others, with non-radiance layers (``cf_cvg``, ``lit_mask``, ``median_masked``) served beside the
+  radiance in some years;
+* ``dem/``: SRTM-style 5 x 5 degree tiles ``srtm_XX_YY.tif`` (int16 metres, nodata -32768), at the
+  world's DEM resolution rather than SRTM's 3 arc-seconds; tiles without land are not written, as
+  CGIAR publishes no ocean tiles.
+
+The grids cover the world's extent (not the globe), except the v6-style file, whose longitudes span
+0..360 so that its convention matters; the resolutions are the world's (``WorldSpec``).
 
 How values are planted, so that the loaders' zonal statistics recover the panel:
 
@@ -24,24 +38,87 @@ How values are planted, so that the loaders' zonal statistics recover the panel:
 * DEM: the cnmaps 0.2-degree China DEM resampled bilinearly (sea filled from the nearest land cell
   first) plus small deterministic noise; the tiny world uses a synthetic smooth relief instead.
 
+Fluxes are written as tonnes / (cell area x seconds of the year) with ``ingestion.geodesy`` -- the
+formula the loader inverts. CHAP's uint16 values are rounded to the 0.01 ug/m3 step and the rounding
+is then spread back over each city's cells (``CityCells.quantize``) so the city means stay planted.
+
 Everything is a function of (world, panel, seed): same inputs give byte-identical files (no dates,
-history or library-chosen timestamps in the files).
+history or library-chosen timestamps in the files; gzip headers without name or time).
 """
 from __future__ import annotations
 
+import gzip
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ingestion import geodesy
 from ingestion.sample.geography import RasterGrid, World, cnmaps_dem_path
+from ingestion.sources import dem as dem_source, edgar_co2, ntl as ntl_source, pm25 as pm25_source
 
-EDGAR_NETCDF_LAST_YEAR = 2019  # EDGAR years up to this one are written as NetCDF, later ones as .txt
 NTL_FIRST_YEAR = 2012
 PM25_FILL = -999.0
 NTL_NODATA = -999.0
-DEM_NODATA = -32768.0
+DEM_NODATA = -32768  # SRTM voids and sea
+CHAP_SCALE = 0.01  # ug/m3 per uint16 step
+CHAP_FILL = 65535
 CO2_BACKGROUND_T = 20.0  # tonnes per 0.1-degree cell outside whole-city cells (roads, villages, ships)
+
+
+# ------------------------------------------------------------------------------------------ layout plan
+@dataclass(frozen=True)
+class NtlFile:
+    """How one year of lights is served: layout, gzipped or not, the other layers beside it, and for
+    v2.2 from 2023 the later names (``VNL_npp_2023_global_vcmslcfg_v2_c...``)."""
+
+    layout: str
+    gz: bool = False
+    siblings: tuple[str, ...] = ()
+    stamp: str = "202303062300"
+    names_from_2023: bool = False
+
+
+# year ranges (first, last) -> layout; across 2003-2023 (default world) every layout occurs, and the tiny
+# world's 2012-2021 still meets several of each product
+LAYOUT_PLAN = {
+    "edgar_co2": (((2003, 2006), "v6_flux"), ((2007, 2010), "v8_flx"), ((2011, 2011), "v8_emi"),
+                  ((2012, 2012), "v6_flux"), ((2013, 2014), "v8_flx"), ((2015, 2019), "v8_emi"),
+                  ((2020, 2022), "text"), ((2023, 2023), "v8_emi")),
+    "pm25": (((2003, 2007), "acag_v5"), ((2008, 2011), "acag_v6"), ((2012, 2013), "acag_v5"),
+             ((2014, 2016), "acag_v6"), ((2017, 2023), "chap")),
+    "ntl": (((2012, 2012), NtlFile("vnl_v21_2012", gz=True, siblings=("cf_cvg",))),
+            ((2013, 2013), NtlFile("vnl_v21")),
+            ((2014, 2014), NtlFile("vnl_v21", siblings=("lit_mask",))),
+            ((2015, 2016), NtlFile("vnl_v21")),
+            ((2017, 2018), NtlFile("vnl_v21", gz=True)),
+            ((2019, 2019), NtlFile("vnl_v21", gz=True, siblings=("cf_cvg", "median_masked"))),
+            ((2020, 2021), NtlFile("vnl_v21", gz=True)),
+            ((2022, 2022), NtlFile("vnl_v22", gz=True, siblings=("cf_cvg",))),
+            ((2023, 2023), NtlFile("vnl_v22", gz=True, stamp="202402081600", names_from_2023=True))),
+}
+NTL_2023_NAME = "VNL_npp_{year}_global_vcmslcfg_v2_c{stamp}.{layer}.dat.tif"  # v2.2 names from 2023
+
+
+def planned(product: str, year: int):
+    """The layout (for lights: the ``NtlFile``) that ``year`` of ``product`` is written in."""
+    for (first, last), layout in LAYOUT_PLAN[product]:
+        if first <= year <= last:
+            return layout
+    raise ValueError(f"no layout planned for {product} {year}")
+
+
+def planned_layouts(product: str, years) -> set[str]:
+    """The loader layouts (``ingestion.sources.<product>.LAYOUTS`` keys) the sample writes over ``years``."""
+    out = set()
+    for year in years:
+        if product == "ntl" and year < NTL_FIRST_YEAR:
+            continue
+        layout = planned(product, year)
+        out.add(layout.layout if isinstance(layout, NtlFile) else layout)
+    return out
 
 PRODUCTS = ("edgar_co2", "pm25", "ntl", "dem")
 PANEL_COLUMNS = ("adcode", "year", "co2_t", "pm25_ugm3", "ntl_nw")
@@ -167,69 +244,151 @@ class CityCells:
                 break
         return flat.reshape(data.shape)
 
+    def quantize(self, steps: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Integer ``steps`` (rounded values, NaN invalid) nudged by one step on some of each city's owned
+        cells so that its coverage-weighted mean comes within a step / (the city's cells) of ``targets``."""
+        flat = steps.ravel().copy()
+        valid = np.isfinite(flat)
+        m = self.coverage
+        residual = targets * (m @ valid.astype(np.float64)) - m @ np.where(valid, flat, 0.0)
+        owner = self.owner.ravel()
+        owned = np.flatnonzero((owner > 0) & valid)
+        by_city = np.split(owned[np.argsort(owner[owned], kind="stable")],
+                           np.cumsum(np.bincount(owner[owned] - 1, minlength=self.n))[:-1])
+        for k, cells in enumerate(by_city):
+            n = int(round(residual[k]))
+            if n and len(cells):
+                per_cell, extra = divmod(abs(n), len(cells))
+                nudge = np.full(len(cells), per_cell, dtype=np.float64)
+                nudge[:extra] += 1
+                flat[cells] += np.sign(n) * nudge
+        return flat.reshape(steps.shape)
+
 
 # ------------------------------------------------------------------------------------------- writers
 def _write_netcdf(path: Path, grid: RasterGrid, name: str, data: np.ndarray, *, var_attrs: dict,
-                  global_attrs: dict, fill_value: float | None) -> None:
-    """A CF-style lat/lon NetCDF-4 file with ascending latitude (as EDGAR and ACAG publish)."""
+                  global_attrs: dict, fill_value: float | None, north_to_south: bool = False, dtype: str = "f4",
+                  lons: np.ndarray | None = None, encode=None) -> None:
+    """A CF-style lat/lon NetCDF-4 file, latitude ascending (EDGAR, ACAG V5) or north to south (ACAG V6,
+    CHAP). ``data`` is north-up on ``grid`` (or on ``lons`` columns); ``encode`` turns it into the stored
+    values (CHAP's uint16 steps)."""
     import netCDF4
 
-    lats = grid.lats_north_up()[::-1]
+    lats = grid.lats_north_up() if north_to_south else grid.lats_north_up()[::-1]
+    lons = grid.lons() if lons is None else lons
     with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
         ds.setncatts(global_attrs)
         ds.createDimension("lat", grid.height)
-        ds.createDimension("lon", grid.width)
+        ds.createDimension("lon", len(lons))
         lat = ds.createVariable("lat", "f8", ("lat",))
         lat.setncatts({"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north"})
         lat[:] = np.round(lats, 6)
         lon = ds.createVariable("lon", "f8", ("lon",))
         lon.setncatts({"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east"})
-        lon[:] = np.round(grid.lons(), 6)
-        var = ds.createVariable(name, "f4", ("lat", "lon"), zlib=True, complevel=4, shuffle=True,
+        lon[:] = np.round(lons, 6)
+        var = ds.createVariable(name, dtype, ("lat", "lon"), zlib=True, complevel=4, shuffle=True,
                                 fill_value=fill_value)
         var.setncatts(var_attrs)
-        flipped = data[::-1].astype(np.float32)
-        if fill_value is not None:
-            flipped = np.where(np.isnan(flipped), np.float32(fill_value), flipped)
-        var[:, :] = flipped
+        var.set_auto_maskandscale(False)  # values below are written as stored
+        ordered = data if north_to_south else data[::-1]
+        if encode is not None:
+            stored = encode(ordered)
+        else:
+            stored = ordered.astype(np.float32)
+            if fill_value is not None:
+                stored = np.where(np.isnan(stored), np.float32(fill_value), stored)
+        var[:, :] = stored
 
 
-def _write_geotiff(path: Path, grid: RasterGrid, data: np.ndarray, *, nodata: float, tags: dict) -> None:
+def _write_geotiff(path: Path, grid: RasterGrid, data: np.ndarray, *, nodata: float | None, tags: dict,
+                   dtype: str = "float32", gz: bool = False) -> Path:
+    """A tiled, deflated GeoTIFF; with ``gz`` the GeoTIFF gzipped as EOG serves it (``path`` + .gz)."""
     import rasterio
+    from rasterio.io import MemoryFile
 
     profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": "float32",
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
         "crs": "EPSG:4326", "transform": grid.transform(), "nodata": nodata, "compress": "deflate",
-        "predictor": 3, "tiled": True, "blockxsize": 256, "blockysize": 256,
+        "predictor": 3 if dtype.startswith("float") else 2, "tiled": True, "blockxsize": 256, "blockysize": 256,
     }
-    out = np.where(np.isnan(data), nodata, data).astype(np.float32)
-    with rasterio.open(path, "w", **profile) as ds:
-        ds.write(out, 1)
-        ds.update_tags(**tags)
+    out = data if nodata is None else np.where(np.isnan(data), nodata, data)
+    out = out.astype(dtype)
+    if not gz:
+        with rasterio.open(path, "w", **profile) as ds:
+            ds.write(out, 1)
+            ds.update_tags(**tags)
+        return path
+    with MemoryFile() as memory:
+        with memory.open(**profile) as ds:
+            ds.write(out, 1)
+            ds.update_tags(**tags)
+        raw = memory.read()
+    target = path.with_name(path.name + ".gz")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as fh:
+        fh.write(raw)
+    target.write_bytes(buffer.getvalue())
+    return target
 
 
 def _write_edgar_text(path: Path, grid: RasterGrid, data: np.ndarray, year: int) -> None:
-    """EDGAR's text grid: header lines, then ``lat;lon;emission YEAR (tons)`` for non-zero cells."""
+    """EDGAR's text grid: header lines, then ``lat;lon;emission YEAR (tons)`` for the non-zero cells, the
+    coordinates being each cell's lower-left (south-west) corner as in the published files."""
     rows, cols = np.nonzero(data > 0)
     order = np.lexsort((cols, -rows))  # ascending latitude, then longitude
     rows, cols = rows[order], cols[order]
-    lat_text = [f"{v:.2f}" for v in grid.lats_north_up()]  # formatted once per grid row / column
-    lon_text = [f"{v:.2f}" for v in grid.lons()]
-    body = "\n".join(f"{lat_text[r]};{lon_text[c]};{v:.6g}"
+    south = grid.lats_north_up() - grid.res / 2
+    west = grid.lons() - grid.res / 2
+    lat_text = [f"{v:.2f}" for v in south]  # formatted once per grid row / column
+    lon_text = [f"{v:.2f}" for v in west]
+    body = "\n".join(f"{lat_text[r]};{lon_text[c]};{v:.8g}"
                      for r, c, v in zip(rows.tolist(), cols.tolist(), data[rows, cols].tolist()))
     header = (
-        "EDGAR v8.0 Global Greenhouse Gas Emissions (FT2022 fast track)\n"
-        f"Substance: CO2 (fossil) - Sector: TOTALS - Year: {year}\n"
-        "Grid: 0.1 x 0.1 degree, WGS84; coordinates are cell centres; cells without emissions are omitted\n"
-        "Sample written by dualcarbon (synthetic values, published layout)\n"
+        f"EDGAR v8.0 FT2022 Global Greenhouse Gas Emissions - CO2 (fossil) - TOTALS - {year}\n"
+        "Gridmap 0.1 x 0.1 degree; lat and lon of the lower-left corner of each cell; cells without emissions omitted\n"
         f"lat;lon;emission {year} (tons)\n"
     )
     path.write_text(header + body + "\n", encoding="utf-8")
 
 
 # -------------------------------------------------------------------------------------------- products
-def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-                 cells_on: CellsCache) -> list[Path]:
+EDGAR_GLOBAL_ATTRS = {"Conventions": "CF-1.8", "institution": "European Commission, Joint Research Centre (JRC)",
+                      "source": "EDGAR - Emissions Database for Global Atmospheric Research (sample layout)",
+                      "comment": "dualcarbon sample world: synthetic values planted from the city panel"}
+
+
+def write_edgar_file(layout: str, folder: Path, grid: RasterGrid, tonnes: np.ndarray, year: int) -> Path:
+    """One year of EDGAR fossil CO2 TOTALS in ``layout`` from tonnes per cell (north-up on ``grid``)."""
+    path = folder / edgar_co2.FILE_NAMES[layout].format(year=year)
+    attrs = {**EDGAR_GLOBAL_ATTRS, "title": f"EDGAR CO2 {year} TOTALS ({layout})", "grid_resolution": "0.1 degree"}
+    if layout == "text":
+        _write_edgar_text(path, grid, tonnes, year)
+        return path
+    if layout == "v8_emi":
+        _write_netcdf(path, grid, "emissions", tonnes, fill_value=None, global_attrs=attrs, var_attrs={
+            "long_name": "Emissions", "units": "Tonnes", "substance": "CO2", "year": np.int32(year)})
+        return path
+    areas = geodesy.row_areas_m2(grid.north, grid.res, grid.height, grid.res)[:, None]
+    flux = geodesy.tonnes_to_flux(tonnes, areas, year)
+    if layout == "v8_flx":
+        _write_netcdf(path, grid, "fluxes", flux, fill_value=None, global_attrs=attrs, var_attrs={
+            "long_name": "Fluxes", "units": "kg m-2 s-1", "substance": "CO2", "year": np.int32(year)})
+        return path
+    # v6.0 style: every longitude 0..360 of the world's latitude rows (the grid is aligned on 0.1 degree)
+    lons = (np.arange(int(round(360 / grid.res))) + 0.5) * grid.res
+    wide = np.zeros((grid.height, len(lons)))
+    first = int(round((grid.west % 360) / grid.res))
+    wide[:, first:first + grid.width] = flux
+    _write_netcdf(path, grid, "emi_co2", wide, fill_value=None, lons=lons, global_attrs={
+        **attrs, "title": f"EDGARv6.0 CO2_excl_short-cycle_org_C {year} TOTALS"}, var_attrs={
+        "long_name": "Emissions of CO2 - ", "units": "kg m-2 s-1",
+        "standard_name": "tendency_of_atmosphere_mass_content_of_carbon_dioxide_due_to_emission"})
+    return path
+
+
+def planted_edgar(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, [(year, tonnes per cell)]): each city's planted total on its owned cells, a background
+    elsewhere, matched so the coverage-weighted city sums equal the panel's ``co2_t``."""
     grid = world.grid(world.spec.edgar_res)
     years = sorted(panel["year"].unique())
     co2 = _panel_matrix(world, panel, "co2_t", years)
@@ -240,26 +399,18 @@ def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random
     share = np.zeros_like(density)
     share[owned] = density[owned] / density_sum[cells.owner[owned] - 1]  # sums to 1 over each city
     background = CO2_BACKGROUND_T * density * (world.spec.edgar_res / 0.1) ** 2
-    files = []
+    out = []
     for t, year in enumerate(years):
         grid_t = np.where(owned, 0.0, background)
         grid_t[owned] = co2[t, cells.owner[owned] - 1] * share[owned]
-        grid_t = cells.match(grid_t, co2[t], "sum")
-        if year <= EDGAR_NETCDF_LAST_YEAR:
-            path = folder / f"EDGAR_2024_GHG_CO2_{year}_TOTALS_emi.nc"
-            _write_netcdf(path, grid, "emissions", grid_t, fill_value=None, var_attrs={
-                "long_name": "Emissions", "units": "Tonnes", "substance": "CO2", "sector": "TOTALS",
-                "year": np.int32(year)}, global_attrs={
-                "Conventions": "CF-1.8", "title": f"EDGAR v8.0 CO2 emissions {year} TOTALS",
-                "institution": "European Commission, Joint Research Centre (JRC)",
-                "source": "EDGAR - Emissions Database for Global Atmospheric Research (sample layout)",
-                "comment": "dualcarbon sample world: synthetic values planted from the city panel",
-                "grid_resolution": "0.1 degree"})
-        else:
-            path = folder / f"v8.0_FT2022_GHG_CO2_{year}_TOTALS.txt"
-            _write_edgar_text(path, grid, grid_t, year)
-        files.append(path)
-    return files
+        out.append((int(year), cells.match(grid_t, co2[t], "sum")))
+    return grid, out
+
+
+def _write_edgar(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                 cells_on: CellsCache) -> list[Path]:
+    grid, planted = planted_edgar(world, panel, rng, cells_on)
+    return [write_edgar_file(planned("edgar_co2", year), folder, grid, tonnes, year) for year, tonnes in planted]
 
 
 class CellsCache:
@@ -289,8 +440,40 @@ def _spread_means(cells: CityCells, means: np.ndarray, pattern: np.ndarray, back
     return cells.match(out, means, "mean")
 
 
-def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-                cells_on: CellsCache) -> list[Path]:
+PM25_GLOBAL_ATTRS = {"institution": "Atmospheric Composition Analysis Group (sample layout)",
+                     "comment": "dualcarbon sample world: synthetic values planted from the city panel"}
+
+
+def write_pm25_file(layout: str, folder: Path, grid: RasterGrid, data: np.ndarray, year: int,
+                    cells: CityCells | None = None, means: np.ndarray | None = None) -> Path:
+    """One year of annual mean PM2.5 (ug/m3, north-up, NaN off land) in ``layout``. For CHAP, ``cells``
+    and ``means`` let the uint16 rounding be spread back so the city means stay as planted."""
+    path = folder / pm25_source.FILE_NAMES[layout].format(year=year)
+    if layout == "acag_v5":
+        _write_netcdf(path, grid, "GWRPM25", data, fill_value=None, global_attrs={
+            **PM25_GLOBAL_ATTRS, "title": f"V5.GL.02 annual mean surface PM2.5 {year} (Asia)"},
+            var_attrs={"long_name": "Hybrid PM2.5 with geographically weighted regression", "units": "ug/m3"})
+    elif layout == "acag_v6":
+        _write_netcdf(path, grid, "PM25", data, fill_value=PM25_FILL, north_to_south=True, global_attrs={
+            **PM25_GLOBAL_ATTRS, "title": f"V6.GL.02.04 annual mean surface PM2.5 {year} (AS)"},
+            var_attrs={"long_name": "PM2.5 (CNN-calibrated)", "units": "ug/m3"})
+    else:
+        steps = np.round(data / CHAP_SCALE)
+        if cells is not None and means is not None:
+            steps = cells.quantize(steps, means / CHAP_SCALE)
+        steps = np.where(np.isnan(steps), CHAP_FILL, np.clip(steps, 0, CHAP_FILL - 1))
+        _write_netcdf(path, grid, "PM2.5", steps, fill_value=np.uint16(CHAP_FILL), north_to_south=True,
+                      dtype="u2", encode=lambda v: v.astype(np.uint16), global_attrs={
+                          "title": f"ChinaHighPM2.5 yearly 1 km {year} (sample layout)",
+                          "institution": "ChinaHighAirPollutants (CHAP), sample layout",
+                          "comment": "dualcarbon sample world: synthetic values planted from the city panel"},
+                      var_attrs={"long_name": "PM2.5", "units": "ug/m3", "scale_factor": np.float32(CHAP_SCALE),
+                                 "add_offset": np.float32(0.0)})
+    return path
+
+
+def planted_pm25(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, cells, [(year, ug/m3 per cell (NaN off land), city means)]) matched to the panel's means."""
     grid = world.grid(world.spec.pm25_res)
     years = sorted(panel["year"].unique())
     pm25 = _panel_matrix(world, panel, "pm25_ugm3", years)
@@ -298,40 +481,64 @@ def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.
     background = 25.0 + 8.0 * smooth_field(grid, rng, wavelength_deg=(5.0, 20.0))
     cells = cells_on(grid)
     land = cells.land
-    files = []
-    for t, year in enumerate(years):
-        data = _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land)
-        path = folder / f"CHN_PM25_V6GL02_{year}01-{year}12.nc"
-        _write_netcdf(path, grid, "PM25", data, fill_value=PM25_FILL, var_attrs={
-            "long_name": "annual mean surface PM2.5", "units": "ug/m3"}, global_attrs={
-            "Conventions": "CF-1.6", "title": f"Annual mean surface PM2.5 over China, {year}",
-            "institution": "Atmospheric Composition Analysis Group (sample layout)",
-            "source": "V6.GL.02 style: satellite AOD, GEOS-Chem, ground-based GWR (synthetic sample)",
-            "comment": "dualcarbon sample world: synthetic values planted from the city panel"})
-        files.append(path)
+    out = [(int(year), _spread_means(cells, pm25[t], pattern, background * (0.97 ** (year - years[0])), land),
+            pm25[t]) for t, year in enumerate(years)]
+    return grid, cells, out
+
+
+def _write_pm25(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+                cells_on: CellsCache) -> list[Path]:
+    grid, cells, planted = planted_pm25(world, panel, rng, cells_on)
+    return [write_pm25_file(planned("pm25", year), folder, grid, data, year, cells, means)
+            for year, data, means in planted]
+
+
+def ntl_name(plan: NtlFile, year: int, layer: str) -> str:
+    """The VNL file name (without .gz) of ``layer`` in ``year`` as ``plan`` serves it."""
+    if plan.names_from_2023:
+        return NTL_2023_NAME.format(year=year, stamp=plan.stamp, layer=layer)
+    return ntl_source.FILE_NAMES[plan.layout].format(year=year, layer=layer, stamp=plan.stamp)
+
+
+def write_ntl_files(plan: NtlFile, folder: Path, grid: RasterGrid, data: np.ndarray, year: int,
+                    rng: np.random.Generator) -> list[Path]:
+    """One year of lights as ``plan`` serves it: the average_masked radiance and its sibling layers."""
+    tags = {"units": "nW/cm2/sr", "year": str(year)}
+    files = [_write_geotiff(folder / ntl_name(plan, year, "average_masked"), grid, data, nodata=NTL_NODATA,
+                            tags={**tags, "layer": "average_masked"}, gz=plan.gz)]
+    for layer in plan.siblings:
+        if layer == "cf_cvg":  # cloud-free observations per cell: a count
+            values, dtype, nodata = rng.integers(5, 300, size=data.shape).astype(np.float64), "uint16", None
+        elif layer == "lit_mask":
+            values, dtype, nodata = (np.nan_to_num(data) > 1.0).astype(np.float64), "uint8", None
+        else:  # another statistic of radiance
+            values, dtype, nodata = data * 0.93, "float32", NTL_NODATA
+        files.append(_write_geotiff(folder / ntl_name(plan, year, layer), grid, values, nodata=nodata,
+                                    tags={"layer": layer, "year": str(year)}, dtype=dtype, gz=plan.gz))
     return files
 
 
-def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
-               cells_on: CellsCache) -> list[Path]:
+def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
+    """(grid, [(year, radiance per cell)]) matched to the panel's city means, 2012 on."""
     grid = world.grid(world.spec.ntl_res)
     lit = panel[panel["year"] >= NTL_FIRST_YEAR].dropna(subset=["ntl_nw"])
     years = sorted(lit["year"].unique())
     if not years:
-        return []
+        return grid, []
     ntl = _panel_matrix(world, lit, "ntl_nw", years)
     pattern = np.exp(0.4 * smooth_field(grid, rng, wavelength_deg=(0.5, 4.0)))
     background = 0.3 * np.exp(0.5 * smooth_field(grid, rng))
     cells = cells_on(grid)
     background[~cells.land] = 0.0  # the masked product zeroes unlit background and sea
+    return grid, [(int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years)]
+
+
+def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
+               cells_on: CellsCache) -> list[Path]:
+    grid, planted = planted_ntl(world, panel, rng, cells_on)
     files = []
-    for t, year in enumerate(years):
-        data = _spread_means(cells, ntl[t], pattern, background)
-        path = folder / f"VNL_npp_{year}_average_masked.tif"
-        _write_geotiff(path, grid, data, nodata=NTL_NODATA, tags={
-            "product": "VIIRS VNL V2 annual average_masked (sample layout)", "units": "nW/cm2/sr",
-            "year": str(year)})
-        files.append(path)
+    for year, data in planted:
+        files += write_ntl_files(planned("ntl", year), folder, grid, data, year, rng)
     return files
 
 
@@ -358,13 +565,37 @@ def _dem_values(world: World, grid: RasterGrid, rng: np.random.Generator) -> np.
     return out + rng.normal(0.0, 5.0, size=out.shape)
 
 
+def tile_grid(grid: RasterGrid) -> RasterGrid:
+    """The smallest block of whole 5 x 5 degree SRTM tiles containing ``grid`` (same resolution)."""
+    size = 5.0
+    return RasterGrid(np.floor(grid.west / size) * size, np.floor(grid.south / size) * size,
+                      np.ceil(grid.east / size) * size, np.ceil(grid.north / size) * size, grid.res)
+
+
+def write_srtm_tiles(folder: Path, grid: RasterGrid, metres: np.ndarray) -> list[Path]:
+    """SRTM-style tiles of ``metres`` (north-up on a ``tile_grid``, NaN = void/sea): int16, nodata -32768;
+    a tile without a single land cell is not written."""
+    per_tile = int(round(5.0 / grid.res))
+    files = []
+    for r0 in range(0, grid.height, per_tile):
+        for c0 in range(0, grid.width, per_tile):
+            block = metres[r0:r0 + per_tile, c0:c0 + per_tile]
+            if np.isnan(block).all():
+                continue
+            west, north = grid.west + c0 * grid.res, grid.north - r0 * grid.res
+            column, row = dem_source.srtm_tile(west + 2.5, north - 2.5)
+            tile = RasterGrid(west, north - 5.0, west + 5.0, north, grid.res)
+            path = folder / dem_source.FILE_NAMES["srtm_tiles"].format(column=column, row=row)
+            files.append(_write_geotiff(path, tile, np.round(block), nodata=DEM_NODATA, dtype="int16",
+                                        tags={"units": "m", "product": "SRTM-style 5x5 degree tile (sample)"}))
+    return files
+
+
 def _write_dem(world: World, folder: Path, rng: np.random.Generator, cells_on: CellsCache) -> list[Path]:
-    grid = world.grid(world.spec.dem_res)
+    grid = tile_grid(world.grid(world.spec.dem_res))
     data = _dem_values(world, grid, rng)
     data[~cells_on(grid).land] = np.nan
-    path = folder / "china_dem.tif"
-    _write_geotiff(path, grid, data, nodata=DEM_NODATA, tags={"units": "m", "product": "elevation (sample)"})
-    return [path]
+    return write_srtm_tiles(folder, grid, data)
 
 
 def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int) -> list[Path]:

@@ -87,17 +87,6 @@ def _names(sim: Simulation) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------
-def write_boundaries(sim: Simulation, out: Path) -> list[Path]:
-    """AMap-style GeoJSON (properties adcode, name, province). The tiny world is written in UTM 50N."""
-    folder = out / "boundaries"
-    folder.mkdir(parents=True, exist_ok=True)
-    frame = sim.world.native.rename(columns={"name_zh": "name", "province_zh": "province"})
-    frame = frame[["adcode", "name", "province", "geometry"]]
-    path = folder / ("tiny_cities_utm50n.geojson" if sim.world.spec.name == "tiny" else "china_prefecture_cities.geojson")
-    frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "NO"})
-    return [path]
-
-
 def write_ceads(sim: Simulation, out: Path) -> list[Path]:
     names = _names(sim)
     c = sim.city.dropna(subset=["ceads_co2_t"])

@@ -1,15 +1,20 @@
 """What a source module provides: its contracts, the files it reads, and a pure ``read`` function.
 
-A source module defines ``SOURCE = Source(...)``. ``read(files, ctx)`` returns a mapping from raw table
-name to DataFrame (validated against the contracts by the orchestrator) and must not touch the
-warehouse: I/O of the inputs at the edge, pure transforms inside, publishing in ``ingestion.load``.
+A source module defines ``SOURCE = Source(...)``. ``read(files, ctx)`` returns either a mapping from raw
+table name to DataFrame (validated against the contracts by the orchestrator) or a ``ReadResult``: the
+same mapping plus, per input file, what the file was recognised as (product, release, variable, unit,
+the conversion applied, ...), which the manifest ``raw._loads`` keeps in its ``layout`` column. It must
+not touch the warehouse: I/O of the inputs at the edge, pure transforms inside, publishing in
+``ingestion.load``.
 """
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -37,7 +42,54 @@ class LoadContext:
         return CityResolver(self.cities)
 
 
-Reader = Callable[[Sequence[Path], LoadContext], Mapping[str, pd.DataFrame]]
+@dataclass(frozen=True)
+class FileLayout:
+    """What one input file was recognised as, for the manifest (``raw._loads.layout``, JSON).
+
+    ``facts`` is free-form but flat: product, release, layout, variable, substance, sector, layer,
+    statistic, unit, canonical_unit, conversion, encoding, crs ... -- whatever the loader established.
+    ``used = False`` marks a file read but not summed (a companion such as a shapefile's .dbf, or a
+    layer served beside the one used); ``why`` says why. ``rows``, when given, is the number of rows the
+    file contributed, for files the ``source_file`` column cannot count (tiles of a mosaic).
+    """
+
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    used: bool = True
+    why: str | None = None
+    rows: int | None = None
+
+    def as_json(self) -> str:
+        record = {k: v for k, v in self.facts.items() if v is not None}
+        if not self.used:
+            record["used"] = False
+            record["why"] = self.why
+        return json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class ReadResult(MappingABC):
+    """A reader's output: the raw tables and, per input file (as passed to ``read``), its layout. It
+    reads as the mapping of tables (``result["raster_zonal"]``), like a reader that returns only those."""
+
+    tables: Mapping[str, pd.DataFrame]
+    files: Mapping[Path, FileLayout] = field(default_factory=dict)
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    def __iter__(self):
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    @classmethod
+    def of(cls, output: "ReadResult | Mapping[str, pd.DataFrame]") -> "ReadResult":
+        """Either kind of reader output as a ReadResult (a plain mapping records no layouts)."""
+        return output if isinstance(output, ReadResult) else cls(dict(output))
+
+
+Reader = Callable[[Sequence[Path], LoadContext], "Mapping[str, pd.DataFrame] | ReadResult"]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,21 @@
 """Prefecture-level city polygons: GeoJSON / GeoPackage / Shapefile in any CRS -> raw.city_boundaries.
 
+Layouts accepted (``LAYOUTS``):
+
+* DataV.GeoAtlas / AMap GeoJSON as downloaded: integer ``adcode``, ``name``, ``center``, ``centroid``,
+  ``level``, ``parent: {adcode}``, ``acroutes``; no province field (the province is the adcode's first two
+  digits, checked against ``parent``). Features must be prefecture-level (``level`` city); the four
+  municipalities, which DataV lists at province level (110000 ...), are stored under their city codes
+  (110100 ..., ``ingestion.vocabulary.municipalities``) as every other table uses them. DataV's
+  coordinates are AMap's GCJ-02, offset from WGS84 by up to about 0.5 km; like every GeoJSON without a
+  ``crs`` member they are read as WGS84 (the offset is small against the 0.01-0.1 degree cells);
+* GeoJSON / GeoPackage with ``adcode``, ``name`` (``province`` optional), in any CRS;
+* ESRI Shapefile in any CRS: the ``.dbf`` text encoding comes from the ``.cpg`` beside it, else from the
+  ``.dbf``'s language driver byte, else -- exports from Chinese GIS software often have neither
+  (geopandas/pyogrio issue 380), and GDAL then decodes GBK as Latin-1 -- it is detected from the bytes of
+  the text fields (valid UTF-8, else GB18030/GBK), so the names come out as the cities' names. The
+  ``.dbf``, ``.shx``, ``.prj`` and ``.cpg`` are recorded in the manifest as the shapefile's companions.
+
 Polygons are reprojected to EPSG:4326 and stored as WKB; area (km², China Albers equal-area) and the
 centroid are computed here. A file without a CRS is rejected (guessing degrees vs metres is how
 cities end up in the ocean).
@@ -13,12 +29,29 @@ import pandas as pd
 import shapely
 
 from ingestion.divisions import PROVINCES
+from ingestion.vocabulary import municipalities
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
-from ingestion.sources.base import LoadContext, Source
+from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source
 
 ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=krass +units=m +no_defs"
 CHINA = (73.0, 3.0, 136.0, 54.0)  # west, south, east, north (degrees): mainland, Hainan and the islands
+LAYOUTS = {
+    "datav": "DataV.GeoAtlas / AMap GeoJSON (integer adcode, name, center, centroid, level, parent)",
+    "table": "GeoJSON / GeoPackage / Shapefile with adcode, name (and province), any CRS",
+}
+COMPANIONS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")  # a shapefile's other files
+# dBASE language driver ids (byte 29 of the .dbf header) that GDAL maps to a code page itself
+DBF_LANGUAGE_DRIVERS = {0x4D: "CP936 (GBK)", 0x7A: "CP936 (GBK)", 0x4F: "CP950 (Big5)", 0x57: "CP1252",
+                        0x03: "CP1252", 0x01: "CP437"}
+# DataV levels: the prefecture-level features of a national city layer are "city"; the municipalities
+# appear as "province" (their province code then stands for the city)
+CITY_LEVEL = "city"
+
+
+def municipality_of_province() -> dict[str, str]:
+    """Province code of each municipality -> its city code (110000 -> 110100)."""
+    return {code[:2] + "0000": code for code in municipalities()}
 ALIASES = {"adcode": ("adcode", "行政区划代码", "code", "ADCODE"), "name": ("name", "名称", "城市", "NAME"),
            "province": ("province", "省份", "所属省份")}
 
@@ -63,62 +96,176 @@ def _reject_outside_china(gdf: gpd.GeoDataFrame, path: Path, source_crs: str) ->
                           "or projection they were exported in for metres)")
 
 
-def read(files, ctx: LoadContext):
-    frames = []
+def read(files, ctx: LoadContext) -> ReadResult:
+    frames, layouts = [], {}
+    shapes = {p.with_suffix(".shp") for p in files if p.suffix.lower() == ".shp"}
     for path in files:
+        if path.suffix.lower() in COMPANIONS:
+            if path.with_suffix(".shp") not in shapes:
+                raise IngestError(path, "file name", f"a shapefile's {path.suffix} without its .shp",
+                                  "copy the whole shapefile (.shp, .shx, .dbf, .prj) or remove the file")
+            layouts[path] = FileLayout({"layout": "shapefile companion"}, used=False,
+                                       why=f"companion of {path.with_suffix('.shp').name}")
+            continue
+        frame, layouts[path] = _read_one(path)
+        frames.append(frame)
+    return ReadResult({"city_boundaries": pd.concat(frames, ignore_index=True)}, layouts)
+
+
+def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
+    encoding, encoding_note = shapefile_encoding(path) if path.suffix.lower() == ".shp" else (None, None)
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio", **({"encoding": encoding} if encoding else {}))
+    except Exception as exc:
+        raise IngestError(path, "whole file", f"not a readable vector file ({type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())})",
+                          "export the boundaries as GeoJSON, GeoPackage or Shapefile") from None
+    if gdf.crs is None:
+        raise IngestError(path, "CRS", "the file has no coordinate reference system",
+                          "set the CRS when exporting (e.g. EPSG:4326), or add the .prj of the shapefile")
+    code_col, name_col = _column(gdf, "adcode", path), _column(gdf, "name", path)
+    adcode = gdf[code_col].astype(str).str.strip().str[:6]
+    bad = ~adcode.str.fullmatch(r"\d{6}") | ~adcode.str[:2].isin(list(PROVINCES))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise IngestError(path, f"feature {i + 1}, column {code_col}", f"{gdf[code_col].iloc[i]!r} is not a "
+                          "6-digit adcode of a mainland province", "use the NBS administrative division code")
+    datav = "level" in gdf.columns and "parent" in gdf.columns
+    if "level" in gdf.columns:
+        adcode = _city_level(gdf, adcode, path)
+    if "parent" in gdf.columns:
+        _check_parents(gdf, adcode, path)
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        i = int(empty.to_numpy().nonzero()[0][0])
+        raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]})", "empty geometry", "fix the polygon")
+    source_crs = gdf.crs.to_string()
+    if gdf.crs.is_geographic:
+        w, s_, e, n = gdf.total_bounds
+        if w < -180 or e > 180 or s_ < -90 or n > 90:
+            raise IngestError(path, "CRS", f"coordinates {gdf.total_bounds.round(1).tolist()} are not degrees "
+                              f"although the CRS ({source_crs}) is geographic: the CRS is missing or wrong",
+                              "declare the file's real CRS (e.g. the projected CRS it was exported in)")
+    gdf = gdf.to_crs("EPSG:4326")
+    _reject_outside_china(gdf, path, source_crs)
+    geom = shapely.make_valid(gdf.geometry.to_numpy())
+    geoms = gpd.GeoSeries(geom, crs="EPSG:4326")
+    centroid = geoms.to_crs(ALBERS).centroid.to_crs("EPSG:4326")
+    names = gdf[name_col].astype(str).str.strip()
+    _reject_garbled(names, path, name_col, encoding_note)
+    frame = pd.DataFrame({
+        "adcode": adcode.to_numpy(),
+        "name_zh": names.to_numpy(),
+        "name_en": gdf["name_en"].astype(str) if "name_en" in gdf.columns else None,
+        "province_adcode": adcode.str[:2].to_numpy() + "0000",
+        "province_zh": adcode.str[:2].map(lambda p: PROVINCES[p][0]).to_numpy(),
+        "area_km2": geoms.to_crs(ALBERS).area.to_numpy() / 1e6,
+        "centroid_lon": centroid.x.to_numpy(), "centroid_lat": centroid.y.to_numpy(),
+        "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
+        "source_crs": source_crs, "source_file": path.name,
+        "_file": str(path), "_row": [f"feature {i + 1}" for i in range(len(gdf))],
+    })
+    facts = {"product": "city boundaries", "layout": "datav" if datav else "table",
+             "format": {".shp": "ESRI Shapefile", ".gpkg": "GeoPackage"}.get(path.suffix.lower(), "GeoJSON"),
+             "crs": source_crs, "features": len(gdf), "encoding": encoding_note,
+             "conversion": f"reprojected from {source_crs} to EPSG:4326" if source_crs != "EPSG:4326" else "none"}
+    return frame, FileLayout(facts)
+
+
+def _city_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Series:
+    """DataV's ``level``: prefecture-level features only; a municipality at province level takes its
+    city code (110000 -> 110100)."""
+    level = gdf["level"].astype(str).str.strip().str.lower()
+    city_code = municipality_of_province()
+    municipality = (level == "province") & adcode.isin(list(city_code))
+    wrong = ~((level == CITY_LEVEL) | municipality)
+    if wrong.any():
+        i = int(wrong.to_numpy().nonzero()[0][0])
+        raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]} {gdf.iloc[i].get('name', '')}), column level",
+                          f"the file holds {level.iloc[i]}-level units ({int(wrong.sum())} feature(s)) where "
+                          "prefecture-level cities (level 'city') are expected",
+                          "download the city-level boundaries (DataV: each province's _full file, level city)")
+    return adcode.where(~municipality, adcode.map(city_code))
+
+
+def _check_parents(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> None:
+    """DataV's ``parent: {adcode}`` is the province: it must agree with the adcode's first two digits."""
+    parent = gdf["parent"].map(lambda p: str(p.get("adcode", "")) if isinstance(p, dict) else str(p or ""))
+    parent = parent.str.extract(r"(\d{6})", expand=False)
+    wrong = parent.notna() & (parent.str[:2] != adcode.str[:2]) & (parent != "100000")
+    if wrong.any():
+        i = int(wrong.to_numpy().nonzero()[0][0])
+        raise IngestError(path, f"feature {i + 1}, column parent", f"parent {parent.iloc[i]} is not the province "
+                          f"of adcode {adcode.iloc[i]}", "use the file as downloaded (adcode and parent agree)")
+
+
+def shapefile_encoding(path: Path) -> tuple[str | None, str]:
+    """(encoding to read the .dbf with, or None to let GDAL decide; how it was found).
+
+    GDAL uses the .cpg, else the .dbf's language driver byte; with neither it assumes ISO-8859-1, which
+    turns GBK names into mojibake. Then the text fields decide: valid UTF-8, else GB18030 (a superset of
+    GBK and GB2312), else ISO-8859-1."""
+    cpg = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".cpg"), None)
+    if cpg is not None:
+        return None, f"{cpg.read_text(errors='replace').strip()} (from the .cpg)"
+    dbf = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".dbf"), None)
+    if dbf is None:
+        raise IngestError(path, "companion files", "the shapefile has no .dbf beside it (no attributes)",
+                          "copy the whole shapefile (.shp, .shx, .dbf, .prj)")
+    raw = dbf.read_bytes()
+    if len(raw) > 29 and raw[29] in DBF_LANGUAGE_DRIVERS:
+        return None, f"{DBF_LANGUAGE_DRIVERS[raw[29]]} (from the .dbf language driver byte 0x{raw[29]:02X})"
+    text = _dbf_text_bytes(raw)
+    if not any(b >= 0x80 for b in text):
+        return None, "ASCII (no .cpg; text fields are plain ASCII)"
+    for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")):
         try:
-            gdf = gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:
-            raise IngestError(path, "whole file", f"not a readable vector file ({type(exc).__name__}: "
-                              f"{' '.join(str(exc).split())})",
-                              "export the boundaries as GeoJSON, GeoPackage or Shapefile") from None
-        if gdf.crs is None:
-            raise IngestError(path, "CRS", "the file has no coordinate reference system",
-                              "set the CRS when exporting (e.g. EPSG:4326), or add the .prj of the shapefile")
-        code_col, name_col = _column(gdf, "adcode", path), _column(gdf, "name", path)
-        adcode = gdf[code_col].astype(str).str.strip().str[:6]
-        bad = ~adcode.str.fullmatch(r"\d{6}") | ~adcode.str[:2].isin(list(PROVINCES))
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise IngestError(path, f"feature {i + 1}, column {code_col}", f"{gdf[code_col].iloc[i]!r} is not a "
-                              "6-digit adcode of a mainland province", "use the NBS administrative division code")
-        empty = gdf.geometry.isna() | gdf.geometry.is_empty
-        if empty.any():
-            i = int(empty.to_numpy().nonzero()[0][0])
-            raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]})", "empty geometry", "fix the polygon")
-        source_crs = gdf.crs.to_string()
-        if gdf.crs.is_geographic:
-            w, s_, e, n = gdf.total_bounds
-            if w < -180 or e > 180 or s_ < -90 or n > 90:
-                raise IngestError(path, "CRS", f"coordinates {gdf.total_bounds.round(1).tolist()} are not degrees "
-                                  f"although the CRS ({source_crs}) is geographic: the CRS is missing or wrong",
-                                  "declare the file's real CRS (e.g. the projected CRS it was exported in)")
-        gdf = gdf.to_crs("EPSG:4326")
-        _reject_outside_china(gdf, path, source_crs)
-        geom = shapely.make_valid(gdf.geometry.to_numpy())
-        geoms = gpd.GeoSeries(geom, crs="EPSG:4326")
-        centroid = geoms.to_crs(ALBERS).centroid.to_crs("EPSG:4326")
-        frames.append(pd.DataFrame({
-            "adcode": adcode.to_numpy(),
-            "name_zh": gdf[name_col].astype(str).str.strip().to_numpy(),
-            "name_en": gdf["name_en"].astype(str) if "name_en" in gdf.columns else None,
-            "province_adcode": adcode.str[:2].to_numpy() + "0000",
-            "province_zh": adcode.str[:2].map(lambda p: PROVINCES[p][0]).to_numpy(),
-            "area_km2": geoms.to_crs(ALBERS).area.to_numpy() / 1e6,
-            "centroid_lon": centroid.x.to_numpy(), "centroid_lat": centroid.y.to_numpy(),
-            "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
-            "source_crs": source_crs, "source_file": path.name,
-            "_file": str(path), "_row": [f"feature {i + 1}" for i in range(len(gdf))],
-        }))
-    return {"city_boundaries": pd.concat(frames, ignore_index=True)}
+            text.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return name, f"{name} (detected from the text fields: no .cpg, no language driver byte)"
+    return "ISO-8859-1", "ISO-8859-1 (no .cpg; the text fields are neither UTF-8 nor GBK)"
+
+
+def _dbf_text_bytes(raw: bytes) -> bytes:
+    """The bytes of every character (C) field of every record of a dBASE III file."""
+    if len(raw) < 32:
+        return b""
+    records, header_len, record_len = (int.from_bytes(raw[4:8], "little"), int.from_bytes(raw[8:10], "little"),
+                                       int.from_bytes(raw[10:12], "little"))
+    fields, offset, pos = [], 1, 32  # each record starts with its deletion flag
+    while pos + 32 <= header_len and raw[pos] != 0x0D:
+        kind, size = chr(raw[pos + 11]), raw[pos + 16]
+        if kind == "C":
+            fields.append((offset, size))
+        offset += size
+        pos += 32
+    chunks = []
+    for r in range(records):
+        start = header_len + r * record_len
+        chunks += [raw[start + o:start + o + n] for o, n in fields]
+    return b" ".join(chunks)
+
+
+def _reject_garbled(names: pd.Series, path: Path, column: str, encoding_note: str | None) -> None:
+    """A name made of Latin-1 symbols only (no CJK, no ASCII letters: 'Ê¯¼Ò×¯ÊÐ' for 石家庄市) is GBK
+    decoded as Latin-1, e.g. under a .cpg that names the wrong code page."""
+    latin1 = names.str.count(r"[\u0080-\u00ff]")
+    garbled = (latin1 >= 2) & ~names.str.contains(r"[\u4e00-\u9fff]") & ~names.str.contains(r"[A-Za-z]")
+    if garbled.any():
+        i = int(garbled.to_numpy().nonzero()[0][0])
+        raise IngestError(path, f"feature {i + 1}, column {column}", f"name {names.iloc[i]!r} is garbled: GBK "
+                          f"text read as Latin-1 (encoding {encoding_note or 'as the file declares'})",
+                          "put a .cpg file containing GBK beside the .shp (or export as UTF-8)")
 
 
 SOURCE = Source(
     name="boundaries",
     description="prefecture-level city polygons",
-    product="city boundary file (GeoJSON / GeoPackage / Shapefile, any CRS)",
+    product="city boundary file (DataV/AMap GeoJSON, GeoJSON / GeoPackage / Shapefile of any encoding, any CRS)",
     contracts=(CONTRACT,),
-    patterns=("*.geojson", "*.json", "*.gpkg", "*.shp"),
+    patterns=("*.geojson", "*.json", "*.gpkg", "*.shp", *(f"*{suffix}" for suffix in COMPANIONS)),
     read=read,
     needs_cities=False,
+    version="2",
 )

@@ -34,6 +34,7 @@ ISSUES = {
     "formats": "'2019年' and '1,234' values",
     "unit": "unit mismatches (万元 vs 亿元 ...)",
     "empty": "empty file, header without rows",
+    "quantity": "right layout, wrong quantity (substance, sector, layer, statistic, period)",
     "other": "loader-specific (dates, file names, years)",
 }
 
@@ -181,11 +182,22 @@ case("boundaries-null-geometry", "boundaries", "nodata", "feature 3 without geom
 case("boundaries-truncated", "boundaries", "corrupt", "the GeoJSON cut after half its bytes", GEOJSON,
      lambda d: e.truncate(at(d, GEOJSON), 0.5), ["not a readable vector file"], ["whole file"])
 
+SHAPEFILE = "tiny_cities_albers_gbk.shp"  # GBK .dbf, no .cpg: the encoding is detected from its bytes
+
+
+def _cpg(code_page: str):
+    return lambda d: at(d, "tiny_cities_albers_gbk.cpg").write_text(code_page, encoding="ascii")
+
+
+case("boundaries-wrong-code-page", "boundaries", "encoding", "a .cpg declaring ISO-8859-1 beside the GBK .dbf",
+     SHAPEFILE, _cpg("ISO-8859-1"), ["is garbled", "GBK text read as Latin-1"], ["feature 1", "column name"])
+case("boundaries-gbk-code-page", "boundaries", "encoding", "a .cpg declaring GBK beside the GBK .dbf", SHAPEFILE,
+     _cpg("GBK"), values=lambda d: [value("city_boundaries", {"adcode": "370200"}, "name_zh", "青岛市")])
 empty_file("boundaries", "boundaries", GEOJSON, "GeoJSON")
 
 # ================================================================================================ edgar_co2
-NC12 = "EDGAR_2024_GHG_CO2_2012_TOTALS_emi.nc"
-NC19 = "EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc"
+NC15 = "EDGAR_2024_GHG_CO2_2015_TOTALS_emi.nc"  # the v8 layout in tonnes per cell
+FLX13 = "EDGAR_2024_GHG_CO2_2013_TOTALS_flx.nc"  # the v8 flux twin (kg m-2 s-1)
 TXT20 = "v8.0_FT2022_GHG_CO2_2020_TOTALS.txt"
 
 
@@ -218,23 +230,33 @@ def _edgar_txt_as_2019(d):
     at(d, "v8.0_FT2022_GHG_CO2_2019_TOTALS.txt").write_text(text, encoding="utf-8")
 
 
-case("edgar-negative-netcdf", "edgar_co2", "negative", "one cell of the 2012 NetCDF set to -10 t", NC12,
-     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: _centre_cell(v, -10.0))),
+def _edgar_instead(new_name: str, substance: str | None = None):
+    """The 2015 file replaced by another substance's or sector's file of the same release (renamed, with
+    the attribute the release writes)."""
+    def apply(d):
+        at(d, NC15).rename(at(d, new_name))
+        if substance:
+            e.edit_netcdf(at(d, new_name), lambda ds: ds["emissions"].setncattr("substance", substance))
+    return apply
+
+
+case("edgar-negative-netcdf", "edgar_co2", "negative", "one cell of the 2015 NetCDF set to -10 t", NC15,
+     lambda d: e.edit_netcdf(at(d, NC15), e.netcdf_values("emissions", lambda v: _centre_cell(v, -10.0))),
      ["negative value -10.0", "emissions cannot be negative"], ["band 1", "cell at lat"])
-case("edgar-nan-netcdf", "edgar_co2", "nodata", "one cell over a city set to NaN in the 2012 NetCDF", NC12,
-     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: _centre_cell(v, np.nan))),
+case("edgar-nan-netcdf", "edgar_co2", "nodata", "one cell over a city set to NaN in the 2015 NetCDF", NC15,
+     lambda d: e.edit_netcdf(at(d, NC15), e.netcdf_values("emissions", lambda v: _centre_cell(v, np.nan))),
      ["NaN or nodata cells", "a missing cell is not zero"], ["band 1", "city "])
-case("edgar-wrong-variable", "edgar_co2", "columns", "the variable emissions renamed to emi", NC12,
-     lambda d: e.rewrite_netcdf(at(d, NC12), "emissions", rename="emi"), ["no variable 'emissions'", "found"],
+case("edgar-wrong-variable", "edgar_co2", "columns", "the variable emissions renamed to emi", NC15,
+     lambda d: e.rewrite_netcdf(at(d, NC15), "emissions", rename="emi"), ["no variable 'emissions'", "found"],
      ["variables"])
-case("edgar-not-covering", "edgar_co2", "coverage", "longitudes of the 2012 grid shifted by 60 degrees", NC12,
-     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
+case("edgar-not-covering", "edgar_co2", "coverage", "longitudes of the 2015 grid shifted by 60 degrees", NC15,
+     lambda d: e.edit_netcdf(at(d, NC15), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
      ["raster bounds"])
-case("edgar-partial-cover", "edgar_co2", "coverage", "the 2012 grid cropped to its western half", NC12,
-     lambda d: e.rewrite_netcdf(at(d, NC12), "emissions", lon_slice=slice(0, 31)),
+case("edgar-partial-cover", "edgar_co2", "coverage", "the 2015 grid cropped to its western half", NC15,
+     lambda d: e.rewrite_netcdf(at(d, NC15), "emissions", lon_slice=slice(0, 31)),
      ["does not cover", "of 20 cities"], ["band 1"])
-case("edgar-all-nodata", "edgar_co2", "nodata", "every cell of the 2012 grid NaN", NC12,
-     lambda d: e.edit_netcdf(at(d, NC12), e.netcdf_values("emissions", lambda v: np.full_like(v, np.nan))),
+case("edgar-all-nodata", "edgar_co2", "nodata", "every cell of the 2015 grid NaN", NC15,
+     lambda d: e.edit_netcdf(at(d, NC15), e.netcdf_values("emissions", lambda v: np.full_like(v, np.nan))),
      ["every cell over the cities is nodata or NaN"], ["band 1"])
 case("edgar-txt-negative", "edgar_co2", "negative", "line 9 of the 2020 text grid with a negative emission", TXT20,
      _edgar_txt_line(9, _negate_value), ["negative emission", "emissions cannot be negative"], ["line 9"])
@@ -244,47 +266,86 @@ case("edgar-txt-truncated", "edgar_co2", "corrupt", "the 2020 text grid cut in t
      lambda d: e.cut_mid_line(at(d, TXT20)), ["three numbers", "truncated"], ["line"])
 case("edgar-same-year-twice", "edgar_co2", "duplicate", "2019 given as NetCDF and as a text grid",
      "v8.0_FT2022_GHG_CO2_2019_TOTALS.txt", _edgar_txt_as_2019, ["year 2019", "same year in two formats"], ["band 1"])
+case("edgar-biogenic", "edgar_co2", "quantity", "the 2015 fossil CO2 file replaced by the CO2bio (biogenic) one",
+     "EDGAR_2024_GHG_CO2bio_2015_TOTALS_emi.nc",
+     _edgar_instead("EDGAR_2024_GHG_CO2bio_2015_TOTALS_emi.nc", substance="CO2bio"),
+     ["holds substance CO2bio (biogenic CO2", "where substance CO2 (fossil CO2) is expected"], ["substance"])
+case("edgar-methane", "edgar_co2", "quantity", "the 2015 CO2 file replaced by the CH4 one",
+     "EDGAR_2024_GHG_CH4_2015_TOTALS_emi.nc", _edgar_instead("EDGAR_2024_GHG_CH4_2015_TOTALS_emi.nc", substance="CH4"),
+     ["holds substance CH4 (methane)", "fossil CO2"], ["substance"])
+case("edgar-one-sector", "edgar_co2", "quantity", "the 2015 TOTALS file replaced by the power-industry (ENE) one",
+     "EDGAR_2024_GHG_CO2_2015_ENE_emi.nc", _edgar_instead("EDGAR_2024_GHG_CO2_2015_ENE_emi.nc"),
+     ["holds sector ENE (the ENE sector only)", "where sector TOTALS (all sectors) is expected"], ["file name"])
+case("edgar-renamed-biogenic", "edgar_co2", "quantity", "a CO2bio file renamed as the 2015 CO2 file (its attribute "
+     "says CO2bio)", NC15, lambda d: e.edit_netcdf(at(d, NC15), lambda ds: ds["emissions"].setncattr("substance",
+                                                                                                       "CO2bio")),
+     ["holds substance CO2bio", "fossil CO2"], ["attribute substance"])
+case("edgar-flux-unit", "edgar_co2", "unit", "the 2013 flux file's unit changed to g m-2 s-1", FLX13,
+     lambda d: e.edit_netcdf(at(d, FLX13), lambda ds: ds["fluxes"].setncattr("units", "g m-2 s-1")),
+     ["unit 'g m-2 s-1' where kg m-2 s-1 is expected"], ["attribute units"])
 
-raster_breaks("edgar", "edgar_co2", NC12, b"CDF\x01")
+raster_breaks("edgar", "edgar_co2", NC15, b"CDF\x01")
 
 # ================================================================================================ pm25
-PM12 = "CHN_PM25_V6GL02_201201-201212.nc"
-PM19 = "CHN_PM25_V6GL02_201901-201912.nc"
+PM14 = "V6GL02.04.CNNPM25.AS.201401-201412.nc"  # ACAG V6, variable PM25, latitude north to south
+PM12 = "V5GL02.HybridPM25.Asia.201201-201212.nc"  # ACAG V5, variable GWRPM25
+PM19 = "CHAP_PM2.5_Y1K_2019_V4.nc"  # ChinaHighPM2.5, uint16 with scale_factor
 
 
 def _pm25_fill_west(v):
     return e.west_half(v, -999.0)
 
 
-case("pm25-damaged-header", "pm25", "corrupt", "the 2012 NetCDF replaced by 'CDF\\x01garbage'", PM12,
-     lambda d: at(d, PM12).write_bytes(b"CDF\x01garbage"), ["cannot be opened as a raster"], ["whole file"])
-case("pm25-wrong-variable", "pm25", "columns", "the variable PM25 renamed to pm2_5", PM12,
-     lambda d: e.rewrite_netcdf(at(d, PM12), "PM25", rename="pm2_5", fill_value=-999.0),
-     ["no variable 'PM25' or 'GWRPM25'"], ["variables"])
-case("pm25-not-covering", "pm25", "coverage", "longitudes of the 2012 grid shifted by 60 degrees", PM12,
-     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
-     ["raster bounds"])
-case("pm25-partial-cover", "pm25", "coverage", "the western half of the 2012 grid set to the fill value", PM12,
-     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_values("PM25", _pm25_fill_west)),
-     ["does not cover", "of 20 cities"], ["band 1"])
-case("pm25-all-nodata", "pm25", "nodata", "every cell of the 2012 grid set to the fill value -999", PM12,
-     lambda d: e.edit_netcdf(at(d, PM12), e.netcdf_values("PM25", lambda v: np.full_like(v, -999.0))),
-     ["every cell over the cities is nodata or NaN"], ["band 1"])
-case("pm25-undeclared-fill", "pm25", "negative", "-999 over the western half and no _FillValue declared", PM12,
-     lambda d: e.rewrite_netcdf(at(d, PM12), "PM25", fill_value=False, values=_pm25_fill_west),
-     ["negative value -999.0", "undeclared nodata"], ["band 1", "cell at lat"])
-case("pm25-same-year-twice", "pm25", "duplicate", "a second file for 2019 (a re-download with _v2)",
-     "CHN_PM25_V6GL02_201901-201912_v2.nc",
-     lambda d: at(d, "CHN_PM25_V6GL02_201901-201912_v2.nc").write_bytes(at(d, PM19).read_bytes()),
-     ["year 2019 of pm25 is already given by"], ["band 1"])
-case("pm25-several-years", "pm25", "other", "a file named for 2019-2020", "CHN_PM25_V6GL02_201901-202012.nc",
-     lambda d: at(d, PM19).rename(at(d, "CHN_PM25_V6GL02_201901-202012.nc")), ["spans several years"], ["file name"])
+def _rename(old: str, new: str):
+    return lambda d: at(d, old).rename(at(d, new))
 
-raster_breaks("pm25", "pm25", PM12, b"CDF\x01")
+
+case("pm25-damaged-header", "pm25", "corrupt", "the 2014 NetCDF replaced by 'CDF\\x01garbage'", PM14,
+     lambda d: at(d, PM14).write_bytes(b"CDF\x01garbage"), ["cannot be opened as a raster"], ["whole file"])
+case("pm25-wrong-variable", "pm25", "columns", "the variable PM25 renamed to pm2_5", PM14,
+     lambda d: e.rewrite_netcdf(at(d, PM14), "PM25", rename="pm2_5", fill_value=-999.0),
+     ["no variable 'PM25'", "pm2_5"], ["variables"])
+case("pm25-not-covering", "pm25", "coverage", "longitudes of the 2014 grid shifted by 60 degrees", PM14,
+     lambda d: e.edit_netcdf(at(d, PM14), e.netcdf_shift_lon(60.0)), ["does not cover any of the cities"],
+     ["raster bounds"])
+case("pm25-partial-cover", "pm25", "coverage", "the western half of the 2014 grid set to the fill value", PM14,
+     lambda d: e.edit_netcdf(at(d, PM14), e.netcdf_values("PM25", _pm25_fill_west)),
+     ["does not cover", "of 20 cities"], ["band 1"])
+case("pm25-all-nodata", "pm25", "nodata", "every cell of the 2014 grid set to the fill value -999", PM14,
+     lambda d: e.edit_netcdf(at(d, PM14), e.netcdf_values("PM25", lambda v: np.full_like(v, -999.0))),
+     ["every cell over the cities is nodata or NaN"], ["band 1"])
+case("pm25-undeclared-fill", "pm25", "negative", "-999 over the western half and no _FillValue declared", PM14,
+     lambda d: e.rewrite_netcdf(at(d, PM14), "PM25", fill_value=False, values=_pm25_fill_west),
+     ["negative value -999.0", "undeclared nodata"], ["band 1", "cell at lat"])
+case("pm25-same-year-twice", "pm25", "duplicate", "a second file for 2019 (a browser's re-download)",
+     "CHAP_PM2.5_Y1K_2019_V4 (1).nc",
+     lambda d: at(d, "CHAP_PM2.5_Y1K_2019_V4 (1).nc").write_bytes(at(d, PM19).read_bytes()),
+     ["year 2019 of pm25 is already given by"], ["band 1"])
+case("pm25-several-years", "pm25", "other", "the 2014 file named for 2014-2015", "V6GL02.04.CNNPM25.AS.201401-201512.nc",
+     _rename(PM14, "V6GL02.04.CNNPM25.AS.201401-201512.nc"), ["spans several years"], ["file name"])
+case("pm25-chap-daily", "pm25", "quantity", "the 2019 yearly CHAP file replaced by a daily one (D1K)",
+     "CHAP_PM2.5_D1K_20190101_V4.nc", _rename(PM19, "CHAP_PM2.5_D1K_20190101_V4.nc"),
+     ["holds period daily (daily mean (20190101))", "where period annual (annual mean) is expected"], ["file name"])
+case("pm25-acag-monthly", "pm25", "quantity", "the 2012 annual ACAG file replaced by the January one",
+     "V5GL02.HybridPM25.Asia.201201-201201.nc", _rename(PM12, "V5GL02.HybridPM25.Asia.201201-201201.nc"),
+     ["holds period monthly", "period annual"], ["file name"])
+case("pm25-standard-deviation", "pm25", "quantity", "the 2014 variable's long_name says it is the standard deviation",
+     PM14, lambda d: e.edit_netcdf(at(d, PM14), lambda ds: ds["PM25"].setncattr(
+         "long_name", "Standard deviation of annual PM2.5")),
+     ["holds statistic standard deviation", "where statistic mean (mean concentration) is expected"], ["variable 'PM25'"])
+case("pm25-count-layer", "pm25", "quantity", "the 2012 file holding only a GWRPM25_N count layer", PM12,
+     lambda d: e.rewrite_netcdf(at(d, PM12), "GWRPM25", rename="GWRPM25_N", fill_value=-999.0),
+     ["holds statistic count", "statistic mean"], ["variable 'GWRPM25_N'"])
+case("pm25-unit", "pm25", "unit", "the 2014 file's unit changed to mg/m3", PM14,
+     lambda d: e.edit_netcdf(at(d, PM14), lambda ds: ds["PM25"].setncattr("units", "mg/m3")),
+     ["unit 'mg/m3' where ug/m3 is expected"], ["attribute units"])
+
+raster_breaks("pm25", "pm25", PM14, b"CDF\x01")
 
 # ================================================================================================ ntl
-NTL12 = "VNL_npp_2012_average_masked.tif"
-NTL19 = "VNL_npp_2019_average_masked.tif"
+NTL13 = "VNL_v21_npp_2013_global_vcmslcfg_c202205302300.average_masked.dat.tif"  # served plain
+NTL19 = "VNL_v21_npp_2019_global_vcmslcfg_c202205302300.average_masked.dat.tif.gz"  # served gzipped
+CVG19 = "VNL_v21_npp_2019_global_vcmslcfg_c202205302300.cf_cvg.dat.tif.gz"
 
 
 def _shift_transform(d, name, degrees):
@@ -295,48 +356,53 @@ def _shift_transform(d, name, degrees):
     e.rewrite_tif(at(d, name), transform=rasterio.Affine(t.a, t.b, t.c + degrees, t.d, t.e, t.f))
 
 
-case("ntl-no-crs", "ntl", "crs", "the 2012 GeoTIFF written without its CRS", NTL12,
-     lambda d: e.rewrite_tif(at(d, NTL12), crs=None), ["no coordinate reference system"], ["CRS"])
-case("ntl-wrong-crs", "ntl", "crs", "the 2012 GeoTIFF (degrees) labelled EPSG:3857 (metres)", NTL12,
-     lambda d: e.rewrite_tif(at(d, NTL12), crs="EPSG:3857"),
+case("ntl-no-crs", "ntl", "crs", "the 2013 GeoTIFF written without its CRS", NTL13,
+     lambda d: e.rewrite_tif(at(d, NTL13), crs=None), ["no coordinate reference system"], ["CRS"])
+case("ntl-wrong-crs", "ntl", "crs", "the 2013 GeoTIFF (degrees) labelled EPSG:3857 (metres)", NTL13,
+     lambda d: e.rewrite_tif(at(d, NTL13), crs="EPSG:3857"),
      ["does not cover any of the cities", "the file's CRS is wrong"], ["raster bounds"])
-case("ntl-not-covering", "ntl", "coverage", "the 2012 grid moved 50 degrees east", NTL12,
-     lambda d: _shift_transform(d, NTL12, 50.0), ["does not cover any of the cities"], ["raster bounds"])
-case("ntl-partial-cover", "ntl", "coverage", "the western half of the 2012 grid set to nodata", NTL12,
-     lambda d: e.rewrite_tif(at(d, NTL12), data=lambda v, nodata: e.west_half(v, nodata)),
+case("ntl-not-covering", "ntl", "coverage", "the 2013 grid moved 50 degrees east", NTL13,
+     lambda d: _shift_transform(d, NTL13, 50.0), ["does not cover any of the cities"], ["raster bounds"])
+case("ntl-partial-cover", "ntl", "coverage", "the western half of the 2013 grid set to nodata", NTL13,
+     lambda d: e.rewrite_tif(at(d, NTL13), data=lambda v, nodata: e.west_half(v, nodata)),
      ["does not cover", "of 20 cities"], ["band 1"])
-case("ntl-all-nodata", "ntl", "nodata", "every cell of the 2012 grid set to nodata", NTL12,
-     lambda d: e.rewrite_tif(at(d, NTL12), data=lambda v, nodata: np.full_like(v, nodata)),
+case("ntl-all-nodata", "ntl", "nodata", "every cell of the 2013 grid set to nodata", NTL13,
+     lambda d: e.rewrite_tif(at(d, NTL13), data=lambda v, nodata: np.full_like(v, nodata)),
      ["every cell over the cities is nodata or NaN"], ["band 1"])
 case("ntl-no-year", "ntl", "other", "the 2019 file renamed without its year", "VNL_npp_average_masked.tif",
-     lambda d: at(d, NTL19).rename(at(d, "VNL_npp_average_masked.tif")), ["no year can be read"], ["file name"])
+     _rename(NTL19, "VNL_npp_average_masked.tif"), ["no year can be read"], ["file name"])
+case("ntl-gz-truncated", "ntl", "corrupt", "the gzipped 2019 file cut to a third of its bytes", NTL19,
+     lambda d: e.truncate(at(d, NTL19)), ["cannot be opened as a raster", "truncated"], ["whole file"])
+case("ntl-coverage-counts", "ntl", "quantity", "2019's radiance file missing: only its cf_cvg and median_masked "
+     "layers in the folder", CVG19, lambda d: at(d, NTL19).unlink(),
+     ["holds layer cf_cvg (cloud-free coverage: a count of observations", "where layer average_masked"],
+     ["file name"])
 
-raster_breaks("ntl", "ntl", NTL12, b"II*\x00")
+raster_breaks("ntl", "ntl", NTL13, b"II*\x00")
 
 # ================================================================================================ dem
-DEM = "china_dem.tif"
+TILE = "srtm_60_05.tif"  # the tile under most of the tiny world's cities
 
 
-def _srtm_voids(values, nodata):
-    values = e.west_half(values, -32768.0)
-    return values
+def _tile_voids_undeclared(d):
+    e.rewrite_tif(at(d, TILE), data=lambda v, nodata: e.west_half(v, -32768), nodata=None)
 
 
-case("dem-no-crs", "dem", "crs", "the DEM written without its CRS", DEM, lambda d: e.rewrite_tif(at(d, DEM), crs=None),
-     ["no coordinate reference system"], ["CRS"])
-case("dem-not-covering", "dem", "coverage", "the DEM moved 50 degrees east", DEM,
-     lambda d: _shift_transform(d, DEM, 50.0), ["does not cover any of the cities"], ["raster bounds"])
-case("dem-all-nodata", "dem", "nodata", "every cell of the DEM set to nodata", DEM,
-     lambda d: e.rewrite_tif(at(d, DEM), data=lambda v, nodata: np.full_like(v, nodata)),
-     ["every cell over the cities is nodata or NaN"], ["band 1"])
-case("dem-undeclared-nodata", "dem", "negative", "SRTM voids (-32768) over the western half, nodata not declared",
-     DEM, lambda d: e.rewrite_tif(at(d, DEM), data=_srtm_voids, nodata=None),
-     ["elevation -32768.0", "outside the plausible range", "undeclared nodata"], ["band 1", "cell at lat"])
-case("dem-two-files", "dem", "duplicate", "a second DEM tile beside the mosaic", "china_dem_tile2.tif",
-     lambda d: at(d, "china_dem_tile2.tif").write_bytes(at(d, DEM).read_bytes()),
-     ["2 files for a single time-invariant raster"], ["files"])
+case("dem-no-crs", "dem", "crs", "an SRTM tile written without its CRS", TILE,
+     lambda d: e.rewrite_tif(at(d, TILE), crs=None), ["no coordinate reference system"], ["CRS"])
+case("dem-tile-misplaced", "dem", "coverage", "an SRTM tile georeferenced 50 degrees east of its name", TILE,
+     lambda d: _shift_transform(d, TILE, 50.0), ["but an SRTM tile of that name covers lon 115 .. 120"],
+     ["raster bounds"])
+case("dem-tile-all-nodata", "dem", "nodata", "every cell of an SRTM tile set to nodata", TILE,
+     lambda d: e.rewrite_tif(at(d, TILE), data=lambda v, nodata: np.full_like(v, nodata)),
+     ["does not cover", "of 20 cities"], ["band 1"])
+case("dem-undeclared-nodata", "dem", "negative", "SRTM voids (-32768) over a tile's western half, nodata not "
+     "declared", TILE, _tile_voids_undeclared, ["nodata None", "undeclared nodata"], ["band 1"])
+case("dem-overlap", "dem", "duplicate", "a mosaic of one tile saved beside the tiles (the same cells twice)",
+     "china_dem.tif", lambda d: at(d, "china_dem.tif").write_bytes(at(d, TILE).read_bytes()),
+     ["overlaps china_dem.tif", "the same cells twice"], ["raster bounds"])
 
-raster_breaks("dem", "dem", DEM, b"II*\x00")
+raster_breaks("dem", "dem", TILE, b"II*\x00")
 
 # ================================================================================================ ceads
 CEADS = "CEADs_city_CO2_inventory.xlsx"

@@ -1,6 +1,6 @@
-"""The four raster sources on the tiny world: the planted city values come back, the writer is
-deterministic, every kind of bad input is rejected with one clear error, and a failed load through
-``ingestion.load.load_source`` leaves the warehouse as it was."""
+"""The four raster sources on the tiny world: the planted city values come back from every layout the
+writer uses, the writer is deterministic, every kind of bad input is rejected with one clear error, and
+a failed load through ``ingestion.load.load_source`` leaves the warehouse as it was."""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +17,7 @@ from ingestion import registry
 from ingestion.errors import IngestError
 from ingestion.load import load_source
 from ingestion.sample.geography import build_world
-from ingestion.sample.rasters import write_rasters
+from ingestion.sample.rasters import planned_layouts, write_rasters
 from ingestion.sources import dem, edgar_co2, ntl, pm25
 from ingestion.sources._raster import RASTER_ZONAL
 from ingestion.sources.base import LoadContext
@@ -61,13 +61,19 @@ def loaded(root, ctx):
     return {name: read(name, root, ctx) for name in SOURCES}
 
 
-def copy_source(root: Path, name: str, tmp_path: Path, keep: int | None = 2) -> Path:
-    """A fresh sources folder holding (the first ``keep``) files of one product; returns that product folder."""
+def copy_source(root: Path, name: str, tmp_path: Path, keep: int | None = 2, pattern: str = "*") -> Path:
+    """A fresh sources folder holding (the first ``keep``) files of one product matching ``pattern``;
+    returns that product folder."""
     folder = tmp_path / "sources" / name
     folder.mkdir(parents=True)
-    for path in sorted((root / name).iterdir())[:keep]:
+    for path in sorted((root / name).glob(pattern))[:keep]:
         shutil.copy(path, folder / path.name)
     return folder
+
+
+PLAIN_LIGHTS = "*average_masked.dat.tif"  # VNL years served as plain GeoTIFF (rasterio can rewrite them)
+V6_PM25 = "V6GL02*.nc"  # ACAG V6 files (variable PM25)
+V8_EMI = "*_TOTALS_emi.nc"  # EDGAR v8 files in tonnes (variable emissions)
 
 
 def rejects(name: str, folder: Path, ctx: LoadContext, *fragments: str) -> IngestError:
@@ -99,9 +105,14 @@ def test_co2_sum_recovers_planted_city_totals(loaded, panel):
     assert len(merged) == 20 * 10
     rel = (merged["value"] / merged["co2_t"] - 1).abs()
     assert rel.max() < 1e-5, merged.loc[rel.idxmax()]
-    # both EDGAR formats were read: NetCDF up to 2019, the .txt grid after
-    by_format = merged.groupby(merged["source_file"].str.endswith(".txt"))["year"].agg(["min", "max"])
-    assert tuple(by_format.loc[False]) == (2012, 2019) and tuple(by_format.loc[True]) == (2020, 2021)
+    # every EDGAR layout the writer uses for these years was read: v6 fluxes on 0..360 (2012), v8 fluxes
+    # (2013-2014), v8 tonnes (2015-2019), the text grid with corner coordinates (2020-2021)
+    assert planned_layouts("edgar_co2", range(2012, 2022)) == {"v6_flux", "v8_flx", "v8_emi", "text"}
+    by_format = merged.groupby(merged["source_file"].str.extract(r"(\.txt|_flx\.nc|_emi\.nc|0\.1x0\.1\.nc)$",
+                                                                 expand=False))["year"].agg(["min", "max"])
+    assert by_format.to_dict("index") == {".txt": {"min": 2020, "max": 2021}, "_flx.nc": {"min": 2013, "max": 2014},
+                                          "_emi.nc": {"min": 2015, "max": 2019},
+                                          "0.1x0.1.nc": {"min": 2012, "max": 2012}}
 
 
 @pytest.mark.parametrize("name, column", [("pm25", "pm25_ugm3"), ("ntl", "ntl_nw")])
@@ -112,6 +123,10 @@ def test_means_recover_planted_city_means(loaded, panel, name, column):
     assert len(merged) == 20 * 10 and set(merged["stat"]) == {"mean"}
     rel = (merged["value"] / merged[column] - 1).abs()
     assert rel.max() < 1e-6
+    # PM2.5 through ACAG V5 (2012-2013), V6 north to south (2014-2016) and CHAP uint16 (2017-2021);
+    # lights through plain and gzipped GeoTIFFs with sibling layers beside them
+    expected = {"pm25": {"acag_v5", "acag_v6", "chap"}, "ntl": {"vnl_v21_2012", "vnl_v21"}}[name]
+    assert planned_layouts(name, range(2012, 2022)) == expected
 
 
 def test_coverage_is_a_share_and_files_are_labelled(loaded):
@@ -147,15 +162,22 @@ def test_writer_is_deterministic(world, panel, root, tmp_path):
     other = tmp_path / "other"
     write_rasters(world, panel, other, seed=SEED + 1)
     changed = [k for k, v in digest(other).items() if digest(root)[k] != v]
-    assert "dem/china_dem.tif" in changed and len(changed) > 20
+    assert any(k.startswith("dem/srtm_") for k in changed) and len(changed) > 20
 
 
 # --------------------------------------------------------------------------------- bad input
 def test_truncated_geotiff(root, ctx, tmp_path):
-    folder = copy_source(root, "ntl", tmp_path)
+    folder = copy_source(root, "ntl", tmp_path, pattern=PLAIN_LIGHTS)
     victim = sorted(folder.iterdir())[1]
     victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
     rejects("ntl", folder, ctx, victim.name, "corrupt", "truncated")
+
+
+def test_truncated_gzipped_geotiff(root, ctx, tmp_path):
+    folder = copy_source(root, "ntl", tmp_path, pattern="*average_masked.dat.tif.gz")
+    victim = sorted(folder.iterdir())[1]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    rejects("ntl", folder, ctx, victim.name, "corrupt")
 
 
 def test_truncated_netcdf(root, ctx, tmp_path):
@@ -166,9 +188,9 @@ def test_truncated_netcdf(root, ctx, tmp_path):
 
 
 def test_not_a_raster(root, ctx, tmp_path):
-    folder = copy_source(root, "dem", tmp_path)
-    (folder / "china_dem.tif").write_text("<html>404 Not Found</html>")
-    rejects("dem", folder, ctx, "china_dem.tif", "cannot be opened as a raster")
+    folder = copy_source(root, "dem", tmp_path, keep=None)
+    (folder / "srtm_60_05.tif").write_text("<html>404 Not Found</html>")
+    rejects("dem", folder, ctx, "srtm_60_05.tif", "cannot be opened as a raster")
 
 
 def rewrite_geotiff(path: Path, **changes) -> None:
@@ -183,7 +205,7 @@ def rewrite_geotiff(path: Path, **changes) -> None:
 
 
 def test_geotiff_without_crs(root, ctx, tmp_path):
-    folder = copy_source(root, "ntl", tmp_path)
+    folder = copy_source(root, "ntl", tmp_path, pattern=PLAIN_LIGHTS)
     victim = sorted(folder.iterdir())[0]
     rewrite_geotiff(victim, crs=None)
     rejects("ntl", folder, ctx, victim.name, "no coordinate reference system")
@@ -191,7 +213,7 @@ def test_geotiff_without_crs(root, ctx, tmp_path):
 
 def test_geotiff_with_a_wrong_crs(root, ctx, tmp_path):
     """Degrees labelled as UTM metres: the raster lands near the UTM origin, far from every city."""
-    folder = copy_source(root, "ntl", tmp_path, keep=1)
+    folder = copy_source(root, "ntl", tmp_path, keep=1, pattern=PLAIN_LIGHTS)
     victim = next(folder.iterdir())
     rewrite_geotiff(victim, crs="EPSG:32650")
     rejects("ntl", folder, ctx, victim.name, "does not cover any of the cities", "EPSG:32650", "CRS is wrong")
@@ -208,20 +230,24 @@ def test_netcdf_without_lat_lon(root, ctx, tmp_path):
 
 
 def test_netcdf_without_the_variable(root, ctx, tmp_path, loaded):
-    folder = copy_source(root, "pm25", tmp_path, keep=1)
+    folder = copy_source(root, "pm25", tmp_path, keep=1, pattern=V6_PM25)
     victim = next(folder.iterdir())
-    with netCDF4.Dataset(victim, "a") as ds:
-        ds.renameVariable("PM25", "GWRPM25")  # the name in earlier releases: still read
+    renamed = victim.with_name("china_pm25_2014.nc")  # not a published name: recognised by its variable
+    victim.rename(renamed)
+    with netCDF4.Dataset(renamed, "a") as ds:
+        ds.renameVariable("PM25", "GWRPM25")  # the name in the V5 releases: still read
     frame = read("pm25", folder.parent, ctx)
-    expected = loaded["pm25"].query("year == 2012").set_index("adcode")["value"]
+    expected = loaded["pm25"].query("year == 2014").set_index("adcode")["value"]
     np.testing.assert_allclose(frame.set_index("adcode")["value"].loc[expected.index], expected, rtol=1e-12)
-    with netCDF4.Dataset(victim, "a") as ds:
+    with netCDF4.Dataset(renamed, "a") as ds:
         ds.renameVariable("GWRPM25", "pm25_mean")
-    rejects("pm25", folder, ctx, victim.name, "no variable 'PM25' or 'GWRPM25'", "pm25_mean")
+    rejects("pm25", folder, ctx, renamed.name, "no variable 'PM25' or 'GWRPM25'", "pm25_mean")
+    renamed.rename(victim)  # under its published name the variable it must hold is named
+    rejects("pm25", folder, ctx, victim.name, "no variable 'PM25'", "pm25_mean")
 
 
 def test_raster_not_covering_the_cities_names_them(root, ctx, tmp_path):
-    folder = copy_source(root, "ntl", tmp_path, keep=1)
+    folder = copy_source(root, "ntl", tmp_path, keep=1, pattern=PLAIN_LIGHTS)
     victim = next(folder.iterdir())
     with rasterio.open(victim) as src:
         keep = int(src.width * 0.4)  # the western 40%: the eastern three columns of cities are missing
@@ -234,13 +260,14 @@ def test_raster_not_covering_the_cities_names_them(root, ctx, tmp_path):
 def test_raster_elsewhere_on_earth(root, ctx, tmp_path):
     from rasterio.transform import from_origin
 
-    folder = copy_source(root, "dem", tmp_path)
+    folder = copy_source(root, "dem", tmp_path, keep=1, pattern="srtm_60_05.tif")
+    (folder / "srtm_60_05.tif").rename(folder / "china_dem.tif")  # one DEM file, not a named tile
     rewrite_geotiff(folder / "china_dem.tif", transform=from_origin(0.0, 10.0, 0.05, 0.05))
     rejects("dem", folder, ctx, "does not cover any of the cities")
 
 
 def test_all_nodata_band(root, ctx, tmp_path):
-    folder = copy_source(root, "pm25", tmp_path, keep=1)
+    folder = copy_source(root, "pm25", tmp_path, keep=1, pattern=V6_PM25)
     victim = next(folder.iterdir())
     with netCDF4.Dataset(victim, "a") as ds:
         ds["PM25"][:] = np.full(ds["PM25"].shape, ds["PM25"]._FillValue, np.float32)
@@ -248,7 +275,7 @@ def test_all_nodata_band(root, ctx, tmp_path):
 
 
 def test_negative_emissions_in_netcdf(root, ctx, tmp_path):
-    folder = copy_source(root, "edgar_co2", tmp_path)
+    folder = copy_source(root, "edgar_co2", tmp_path, pattern=V8_EMI)
     victim = sorted(folder.iterdir())[1]
     with netCDF4.Dataset(victim, "a") as ds:
         lat, lon = ds["lat"][:], ds["lon"][:]
@@ -286,8 +313,10 @@ def test_truncated_text_grid(root, ctx, tmp_path):
 def test_same_year_in_two_formats(root, ctx, tmp_path):
     folder = copy_source(root, "edgar_co2", tmp_path, keep=0)
     text = edgar_text(root, folder)  # 2020
-    shutil.copy(root / "edgar_co2" / "EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc",
-                folder / "EDGAR_2024_GHG_CO2_2020_TOTALS_emi.nc")
+    twin = folder / "EDGAR_2024_GHG_CO2_2020_TOTALS_emi.nc"
+    shutil.copy(root / "edgar_co2" / "EDGAR_2024_GHG_CO2_2019_TOTALS_emi.nc", twin)
+    with netCDF4.Dataset(twin, "a") as ds:
+        ds["emissions"].year = np.int32(2020)
     rejects("edgar_co2", folder, ctx, "year 2020 of co2 is already given", "two formats", text.name)
 
 
@@ -317,7 +346,7 @@ def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tm
         assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 200}
         manifest = con.execute("select file, rows from raw._loads order by file").df()
         assert len(manifest) == 10 and set(manifest["rows"]) == {20}
-        assert manifest["file"].iloc[0] == "pm25/CHN_PM25_V6GL02_201201-201212.nc"
+        assert manifest["file"].iloc[0] == "pm25/CHAP_PM2.5_Y1K_2017_V4.nc"
         before = con.execute("select * from raw.raster_zonal order by all").df()
         loads_before = con.execute("select * from raw._loads order by all").df()
 
@@ -341,7 +370,7 @@ def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tm
 def test_years_from_the_netcdf_time_coordinate(root, ctx, tmp_path, loaded):
     """A multi-year NetCDF named without a year: one band per year from its ``time`` coordinate."""
     folder = copy_source(root, "pm25", tmp_path, keep=0)
-    src = [root / "pm25" / f"CHN_PM25_V6GL02_{y}01-{y}12.nc" for y in (2014, 2015)]
+    src = [root / "pm25" / f"V6GL02.04.CNNPM25.AS.{y}01-{y}12.nc" for y in (2014, 2015)]
     with netCDF4.Dataset(src[0]) as a, netCDF4.Dataset(src[1]) as b, \
             netCDF4.Dataset(folder / "CHN_PM25_V6GL02_annual.nc", "w") as out:
         out.createDimension("time", 2)
