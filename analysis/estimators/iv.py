@@ -51,12 +51,14 @@ import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import (
+    Conley,
     Demeaner,
     VcovSpec,
-    cluster_sums,
+    cluster_columns,
     column_scale,
     dof_k,
     factorize,
+    meat,
     ols,
     resolve_vcov,
     sandwich,
@@ -143,14 +145,12 @@ def cragg_donald(X: np.ndarray, Z: np.ndarray, dof: float) -> float:
 
 
 def _meat_vec_pi(Z: np.ndarray, E: np.ndarray, spec: VcovSpec) -> np.ndarray:
-    """Meat of vec(Z'E) (column-stacked), robust or clustered; iid handled by the caller."""
+    """Meat of vec(Z'E) (column-stacked) under the fit's covariance (robust, clustered, multiway, Conley);
+    iid handled by the caller."""
     n, L = Z.shape
     K1 = E.shape[1]
     s = (Z[:, None, :] * E[:, :, None]).reshape(n, K1 * L)  # row i: vec(z_i e_i') column-stacked
-    if spec.kind == "CR1":
-        sums = cluster_sums(s, spec.cluster_code, spec.n_clusters)
-        return sums.T @ sums
-    return s.T @ s
+    return meat(s, spec)
 
 
 def kleibergen_paap(X: np.ndarray, Z: np.ndarray, spec: VcovSpec) -> dict[str, float]:
@@ -194,10 +194,13 @@ def fit_iv(
     data: pd.DataFrame,
     formula: str,
     *,
-    cluster: str | None = None,
-    vcov: str | None = None,
+    cluster: str | list[str] | None = None,
+    vcov: str | Conley | None = None,
 ) -> EstimationResult:
     """FE-2SLS ``"y ~ w | city + year | x ~ z1 + z2"`` with first stage and weak-IV statistics.
+
+    ``cluster`` / ``vcov`` as in ``fit_fe`` (one or several cluster columns, HC1, iid, or a Conley request);
+    the first stages, the Kleibergen-Paap statistics and Hansen's J use the same covariance.
 
     Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) with ``cov`` and ``stats`` (names
     in :mod:`analysis.estimators.statistics`): ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``,
@@ -220,7 +223,7 @@ def fit_iv(
     if overlap:
         raise ValueError(f"instrument(s) {sorted(overlap)} also appear as regressors")
     numeric = [f.y, *f.exog, *f.endog, *f.instruments]
-    check_frame(data, numeric, list(f.fe) + ([cluster] if cluster else []))
+    check_frame(data, numeric, list(f.fe) + cluster_columns(cluster))
     demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
     spec = resolve_vcov(data, cluster, vcov)
     raw = data[numeric].to_numpy(dtype=float)
@@ -307,12 +310,7 @@ def fit_iv(
             j_stat = float(n * (resid @ pz_u) / (resid @ resid))
             stats_.update({SARGAN: j_stat, SARGAN_P: float(dist.chi2_sf(j_stat, overid_df))})
         else:
-            zu = inst * resid[:, None]
-            if spec.kind == "CR1":
-                sums = cluster_sums(zu, spec.cluster_code, spec.n_clusters)
-                S = sums.T @ sums
-            else:
-                S = zu.T @ zu
+            S = meat(inst * resid[:, None], spec)
             gvec = inst.T @ resid
             j_stat = float(gvec @ np.linalg.lstsq(S, gvec, rcond=None)[0])
             stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(dist.chi2_sf(j_stat, overid_df))})

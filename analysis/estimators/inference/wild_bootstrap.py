@@ -169,6 +169,9 @@ class _Design:
         check_frame(data, numeric, list(f.fe) + [cluster])
         self.demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
         self.spec = resolve_vcov(data, cluster, None)
+        if self.spec.multiway:
+            raise ValueError("the wild cluster bootstrap draws one weight per cluster of one column; "
+                             f"got several cluster columns {cluster}")
         self.code, self.G = self.spec.cluster_code, int(self.spec.n_clusters)
         dm = self.demeaner(data[numeric].to_numpy(dtype=float))
         n = dm.shape[0]

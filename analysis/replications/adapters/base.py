@@ -14,7 +14,11 @@ from analysis.estimators import EstimationResult
 from analysis.replications.context import RunContext
 from analysis.replications.spec import ColumnSpec, StudySpec
 
-__all__ = ["Adapter", "with_constant", "formula", "with_wild_bootstrap", "WILD_BOOTSTRAP_DEFAULTS"]
+__all__ = ["Adapter", "with_constant", "formula", "with_wild_bootstrap", "WILD_BOOTSTRAP_DEFAULTS", "covariance_options",
+           "CONLEY_DEFAULTS"]
+
+# a column's ``options["vcov"] = {"conley_km": 500, ...}``: Conley spatial-HAC SEs over the city centroids
+CONLEY_DEFAULTS = {"conley_km": None, "kernel": "bartlett", "lags": 0}
 
 # a column's ``options["wild_bootstrap"]``: True (these defaults) or a dict overriding them; every keyword of
 # analysis.estimators.wild_cluster_bootstrap but the data, formula, cluster, param and seed (the run's seed)
@@ -64,6 +68,34 @@ def formula(col: ColumnSpec) -> str:
     return f"{col.dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
 
 
+def covariance_options(col: ColumnSpec, data: pd.DataFrame, study: StudySpec, ctx: RunContext) -> dict:
+    """``cluster`` and ``vcov`` keywords of a column: ``options["cluster"]`` (a column, or a list of columns for
+    multiway clustering) and ``options["vcov"]`` ("iid", "HC1", or ``{"conley_km": km, "kernel": "bartlett" |
+    "uniform", "lags": L}`` for Conley SEs on the great-circle distances between city centroids, read from the
+    warehouse by :func:`analysis.marts.load_distances_km`; city studies only)."""
+    cluster = col.options.get("cluster")
+    cluster = list(cluster) if isinstance(cluster, (list, tuple)) else cluster
+    vcov = col.options.get("vcov")
+    if isinstance(vcov, dict):
+        from analysis.estimators.covariance import Conley
+        from analysis.marts import load_distances_km
+
+        unknown = set(vcov) - set(CONLEY_DEFAULTS)
+        if unknown or not vcov.get("conley_km"):
+            raise ValueError(f"column {col.label!r}: options['vcov'] as a dict asks for Conley SEs and needs "
+                             f"'conley_km' (and optionally 'kernel', 'lags'); got {vcov}")
+        if study.unit != "city":
+            raise ValueError(f"column {col.label!r}: Conley SEs need city centroids; study {study.study} is a "
+                             f"{study.unit} panel")
+        if "distances_km" not in ctx.cache:   # every city of the warehouse, once per study
+            ctx.cache["distances_km"] = load_distances_km(None, ctx.warehouse)
+        dist = ctx.cache["distances_km"]
+        opts = {**CONLEY_DEFAULTS, **vcov}
+        vcov = Conley(float(opts["conley_km"]), dist, entity=study.entity, time="year", kernel=opts["kernel"],
+                      lags=int(opts["lags"]))
+    return {"cluster": cluster, "vcov": vcov}
+
+
 def with_wild_bootstrap(res: EstimationResult, data: pd.DataFrame, formula_: str, col: ColumnSpec, ctx: RunContext,
                         param: str) -> EstimationResult:
     """``res`` with the wild cluster bootstrap of ``param = 0`` (``WILD_P``, ``WILD_CI_LOW``, ``WILD_CI_HIGH``;
@@ -81,8 +113,8 @@ def with_wild_bootstrap(res: EstimationResult, data: pd.DataFrame, formula_: str
     if unknown:
         raise ValueError(f"column {col.label!r}: options['wild_bootstrap'] has unknown keys {sorted(unknown)}; "
                          f"known: {sorted(WILD_BOOTSTRAP_DEFAULTS)}")
-    if not col.options.get("cluster"):
-        raise ValueError(f"column {col.label!r}: the wild cluster bootstrap needs options['cluster']")
+    if not isinstance(col.options.get("cluster"), str):
+        raise ValueError(f"column {col.label!r}: the wild cluster bootstrap needs one options['cluster'] column")
     kw = {**WILD_BOOTSTRAP_DEFAULTS, **own}
     kw["n_boot"] = ctx.draws("n_boot", kw["n_boot"])
     wb = wild_cluster_bootstrap(data, formula_, cluster=col.options["cluster"], param=param, seed=ctx.seed, **kw)

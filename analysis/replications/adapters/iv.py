@@ -8,7 +8,7 @@ import numpy as np
 
 from analysis.estimators import EstimationResult
 from analysis.estimators.statistics import FIRST_STAGE_F, PARTIAL_R2, R2
-from analysis.replications.adapters.base import Adapter, with_constant, with_wild_bootstrap
+from analysis.replications.adapters.base import Adapter, covariance_options, with_constant, with_wild_bootstrap
 
 __all__ = ["InstrumentalVariables"]
 
@@ -16,7 +16,7 @@ __all__ = ["InstrumentalVariables"]
 @dataclass(frozen=True)
 class InstrumentalVariables(Adapter):
     """FE-2SLS of ``dependent ~ controls | fe | regressors ~ instruments`` (options ``cluster``,
-    ``vcov``). ``first_stage=False`` gives the second stage (a printed "F" row is the first-stage F of
+    ``vcov`` as for ``fe``: multiway clusters and Conley SEs included). ``first_stage=False`` gives the second stage (a printed "F" row is the first-stage F of
     the excluded instruments); ``True`` gives the first stage of the first regressor, whose R² is the
     partial R² of the excluded instruments (its constant prints without a standard error). The two
     columns of one 2SLS share one fit (``ctx.cache``). ``wild_bootstrap`` adds the WRE test of the
@@ -40,7 +40,7 @@ class InstrumentalVariables(Adapter):
         if key not in ctx.cache:
             exog = " + ".join(col.controls) or "1"
             f = (f"{col.dependent} ~ {exog}" + fe + f" | {' + '.join(col.regressors)} ~ {' + '.join(col.instruments)}")
-            ctx.cache[key] = fit_iv(data, f, cluster=col.options.get("cluster"), vcov=col.options.get("vcov"))
+            ctx.cache[key] = fit_iv(data, f, **covariance_options(col, data, study, ctx))
         res = ctx.cache[key]
         if not self.first_stage:
             return with_wild_bootstrap(with_constant(res, data, col.dependent), data, res.info["formula"], col, ctx,
