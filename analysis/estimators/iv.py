@@ -67,6 +67,7 @@ from analysis.estimators.fixed_effects import (
 from analysis.estimators.formula import check_frame, parse_formula
 from analysis.estimators.statistics import (
     CRAGG_DONALD_F,
+    EFFECTIVE_F,
     HANSEN_J,
     HANSEN_J_P,
     KP_RK_LM,
@@ -205,7 +206,8 @@ def fit_iv(
     Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) with ``cov`` and ``stats`` (names
     in :mod:`analysis.estimators.statistics`): ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``,
     ``KP_rk_Wald_F``, ``Cragg_Donald_F``, ``first_stage_F`` (per endogenous regressor,
-    robust/cluster under the pinned convention), ``Hansen_J`` / ``Sargan`` (+ p) when
+    robust/cluster under the pinned convention), ``effective_F`` (one endogenous regressor: Montiel Olea-
+    Pflueger, ``analysis.estimators.inference.weak_iv``), ``Hansen_J`` / ``Sargan`` (+ p) when
     over-identified, the Stock-Yogo critical values (``SY_size_10%`` ...), ``R2`` (structural
     residuals against the raw outcome) and, with fixed effects, ``R2_within`` (against the demeaned
     outcome); ``info["first_stage"]`` holds one EstimationResult per endogenous regressor (its
@@ -301,6 +303,9 @@ def fit_iv(
             cov=pd.DataFrame(c1, index=first_names, columns=first_names),
         )
         stats_[first_stage_f(name) if k_x > 1 else first_stage_f()] = fstat
+        if k_x == 1:   # Montiel Olea-Pflueger effective F: pi' S pi / tr(V_pi S), S = z'z of the partialled z
+            S = Zp.T @ Zp
+            stats_[EFFECTIVE_F] = float(bz @ S @ bz / np.trace(c1[np.ix_(idx, idx)] @ S))
 
     # ---- over-identification
     if L > k_x:

@@ -128,6 +128,17 @@ BOOT_CI_LOW = _stat("boot_ci_low", "Bootstrap CI low", "lower bound of the boots
 BOOT_CI_HIGH = _stat("boot_ci_high", "Bootstrap CI high", "upper bound of the bootstrap interval")
 BOOT_SE = _stat("boot_se", "Bootstrap SE", "standard deviation of the bootstrap draws")
 
+EFFECTIVE_F = _stat("effective_F", "Effective F (MOP)",
+                    "Montiel Olea-Pflueger (2013) effective first-stage F, pi' S pi / tr(V_pi S) with S = z'z of the "
+                    "partialled instruments and V_pi their first-stage covariance under the fit's convention; the "
+                    "robust first-stage F with one instrument, the classical one with iid errors")
+ANDERSON_RUBIN_F = _stat("anderson_rubin_F", "Anderson-Rubin F",
+                         "Anderson-Rubin (1949) statistic of H0: endogenous coefficient = b0 (default 0): the Wald F "
+                         "of the instruments in the regression of y - x b0, under the fit's covariance; weak-IV robust")
+ANDERSON_RUBIN_P = _stat("anderson_rubin_p", "Anderson-Rubin p", "p-value of anderson_rubin_F, F(L, fit df)", P_VALUE)
+AR_SET_LOW = _stat("anderson_rubin_low", "AR set low", "lower end of the Anderson-Rubin confidence set (-inf: unbounded)")
+AR_SET_HIGH = _stat("anderson_rubin_high", "AR set high", "upper end of the Anderson-Rubin confidence set (inf: unbounded)")
+
 # ---------------------------------------------------------------- inference beyond the fit's covariance
 WILD_P = _stat("wild_p", "Wild bootstrap p",
                "wild cluster bootstrap p-value of H0: the column's main coefficient = 0 (WCR for FE-OLS, WRE for "

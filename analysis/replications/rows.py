@@ -15,6 +15,8 @@ import pandas as pd
 from analysis.estimators import EstimationResult
 from analysis.estimators.statistics import (
     ADJ_R2,
+    ANDERSON_RUBIN_P,
+    EFFECTIVE_F,
     AR1_P,
     AR2_P,
     CRAGG_DONALD_F,
@@ -47,6 +49,8 @@ STATISTIC_ROWS: tuple[tuple[Callable[[str], bool], str], ...] = (
     (lambda n: "hansen" in n, HANSEN_J_P),
     (lambda n: "between-group" in n or "difference test" in n, PERM_P),
     (lambda n: n.startswith("wild bootstrap p"), WILD_P),
+    (lambda n: n.startswith("effective f"), EFFECTIVE_F),
+    (lambda n: n.startswith("anderson-rubin p"), ANDERSON_RUBIN_P),
 )
 CR1_P_ROW = "p (cr1)"   # the column's main coefficient's p-value from its own (CR1) covariance
 

@@ -40,7 +40,10 @@ WILD_NOTE = ("p (CR1): the main coefficient's p-value from the CR1 covariance (t
              "fewer), symmetric p (analysis.estimators.wild_cluster_bootstrap).")
 # the R² row of an IV column is the within R² (structural residuals against the demeaned outcome, as
 # xtivreg2 prints it); fit_iv reports it as R2_within beside the overall R2
-IV_OPTS = {**OPTS, "r2": "within"}
+IV_OPTS = {**OPTS, "r2": "within", "weak_iv": True}
+IV_ROWS = ("Effective F (MOP)", "Anderson-Rubin p")
+IV_NOTE = ("Effective F (MOP): Montiel Olea-Pflueger's first-stage F under the clustered covariance. Anderson-Rubin "
+           "p: the weak-instrument robust test of AI = 0 with the same covariance (F(1, G - 1)).")
 TRUTH = {"AI": "b_robot"}
 
 VARIABLES = {
@@ -102,15 +105,17 @@ def iv_pair(y, inst, inst_row, name) -> tuple[C, C]:
     return first, second
 
 
-def table(tid, title, columns, notes=()) -> TableSpec:
-    """A table of the study, with the CR1 and wild-bootstrap p-value rows of its main coefficients."""
-    return TableSpec(tid, title, tuple(columns), notes=(*notes, WILD_NOTE), extra_stats=WILD_ROWS)
+def table(tid, title, columns, notes=(), iv=False) -> TableSpec:
+    """A table of the study, with the CR1 and wild-bootstrap p-value rows of its main coefficients (and, with IV
+    columns, the weak-instrument robust rows)."""
+    return TableSpec(tid, title, tuple(columns), notes=(*notes, WILD_NOTE, *((IV_NOTE,) if iv else ())),
+                     extra_stats=WILD_ROWS + (IV_ROWS if iv else ()))
 
 
 def iv_table(tid, title, inst, inst_row) -> TableSpec:
     return table(tid, title, (*iv_pair(CO2, inst, inst_row, "Co2"), *iv_pair(GTFP, inst, inst_row, "GTFP")),
                  notes=("Phase one R2 is the partial R2 of the excluded instrument; its p-value rows test the "
-                        "instrument's coefficient.",))
+                        "instrument's coefficient.",), iv=True)
 
 
 TABLES = (
@@ -130,7 +135,7 @@ TABLES = (
         for col in (fe(f"{m} FE", m),
                     C(f"{m} IV", m, (AI,), CONTROLS, fe=FE, estimator="iv", instruments=("robot_exposure_us",),
                       options=IV_OPTS, rename={AI: "AI", **NAMES}))),
-        notes=("IV columns: instrument not stated in the paper; the US-robot instrument of Table 4 is used.",)),
+        notes=("IV columns: instrument not stated in the paper; the US-robot instrument of Table 4 is used.",), iv=True),
     table("Table 7", "Heterogeneity: environmental regulation (median split)", (
         fe("High regulation Co2", CO2, filters="high_regulation"), fe("High regulation GTFP", GTFP, filters="high_regulation"),
         fe("Low regulation Co2", CO2, filters="not high_regulation"),

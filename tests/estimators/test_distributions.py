@@ -28,6 +28,7 @@ def test_equal_to_scipy_stats():
         np.testing.assert_array_equal(dist.chi2_sf(np.abs(x), df), stats.chi2.sf(np.abs(x), df))
         np.testing.assert_array_equal(dist.chi2_ppf(q, df), stats.chi2.ppf(q, df))
         np.testing.assert_array_equal(dist.f_sf(np.abs(x), df, 17), stats.f.sf(np.abs(x), df, 17))
+        np.testing.assert_array_equal(dist.f_ppf(q, df, 17), stats.f.ppf(q, df, 17))
 
 
 def test_importing_the_estimators_stays_light():

@@ -54,6 +54,14 @@ def test_wild_bootstrap_option(city, tiny_marts):
         _fit("fe", city, tiny_marts, wild_bootstrap=True)
 
 
+def test_weak_iv_option(city, tiny_marts):
+    res = _fit("iv", city, tiny_marts, cluster="adcode", weak_iv={"null": 0.1, "alpha": 0.1})
+    wk = res.info["weak_iv"]
+    assert wk.null == 0.1 and wk.alpha == 0.1 and res.stats[st.ANDERSON_RUBIN_P] == wk.ar_p_value
+    assert res.stats[st.EFFECTIVE_F] == pytest.approx(wk.effective_f, rel=1e-12)
+    assert res.stats[st.AR_SET_LOW] == wk.conf_set[0][0] and res.stats[st.AR_SET_HIGH] == wk.conf_set[-1][1]
+
+
 def test_gmm_options(city, tiny_marts):
     col = ColumnSpec("(1)", Y, (X,), (W,), fe=(), estimator="gmm",
                      options={"collapse": True, "level_equation": False, "h": 2, "gmm_lags": {Y: (2, 3)}})

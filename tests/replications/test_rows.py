@@ -14,6 +14,7 @@ from analysis.replications.spec import ColumnSpec
 TESTS = {"Kleibergen-Paap rk LM": st.KP_RK_LM, "Kleibergen-Paap rk Wald F": st.KP_RK_WALD_F,
          "Cragg-Donald Wald F": st.CRAGG_DONALD_F, "AR(1) p-value": st.AR1_P, "AR(2) p-value": st.AR2_P,
          "Hansen test p-value": st.HANSEN_J_P, "Wild bootstrap p": st.WILD_P,
+         "Effective F (MOP)": st.EFFECTIVE_F, "Anderson-Rubin p": st.ANDERSON_RUBIN_P,
          "Between-group coefficient difference test P-value (组间系数差异检验 P 值)": st.PERM_P}
 
 

@@ -59,15 +59,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from analysis.estimators.fixed_effects import (
-    Demeaner,
-    cluster_sums,
-    dof_k,
-    factorize,
-    resolve_vcov,
-    small_sample,
-)
-from analysis.estimators.formula import check_frame, parse_formula
+from analysis.estimators.fixed_effects import cluster_sums, dof_k, small_sample
+from analysis.estimators.inference.design import FormulaDesign
 
 __all__ = ["WildBootstrapResult", "wild_cluster_bootstrap", "bootstrap_weights", "WEIGHTS", "PVALUE_TYPES"]
 
@@ -159,40 +152,15 @@ def _invert(p_of: Callable[[float], float], estimate: float, se: float, alpha: f
     return float(bounds[0]), float(bounds[1])
 
 
-class _Design:
-    """Demeaned data of one formula and the annihilator of its fixed effects and exogenous columns."""
+class _Design(FormulaDesign):
+    """The formula's design with one cluster column, and the cluster pieces of a vector."""
 
     def __init__(self, data: pd.DataFrame, formula: str, cluster: str):
-        f = parse_formula(formula)
-        self.formula = f
-        numeric = [f.y, *f.exog, *f.endog, *f.instruments]
-        check_frame(data, numeric, list(f.fe) + [cluster])
-        self.demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
-        self.spec = resolve_vcov(data, cluster, None)
+        super().__init__(data, formula, cluster=cluster)
         if self.spec.multiway:
             raise ValueError("the wild cluster bootstrap draws one weight per cluster of one column; "
                              f"got several cluster columns {cluster}")
         self.code, self.G = self.spec.cluster_code, int(self.spec.n_clusters)
-        dm = self.demeaner(data[numeric].to_numpy(dtype=float))
-        n = dm.shape[0]
-        self.n = n
-        k_w = len(f.exog)
-        self.y = dm[:, 0]
-        W = dm[:, 1:1 + k_w]
-        self.exog_names = list(f.exog)
-        if not f.fe and f.intercept:
-            W = np.column_stack([np.ones(n), W])
-            self.exog_names = ["Intercept", *self.exog_names]
-        self.W = W
-        self.Y = dm[:, 1 + k_w:1 + k_w + len(f.endog)]
-        self.Z = dm[:, 1 + k_w + len(f.endog):]
-
-    def annihilate(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        """``M A``: A demeaned by the fixed effects, then residualised on the (demeaned) columns ``B``."""
-        A = self.demeaner(A)
-        if B.shape[1] == 0:
-            return A
-        return A - B @ np.linalg.lstsq(B, A, rcond=None)[0]
 
     def split(self, u: np.ndarray) -> np.ndarray:
         """The n x G matrix whose column g is ``u`` on the rows of cluster g and 0 elsewhere."""

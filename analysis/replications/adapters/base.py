@@ -15,7 +15,11 @@ from analysis.replications.context import RunContext
 from analysis.replications.spec import ColumnSpec, StudySpec
 
 __all__ = ["Adapter", "with_constant", "formula", "with_wild_bootstrap", "WILD_BOOTSTRAP_DEFAULTS", "covariance_options",
-           "CONLEY_DEFAULTS"]
+           "CONLEY_DEFAULTS", "with_weak_iv", "WEAK_IV_DEFAULTS"]
+
+# an IV column's ``options["weak_iv"]``: True (these defaults) or a dict overriding them (keywords of
+# analysis.estimators.inference.weak_iv_robust besides the data, formula and covariance)
+WEAK_IV_DEFAULTS = {"null": 0.0, "alpha": 0.05, "critical": "f"}
 
 # a column's ``options["vcov"] = {"conley_km": 500, ...}``: Conley spatial-HAC SEs over the city centroids
 CONLEY_DEFAULTS = {"conley_km": None, "kernel": "bartlett", "lags": 0}
@@ -77,7 +81,7 @@ def covariance_options(col: ColumnSpec, data: pd.DataFrame, study: StudySpec, ct
     cluster = list(cluster) if isinstance(cluster, (list, tuple)) else cluster
     vcov = col.options.get("vcov")
     if isinstance(vcov, dict):
-        from analysis.estimators.covariance import Conley
+        from analysis.estimators import Conley
         from analysis.marts import load_distances_km
 
         unknown = set(vcov) - set(CONLEY_DEFAULTS)
@@ -121,6 +125,31 @@ def with_wild_bootstrap(res: EstimationResult, data: pd.DataFrame, formula_: str
     stats = {**res.stats, WILD_P: wb.p_value, WILD_CI_LOW: wb.conf_int[0], WILD_CI_HIGH: wb.conf_int[1]}
     return EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid, stats,
                             {**res.info, "wild_bootstrap": wb}, res.cov)
+
+
+def with_weak_iv(res: EstimationResult, data: pd.DataFrame, formula_: str, col: ColumnSpec, study: StudySpec,
+                 ctx: RunContext) -> EstimationResult:
+    """``res`` (a 2SLS fit) with the Anderson-Rubin test of the endogenous coefficient = ``null`` and its
+    confidence set (``ANDERSON_RUBIN_F`` / ``_P``, ``AR_SET_LOW`` / ``_HIGH``: the ends of the set's hull; the
+    whole result in ``info["weak_iv"]``) under the column's covariance, when ``options["weak_iv"]`` asks for it
+    (:data:`WEAK_IV_DEFAULTS`). The effective F is ``fit_iv``'s own ``EFFECTIVE_F``."""
+    from analysis.estimators import weak_iv_robust
+    from analysis.estimators.statistics import ANDERSON_RUBIN_F, ANDERSON_RUBIN_P, AR_SET_HIGH, AR_SET_LOW
+
+    asked = col.options.get("weak_iv")
+    if not asked:
+        return res
+    own = asked if isinstance(asked, dict) else {}
+    unknown = set(own) - set(WEAK_IV_DEFAULTS)
+    if unknown:
+        raise ValueError(f"column {col.label!r}: options['weak_iv'] has unknown keys {sorted(unknown)}; "
+                         f"known: {sorted(WEAK_IV_DEFAULTS)}")
+    wk = weak_iv_robust(data, formula_, **covariance_options(col, data, study, ctx), **{**WEAK_IV_DEFAULTS, **own})
+    low, high = (wk.conf_set[0][0], wk.conf_set[-1][1]) if wk.conf_set else (np.nan, np.nan)
+    stats = {**res.stats, ANDERSON_RUBIN_F: wk.ar_f, ANDERSON_RUBIN_P: wk.ar_p_value, AR_SET_LOW: low,
+             AR_SET_HIGH: high}
+    return EstimationResult(res.params, res.bse, res.nobs, res.model, res.df_resid, stats,
+                            {**res.info, "weak_iv": wk}, res.cov)
 
 
 def with_constant(res: EstimationResult, data: pd.DataFrame, dep: str) -> EstimationResult:

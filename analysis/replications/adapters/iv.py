@@ -8,7 +8,13 @@ import numpy as np
 
 from analysis.estimators import EstimationResult
 from analysis.estimators.statistics import FIRST_STAGE_F, PARTIAL_R2, R2
-from analysis.replications.adapters.base import Adapter, covariance_options, with_constant, with_wild_bootstrap
+from analysis.replications.adapters.base import (
+    Adapter,
+    covariance_options,
+    with_constant,
+    with_weak_iv,
+    with_wild_bootstrap,
+)
 
 __all__ = ["InstrumentalVariables"]
 
@@ -20,7 +26,8 @@ class InstrumentalVariables(Adapter):
     the excluded instruments); ``True`` gives the first stage of the first regressor, whose R² is the
     partial R² of the excluded instruments (its constant prints without a standard error). The two
     columns of one 2SLS share one fit (``ctx.cache``). ``wild_bootstrap`` adds the WRE test of the
-    endogenous coefficient (second stage) or the WCR test of the first instrument's first-stage coefficient.
+    endogenous coefficient (second stage) or the WCR test of the first instrument's first-stage coefficient;
+    ``weak_iv`` adds the Anderson-Rubin test and confidence set (second stage; the effective F is always there).
     """
 
     first_stage: bool = False
@@ -43,8 +50,9 @@ class InstrumentalVariables(Adapter):
             ctx.cache[key] = fit_iv(data, f, **covariance_options(col, data, study, ctx))
         res = ctx.cache[key]
         if not self.first_stage:
-            return with_wild_bootstrap(with_constant(res, data, col.dependent), data, res.info["formula"], col, ctx,
-                                       self.main_term(col))
+            out = with_wild_bootstrap(with_constant(res, data, col.dependent), data, res.info["formula"], col, ctx,
+                                      self.main_term(col))
+            return with_weak_iv(out, data, res.info["formula"], col, study, ctx)
         first = res.info["first_stage"][col.regressors[0]]
         # the column carries no covariance of the first stage, so its printed constant has no standard
         # error and an "F" row stays blank (as the replications have always printed it)
