@@ -72,6 +72,20 @@ def formula(col: ColumnSpec) -> str:
     return f"{col.dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
 
 
+def asked_options(col: ColumnSpec, key: str, defaults: dict) -> dict | None:
+    """The keywords a column asks for under ``options[key]`` (True: ``defaults``; a dict overrides them), or
+    None when it does not ask; unknown keys are one clear error."""
+    asked = col.options.get(key)
+    if not asked:
+        return None
+    own = asked if isinstance(asked, dict) else {}
+    unknown = set(own) - set(defaults)
+    if unknown:
+        raise ValueError(f"column {col.label!r}: options[{key!r}] has unknown keys {sorted(unknown)}; "
+                         f"known: {sorted(defaults)}")
+    return {**defaults, **own}
+
+
 def covariance_options(col: ColumnSpec, data: pd.DataFrame, study: StudySpec, ctx: RunContext) -> dict:
     """``cluster`` and ``vcov`` keywords of a column: ``options["cluster"]`` (a column, or a list of columns for
     multiway clustering) and ``options["vcov"]`` ("iid", "HC1", or ``{"conley_km": km, "kernel": "bartlett" |
@@ -109,17 +123,11 @@ def with_wild_bootstrap(res: EstimationResult, data: pd.DataFrame, formula_: str
     from analysis.estimators import wild_cluster_bootstrap
     from analysis.estimators.statistics import WILD_CI_HIGH, WILD_CI_LOW, WILD_P
 
-    asked = col.options.get("wild_bootstrap")
-    if not asked:
+    kw = asked_options(col, "wild_bootstrap", WILD_BOOTSTRAP_DEFAULTS)
+    if kw is None:
         return res
-    own = asked if isinstance(asked, dict) else {}
-    unknown = set(own) - set(WILD_BOOTSTRAP_DEFAULTS)
-    if unknown:
-        raise ValueError(f"column {col.label!r}: options['wild_bootstrap'] has unknown keys {sorted(unknown)}; "
-                         f"known: {sorted(WILD_BOOTSTRAP_DEFAULTS)}")
     if not isinstance(col.options.get("cluster"), str):
         raise ValueError(f"column {col.label!r}: the wild cluster bootstrap needs one options['cluster'] column")
-    kw = {**WILD_BOOTSTRAP_DEFAULTS, **own}
     kw["n_boot"] = ctx.draws("n_boot", kw["n_boot"])
     wb = wild_cluster_bootstrap(data, formula_, cluster=col.options["cluster"], param=param, seed=ctx.seed, **kw)
     stats = {**res.stats, WILD_P: wb.p_value, WILD_CI_LOW: wb.conf_int[0], WILD_CI_HIGH: wb.conf_int[1]}
@@ -136,15 +144,10 @@ def with_weak_iv(res: EstimationResult, data: pd.DataFrame, formula_: str, col: 
     from analysis.estimators import weak_iv_robust
     from analysis.estimators.statistics import ANDERSON_RUBIN_F, ANDERSON_RUBIN_P, AR_SET_HIGH, AR_SET_LOW
 
-    asked = col.options.get("weak_iv")
-    if not asked:
+    kw = asked_options(col, "weak_iv", WEAK_IV_DEFAULTS)
+    if kw is None:
         return res
-    own = asked if isinstance(asked, dict) else {}
-    unknown = set(own) - set(WEAK_IV_DEFAULTS)
-    if unknown:
-        raise ValueError(f"column {col.label!r}: options['weak_iv'] has unknown keys {sorted(unknown)}; "
-                         f"known: {sorted(WEAK_IV_DEFAULTS)}")
-    wk = weak_iv_robust(data, formula_, **covariance_options(col, data, study, ctx), **{**WEAK_IV_DEFAULTS, **own})
+    wk = weak_iv_robust(data, formula_, **covariance_options(col, data, study, ctx), **kw)
     low, high = (wk.conf_set[0][0], wk.conf_set[-1][1]) if wk.conf_set else (np.nan, np.nan)
     stats = {**res.stats, ANDERSON_RUBIN_F: wk.ar_f, ANDERSON_RUBIN_P: wk.ar_p_value, AR_SET_LOW: low,
              AR_SET_HIGH: high}
