@@ -44,7 +44,8 @@ def cmd_ingest(args) -> int:
 
 def cmd_build(args) -> int:
     return pipeline.build(resolve_warehouse(args.warehouse), checks=not args.skip_checks,
-                          dbt_docs=_path(args.dbt_docs), docs_dir=_path(args.docs_dir), drift=args.drift)
+                          dbt_docs=_path(args.dbt_docs), docs_dir=_path(args.docs_dir), drift=args.drift,
+                          boundary_vintage=args.boundary_vintage)
 
 
 def cmd_check(args) -> int:
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-checks", action="store_true", help="run dbt build only, not the expectation suites")
     p.add_argument("--dbt-docs", metavar="DIR", help="also write dbt's docs (lineage, columns, tests) as one "
                    "self-contained DIR/index.html")
+    p.add_argument("--boundary-vintage", metavar="YEAR", type=int,
+                   help="the year whose national code table the panel's units are (default 2023, dbt var "
+                   "boundary_vintage); the boundaries loaded must be of that year")
     check_opts(p)
     warehouse_opt(p)
     p.set_defaults(func=cmd_build)

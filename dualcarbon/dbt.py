@@ -49,11 +49,11 @@ def run_dbt(warehouse: Path, *args: str) -> int:
     return proc.wait()
 
 
-def write_dbt_docs(warehouse: Path, out: Path) -> int:
+def write_dbt_docs(warehouse: Path, out: Path, *options: str) -> int:
     """``dbt docs generate --static`` into a scratch target, then ``<out>/index.html``: one self-contained
     page (manifest and catalog embedded) that opens from disk, which dbt's plain index.html does not."""
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as scratch:
-        code = run_dbt(warehouse, "docs", "generate", "--static", "--target-path", scratch)
+        code = run_dbt(warehouse, "docs", "generate", "--static", "--target-path", scratch, *options)
         page = Path(scratch) / "static_index.html"
         if code != 0 or not page.exists():
             print(f"dbt docs generate failed (exit {code})", file=sys.stderr)

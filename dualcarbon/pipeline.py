@@ -8,6 +8,8 @@ stage is part of the project: a stage whose package is missing is an error, neve
 """
 from __future__ import annotations
 
+import json
+
 import sys
 import time
 from dataclasses import dataclass
@@ -46,21 +48,24 @@ def ingest(sources: Path, warehouse: Path, *, only: list[str] | None = None, wor
 
 
 def build(warehouse: Path, *, checks: bool = True, dbt_docs: Path | None = None, docs_dir: Path | None = None,
-          drift: str | None = None) -> int:
+          drift: str | None = None, boundary_vintage: int | None = None) -> int:
     """``dbt build`` (seeds, models, data and unit tests); then dbt's docs page if ``dbt_docs`` is given,
-    then the expectation suites unless ``checks`` is False."""
+    then the expectation suites unless ``checks`` is False. ``boundary_vintage``: the year whose code table
+    the panel's units are (dbt var boundary_vintage, default in dbt_project.yml); the boundaries loaded
+    must be of that year."""
     project_file()
     if not Path(warehouse).exists():
         raise ConfigError(f"{warehouse}: no warehouse; run `dualcarbon ingest --sources DIR` first")
     from ingestion.warehouse import ensure_spatial_installed
 
     ensure_spatial_installed()
-    code = run_dbt(warehouse, "build")
+    options = ("--vars", json.dumps({"boundary_vintage": int(boundary_vintage)})) if boundary_vintage else ()
+    code = run_dbt(warehouse, "build", *options)
     if code != 0:
         print(f"dbt build failed (exit {code})", file=sys.stderr)
         return code
     if dbt_docs is not None:
-        code = write_dbt_docs(warehouse, Path(dbt_docs))
+        code = write_dbt_docs(warehouse, Path(dbt_docs), *options)
         if code != 0:
             return code
     return check(warehouse, docs_dir=docs_dir, drift=drift) if checks else 0

@@ -7,7 +7,10 @@ world read the same files through this module, so no list is copied into Python:
   municipalities (``ingestion.divisions``, the sample world);
 * ``seed_yearbook_indicators``: the yearbook vocabulary, one row per (indicator, scope, spelling) with
   the canonical unit and the typical city value (the yearbook loader, the sample writer and
-  ``stg_yearbook__indicators``; see the seed's entry in ``dbt_project/seeds/_seeds.yml``).
+  ``stg_yearbook__indicators``; see the seed's entry in ``dbt_project/seeds/_seeds.yml``);
+* ``seed_division_units``, ``seed_division_changes``, ``seed_division_county_cities``: the national code
+  tables 1999-2023 and their changes (``ingestion.divisions.Crosswalk``, which every loader resolves city
+  names by, and the sample world's history; dbt harmonises the marts with the same files).
 
 The files are read as text, as dbt types their code columns (leading digits survive). ``dbt_vars()`` reads
 the conventions of ``dbt_project.yml`` (study windows, base years) for the Python side the same way.

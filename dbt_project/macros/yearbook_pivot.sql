@@ -1,12 +1,17 @@
-{#- Yearbook indicators (stg_yearbook__indicators, long) -> one column per indicator, for the rows of
-    cities (provinces=false) or of provinces (provinces=true). The columns are the indicators of
-    seed_yearbook_indicators (yearbook_indicator_columns()), so an indicator is added in the seed alone. -#}
+{#- Yearbook indicators (long) -> one column per indicator, for the rows of cities (provinces=false: on
+    the boundary vintage's units, int_yearbook_indicators_harmonised) or of provinces (provinces=true,
+    stg_yearbook__indicators). The columns are the indicators of seed_yearbook_indicators
+    (yearbook_indicator_columns()), so an indicator is added in the seed alone. -#}
 {% macro yearbook_pivot(provinces) %}
 with
 
 indicators as (
+    {%- if provinces %}
     select * from {{ ref('stg_yearbook__indicators') }}
-    where {{ "" if provinces else "not " }}is_province
+    where is_province
+    {%- else %}
+    select * from {{ ref('int_yearbook_indicators_harmonised') }}
+    {%- endif %}
 ),
 
 pivoted as (

@@ -7,6 +7,9 @@
   are outside the studies' scope.
 * ``tiny``: twenty real cities (real adcodes and names, so that the policy lists match) placed on a
   synthetic 5 x 4 grid of 100 km squares, written in projected CRSs so that loaders must reproject.
+  Its cities and years (2010-2021) cross one change of each kind the harmonisation treats: 襄阳 (renamed
+  from 襄樊 in 2010), 海东 (海东地区 632100 until 2012), 济南 (莱芜 merged into it in 2018), 合肥 (巢湖
+  dissolved into it and two other cities in 2011) and 成都 (简阳 moved to it from 资阳 in 2016).
 
 ``write_boundaries`` writes the boundary files as researchers receive them: the default and full worlds
 as DataV.GeoAtlas / AMap GeoJSON, one ``{province}_full.json`` per province (integer ``adcode``,
@@ -40,9 +43,9 @@ CNMAPS_ADCODE_FIXES = {"500000": "500100"}
 # tiny world: (adcode, name) on a 5 x 4 grid, row-major from the north-west corner.
 TINY_CITIES: tuple[tuple[str, str], ...] = (
     ("110100", "北京市"), ("120100", "天津市"), ("130100", "石家庄市"), ("140100", "太原市"), ("370100", "济南市"),
-    ("370200", "青岛市"), ("410100", "郑州市"), ("610100", "西安市"), ("320100", "南京市"), ("310100", "上海市"),
+    ("370200", "青岛市"), ("420600", "襄阳市"), ("610100", "西安市"), ("320100", "南京市"), ("310100", "上海市"),
     ("340100", "合肥市"), ("420100", "武汉市"), ("320500", "苏州市"), ("330100", "杭州市"), ("500100", "重庆市"),
-    ("510100", "成都市"), ("430100", "长沙市"), ("440100", "广州市"), ("440300", "深圳市"), ("620100", "兰州市"),
+    ("510100", "成都市"), ("430100", "长沙市"), ("440100", "广州市"), ("440300", "深圳市"), ("630200", "海东市"),
 )
 TINY_CRS = "EPSG:32650"  # UTM zone 50N (metres)
 TINY_ORIGIN = (300_000.0, 4_200_000.0)  # north-west corner of the grid, metres
@@ -92,7 +95,7 @@ class WorldSpec:
 
 
 WORLDS: dict[str, WorldSpec] = {
-    "tiny": WorldSpec("tiny", tuple(range(2012, 2022)), 0.1, 0.05, 0.05, 0.05, 0.0, size_offset=-2.2),
+    "tiny": WorldSpec("tiny", tuple(range(2010, 2022)), 0.1, 0.05, 0.05, 0.05, 0.0, size_offset=-2.2),
     "default": WorldSpec("default", tuple(range(2003, 2024)), 0.1, 0.1, 0.05, 0.05, 0.01),
     "full": WorldSpec("full", tuple(range(2003, 2024)), 0.1, 0.01, 1 / 240, 0.01, 0.002),
 }

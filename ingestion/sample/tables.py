@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ingestion.sample.history import History
 from ingestion.sample.model import FUELS, INDUSTRIES, Simulation
 from ingestion.sample.vocab import (
     AI_SCOPE_PHRASES, DIGITAL_KEYWORDS, ENV_KEYWORDS, FILLER_SENTENCES, GREEN_IPC_SAMPLE, NON_AI_SCOPE_PHRASES,
@@ -87,15 +88,20 @@ def _names(sim: Simulation) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------
+def _history(sim: Simulation) -> History:
+    return History(sim.world.cities[["adcode", "name_zh"]])
+
+
 def write_ceads(sim: Simulation, out: Path) -> list[Path]:
-    names = _names(sim)
-    c = sim.city.dropna(subset=["ceads_co2_t"])
+    """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010)."""
+    c = _history(sim).reported(sim.city.dropna(subset=["ceads_co2_t"])[["adcode", "year", "ceads_co2_t"]], "end",
+                               extensive=["ceads_co2_t"])
     sheets = {}
     for year, part in c.groupby("year"):
         total = part.ceads_co2_t.to_numpy() / 1e6
         frame = pd.DataFrame({
-            "省份": names.loc[part.adcode, "province_zh"].to_numpy(),
-            "城市": names.loc[part.adcode, "name_zh"].to_numpy(),
+            "省份": part.province_zh.to_numpy(),
+            "城市": part.name_zh.to_numpy(),
             "二氧化碳排放总量(百万吨)": total.round(4),
             "能源活动排放(百万吨)": (total * 0.88).round(4),
             "工业过程排放(百万吨)": (total * 0.12).round(4),
@@ -193,14 +199,18 @@ def investment_before_the_panel(province: pd.DataFrame, base_year: int) -> pd.Da
 
 def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
     """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook
-    (with fixed-asset investment from the GTFP base year on, see ``investment_before_the_panel``)."""
-    names = _names(sim)
+    (with fixed-asset investment from the GTFP base year on, see ``investment_before_the_panel``). The city
+    rows name the units of each year's code table (``History``, habit "end"): amounts are split between
+    the units that held a city's territory, an index (no unit in the seed) is carried to each of them."""
     folder = out / "yearbook"
     folder.mkdir(parents=True, exist_ok=True)
-    c = sim.city
+    entries = [entry for cols in YEARBOOK_FILES.values() for entry in cols]
+    c = _history(sim).reported(sim.city[["adcode", "year", *[col for _i, _u, col, _f, _d in entries]]], "end",
+                               extensive=[col for _i, unit, col, _f, _d in entries if unit],
+                               intensive=[col for _i, unit, col, _f, _d in entries if not unit])
     paths = []
     for fname, cols in YEARBOOK_FILES.items():
-        frame = pd.DataFrame({"城市": names.loc[c.adcode, "name_zh"].to_numpy(),
+        frame = pd.DataFrame({"城市": c.name_zh.to_numpy(),
                               "年份": [f"{y}年" for y in c.year]})
         for indicator, unit, col, factor, digits in cols:
             values = c[col].to_numpy(dtype=float) * factor
@@ -242,10 +252,31 @@ def write_energy(sim: Simulation, out: Path) -> list[Path]:
     return [path]
 
 
+def _addresses(history: History, city: np.ndarray, year: int, apply: pd.DatetimeIndex,
+               u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(province, unit name) of each record's address: the units in force on its application date (before
+    the change of its year was decided: the old ones), a record going to each part of its vintage unit
+    with that part's share (``u``: one uniform draw per record)."""
+    province, name = np.empty(len(city), dtype=object), np.empty(len(city), dtype=object)
+    for code in np.unique(city):
+        idx = np.flatnonzero(city == code)
+        cut = history.cutoff(code, year)
+        early = np.asarray(apply[idx] < cut) if cut is not None else np.zeros(len(idx), bool)
+        for habit, mask in (("start", early), ("end", ~early)):
+            sub = idx[mask]
+            parts = history.report(code, year, habit)
+            bounds = np.cumsum([p.share for p in parts])[:-1]
+            which = np.searchsorted(bounds, u[sub], side="right")
+            province[sub] = np.array([p.province_zh for p in parts], dtype=object)[which]
+            name[sub] = np.array([p.name_zh for p in parts], dtype=object)[which]
+    return province, name
+
+
 def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
     """CNIPA-style records, one CSV per application year: 申请号, 专利类型, 申请日, 授权公告日,
-    主分类号, IPC分类号, 申请人, 申请人地址. Non-green applications are 1.5x the green ones."""
-    names = _names(sim)
+    主分类号, IPC分类号, 申请人, 申请人地址. Non-green applications are 1.5x the green ones. The address
+    names the city of the application date (``History``: 莱芜市 before 2018, 襄樊市 before Nov 2010)."""
+    history = _history(sim)
     folder = out / "patents"
     folder.mkdir(parents=True, exist_ok=True)
     c = sim.city
@@ -275,6 +306,7 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
         main = np.where(green, rng.choice(GREEN_IPC_SAMPLE, k), rng.choice(OTHER_IPC_SAMPLE, k))
         extra = rng.choice(OTHER_IPC_SAMPLE, k)
         ipc_all = np.where(rng.random(k) < 0.5, pd.Series(main) + ";" + pd.Series(extra), main)
+        province, city_name = _addresses(history, city, int(year), apply, rng.random(k))
         serial = np.arange(k)
         kind = np.where(invention, "1", "2")
         appno = [f"CN{year}{t}{s:07d}.{(s * 7 + year) % 10}" for t, s in zip(kind, serial)]
@@ -286,9 +318,7 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
             "主分类号": main,
             "IPC分类号": ipc_all,
             "申请人": [f"申请人{s % 997:03d}" for s in serial],
-            "申请人地址": (names.loc[city, "province_zh"].to_numpy().astype(object)
-                       + names.loc[city, "name_zh"].to_numpy().astype(object)
-                       + rng.choice(districts, k).astype(object)),
+            "申请人地址": province + city_name + rng.choice(districts, k).astype(object),
         })
         path = folder / f"CNIPA_patent_applications_{year}.csv"
         _write_csv_fast(frame, path)
@@ -390,16 +420,24 @@ def write_employment(sim: Simulation, out: Path) -> list[Path]:
     from ingestion.sample.geography import PROVINCES
 
     e = sim.employment
-    names = _names(sim)
-    cn = e[e.geo_code != "USA"]
-    level = cn.geo_level.map({"country": "全国", "province": "省", "city": "地级市"})
-    region = np.select([cn.geo_level == "country", cn.geo_level == "province"],
-                       ["全国", [PROVINCES.get(g[:2], ("",))[0] for g in cn.geo_code]],
-                       names.reindex(cn.geo_code)["name_zh"].fillna("").to_numpy())
-    frame = pd.DataFrame({"地区级别": level.to_numpy(), "地区": region,
-                          "所属省份": [PROVINCES.get(g[:2], ("",))[0] for g in cn.geo_code],
-                          "行业": cn.industry.to_numpy(), "年份": cn.year.to_numpy(),
-                          "从业人员(人)": np.round(cn.employment_persons.to_numpy()).astype(np.int64)})
+    upper = e[e.geo_level.isin(["country", "province"]) & (e.geo_code != "USA")]
+    # the census's city rows name the units of its year (History: 襄樊市, 毕节地区, 莱芜市, 巢湖市 in 2004)
+    city = _history(sim).reported(
+        e[e.geo_level == "city"].rename(columns={"geo_code": "adcode"})[["adcode", "year", "industry",
+                                                                          "employment_persons"]],
+        "end", extensive=["employment_persons"], keys=("industry",))
+    frame = pd.concat([
+        pd.DataFrame({"地区级别": upper.geo_level.map({"country": "全国", "province": "省"}).to_numpy(),
+                      "地区": ["全国" if lvl == "country" else PROVINCES[g[:2]][0]
+                             for lvl, g in zip(upper.geo_level, upper.geo_code)],
+                      "所属省份": [PROVINCES.get(g[:2], ("",))[0] for g in upper.geo_code],
+                      "行业": upper.industry.to_numpy(), "年份": upper.year.to_numpy(),
+                      "从业人员(人)": upper.employment_persons.to_numpy()}),
+        pd.DataFrame({"地区级别": "地级市", "地区": city.name_zh.to_numpy(), "所属省份": city.province_zh.to_numpy(),
+                      "行业": city.industry.to_numpy(), "年份": city.year.to_numpy(),
+                      "从业人员(人)": city.employment_persons.to_numpy()}),
+    ], ignore_index=True)
+    frame["从业人员(人)"] = np.round(frame["从业人员(人)"].to_numpy(dtype=float)).astype(np.int64)
     p1 = out / "employment" / "第一次全国经济普查_分行业从业人员_2004.xlsx"
     _write_xlsx(p1, {"从业人员": ("第一次全国经济普查 法人单位从业人员（按行业分）", frame)})
     us = e[e.geo_code == "USA"]
@@ -434,13 +472,15 @@ def _keywords_for_share(rng, keywords, share: float, total_chars: int, template_
 def write_gov_reports(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
     """One UTF-8 text per city-year. The characters of environmental and digital-economy keywords make
     up the planted shares (er_share, digital_share) of the whole text, to within about one character."""
-    names = _names(sim)
     folder = out / "gov_reports"
     paths = []
     filler = np.array(FILLER_SENTENCES, dtype=object)
     env_template, dig_template = "持续推进{}工作。", "加快发展{}。"
-    for r in sim.city.itertuples(index=False):
-        title = f"{r.year}年{names.loc[r.adcode, 'name_zh']}人民政府工作报告\n"
+    # a report is delivered early in its year: it names the units in force on 1 January (襄樊 in 2010)
+    reports = _history(sim).reported(sim.city[["adcode", "year", "er_share", "digital_share"]], "start",
+                                     extensive=[], intensive=["er_share", "digital_share"])
+    for r in reports.itertuples(index=False):
+        title = f"{r.year}年{r.name_zh}人民政府工作报告\n"
         body = list(rng.choice(filler, int(rng.integers(110, 150))))
         base = len(title) + sum(len(x) for x in body)
         env = _keywords_for_share(rng, ENV_KEYWORDS, r.er_share, base, len(env_template) - 2)
@@ -449,7 +489,7 @@ def write_gov_reports(sim: Simulation, out: Path, rng: np.random.Generator) -> l
         parts = body + [env_template.format(k) for k in env] + [dig_template.format(k) for k in dig]
         order = rng.permutation(len(parts))
         text = title + "".join(parts[j] for j in order)
-        path = folder / str(r.year) / f"{r.adcode}_{names.loc[r.adcode, 'name_zh']}_{r.year}年政府工作报告.txt"
+        path = folder / str(r.year) / f"{r.adcode}_{r.name_zh}_{r.year}年政府工作报告.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -472,13 +512,15 @@ POLICY_FILES = {"smart_city": "国家智慧城市试点名单.csv", "low_carbon"
 
 
 def write_policy_lists(sim: Simulation, out: Path) -> list[Path]:
-    names = _names(sim)
+    """A list names each city as it was when the batch was announced (毕节地区 in a 2010 list)."""
+    history = _history(sim)
     paths = []
     for policy, fname in POLICY_FILES.items():
         part = sim.policies[sim.policies.policy == policy]
+        named = [history.report(a, int(y), "end")[0] for a, y in zip(part.adcode, part.year)]
         frame = pd.DataFrame({"批次": [f"第{b}批" for b in part.batch], "公布年份": part.year.to_numpy(),
-                              "省份": names.loc[part.adcode, "province_zh"].to_numpy(),
-                              "城市": names.loc[part.adcode, "name_zh"].to_numpy()})
+                              "省份": [p.province_zh for p in named],
+                              "城市": [p.name_zh for p in named]})
         path = out / "policy_lists" / fname
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")

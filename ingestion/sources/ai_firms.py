@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import read_text_table
@@ -24,7 +25,7 @@ CONTRACT = Contract(
     columns=(
         Column("firm_id", "varchar", "unified social credit code"),
         Column("firm_name", "varchar", "registered name"),
-        Column("adcode", "varchar", "city of registration"),
+        Column("adcode", "varchar", "city of registration: " + unit_code_doc("the last year (the export is a snapshot)")),
         Column("status", "varchar", "registration status as exported (存续, 在业, 注销, 吊销 ...)"),
         Column("registered", "date", "date of establishment"),
         Column("deregistered", "date", "date of deregistration (null while operating)", nullable=True),
@@ -66,8 +67,8 @@ def read(files, ctx: LoadContext):
         parts.append(pd.DataFrame({
             "firm_id": table["统一社会信用代码"].str.strip(),
             "firm_name": table["企业名称"].str.strip(),
-            "adcode": resolver.resolve(table["所属城市"], file=path, column="所属城市",
-                                       provinces=table.get("所属省份"), row_offset=2),
+            "adcode": resolver.resolve(table["所属城市"], years=None, file=path, column="所属城市",
+                                       provinces=table.get("所属省份"), row_offset=2, county_cities="parent"),
             "status": table["登记状态"].str.strip(),
             "registered": registered,
             "deregistered": deregistered,

@@ -31,7 +31,10 @@ class LoadContext:
     executor: object | None = None  # ingestion.executor.Executor for raster tasks
     progress: bool = True
 
+    _resolver: object | None = field(default=None, init=False, repr=False)
+
     def resolver(self):
+        """The one ``ingestion.cities.CityResolver`` of this load (names and codes by year -> units)."""
         from ingestion.cities import CityResolver
 
         if self.cities is None or self.cities.empty:
@@ -39,7 +42,9 @@ class LoadContext:
                 None, "raw.city_boundaries", "no cities in the warehouse yet",
                 "load the boundaries first: dualcarbon ingest --sources DIR --only boundaries",
             )
-        return CityResolver(self.cities)
+        if self._resolver is None:
+            self._resolver = CityResolver(self.cities)
+        return self._resolver
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ingestion.divisions import PROVINCES
+from ingestion.divisions import PROVINCES, Crosswalk
 from ingestion.vocabulary import municipalities
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
@@ -96,6 +96,40 @@ def _reject_outside_china(gdf: gpd.GeoDataFrame, path: Path, source_crs: str) ->
                           "or projection they were exported in for metres)")
 
 
+def vintage_years(adcodes) -> dict[str, tuple[int, int]]:
+    """Each code's first and last national code table (31 Dec) listing it as a unit (prefecture-level,
+    municipality or directly administered county-level unit); codes never listed are left out."""
+    crosswalk = Crosswalk.load()
+    out: dict[str, tuple[int, int]] = {}
+    for adcode in adcodes:
+        periods = crosswalk.unit_periods(adcode)
+        if periods:
+            out[adcode] = (periods[0].table_from, periods[-1].table_to)
+    return out
+
+
+def _reject_mixed_vintages(adcode: pd.Series, path: Path, code_col: str) -> None:
+    """The polygons are one vintage of the units: every code a unit of the national code tables, and one
+    year whose table lists them all (a file with 莱芜市 and 海东市 mixes 2017 and 2013 and would count
+    莱芜's territory twice once 济南 is harmonised)."""
+    years = vintage_years(set(adcode))
+    unknown = [i for i, a in enumerate(adcode) if a not in years]
+    if unknown:
+        i = unknown[0]
+        raise IngestError(path, f"feature {i + 1}, column {code_col}",
+                          f"{adcode.iloc[i]} is not a prefecture-level unit (nor a municipality or directly "
+                          "administered county-level unit) of any national code table 1999-2023",
+                          "use the unit's code of the boundaries' year (the city code xx0100 for a municipality)")
+    latest_start = max(years, key=lambda a: years[a][0])
+    earliest_end = min(years, key=lambda a: years[a][1])
+    if years[latest_start][0] > years[earliest_end][1]:
+        raise IngestError(path, f"features {adcode.tolist().index(earliest_end) + 1} and "
+                          f"{adcode.tolist().index(latest_start) + 1}",
+                          f"the polygons mix vintages: {earliest_end} is listed until {years[earliest_end][1]}, "
+                          f"{latest_start} only from {years[latest_start][0]}",
+                          "use one boundary file of one year (its units as the code table of that year lists them)")
+
+
 def read(files, ctx: LoadContext) -> ReadResult:
     frames, layouts = [], {}
     shapes = {p.with_suffix(".shp") for p in files if p.suffix.lower() == ".shp"}
@@ -135,6 +169,7 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
         adcode = _city_level(gdf, adcode, path)
     if "parent" in gdf.columns:
         _check_parents(gdf, adcode, path)
+    _reject_mixed_vintages(adcode, path, code_col)
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         i = int(empty.to_numpy().nonzero()[0][0])

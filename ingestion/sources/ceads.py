@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import parse_number, split_header, to_canonical
@@ -16,7 +17,7 @@ CONTRACT = Contract(
     description="CEADs city CO2 emission inventory, tonnes",
     key=("adcode", "year"),
     columns=(
-        Column("adcode", "varchar", "city adcode"),
+        Column("adcode", "varchar", "city: " + unit_code_doc("the sheet's year")),
         Column("year", "integer", "inventory year (from the sheet name)", min=1990, max=2100),
         Column("co2_total_t", "double", "total CO2 emissions", "t", min=0),
         Column("co2_energy_t", "double", "CO2 from energy use", "t", nullable=True, min=0),
@@ -33,7 +34,7 @@ def read(files, ctx: LoadContext):
         for sheet, table, first in read_tables(path, {"城市"}):
             year = sheet_year(sheet, file=path)
             require_columns(table, ["城市"], file=path, sheet=sheet)
-            out = pd.DataFrame({"adcode": resolver.resolve(table["城市"], file=path, column="城市",
+            out = pd.DataFrame({"adcode": resolver.resolve(table["城市"], years=year, file=path, column="城市",
                                                            provinces=table.get("省份"), row_offset=first,
                                                            sheet=sheet)})
             out["year"] = year

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import cell, parse_number, split_header, to_canonical
@@ -18,7 +19,7 @@ CONTRACT = Contract(
     key=("geo_level", "geo_code", "industry", "year"),
     columns=(
         Column("geo_level", "varchar", "country | province | city"),
-        Column("geo_code", "varchar", "adcode (province or city) or ISO code of the country (CHN, USA)"),
+        Column("geo_code", "varchar", "province adcode, city (" + unit_code_doc("the base year") + ") or ISO code of the country (CHN, USA)"),
         Column("industry", "varchar", "industry as given: Chinese census name or IFR industry code"),
         Column("year", "integer", "base year", min=1980, max=2100),
         Column("employment", "double", "persons employed", "persons", min=0),
@@ -53,12 +54,14 @@ def read(files, ctx: LoadContext):
                                   f"level {table['地区级别'].iloc[i]!r}: levels must be 全国, 省 or 地级市",
                                   "fix the level column")
             code = pd.Series("CHN", index=table.index, dtype="string")
+            year = year_column(table, "年份", file=path, first_row=first, sheet=sheet)
             is_prov, is_city = level == "province", level == "city"
             if is_prov.any():
                 code[is_prov] = provinces(table.loc[is_prov, "地区"], file=path, column="地区", row_offset=first,
                                           sheet=sheet).to_numpy()
             if is_city.any():
-                code[is_city] = resolver.resolve(table.loc[is_city, "地区"], file=path, column="地区",
+                code[is_city] = resolver.resolve(table.loc[is_city, "地区"], years=year[is_city], file=path,
+                                                 column="地区", provinces=table.loc[is_city].get("所属省份"),
                                                  row_offset=first, sheet=sheet).to_numpy()
             values = parse_number(table[emp_col], file=path, column=emp_col, row_offset=first, sheet=sheet)
             unit = split_header(emp_col)[1] or "人"
@@ -68,7 +71,7 @@ def read(files, ctx: LoadContext):
                 raise IngestError(path, where, f"unit {unit!r} cannot be converted to '万人'",
                                   "give employment in persons (人) or 万人")
             parts.append(pd.DataFrame({"geo_level": level, "geo_code": code, "industry": table["行业"].str.strip(),
-                                       "year": year_column(table, "年份", file=path, first_row=first, sheet=sheet),
+                                       "year": year,
                                        "employment": persons * 1e4, "source_file": path.name,
                                        **origin(path, sheet, first, table.index)}))
     return {"employment": pd.concat(parts, ignore_index=True)}

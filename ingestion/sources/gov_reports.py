@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import decode_text
@@ -22,7 +23,7 @@ CONTRACT = Contract(
     description="Government work report texts by city and year",
     key=("adcode", "year"),
     columns=(
-        Column("adcode", "varchar", "city"),
+        Column("adcode", "varchar", "city: " + unit_code_doc("the report's year")),
         Column("year", "integer", "year of the report", min=1990, max=2100),
         Column("text", "varchar", "full text"),
         Column("n_chars", "integer", "characters in the text", min=1),
@@ -33,8 +34,7 @@ CONTRACT = Contract(
 
 def read(files, ctx: LoadContext):
     resolver = ctx.resolver()
-    cities: dict[tuple[str | None, str], str] = {}  # (adcode, city) of a file name -> adcode
-    rows = []
+    named, rows = [], []
     for path in files:
         m = NAME.match(path.stem)
         if not m:
@@ -43,38 +43,36 @@ def read(files, ctx: LoadContext):
         text = decode_text(path.read_bytes(), path).strip()
         if not text:
             raise IngestError(path, "text", "empty report (blank lines only)", "remove the file or add the text")
-        named = (m.group("adcode"), m.group("city"))
-        if named not in cities:
-            cities[named] = _adcode(*named, path=path, resolver=resolver)
-        rows.append((cities[named], int(m.group("year")), text, len(text), f"{path.parent.name}/{path.name}",
-                     str(path)))
-    frame = pd.DataFrame(rows, columns=["adcode", "year", "text", "n_chars", "source_file", "_file"])
+        named.append((m.group("adcode"), m.group("city"), int(m.group("year"))))
+        rows.append((int(m.group("year")), text, len(text), f"{path.parent.name}/{path.name}", str(path)))
+    adcodes = _adcodes(named, files, resolver)
+    frame = pd.DataFrame(rows, columns=["year", "text", "n_chars", "source_file", "_file"])
+    frame.insert(0, "adcode", adcodes)
     frame["_row"] = "city and year in the file name"
     return {"gov_reports": frame}
 
 
-def _adcode(adcode: str | None, city: str, *, path, resolver) -> str:
-    """The city of a file name; when it gives both an adcode and a name, they must be the same city."""
-    def resolve(key: str) -> str:
-        return resolver.resolve(pd.Series([key]), file=path, column="file name").iloc[0]
-
-    try:
-        by_name = resolve(city)
-    except IngestError as exc:
+def _adcodes(named: list[tuple[str | None, str, int]], files, resolver) -> list[str]:
+    """The unit each file name gives, in the report's year: by its name, and by its adcode where it has
+    one (the two must be the same unit; a name variant the resolver does not know is decided by the
+    adcode)."""
+    years = pd.Series([y for _a, _c, y in named])
+    by_name = resolver.lookup(pd.Series([c for _a, c, _y in named]), years=years)
+    by_code = resolver.lookup(pd.Series([a or "" for a, _c, _y in named]), years=years)
+    out = []
+    for path, (adcode, city, year), name_code, code in zip(files, named, by_name, by_code):
         if adcode is None:
-            raise IngestError(path, "file name", exc.problem, exc.fix) from None
-        by_name = None  # a name variant the boundaries do not know: the adcode decides
-    if adcode is None:
-        return by_name
-    try:
-        code = resolve(adcode)
-    except IngestError as exc:
-        raise IngestError(path, "file name", exc.problem, exc.fix) from None
-    if by_name is not None and by_name != code:
-        known = resolver.cities.loc[resolver.cities.adcode == code, "name_zh"].iloc[0]
-        raise IngestError(path, "file name", f"adcode {code} is {known}, not {city}",
-                          "correct the adcode or the city name in the file name")
-    return code
+            if isinstance(name_code, tuple):
+                raise IngestError(path, "file name", *name_code)
+            out.append(name_code)
+            continue
+        if isinstance(code, tuple):
+            raise IngestError(path, "file name", *code)
+        if isinstance(name_code, str) and name_code != code:
+            raise IngestError(path, "file name", f"adcode {code} is {resolver.unit_label(code, year)} in {year}, "
+                              f"not {city}", "correct the adcode or the city name in the file name")
+        out.append(code)
+    return out
 
 
 SOURCE = Source(

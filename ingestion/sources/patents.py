@@ -2,17 +2,16 @@
 
 Columns of the export: 申请号, 专利类型 (发明专利 / 实用新型 / 外观设计), 申请日, 授权公告日 (blank if not
 granted), 主分类号, IPC分类号 (';'-separated), 申请人, 申请人地址. The applicant's city is found in the
-address (longest known city name contained in it). Green patents are classified in dbt against the
+address in the year of application (``CityResolver.resolve_addresses``: the leftmost unit name of that year;
+a county-level city such as 昆山 gives its prefecture). Green patents are classified in dbt against the
 WIPO IPC Green Inventory seed, not here.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from ingestion.cities import short_name
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import read_text_table
@@ -33,29 +32,14 @@ CONTRACT = Contract(
         Column("grant_date", "date", "grant announcement date (null if not granted)", nullable=True),
         Column("ipc_main", "varchar", "main IPC code, spaces removed"),
         Column("ipc_codes", "varchar", "all IPC codes, ';'-separated, spaces removed"),
-        Column("adcode", "varchar", "applicant's city"),
+        Column("adcode", "varchar", "applicant's city: " + unit_code_doc("the year of application")),
         Column("source_file", "varchar", "file the row came from"),
     ),
 )
 
 
-def _city_from_address(addresses: pd.Series, ctx: LoadContext, path) -> pd.Series:
-    cities = ctx.resolver().cities
-    names = sorted(((n, a) for n, a in zip(cities.name_zh, cities.adcode)), key=lambda x: -len(x[0]))
-    patterns = [(re.compile(re.escape(n) + "|" + re.escape(short_name(n)) + "(?=市|$)"), a) for n, a in names]
-    mapping = {}
-    for addr in pd.unique(addresses):
-        hit = next((a for pat, a in patterns if pat.search(addr)), None)
-        mapping[addr] = hit
-    out = addresses.map(mapping)
-    if out.isna().any():
-        i = int(np.flatnonzero(out.isna().to_numpy())[0])
-        raise IngestError(path, f"row {i + 2}, column 申请人地址", f"no known city in address {addresses.iloc[i]!r}",
-                          f"write the address with its prefecture-level city; closest: {ctx.resolver().suggest(addresses.iloc[i][:6])}")
-    return out
-
-
 def read(files, ctx: LoadContext):
+    resolver = ctx.resolver()
     parts = []
     for path in files:
         table = read_text_table(path)
@@ -90,7 +74,8 @@ def read(files, ctx: LoadContext):
             "grant_date": grant,
             "ipc_main": table["主分类号"].str.replace(" ", "", regex=False),
             "ipc_codes": table["IPC分类号"].str.replace(" ", "", regex=False),
-            "adcode": _city_from_address(table["申请人地址"], ctx, path),
+            "adcode": resolver.resolve_addresses(table["申请人地址"], years=apply.dt.year, file=path,
+                                                 column="申请人地址", row_offset=2),
             "source_file": path.name,
             **origin(path, None, 2, table.index),
         }))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import cell
@@ -19,7 +20,7 @@ CONTRACT = Contract(
     key=("policy", "adcode"),
     columns=(
         Column("policy", "varchar", "smart_city | low_carbon | broadband_china"),
-        Column("adcode", "varchar", "city"),
+        Column("adcode", "varchar", "city: " + unit_code_doc("the year of announcement")),
         Column("year", "integer", "year the batch was announced", min=2000, max=2100),
         Column("batch", "integer", "batch number", min=1, max=20),
         Column("source_file", "varchar", "file the row came from"),
@@ -42,11 +43,12 @@ def read(files, ctx: LoadContext):
                 i = int(np.flatnonzero(batch.isna().to_numpy())[0])
                 raise IngestError(path, cell(first + i, "批次", sheet), f"{table['批次'].iloc[i]!r} has no batch number",
                                   "write batches as 第1批")
+            year = year_column(table, "公布年份", file=path, first_row=first, sheet=sheet)
             parts.append(pd.DataFrame({
                 "policy": policy,
-                "adcode": resolver.resolve(table["城市"], file=path, column="城市",
+                "adcode": resolver.resolve(table["城市"], years=year, file=path, column="城市",
                                            provinces=table.get("省份"), row_offset=first, sheet=sheet),
-                "year": year_column(table, "公布年份", file=path, first_row=first, sheet=sheet),
+                "year": year,
                 "batch": batch.astype(int),
                 "source_file": path.name,
                 **origin(path, sheet, first, table.index),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.sources._tables import (melt_indicators, provinces, read_tables, reject_unit_jumps,
                                        require_columns, year_column)
@@ -24,7 +25,7 @@ CONTRACT = Contract(
     description="City (and province) statistical yearbook indicators, long format, canonical units",
     key=("adcode", "year", "indicator"),
     columns=(
-        Column("adcode", "varchar", "city adcode, or province adcode for provincial tables"),
+        Column("adcode", "varchar", "city: " + unit_code_doc() + "; or province adcode for provincial tables"),
         Column("year", "integer", "statistical year", min=1978, max=2100),
         Column("indicator", "varchar", "indicator as the export's header spells it (Chinese, a spelling of "
                "seed_yearbook_indicators)"),
@@ -44,14 +45,16 @@ def read(files, ctx: LoadContext):
     parts = []
     for path in files:
         for sheet, table, first in read_tables(path, {"年份"}):
+            require_columns(table, ["年份"], file=path, sheet=sheet)
+            year = year_column(table, "年份", file=path, first_row=first, sheet=sheet)
             if "城市" in table.columns:
-                adcode = resolver.resolve(table["城市"], file=path, column="城市", row_offset=first, sheet=sheet)
+                adcode = resolver.resolve(table["城市"], years=year, file=path, column="城市", row_offset=first,
+                                          sheet=sheet)
                 key_cols = ["城市", "年份"]
             else:
                 require_columns(table, ["省份", "年份"], file=path, sheet=sheet)
                 adcode = provinces(table["省份"], file=path, column="省份", row_offset=first, sheet=sheet)
                 key_cols = ["省份", "年份"]
-            year = year_column(table, "年份", file=path, first_row=first, sheet=sheet)
             indicators = [c for c in table.columns if c not in key_cols]
             long = melt_indicators(table, {"adcode": adcode, "year": year}, indicators, known=known,
                                    file=path, sheet=sheet, first_row=first, typical=typical, register=register)

@@ -17,7 +17,17 @@ from typing import Callable
 import numpy as np
 import openpyxl
 
+from ingestion.sample.geography import WORLDS
 from tests.badinput import edits as e
+
+# the tiny world's years: sheets and files are named for them (the first sheet is FIRST's)
+YEARS = WORLDS["tiny"].years
+FIRST = YEARS[0]
+
+
+def sheet(year: int) -> int:
+    """The position of a year's sheet in the tiny world's workbooks (one sheet per year)."""
+    return YEARS.index(year)
 
 # what the issue lists, as the categories of the summary table
 ISSUES = {
@@ -413,43 +423,47 @@ def _ceads(edit):
 
 
 def _ceads_2019_sheet_value(d):
-    total = xlsx_value(at(d, CEADS), 7, 4, 3)  # sheet '2019', first city (北京市), total in Mt
+    total = xlsx_value(at(d, CEADS), sheet(2019), 4, 3)  # sheet '2019', first city (北京市), total in Mt
     return [value("ceads_co2", {"adcode": "110100", "year": 2019}, "co2_total_t", total * 1e6)]
 
 
 def _ceads_2013_tonnes_value(d):
-    total = xlsx_value(at(d, CEADS), 1, 4, 3)
+    total = xlsx_value(at(d, CEADS), sheet(2013), 4, 3)
     return [value("ceads_co2", {"adcode": "110100", "year": 2013}, "co2_total_t", total * 1e6)]
 
 
 CEADS_WAN_T = {3: "二氧化碳排放总量(万吨)", 4: "能源活动排放(万吨)", 5: "工业过程排放(万吨)"}
 
-case("ceads-duplicate-city", "ceads", "duplicate", "the first city of sheet 2012 appended again", CEADS,
+case("ceads-duplicate-city", "ceads", "duplicate", f"the first city of sheet {FIRST} appended again", CEADS,
      _ceads(e.xlsx_append_copy(0, 4)), ["rows share a key", "remove the duplicated rows"],
-     ["sheet '2012', row 4", "row 21"])
-case("ceads-negative", "ceads", "negative", "sheet 2012, row 4: total emissions -5 Mt", CEADS,
+     [f"sheet '{FIRST}', row 4", "row 27"])
+case("ceads-negative", "ceads", "negative", f"sheet {FIRST}, row 4: total emissions -5 Mt", CEADS,
      _ceads(e.xlsx_cell(0, 4, 3, -5.0)), ["outside the allowed range", "negative"],
-     ["sheet '2012', row 4", "co2_total_t"])
-case("ceads-blank-total", "ceads", "negative", "sheet 2012, row 5: total emissions left blank", CEADS,
-     _ceads(e.xlsx_cell(0, 5, 3, None)), ["missing value"], ["sheet '2012', row 5", "co2_total_t"])
-case("ceads-renamed-total", "ceads", "columns", "the total column renamed CO2总量(百万吨) in sheet 2012", CEADS,
-     _ceads(e.xlsx_cell(0, 3, 3, "CO2总量(百万吨)")), ["no column 二氧化碳排放总量"], ["sheet '2012'"])
-case("ceads-no-unit", "ceads", "unit", "sheet 2012: the total column's unit (百万吨) dropped from the header", CEADS,
-     _ceads(e.xlsx_cell(0, 3, 3, "二氧化碳排放总量")), ["unit '' cannot be converted to '吨'"],
-     ["sheet '2012', column '二氧化碳排放总量'"])
-case("ceads-unknown-city", "ceads", "names", "sheet 2012, row 6: city 北景市", CEADS,
-     _ceads(e.xlsx_cell(0, 6, 2, "北景市")), ["unknown city '北景市'", "closest known"], ["row 6", "column 城市"])
+     [f"sheet '{FIRST}', row 4", "co2_total_t"])
+case("ceads-blank-total", "ceads", "negative", f"sheet {FIRST}, row 5: total emissions left blank", CEADS,
+     _ceads(e.xlsx_cell(0, 5, 3, None)), ["missing value"], [f"sheet '{FIRST}', row 5", "co2_total_t"])
+case("ceads-renamed-total", "ceads", "columns", f"the total column renamed CO2总量(百万吨) in sheet {FIRST}", CEADS,
+     _ceads(e.xlsx_cell(0, 3, 3, "CO2总量(百万吨)")), ["no column 二氧化碳排放总量"], [f"sheet '{FIRST}'"])
+case("ceads-no-unit", "ceads", "unit", f"sheet {FIRST}: the total column's unit (百万吨) dropped from the header",
+     CEADS, _ceads(e.xlsx_cell(0, 3, 3, "二氧化碳排放总量")), ["unit '' cannot be converted to '吨'"],
+     [f"sheet '{FIRST}', column '二氧化碳排放总量'"])
+case("ceads-unknown-city", "ceads", "names", f"sheet {FIRST}, row 6: city 北景市", CEADS,
+     _ceads(e.xlsx_cell(0, 6, 2, "北景市")), ["unknown city '北景市'", "closest current units"], ["row 6", "column 城市"])
+case("ceads-city-of-another-period", "ceads", "names", "sheet 2019, row 4: city 山东莱芜 (merged into 济南 in 2018)",
+     CEADS, _ceads(e.xlsx_cell(sheet(2019), 4, 2, "山东莱芜")),
+     ["莱芜市 (371200) existed until 2018; this row is 2019", "merged into 济南市 (370100)"],
+     ["sheet '2019', row 4, column 城市"])
 case("ceads-sheet-not-a-year", "ceads", "other", "sheet 2015 renamed Sheet4", CEADS,
-     _ceads(e.xlsx_rename_sheet(3, "Sheet4")), ["'Sheet4' is not a year"], ["sheet name"])
+     _ceads(e.xlsx_rename_sheet(sheet(2015), "Sheet4")), ["'Sheet4' is not a year"], ["sheet name"])
 case("ceads-unit-mislabelled", "ceads", "unit", "sheet 2015 headers say 万吨 but the values are still Mt", CEADS,
-     _ceads(e.xlsx_scale(3, [], 1.0, CEADS_WAN_T)), ["times those of the other years", "unit"],
+     _ceads(e.xlsx_scale(sheet(2015), [], 1.0, CEADS_WAN_T)), ["times those of the other years", "unit"],
      ["sheet '2015'", "二氧化碳排放总量(万吨)"])
 case("ceads-year-sheet-2019年", "ceads", "formats", "sheet 2019 renamed 2019年", CEADS,
-     _ceads(e.xlsx_rename_sheet(7, "2019年")), values=_ceads_2019_sheet_value)
+     _ceads(e.xlsx_rename_sheet(sheet(2019), "2019年")), values=_ceads_2019_sheet_value)
 case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x100, headers say 万吨)", CEADS,
-     _ceads(e.xlsx_scale(1, [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
+     _ceads(e.xlsx_scale(sheet(2013), [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
 
-workbook_breaks("ceads", "ceads", CEADS, "2012", keys=2, group="二氧化碳排放(百万吨)")
+workbook_breaks("ceads", "ceads", CEADS, str(FIRST), keys=2, group="二氧化碳排放(百万吨)")
 
 # ================================================================================================ yearbook
 POP = "城市统计年鉴_人口就业.csv"
@@ -463,23 +477,23 @@ def _csv(name, edit):
 
 
 def _fin_text_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "教育支出"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "教育支出"}, "value",
                   float(xlsx_value(at(d, FIN), 0, 4, 5)))]
 
 
 def _prov_year_value(d):
     gdp = xlsx_value(at(d, PROV), 0, 4, 3)
-    return [value("yearbook", {"adcode": "110000", "year": 2012, "indicator": "地区生产总值"}, "value", gdp * 1e4)]
+    return [value("yearbook", {"adcode": "110000", "year": FIRST, "indicator": "地区生产总值"}, "value", gdp * 1e4)]
 
 
 def _fin_group_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "地方一般公共预算收入"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地方一般公共预算收入"}, "value",
                   xlsx_value(at(d, FIN), 0, 4, 3) * 1e4)]
 
 
 def _econ_gdp_value(d):
     gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
-    return [value("yearbook", {"adcode": "110100", "year": 2012, "indicator": "地区生产总值"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值"}, "value",
                   float(gdp.replace(",", "")))]
 
 
@@ -489,8 +503,18 @@ case("yearbook-renamed-column", "yearbook", "columns", "地区生产总值(万�
 case("yearbook-missing-year-column", "yearbook", "columns", "the 年份 column deleted", POP,
      _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with the columns ['年份']"], ["rows 1-"])
 case("yearbook-unknown-city", "yearbook", "names", "row 5: city 北景市", POP,
-     _csv(POP, e.set_cell("城市", 3, "北景市")), ["unknown city '北景市'", "closest known: 北京市 (110100)"],
+     _csv(POP, e.set_cell("城市", 3, "北景市")), ["unknown city '北景市'", "closest current units: 北京市 (110100)"],
      ["row 5, column 城市"])
+case("yearbook-city-after-its-period", "yearbook", "names", "row 2: 莱芜市 in 2020 (merged into 济南 in 2018)", POP,
+     _csv(POP, lambda f: e.set_cell("年份", 0, "2020年")(e.set_cell("城市", 0, "莱芜市")(f))),
+     ["莱芜市 (371200) existed until 2018; this row is 2020", "merged into 济南市 (370100) in 2018"],
+     ["row 2, column 城市"])
+case("yearbook-city-before-its-period", "yearbook", "names", f"row 2: 海东市 in {FIRST} (海东地区 until 2012)", ECON,
+     _csv(ECON, e.set_cell("城市", 0, "海东市")),
+     [f"海东市 (630200) exists from 2013; this row is {FIRST}", "海东地区 (632100)"], ["row 2, column 城市"])
+case("yearbook-county-level-city", "yearbook", "names", "row 3: 昆山市, a county-level city of 苏州, as a city row", POP,
+     _csv(POP, e.set_cell("城市", 1, "昆山市")), ["昆山市 (320583) is a county-level city in 苏州市 (320500)",
+                                                  "not a prefecture-level unit"], ["row 3, column 城市"])
 case("yearbook-blank-city", "yearbook", "names", "row 6: city left blank", POP, _csv(POP, e.set_cell("城市", 4, "")),
      ["unknown city ''", "blank"], ["row 6, column 城市"])
 case("yearbook-unit-suffix", "yearbook", "formats", "row 7: '12万' in 工业增加值(万元)", ECON,
@@ -504,8 +528,8 @@ case("yearbook-decimal-comma", "yearbook", "formats", "row 4: 246,85 (a decimal 
      ["row 4, column 年末户籍人口(万人)"])
 case("yearbook-bad-year", "yearbook", "other", "row 4: year 二〇一九", POP, _csv(POP, e.set_cell("年份", 2, "二〇一九")),
      ["'二〇一九' is not a year"], ["row 4, column 年份"])
-case("yearbook-duplicate-city-year", "yearbook", "duplicate", "row 9 (北京市 2019) appended again", POP,
-     _csv(POP, e.append_copy(7)), ["rows share a key", "110100"], ["row 9", "row 202"])
+case("yearbook-duplicate-city-year", "yearbook", "duplicate", "row 11 (北京市 2019) appended again", POP,
+     _csv(POP, e.append_copy(YEARS.index(2019))), ["rows share a key", "110100"], ["row 11", "row 257"])
 case("yearbook-negative", "yearbook", "negative", "row 6: population -3", POP,
      _csv(POP, e.set_cell("年末常住人口(万人)", 4, "-3")), ["negative value -3"], ["row 6", "年末常住人口(万人)"])
 case("yearbook-unknown-unit", "yearbook", "unit", "header 工业增加值(万万元)", ECON,
@@ -526,10 +550,12 @@ case("yearbook-merged-header", "yearbook", "excel", "财政金融 with a two-row
      ["no header label", "merged"], ["sheet '数据', row 3"])
 case("yearbook-merged-group-row", "yearbook", "excel", "a merged group label row above an intact header", FIN,
      lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_group_row(0, keys=2, group="财政金融")), values=_fin_group_value)
-case("yearbook-thousands-text", "yearbook", "formats", "'384,150' typed as text in a workbook cell", FIN,
-     lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_cell(0, 4, 5, "384,150")), values=_fin_text_value)
-case("yearbook-year-text", "yearbook", "formats", "'2012年' as text in the provincial workbook's year column", PROV,
-     lambda d: e.edit_xlsx(at(d, PROV), e.xlsx_cell(0, 4, 2, "2012年")), values=_prov_year_value)
+case("yearbook-thousands-text", "yearbook", "formats", "a workbook cell typed as text with a thousands separator "
+     "('299,398')", FIN,
+     lambda d: e.edit_xlsx(at(d, FIN), e.xlsx_cell(0, 4, 5, f"{int(xlsx_value(at(d, FIN), 0, 4, 5)):,}")),
+     values=_fin_text_value)
+case("yearbook-year-text", "yearbook", "formats", f"'{FIRST}年' as text in the provincial workbook's year column",
+     PROV, lambda d: e.edit_xlsx(at(d, PROV), e.xlsx_cell(0, 4, 2, f"{FIRST}年")), values=_prov_year_value)
 case("yearbook-utf8-resave", "yearbook", "encoding", "the GBK export re-saved as UTF-8: read as UTF-8", ECON,
      lambda d: at(d, ECON).write_text(at(d, ECON).read_bytes().decode("gbk"), encoding="utf-8"),
      values=_econ_gdp_value)
@@ -545,38 +571,38 @@ def _energy(edit):
 
 
 def _energy_gas_value(d):
-    gas = xlsx_value(at(d, ENERGY), 1, 4, 10)
+    gas = xlsx_value(at(d, ENERGY), sheet(2013), 4, 10)
     return [value("province_energy", {"province_adcode": "110000", "year": 2013, "fuel": "天然气"}, "value", gas)]
 
 
 def _energy_text_value(d):
     coal = xlsx_value(at(d, ENERGY), 0, 5, 2)
-    return [value("province_energy", {"province_adcode": "120000", "year": 2012, "fuel": "原煤"}, "value", coal * 1e4)]
+    return [value("province_energy", {"province_adcode": "120000", "year": FIRST, "fuel": "原煤"}, "value", coal * 1e4)]
 
 
-case("energy-missing-fuel", "energy", "columns", "the 天然气 column deleted from sheet 2012年", ENERGY,
-     _energy(e.xlsx_delete_column(0, 10)), ["missing fuel column", "天然气"], ["sheet '2012年'"])
-case("energy-unknown-province", "energy", "names", "sheet 2012年, row 5: province 火星省", ENERGY,
+case("energy-missing-fuel", "energy", "columns", f"the 天然气 column deleted from sheet {FIRST}年", ENERGY,
+     _energy(e.xlsx_delete_column(0, 10)), ["missing fuel column", "天然气"], [f"sheet '{FIRST}年'"])
+case("energy-unknown-province", "energy", "names", f"sheet {FIRST}年, row 5: province 火星省", ENERGY,
      _energy(e.xlsx_cell(0, 5, 1, "火星省")), ["unknown province '火星省'"], ["row 5, column 地区"])
-case("energy-duplicate-province", "energy", "duplicate", "sheet 2012年: row 4 (北京市) appended again", ENERGY,
-     _energy(e.xlsx_append_copy(0, 4)), ["rows share a key", "110000"], ["sheet '2012年', row 4"])
-case("energy-negative", "energy", "negative", "sheet 2012年, row 4: coal -1", ENERGY, _energy(e.xlsx_cell(0, 4, 2, -1.0)),
-     ["negative value -1.0"], ["sheet '2012年'", "row 4", "原煤(万吨)"])
+case("energy-duplicate-province", "energy", "duplicate", f"sheet {FIRST}年: row 4 (北京市) appended again", ENERGY,
+     _energy(e.xlsx_append_copy(0, 4)), ["rows share a key", "110000"], [f"sheet '{FIRST}年', row 4"])
+case("energy-negative", "energy", "negative", f"sheet {FIRST}年, row 4: coal -1", ENERGY,
+     _energy(e.xlsx_cell(0, 4, 2, -1.0)), ["negative value -1.0"], [f"sheet '{FIRST}年'", "row 4", "原煤(万吨)"])
 case("energy-unit-dimension", "energy", "unit", "coal header in 亿立方米 (a volume)", ENERGY,
      _energy(e.xlsx_cell(0, 3, 2, "原煤(亿立方米)")), ["unit '亿立方米' cannot be converted to '吨'"],
-     ["sheet '2012年', column '原煤(亿立方米)'"])
+     [f"sheet '{FIRST}年', column '原煤(亿立方米)'"])
 case("energy-unit-mislabelled", "energy", "unit", "sheet 2015年: coal header says 吨 but values are 万吨", ENERGY,
-     _energy(e.xlsx_cell(3, 3, 2, "原煤(吨)")), ["times those of the other years", "unit"],
+     _energy(e.xlsx_cell(sheet(2015), 3, 2, "原煤(吨)")), ["times those of the other years", "unit"],
      ["sheet '2015年', column '原煤(吨)'"])
 case("energy-sheet-not-a-year", "energy", "other", "sheet 2014年 renamed 能源", ENERGY,
-     _energy(e.xlsx_rename_sheet(2, "能源")), ["'能源' is not a year"], ["sheet name"])
+     _energy(e.xlsx_rename_sheet(sheet(2014), "能源")), ["'能源' is not a year"], ["sheet name"])
 case("energy-gas-wan-m3", "energy", "unit", "sheet 2013年: natural gas in 万立方米 (values x10^4)", ENERGY,
-     _energy(e.xlsx_scale(1, [10], 1e4, {10: "天然气(万立方米)"})), values=_energy_gas_value)
-case("energy-thousands-text", "energy", "formats", "sheet 2012年: coal of 天津市 typed as text with a comma", ENERGY,
+     _energy(e.xlsx_scale(sheet(2013), [10], 1e4, {10: "天然气(万立方米)"})), values=_energy_gas_value)
+case("energy-thousands-text", "energy", "formats", f"sheet {FIRST}年: coal of 天津市 typed as text with a comma", ENERGY,
      lambda d: e.edit_xlsx(at(d, ENERGY), e.xlsx_cell(0, 5, 2, f"{xlsx_value(at(d, ENERGY), 0, 5, 2):,}")),
      values=_energy_text_value)
 
-workbook_breaks("energy", "energy", ENERGY, "2012年", keys=1, group="实物量")
+workbook_breaks("energy", "energy", ENERGY, f"{FIRST}年", keys=1, group="实物量")
 
 # ================================================================================================ patents
 PAT = "CNIPA_patent_applications_2012.csv"
@@ -602,6 +628,12 @@ case("patents-unknown-city", "patents", "names", "row 5: an address without a kn
      _csv(PAT, e.set_cell("申请人地址", 3, "火星省奥林匹斯山高新区")), ["no known city in address"], ["row 5, column 申请人地址"])
 case("patents-gbk", "patents", "encoding", "the CSV re-saved as GBK (no label): read as GBK", PAT,
      lambda d: e.gbk(at(d, PAT)), values=_pat_gbk_value)
+
+case("patents-city-of-another-period", "patents", "names", "row 2 of the 2020 file: an address in 莱芜市 (to 2018)",
+     "CNIPA_patent_applications_2020.csv",
+     _csv("CNIPA_patent_applications_2020.csv", e.set_cell("申请人地址", 0, "山东省莱芜市钢城区")),
+     ["address '山东省莱芜市钢城区'", "莱芜市 (371200) existed until 2018; this row is 2020"],
+     ["row 2, column 申请人地址"])
 
 text_table_breaks("patents", "patents", PAT)
 
@@ -694,7 +726,10 @@ def _us_thousands_value(d):
 case("employment-unknown-province", "employment", "names", "the first 省 row names 火星省", CENSUS,
      _census(_first_row("省", 2, "火星省")), ["unknown province '火星省'"], ["row 20, column 地区"])
 case("employment-unknown-city", "employment", "names", "the first 地级市 row names 火星市", CENSUS,
-     _census(_first_row("地级市", 2, "火星市")), ["unknown city '火星市'"], ["row 292, column 地区"])
+     _census(_first_row("地级市", 2, "火星市")), ["unknown city '火星市'"], ["row 276, column 地区"])
+case("employment-city-of-another-period", "employment", "names", "the first 地级市 row names 襄阳市 (襄樊 in 2004)",
+     CENSUS, _census(_first_row("地级市", 2, "襄阳市")),
+     ["襄阳市 (420600) exists from 2010; this row is 2004", "襄樊市 (420600)"], ["row 276, column 地区"])
 case("employment-bad-level", "employment", "other", "level 县 in row 4", CENSUS, _census(e.xlsx_cell(0, 4, 1, "县")),
      ["levels must be 全国, 省 or 地级市", "'县'"], ["row 4, column 地区级别"])
 case("employment-missing-column", "employment", "columns", "the 从业人员 column deleted", CENSUS,
@@ -741,7 +776,11 @@ case("gov-report-unknown-city", "gov_reports", "names", "a report named for 北�
      ["unknown city '北景市'"], ["file name"])
 case("gov-report-adcode-name-mismatch", "gov_reports", "names", "adcode of 北京市 with the name 天津市",
      "2012/110100_天津市_2012年政府工作报告.txt", _rename_report("2012/110100_天津市_2012年政府工作报告.txt"),
-     ["110100 is 北京市, not 天津市"], ["file name"])
+     ["adcode 110100 is 北京市 (110100) in 2012, not 天津市"], ["file name"])
+case("gov-report-city-of-another-period", "gov_reports", "names", "a 2020 report named for 莱芜市 (merged in 2018)",
+     "2020/莱芜市_2020年政府工作报告.txt",
+     lambda d: at(d, "2020/110100_北京市_2020年政府工作报告.txt").rename(at(d, "2020/莱芜市_2020年政府工作报告.txt")),
+     ["莱芜市 (371200) existed until 2018; this row is 2020"], ["file name"])
 case("gov-report-duplicate", "gov_reports", "duplicate", "北京市 2012 a second time, named without adcode",
      "2013/北京市_2012年政府工作报告.txt",
      lambda d: at(d, "2013/北京市_2012年政府工作报告.txt").write_bytes(at(d, REPORT).read_bytes()),
@@ -756,7 +795,7 @@ BAIDU = "百度指数_人工智能_城市年度日均值.csv"
 
 
 def _baidu_formats_value(d):
-    return [value("baidu_index", {"adcode": "110100", "year": 2013, "keyword": "人工智能"}, "value", 1234.5)]
+    return [value("baidu_index", {"adcode": "110100", "year": 2012, "keyword": "人工智能"}, "value", 1234.5)]
 
 
 case("baidu-negative", "baidu_index", "negative", "row 3: index -3", BAIDU, _csv(BAIDU, e.set_cell("日均值", 1, "-3")),
@@ -766,13 +805,13 @@ case("baidu-missing-column", "baidu_index", "columns", "the 关键词 column del
 case("baidu-unknown-city", "baidu_index", "names", "row 12: city Atlantis", BAIDU,
      _csv(BAIDU, e.set_cell("城市", 10, "Atlantis")), ["unknown city 'Atlantis'"], ["row 12, column 城市"])
 case("baidu-duplicate-city-year", "baidu_index", "duplicate", "row 2 appended again", BAIDU, _csv(BAIDU, e.append_copy(0)),
-     ["rows share a key", "110100"], ["row 2", "row 202"])
+     ["rows share a key", "110100"], ["row 2", "row 222"])
 case("baidu-unit-suffix", "baidu_index", "formats", "row 4: '13.9万'", BAIDU, _csv(BAIDU, e.set_cell("日均值", 2, "13.9万")),
      ["'13.9万' is not a number"], ["row 4, column 日均值"])
 case("baidu-thousands-in-year", "baidu_index", "formats", "row 5: year '2,015'", BAIDU,
      _csv(BAIDU, e.set_cell("年份", 3, "2,015")), ["'2,015' is not a year"], ["row 5, column 年份"])
-case("baidu-year-and-thousands", "baidu_index", "formats", "row 3: year '2013年', index '1,234.5'", BAIDU,
-     _csv(BAIDU, lambda f: e.set_cell("日均值", 1, "1,234.5")(e.set_cell("年份", 1, "2013年")(f))),
+case("baidu-year-and-thousands", "baidu_index", "formats", "row 3 (北京市 2012): year '2012年', index '1,234.5'", BAIDU,
+     _csv(BAIDU, lambda f: e.set_cell("日均值", 1, "1,234.5")(e.set_cell("年份", 1, "2012年")(f))),
      values=_baidu_formats_value)
 
 text_table_breaks("baidu", "baidu_index", BAIDU)
@@ -782,22 +821,25 @@ LOWC = "低碳城市试点名单.csv"
 
 
 def _policy_year_value(d):
-    return [value("policy_lists", {"policy": "low_carbon", "adcode": "120100"}, "year", 2012)]
+    return [value("policy_lists", {"policy": "low_carbon", "adcode": "320100"}, "year", 2012)]
 
 
 case("policy-unknown-file", "policy_lists", "other", "a list renamed 名单.csv", "名单.csv",
      lambda d: at(d, LOWC).rename(at(d, "名单.csv")), ["cannot tell the policy from the file name"], ["file name"])
 case("policy-unknown-city", "policy_lists", "names", "row 3: city 青鸟市", LOWC, _csv(LOWC, e.set_cell("城市", 1, "青鸟市")),
      ["unknown city '青鸟市'"], ["row 3, column 城市"])
-case("policy-duplicate-city", "policy_lists", "duplicate", "row 2 (杭州市) appended again", LOWC,
-     _csv(LOWC, e.append_copy(0)), ["rows share a key", "330100"], ["row 2"])
+case("policy-duplicate-city", "policy_lists", "duplicate", "row 2 (上海市) appended again", LOWC,
+     _csv(LOWC, e.append_copy(0)), ["rows share a key", "310100"], ["row 2"])
+case("policy-city-before-its-period", "policy_lists", "names", f"row 2: 海东市 in a {FIRST} batch (海东地区 until 2012)",
+     LOWC, _csv(LOWC, e.set_cell("城市", 0, "海东市")), [f"海东市 (630200) exists from 2013; this row is {FIRST}"],
+     ["row 2, column 城市"])
 case("policy-batch-without-number", "policy_lists", "other", "row 4: batch 第X批", LOWC,
      _csv(LOWC, e.set_cell("批次", 2, "第X批")), ["'第X批' has no batch number"], ["row 4, column 批次"])
 case("policy-missing-column", "policy_lists", "columns", "the 公布年份 column deleted", LOWC,
      _csv(LOWC, lambda f: f.drop(columns=["公布年份"])), ["missing column(s) ['公布年份']"], ["header"])
 case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOWC, _csv(LOWC, e.set_cell("公布年份", 0, "二〇一〇")),
      ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
-case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
+case("policy-year-text", "policy_lists", "formats", "row 3 (南京市): year '2012年'", LOWC,
      _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
 
 text_table_breaks("policy", "policy_lists", LOWC, "list")

@@ -57,9 +57,13 @@ def test_an_analyst_query_works_read_only(tiny_marts):
 
 
 def test_panel_carries_the_planted_truth(tiny_marts, sim):
+    """On the city-years whose territory is the vintage's (boundary_break false). The sources name the
+    units of their own year (莱芜, 巢湖, 襄樊, 海东地区): this goes through the whole crosswalk."""
     f = q(tiny_marts, "select * from marts.fct_city_year")
-    m = sim.city.merge(f, on=["adcode", "year"], suffixes=("_truth", ""))
-    assert len(m) == len(sim.city) == 200
+    everything = sim.city.merge(f, on=["adcode", "year"], suffixes=("_truth", ""))
+    assert len(everything) == len(sim.city) == 240
+    m = everything[~everything.boundary_break]
+    assert len(m) == 240 - 10  # 合肥 2010-2011 (巢湖), 济南 2018 (莱芜), 成都 2010-2016 (简阳)
     assert np.array_equal(m.ai_firms_truth if "ai_firms_truth" in m else m.ai_firms, m.ai_firms)
     assert np.allclose(m.ln_ai_firms_truth, m.ln_ai_firms)
     assert (m.green_apps == m.green_applications).all()
@@ -71,6 +75,56 @@ def test_panel_carries_the_planted_truth(tiny_marts, sim):
     assert np.allclose(m.tertiary_share, m.tertiary_share_truth, atol=1e-6)
     assert np.allclose(m.environment_word_share, m.er_share, atol=5e-4)  # whole keywords: within ~1 character
     assert np.allclose(m.ln_pop_hukou, np.log(m.pop_hukou_10k_truth * 1e4), atol=1e-4)
+
+
+def test_boundary_breaks_are_the_changes_of_territory(tiny_marts, sim):
+    """boundary_break marks exactly the city-years before a split or transfer of territory (and the year a
+    merger took effect); there the yearbook's amounts cover the territory of that year (the share the
+    sample world wrote: 0.8 of 合肥 before 巢湖 was dissolved into it, 0.9 of 成都 before 简阳 joined), while
+    ratios and the firm registry (today's units) stay on the truth."""
+    f = q(tiny_marts, "select adcode, year, boundary_break, boundary_break_reason, gdp_10k_yuan, ai_firms, "
+                      "tertiary_share, ln_gdp_per_capita from marts.fct_city_year")
+    flagged = f[f.boundary_break].sort_values(["adcode", "year"])
+    assert [(a, int(y)) for a, y in zip(flagged.adcode, flagged.year)] == (
+        [("340100", 2010), ("340100", 2011), ("370100", 2018)] + [("510100", y) for y in range(2010, 2017)])
+    assert flagged.boundary_break_reason.str.contains("split 2011: 巢湖市 -> 合肥市|merge 2018: 莱芜市 -> 济南市|"
+                                                      "transfer 2016: 资阳市 -> 成都市").all()
+    assert f[~f.boundary_break].boundary_break_reason.isna().all()
+    m = sim.city.merge(flagged, on=["adcode", "year"], suffixes=("_truth", ""))
+    share = {"340100": 0.8, "370100": 1.0, "510100": 0.9}
+    expected = m.gdp_10k_yuan_truth * m.adcode.map(share)
+    # the yearbook names the units of 31 December: in a change's own year (2011, 2016) it reports the new territory
+    after = ((m.adcode == "340100") & (m.year == 2011)) | ((m.adcode == "510100") & (m.year == 2016))
+    expected[after] = m.gdp_10k_yuan_truth[after]
+    assert np.allclose(m.gdp_10k_yuan, expected, atol=1.0)
+    assert (m.ai_firms == m.ai_firms_truth).all()
+    assert np.allclose(m.tertiary_share, m.tertiary_share_truth, atol=1e-6)
+    assert np.allclose(m.ln_gdp_per_capita, m.ln_pgdp, atol=1e-3)
+
+
+def test_sources_named_by_units_of_their_year_are_harmonised(tiny_marts):
+    """Every kind of change of the tiny world crosses the crosswalk: 莱芜 (merged into 济南) is summed, 襄樊
+    (renamed) and 海东地区 (new code) map one to one, 巢湖 (split) and 资阳 (no polygon) are kept out, each with
+    its reason; the panel stays balanced on the vintage's 20 cities."""
+    mapped = q(tiny_marts, "select adcode, year, vintage_adcode, rule, in_panel from intermediate.int_division_years_mapped "
+                           "where adcode in ('371200', '420600', '632100', '341400', '512000') "
+                           "and year = case adcode when '420600' then 2009 else 2010 end")  # 襄樊 to 2009
+    rules = {r.adcode: (r.vintage_adcode, r.rule, r.in_panel) for r in mapped.itertuples()}
+    assert rules["371200"] == ("370100", "merged", True)
+    assert rules["420600"] == ("420600", "renamed", True)
+    assert rules["632100"] == ("630200", "new_code", True)
+    assert rules["341400"][1:] == ("split", False) and pd.isna(rules["341400"][0])
+    assert rules["512000"] == ("512000", "unchanged", False)
+    out = q(tiny_marts, "select source, adcode, reason, sum(n_rows) as n from intermediate.int_division_rows_kept_out "
+                        "group by all")
+    assert set(out.adcode) == {"341400", "512000"}
+    assert set(out[out.adcode == "341400"].reason) == {"dissolved with no single successor (split)"}
+    assert {"yearbook", "ceads", "patents", "gov_reports", "employment"} <= set(out.source)
+    summed = q(tiny_marts, "select n_reported_units from intermediate.int_yearbook_indicators_harmonised "
+                           "where adcode = '370100' and year < 2018 and indicator = 'gdp_10k_yuan'")
+    assert (summed.n_reported_units == 2).all() and len(summed) == 8
+    panel = q(tiny_marts, "select count(distinct adcode) as n, count(*) as rows from marts.fct_city_year")
+    assert panel.n[0] == 20 and panel.rows[0] == 240
 
 
 def test_province_panel_reproduces_ipcc_co2_and_robot_exposure(tiny_marts, sim):
@@ -203,4 +257,28 @@ def test_a_gtfp_base_year_the_data_lacks_fails_the_build(tiny_marts, tmp_path):
     assert ok.returncode == 0 and "PASS=1" in ok.stdout, ok.stdout[-2000:]
     missing = run("--vars", "{gtfp_base_year: 1990}")
     assert missing.returncode != 0, missing.stdout[-2000:]
-    assert f"Failure in test {test}" in missing.stdout and "Got 17 results" in missing.stdout, missing.stdout[-2000:]
+    # the tiny world's 16 provinces (its 20 cities: 襄阳 and 海东 since the divisions crossed, issue 16)
+    assert f"Failure in test {test}" in missing.stdout and "Got 16 results" in missing.stdout, missing.stdout[-2000:]
+
+
+def test_the_boundary_vintage_must_be_the_boundaries_year(tiny_marts, tmp_path):
+    """The tiny world's boundaries are units of 2023: as the vintage of 2023 they pass, as a vintage of 2009
+    the build refuses them (海东市 630200 exists from 2013; 420600 was 襄樊市 then, the same code and
+    territory) (boundary_vintage, dualcarbon build --boundary-vintage)."""
+    import shutil
+
+    from dualcarbon.dbt import dbt_env
+
+    path = tmp_path / tiny_marts.name  # the same file name: the staging views name their catalog
+    shutil.copy(tiny_marts, path)
+    env = dict(dbt_env(path), DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"))
+    dbt = Path(sys.executable).with_name("dbt")
+
+    def run(vintage: int) -> subprocess.CompletedProcess:
+        return subprocess.run([str(dbt), "test", "--select", "assert_boundaries_are_units_of_the_vintage",
+                               "--vars", json.dumps({"boundary_vintage": vintage})], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    assert run(2023).returncode == 0
+    refused = run(2009)
+    assert refused.returncode != 0 and "Got 1 result," in refused.stdout, refused.stdout[-2000:]

@@ -35,6 +35,9 @@ KEYS = {
     "seed_usd_cny_rates": ["year"],
     "seed_ipcc_fuel_factors": ["fuel"],
     "seed_yearbook_indicators": ["spelling", "scope"],
+    "seed_division_units": ["adcode", "valid_from"],
+    "seed_division_changes": ["change_id"],
+    "seed_division_county_cities": ["adcode", "valid_from"],
 }
 CITY_SEEDS = ("seed_municipalities", "seed_central_cities", "seed_urban_agglomerations", "seed_ai_pilot_zones",
               "seed_national_ai_pilot_zones", "seed_backbone_cable_nodes")

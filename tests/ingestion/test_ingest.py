@@ -13,6 +13,7 @@ import pytest
 from ingestion.errors import WarehouseInUse
 from ingestion.load import ingest
 from ingestion.sample.geography import build_world
+from ingestion.sample.history import History
 from ingestion.sample.model import simulate
 from ingestion.sample.vocab import GREEN_IPC_SAMPLE
 from ingestion.warehouse import connect
@@ -70,28 +71,54 @@ def test_ai_firm_stock_from_registry_equals_the_planted_count(tiny_warehouse, si
     assert (merged.n == merged.ai_firms).all()
 
 
+def on_the_world_units(frame: pd.DataFrame, sim, values: list[str]) -> pd.DataFrame:
+    """Raw rows (units of their own year: 莱芜, 巢湖, 海东地区) summed onto the tiny world's units through the
+    sample world's history, with ``parts``: how many rows each sum adds up. In the tiny world every unit
+    a row names belongs to one world unit (巢湖 only sends territory to 合肥, 资阳 only to 成都)."""
+    history = History(sim.world.cities[["adcode", "name_zh"]])
+    owner: dict[tuple[str, int], str] = {}
+    for adcode in sim.world.cities.adcode:
+        for year in sim.world.years:
+            for habit in ("start", "end"):
+                for part in history.report(adcode, year, habit):
+                    assert owner.setdefault((part.adcode, year), adcode) == adcode
+    world = frame.assign(adcode=[owner[(a, int(y))] for a, y in zip(frame.adcode, frame.year)])
+    keys = [c for c in frame.columns if c not in values]
+    return world.groupby(keys, as_index=False)[values].sum().merge(
+        world.groupby(keys).size().rename("parts").reset_index(), on=keys)
+
+
 def test_green_patent_applications_equal_the_planted_counts(tiny_warehouse, sim):
+    """Exactly, once the units of each application's year (莱芜, 巢湖, 资阳) are added to their world units."""
     codes = "|".join(c.replace("/", "\\/") for c in GREEN_IPC_SAMPLE)
     green = query(tiny_warehouse, f"""
         select adcode, year(apply_date) as year, count(*) as n from raw.patents
         where regexp_matches(ipc_main, '^({codes})') group by 1, 2""")
+    named = query(tiny_warehouse, "select distinct adcode from raw.patents").adcode
+    assert {"371200", "341400", "632100", "512000"} <= set(named)  # 莱芜, 巢湖, 海东地区, 资阳
+    green = on_the_world_units(green, sim, ["n"])
     merged = sim.city[["adcode", "year", "green_apps"]].merge(green, on=["adcode", "year"], how="left").fillna(0)
     assert (merged.n == merged.green_apps).all()
 
 
 def test_units_are_converted_to_the_canonical_unit(tiny_warehouse, sim):
+    """Each row within its rounding of the planted value, the rows naming parts of one world unit added up
+    (rounding once per row)."""
     yb = query(tiny_warehouse, """
         select adcode, year, indicator, value, unit from raw.yearbook
         where indicator in ('地区生产总值', '地方一般公共预算支出', '工业废水排放量', '普通高等学校在校学生数')
           and length(adcode) = 6 and adcode not like '%0000'""")
     wide = yb.pivot_table(index=["adcode", "year"], columns="indicator", values="value").reset_index()
+    wide = on_the_world_units(wide, sim, ["地区生产总值", "地方一般公共预算支出", "工业废水排放量", "普通高等学校在校学生数"])
     merged = sim.city.merge(wide, on=["adcode", "year"])
-    assert np.allclose(merged["地区生产总值"], merged.gdp_10k_yuan, rtol=0, atol=0.5)  # '1,234' integers
+    assert len(merged) == len(sim.city) and merged.parts.max() == 2
+    assert (np.abs(merged["地区生产总值"] - merged.gdp_10k_yuan) <= 0.5 * merged.parts).all()  # '1,234' integers
     assert np.allclose(merged["地方一般公共预算支出"], merged.budget_exp_10k_yuan, rtol=1e-6, atol=1.0)  # 亿元 -> 万元
     assert np.allclose(merged["工业废水排放量"], merged.wastewater_10k_t * 1e4, rtol=1e-4)  # 万吨 -> 吨
-    assert np.allclose(merged["普通高等学校在校学生数"], merged.college_students / 1e4, atol=1e-4)  # 人 -> 万人
+    assert (np.abs(merged["普通高等学校在校学生数"] - merged.college_students / 1e4) <= 1e-4 * merged.parts).all()  # 人 -> 万人
     assert set(yb.unit) == {"万元", "吨", "万人"}
-    ceads = query(tiny_warehouse, "select adcode, year, co2_total_t from raw.ceads_co2")
+    ceads = on_the_world_units(query(tiny_warehouse, "select adcode, year, co2_total_t from raw.ceads_co2"), sim,
+                               ["co2_total_t"])
     m = sim.city.merge(ceads, on=["adcode", "year"])
     assert len(m) == sim.city.ceads_co2_t.notna().sum()
     assert np.allclose(m.co2_total_t, m.ceads_co2_t, rtol=1e-4)  # 百万吨 (4 decimals) -> 吨

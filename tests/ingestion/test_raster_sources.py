@@ -16,7 +16,7 @@ import rasterio
 from ingestion import registry
 from ingestion.errors import IngestError
 from ingestion.load import load_source
-from ingestion.sample.geography import build_world
+from ingestion.sample.geography import WORLDS, build_world
 from ingestion.sample.rasters import planned_layouts, write_rasters
 from ingestion.sources import dem, edgar_co2, ntl, pm25
 from ingestion.sources._raster import RASTER_ZONAL
@@ -73,6 +73,7 @@ def copy_source(root: Path, name: str, tmp_path: Path, keep: int | None = 2, pat
 
 PLAIN_LIGHTS = "*average_masked.dat.tif"  # VNL years served as plain GeoTIFF (rasterio can rewrite them)
 V6_PM25 = "V6GL02*.nc"  # ACAG V6 files (variable PM25)
+YEARS = WORLDS["tiny"].years  # 2010-2021
 V8_EMI = "*_TOTALS_emi.nc"  # EDGAR v8 files in tonnes (variable emissions)
 
 
@@ -102,16 +103,16 @@ def test_co2_sum_recovers_planted_city_totals(loaded, panel):
     frame = loaded["edgar_co2"]
     assert set(frame.stat) == {"sum"} and set(frame.variable) == {"co2"}
     merged = frame.merge(panel, on=["adcode", "year"], validate="one_to_one")
-    assert len(merged) == 20 * 10
+    assert len(merged) == 20 * 12
     rel = (merged["value"] / merged["co2_t"] - 1).abs()
     assert rel.max() < 1e-5, merged.loc[rel.idxmax()]
-    # every EDGAR layout the writer uses for these years was read: v6 fluxes on 0..360 (2012), v8 fluxes
-    # (2013-2014), v8 tonnes (2015-2019), the text grid with corner coordinates (2020-2021)
-    assert planned_layouts("edgar_co2", range(2012, 2022)) == {"v6_flux", "v8_flx", "v8_emi", "text"}
+    # every EDGAR layout the writer uses for the tiny world's years was read: v8 fluxes (2010, 2013-2014), v8
+    # tonnes (2011, 2015-2019), v6 fluxes on 0..360 (2012), the text grid with corner coordinates (2020-2021)
+    assert planned_layouts("edgar_co2", YEARS) == {"v6_flux", "v8_flx", "v8_emi", "text"}
     by_format = merged.groupby(merged["source_file"].str.extract(r"(\.txt|_flx\.nc|_emi\.nc|0\.1x0\.1\.nc)$",
                                                                  expand=False))["year"].agg(["min", "max"])
-    assert by_format.to_dict("index") == {".txt": {"min": 2020, "max": 2021}, "_flx.nc": {"min": 2013, "max": 2014},
-                                          "_emi.nc": {"min": 2015, "max": 2019},
+    assert by_format.to_dict("index") == {".txt": {"min": 2020, "max": 2021}, "_flx.nc": {"min": 2010, "max": 2014},
+                                          "_emi.nc": {"min": 2011, "max": 2019},
                                           "0.1x0.1.nc": {"min": 2012, "max": 2012}}
 
 
@@ -120,13 +121,14 @@ def test_means_recover_planted_city_means(loaded, panel, name, column):
     """Tolerance 1e-6 relative: the planted coverage-weighted means are exact; float32 storage of the
     cells (6e-8 relative) is all that separates them, even next to neighbours 10x brighter."""
     merged = loaded[name].merge(panel, on=["adcode", "year"], validate="one_to_one")
-    assert len(merged) == 20 * 10 and set(merged["stat"]) == {"mean"}
+    # the tiny world's 12 years 2010-2021; VIIRS lights begin in 2012
+    assert len(merged) == 20 * (12 if name == "pm25" else 10) and set(merged["stat"]) == {"mean"}
     rel = (merged["value"] / merged[column] - 1).abs()
     assert rel.max() < 1e-6
-    # PM2.5 through ACAG V5 (2012-2013), V6 north to south (2014-2016) and CHAP uint16 (2017-2021);
+    # PM2.5 through ACAG V6 north to south (2010-2011, 2014-2016), V5 (2012-2013) and CHAP uint16 (2017-2021);
     # lights through plain and gzipped GeoTIFFs with sibling layers beside them
     expected = {"pm25": {"acag_v5", "acag_v6", "chap"}, "ntl": {"vnl_v21_2012", "vnl_v21"}}[name]
-    assert planned_layouts(name, range(2012, 2022)) == expected
+    assert planned_layouts(name, YEARS) == expected
 
 
 def test_coverage_is_a_share_and_files_are_labelled(loaded):
@@ -232,12 +234,12 @@ def test_netcdf_without_lat_lon(root, ctx, tmp_path):
 def test_netcdf_without_the_variable(root, ctx, tmp_path, loaded):
     folder = copy_source(root, "pm25", tmp_path, keep=1, pattern=V6_PM25)
     victim = next(folder.iterdir())
-    renamed = victim.with_name("china_pm25_2014.nc")  # not a published name: recognised by its variable
+    renamed = victim.with_name("china_pm25_2010.nc")  # not a published name: recognised by its variable
     victim.rename(renamed)
     with netCDF4.Dataset(renamed, "a") as ds:
         ds.renameVariable("PM25", "GWRPM25")  # the name in the V5 releases: still read
     frame = read("pm25", folder.parent, ctx)
-    expected = loaded["pm25"].query("year == 2014").set_index("adcode")["value"]
+    expected = loaded["pm25"].query("year == 2010").set_index("adcode")["value"]  # the first V6 file
     np.testing.assert_allclose(frame.set_index("adcode")["value"].loc[expected.index], expected, rtol=1e-12)
     with netCDF4.Dataset(renamed, "a") as ds:
         ds.renameVariable("GWRPM25", "pm25_mean")
@@ -343,9 +345,9 @@ def test_load_source_publishes_and_a_failed_load_changes_nothing(root, world, tm
         con.unregister("cities_frame")
 
         outcome = load_source(con, pm25.SOURCE, root, progress=False)
-        assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 200}
+        assert outcome.status == "loaded" and outcome.rows == {"raster_zonal": 240}
         manifest = con.execute("select file, rows from raw._loads order by file").df()
-        assert len(manifest) == 10 and set(manifest["rows"]) == {20}
+        assert len(manifest) == 12 and set(manifest["rows"]) == {20}
         assert manifest["file"].iloc[0] == "pm25/CHAP_PM2.5_Y1K_2017_V4.nc"
         before = con.execute("select * from raw.raster_zonal order by all").df()
         loads_before = con.execute("select * from raw._loads order by all").df()

@@ -190,7 +190,7 @@ def test_executors_keep_task_order():
 
 
 def test_one_coverage_matrix_per_grid(rasters, wkb, monkeypatch):
-    """All 2012-2021 EDGAR files (NetCDF in tonnes and fluxes, the 0..360 file, .txt) sit on one 0.1-degree
+    """All 2010-2021 EDGAR files (NetCDF in tonnes and fluxes, the 0..360 file, .txt) sit on one 0.1-degree
     grid once longitudes are canonical: coverage computed once."""
     import ingestion.zonal as zonal
 

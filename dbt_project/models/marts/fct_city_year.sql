@@ -1,6 +1,9 @@
 {#- The analysis panel: one row per city and year, every variable of the five studies named once.
     Formulas, units, sources and the studies using each column are in fct_city_year.yml. The
-    building blocks it joins are the int_ models of the concerns (intermediate/<concern>/). -#}
+    building blocks it joins are the int_ models of the concerns (intermediate/<concern>/). The cities
+    are the units of the boundary vintage (var boundary_vintage); every tabular source has been brought
+    onto them in intermediate/divisions/ (renames and new codes one to one, mergers summed, dissolved
+    units left out), and boundary_break flags the city-years whose territory differs from the vintage's. -#}
 with
 
 spine as (select * from {{ ref('int_city_years_spined') }}),
@@ -33,12 +36,16 @@ policy as (
     group by adcode, year
 ),
 rates as (select year, usd_cny from {{ ref('seed_usd_cny_rates') }}),
+breaks as (select * from {{ ref('int_city_years_boundary_flagged') }}),
 
 final as (
     select
         ---------- ids
         spine.adcode,
         spine.year,
+        ---------- boundaries (the units of the boundary vintage: int_division_years_mapped)
+        breaks.boundary_break,
+        breaks.boundary_break_reason,
         ---------- emissions and pollution
         emissions.co2_edgar_t,
         emissions.co2_ceads_t,
@@ -137,6 +144,7 @@ final as (
     left join policy using (adcode, year)
     left join backbone using (adcode)
     left join rates using (year)
+    left join breaks using (adcode, year)
 )
 
 select * from final

@@ -9,7 +9,7 @@ firms as (
 
 attention as (
     select adcode, year, daily_average
-    from {{ ref('stg_baidu_index__city_year') }}
+    from {{ ref('int_baidu_index_harmonised') }}
     where keyword = '人工智能'
 ),
 

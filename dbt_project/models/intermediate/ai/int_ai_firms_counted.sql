@@ -1,5 +1,6 @@
 {#- AI firms per city-year: operating stock at year end (registered on or before 31 December and not
-    deregistered by then), new registrations during the year, and deregistrations. -#}
+    deregistered by then), new registrations during the year, and deregistrations. The registry export
+    is a snapshot naming today's units (var code_table_last_year), mapped onto the boundary vintage. -#}
 with
 
 spine as (
@@ -7,8 +8,8 @@ spine as (
 ),
 
 firms as (
-    select * from {{ ref('int_firms_classified') }}
-    where is_ai
+    {{ records_to_vintage(ref('int_firms_classified'), var('code_table_last_year')) }}
+      and records.is_ai
 ),
 
 final as (

@@ -16,7 +16,7 @@ employment as (
         coalesce(crosswalk.isic_code, e.industry) as isic_code,
         e.base_year,
         e.employment_persons
-    from {{ ref('stg_employment__base_year') }} as e
+    from {{ ref('int_employment_harmonised') }} as e
     left join {{ ref('seed_ifr_industry_crosswalk') }} as crosswalk on e.industry = crosswalk.cn_industry
 ),
 

@@ -11,7 +11,7 @@ rasters as (
 ),
 
 ceads as (
-    select * from {{ ref('stg_ceads__city_co2') }}
+    select * from {{ ref('int_ceads_co2_harmonised') }}
 ),
 
 yearbook as (

@@ -1,6 +1,8 @@
 {#- Patent counts per city-year by application year (applications) and grant year (grants), and
-    ln(1 + count) of the counts the studies use (they take logs of counts that can be zero). The
-    building block of mart_patents and fct_city_year. -#}
+    ln(1 + count) of the counts the studies use (they take logs of counts that can be zero), on the
+    boundary vintage's units: the applicant's city is the unit of the year of application, mapped by
+    records_to_vintage (an absorbed unit's patents count for its successor). The building block of
+    mart_patents and fct_city_year. -#}
 with
 
 spine as (
@@ -8,7 +10,7 @@ spine as (
 ),
 
 patents as (
-    select * from {{ ref('int_patents_classified') }}
+    {{ records_to_vintage(ref('int_patents_classified'), 'records.apply_year') }}
 ),
 
 applications as (

@@ -15,7 +15,10 @@ first_years as (
     union all
     select 'national_ai_pilot', adcode, year from {{ ref('seed_national_ai_pilot_zones') }}
     union all
-    select policy, adcode, first_year from {{ ref('stg_policy_lists__pilots') }}
+    -- listed under the unit of the year of announcement; one-to-one links only (records_to_vintage)
+    select policy, adcode, first_year
+    from ({{ records_to_vintage(ref('stg_policy_lists__pilots'), 'records.first_year',
+                                rules=one_to_one_division_rules()) }})
     union all
     select 'ets_pilot', cities.adcode, min(ets.year_launched)
     from {{ ref('stg_boundaries__cities') }} as cities
