@@ -46,6 +46,7 @@ def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunCo
         return spec.build(panel, spec, study, ctx)
     pub = published_table(study.study, spec.id)
     stat_rows = [s["name"] for s in (pub or {}).get("stats", [])] or list(DEFAULT_STAT_ROWS)
+    stat_rows += [name for name in spec.extra_stats if name not in stat_rows]
     results, columns, notes_extra = [], [], []
     for col in spec.columns:
         fitter = adapter(col.estimator)
