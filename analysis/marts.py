@@ -3,6 +3,7 @@
 ``load_city_panel()`` is ``marts.fct_city_year`` joined with the grouping columns of ``marts.dim_city``;
 ``load_province_panel()`` is ``marts.fct_province_year``; ``load_weights(matrix, entities)`` a
 row-standardised CSR matrix from ``marts.mart_spatial_weights`` in the panel's entity order;
+``load_distances_km(entities)`` the great-circle distances between city centroids (Conley standard errors);
 ``load_geo_cities()`` the city polygons as a GeoDataFrame (EPSG:4326). Every loader opens the
 warehouse read-only, so it can run while another process reads it.
 """
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ingestion.settings import resolve_warehouse
 
-__all__ = ["load_city_panel", "load_province_panel", "load_weights", "load_geo_cities", "query"]
+__all__ = ["load_city_panel", "load_province_panel", "load_weights", "load_distances_km", "load_geo_cities", "query"]
 
 # grouping columns of dim_city carried into the city panel (the heterogeneity splits of the studies)
 CITY_GROUPS = ("province_adcode", "name_zh", "name_en", "region", "economic_zone", "agglomeration",
@@ -69,6 +70,27 @@ def load_weights(matrix: str, entities: Sequence, warehouse: str | Path | None =
         known = query("select distinct matrix from marts.mart_spatial_weights order by 1", warehouse)["matrix"]
         raise ValueError(f"unknown weight matrix {matrix!r}; the warehouse has: {', '.join(known)}")
     return weights_from_edges(edges, list(entities), matrix=matrix, standardise=standardise)
+
+
+def load_distances_km(entities: Sequence | None, warehouse: str | Path | None = None) -> pd.DataFrame:
+    """Great-circle distances (km) between the centroids of the cities ``entities`` (adcodes; None: every city),
+    as a square DataFrame in that order with zeros on the diagonal: ``1 / weight_raw`` of ``mart_spatial_weights``'
+    ``inverse_distance`` edges, so the distance rule keeps its one home (dbt's ``great_circle_km`` on
+    ``dim_city`` centroids). What ``analysis.estimators.covariance.Conley`` takes."""
+    import numpy as np
+
+    edges = query("select adcode_i, adcode_j, 1 / weight_raw as distance_km from marts.mart_spatial_weights "
+                  "where matrix = 'inverse_distance'", warehouse)
+    entities = sorted(edges["adcode_i"].unique()) if entities is None else [str(e) for e in entities]
+    missing = sorted(set(entities) - set(edges["adcode_i"]))
+    if missing:
+        raise ValueError(f"cities {missing[:5]} have no distances in marts.mart_spatial_weights")
+    edges = edges[edges["adcode_i"].isin(entities) & edges["adcode_j"].isin(entities)]
+    table = edges.pivot(index="adcode_i", columns="adcode_j", values="distance_km").reindex(index=entities,
+                                                                                              columns=entities)
+    values = table.to_numpy(dtype=float, copy=True)
+    np.fill_diagonal(values, 0.0)
+    return pd.DataFrame(values, index=entities, columns=entities)
 
 
 def load_geo_cities(warehouse: str | Path | None = None):

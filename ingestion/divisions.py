@@ -4,18 +4,35 @@ the dbt seed ``seed_provinces`` (``ingestion.vocabulary``), and the prefecture-l
 municipalities are ``ingestion.vocabulary.municipalities()`` (``seed_municipalities``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
 
-from ingestion.vocabulary import read_seed
+from ingestion.vocabulary import read_seed, seed_cache
 
-# Province adcode prefix -> (Chinese name, English name, region). Regions: the NBS east / central / west split.
-PROVINCES: dict[str, tuple[str, str, str]] = {
-    row["province_adcode"][:2]: (row["province_zh"], row["province_en"], row["region"])
-    for row in read_seed("seed_provinces")
-}
+class _Provinces(Mapping):
+    """Province adcode prefix -> (Chinese name, English name, region), the NBS east / central / west
+    split, from ``seed_provinces``. Read on first use, so importing this module reads no seed (a loader
+    depends on the seeds it reads: ``ingestion.sources.base.Source.inputs``)."""
+
+    @staticmethod
+    @seed_cache
+    def _table() -> dict[str, tuple[str, str, str]]:
+        return {row["province_adcode"][:2]: (row["province_zh"], row["province_en"], row["region"])
+                for row in read_seed("seed_provinces")}
+
+    def __getitem__(self, prefix: str) -> tuple[str, str, str]:
+        return self._table()[prefix]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+PROVINCES: Mapping[str, tuple[str, str, str]] = _Provinces()
 
 
 def province_resolver() -> dict[str, str]:
@@ -37,7 +54,9 @@ def province_resolver() -> dict[str, str]:
 # The data are the dbt seeds seed_division_units / _changes / _county_cities (their YAML documents the
 # source, the derivation and the conventions); the same seeds drive the harmonisation in dbt.
 # ----------------------------------------------------------------------------------------------------
-ONE_TO_ONE = ("rename", "new_code")  # the same territory under a new name or code
+ONE_TO_ONE = ("rename", "new_code")
+# What a CityResolver reads: a loader that resolves names depends on these (ingestion.sources.base.Source.inputs)
+RESOLVER_SEEDS = ("seed_provinces", "seed_division_units", "seed_division_changes", "seed_division_county_cities")  # the same territory under a new name or code
 LAST_CODE_TABLE = 2023  # the crosswalk's last code table (31 Dec 2023); a null valid_to means listed there
 
 
@@ -133,7 +152,7 @@ def _seed_frame(name: str, years: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-@lru_cache(maxsize=1)
+@seed_cache
 def _crosswalk() -> Crosswalk:
     return Crosswalk(_seed_frame("seed_division_units", ("valid_from", "valid_to")),
                      _seed_frame("seed_division_changes", ("year_in_force",)),

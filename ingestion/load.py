@@ -1,8 +1,13 @@
 """Ingest orchestration: for each source, find files -> hash -> (skip if unchanged) -> read ->
 validate against the contracts -> publish in one transaction (``warehouse.publish``).
 
-Loading the same files again is a no-op (same file names, hashes and loader version as the last
-successful load). A failure anywhere before the commit leaves the warehouse exactly as it was.
+A source's rows depend on its own files **and** on what its city names and polygons were resolved
+against: the boundaries' last load and the dbt seeds its reader reads (the divisions crosswalk, the
+indicator vocabulary, ...; ``Source.inputs``). Each load records those inputs' fingerprints in
+``raw._loads.inputs``. Loading again is a no-op only when the file names and hashes, the loader version
+and every input's fingerprint equal the last successful load's; otherwise the source reloads (all or
+nothing, as ever) and the summary line says why (``yearbook  reloaded, boundaries changed``). A failure
+anywhere before the commit leaves the warehouse exactly as it was.
 """
 from __future__ import annotations
 
@@ -18,16 +23,56 @@ from tqdm.auto import tqdm
 from ingestion import registry
 from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source, sha256
-from ingestion.warehouse import FileRecord, connect, ensure_raw_schema, last_load, publish
+from ingestion.vocabulary import forget_cached_seeds, seed_fingerprint
+from ingestion.warehouse import (FileRecord, LastLoad, connect, ensure_raw_schema, fingerprint_of_load, last_load,
+                                 publish)
 
 
 @dataclass(frozen=True)
 class LoadOutcome:
     source: str
-    status: str  # loaded | unchanged
+    status: str  # loaded (first time) | reloaded | unchanged
     rows: dict[str, int]
     files: int
     seconds: float
+    reason: str | None = None  # why a reload happened: "files changed", "boundaries changed", ...
+
+    @property
+    def line(self) -> str:
+        """The summary line of this source's load: status, files, rows and time, then why it reloaded."""
+        rows = ", ".join(f"raw.{k} {v:,}" for k, v in self.rows.items()) or "no change"
+        why = f"  {self.reason}" if self.reason else ""
+        return f"{self.source:<13} {self.status:<9} {self.files:>4} file(s)  {rows}  ({self.seconds:.1f}s){why}"
+
+
+def input_fingerprints(con, source: Source) -> dict[str, str]:
+    """The fingerprint of every input ``source`` depends on besides its files (``Source.inputs``):
+    the boundaries' last successful load (its files' hashes and loader version) and each seed's sha256."""
+    out = {}
+    for name in source.inputs():
+        out[name] = fingerprint_of_load(last_load(con, "boundaries")) if name == "boundaries" else seed_fingerprint(name)
+    return out
+
+
+def reload_reason(previous: LastLoad | None, files: set[tuple[str, str]], version: str,
+                  inputs: dict[str, str]) -> str | None:
+    """Why a source must load again (None: nothing changed, the load is a no-op)."""
+    if previous is None:
+        return "first load"
+    why = []
+    if previous.loader_version != version:
+        why.append(f"loader version {previous.loader_version} -> {version}")
+    if previous.files != files:
+        before, now = dict(previous.files), dict(files)
+        counts = ((len(now.keys() - before.keys()), "added"), (len(before.keys() - now.keys()), "removed"),
+                  (sum(before[f] != now[f] for f in now.keys() & before.keys()), "changed"))
+        why.append("files " + ", ".join(f"{n} {what}" for n, what in counts if n))
+    if previous.inputs is None:
+        why.append("inputs not recorded by the previous load")
+    else:
+        why += [f"{name} changed" if name in previous.inputs else f"{name} now an input"
+                for name in inputs if previous.inputs.get(name) != inputs[name]]
+    return ", ".join(why) or None
 
 
 def _cities(con) -> pd.DataFrame | None:
@@ -54,11 +99,14 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
     files = source.find_files(root)
     hashes = {f: sha256(f) for f in files}
     current = {(_relative(f, root), h) for f, h in hashes.items()}
-    if not force and current == last_load(con, source.name, source.version):
+    inputs = input_fingerprints(con, source)
+    previous = last_load(con, source.name)
+    reason = "--force" if force else reload_reason(previous, current, source.version, inputs)
+    if reason is None:
         return LoadOutcome(source.name, "unchanged", {}, len(files), time.perf_counter() - t0)
     ctx = LoadContext(cities=_cities(con) if source.needs_cities else None, executor=executor, progress=progress)
     if source.needs_cities:
-        ctx.resolver()  # fail early with a clear message when boundaries are missing
+        ctx.require_cities()  # fail early with a clear message when boundaries are missing
     result = ReadResult.of(source.read(files, ctx))
     frames = result.tables
     layouts = {Path(f): layout for f, layout in result.files.items()}
@@ -86,9 +134,11 @@ def load_source(con, source: Source, root: Path, *, executor=None, progress=True
         files=records,
         loader_version=source.version,
         started=started,
+        inputs=inputs,
     )
-    return LoadOutcome(source.name, "loaded", {k: len(v) for k, v in tables.items()}, len(files),
-                       time.perf_counter() - t0)
+    status = "loaded" if previous is None else "reloaded"
+    return LoadOutcome(source.name, status, {k: len(v) for k, v in tables.items()}, len(files),
+                       time.perf_counter() - t0, None if previous is None else reason)
 
 
 def _rows_per_file(tables: dict[str, pd.DataFrame], files: Sequence[Path], root: Path) -> dict[str, int]:
@@ -113,6 +163,7 @@ def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = N
     sources_dir = Path(sources_dir)
     if not sources_dir.is_dir():
         raise IngestError(sources_dir, "folder", "no such directory", "pass the folder written by `dualcarbon sample`")
+    forget_cached_seeds()  # a seed edited since this process last read it is read again
     names = list(only) if only else list(registry.SOURCE_MODULES)
     chosen = [registry.get(n) for n in names]
     outcomes = []
@@ -124,8 +175,7 @@ def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = N
         for source in bar:
             bar.set_postfix_str(source.name)
             outcome = load_source(con, source, sources_dir, executor=executor, progress=progress, force=force)
-            rows = ", ".join(f"raw.{k} {v:,}" for k, v in outcome.rows.items()) or "no change"
-            say(f"{source.name:<13} {outcome.status:<9} {outcome.files:>4} file(s)  {rows}  ({outcome.seconds:.1f}s)")
+            say(outcome.line)
             outcomes.append(outcome)
     finally:
         con.close()

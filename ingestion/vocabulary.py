@@ -18,6 +18,7 @@ the conventions of ``dbt_project.yml`` (study windows, base years) for the Pytho
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,9 +35,47 @@ def seed_path(name: str) -> Path:
     return repo_root() / SEEDS / f"{name}.csv"
 
 
-@lru_cache(maxsize=None)
+_SEEDS_READ: set[str] = set()
+_SEED_CACHES: list = []
+
+
+def seed_cache(fn):
+    """``functools.lru_cache`` for a function of seed contents, registered so that
+    ``forget_cached_seeds`` clears it: a process that loads again after a seed changed reads it again."""
+    cached = lru_cache(maxsize=None)(fn)
+    _SEED_CACHES.append(cached)
+    return cached
+
+
+def forget_cached_seeds() -> None:
+    """Drop every cached seed and everything computed from one (``ingestion.load.ingest`` calls it first)."""
+    for cached in _SEED_CACHES:
+        cached.cache_clear()
+
+
+def seeds_read() -> frozenset[str]:
+    """Every seed this process has asked ``read_seed`` for (cached or not): what a loader depends on, as
+    the test of the loaders' declared inputs (``Source.inputs``) observes it."""
+    return frozenset(_SEEDS_READ)
+
+
+def seed_fingerprint(name: str) -> str:
+    """sha256 of the seed file's bytes: a load records it, and reloads when it changes (``ingestion.load``)."""
+    path = seed_path(name)
+    if not path.exists():
+        raise ConfigError(f"{path}: the dbt seed {name!r} is missing; it is part of the repository (restore it "
+                          "from git)")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def read_seed(name: str) -> tuple[dict[str, str], ...]:
     """The rows of ``dbt_project/seeds/<name>.csv`` as dicts of text, in file order."""
+    _SEEDS_READ.add(name)
+    return _read_seed_file(name)
+
+
+@seed_cache
+def _read_seed_file(name: str) -> tuple[dict[str, str], ...]:
     path = seed_path(name)
     if not path.exists():
         raise ConfigError(f"{path}: the dbt seed {name!r} is missing; it is part of the repository (restore it "
@@ -75,7 +114,7 @@ class YearbookIndicator:
     typical_city_value: float  # a prefecture-level city's order of magnitude, canonical unit
 
 
-@lru_cache(maxsize=None)
+@seed_cache
 def yearbook_indicators() -> tuple[YearbookIndicator, ...]:
     """Every row of ``seed_yearbook_indicators``, in file order."""
     return tuple(YearbookIndicator(row["indicator"], row["scope"], row["spelling"], row["unit"],

@@ -8,6 +8,8 @@ manifest rows appended; any failure rolls back everything, leaving data and mani
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,10 @@ MANIFEST_COLUMNS = {
     # what the loader recognised the file as (JSON object: product, release, variable, unit, conversion,
     # ...; see ingestion.sources.base.FileLayout); NULL for loaders that record nothing
     "layout": "json",
+    # what the rows depend on besides the files, with its fingerprint at load time (JSON object: the
+    # boundaries' load, the seeds the loader resolves by; see ingestion.load.input_fingerprints). A load
+    # is skipped only when its files and every one of these are unchanged.
+    "inputs": "json",
 }
 # statements fixed at import from the constants above (never from input)
 _ADD_MANIFEST_COLUMN = {name: f"alter table raw._loads add column {name} {typ}" for name, typ in MANIFEST_COLUMNS.items()}
@@ -128,18 +134,39 @@ class FileRecord:
     layout: str | None = None
 
 
-def last_load(con: duckdb.DuckDBPyConnection, source: str, loader_version: str) -> set[tuple[str, str]]:
-    """(file, sha256) pairs of the most recent successful load of ``source`` by this loader version."""
+@dataclass(frozen=True)
+class LastLoad:
+    """The most recent successful load of a source, as the manifest recorded it."""
+
+    files: frozenset[tuple[str, str]]   # (file, sha256)
+    loader_version: str
+    inputs: Mapping[str, str] | None    # None: recorded before inputs were (reload once)
+
+
+def last_load(con: duckdb.DuckDBPyConnection, source: str) -> LastLoad | None:
+    """The most recent successful load of ``source``, or None if it was never loaded."""
     ensure_raw_schema(con)
     rows = con.execute(
         """
-        select file, sha256 from raw._loads
-        where source = ? and loader_version = ? and status = 'loaded'
+        select file, sha256, loader_version, inputs from raw._loads
+        where source = ? and status = 'loaded'
           and started = (select max(started) from raw._loads where source = ? and status = 'loaded')
         """,
-        [source, loader_version, source],
+        [source, source],
     ).fetchall()
-    return {(f, s) for f, s in rows}
+    if not rows:
+        return None
+    inputs = rows[0][3]
+    return LastLoad(frozenset((f, s) for f, s, _, _ in rows), rows[0][2],
+                    json.loads(inputs) if inputs is not None else None)
+
+
+def fingerprint_of_load(load: LastLoad | None) -> str:
+    """One digest of a load's files and loader version (what the rows of that load were made from)."""
+    if load is None:
+        return "never loaded"
+    text = "\n".join([load.loader_version, *(f"{f}\t{s}" for f, s in sorted(load.files))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def publish(
@@ -151,6 +178,7 @@ def publish(
     files: list[FileRecord],
     loader_version: str,
     started: dt.datetime,
+    inputs: Mapping[str, str] | None = None,
 ) -> None:
     """Swap ``source``'s raw tables and append its manifest rows, all in one transaction.
 
@@ -181,10 +209,11 @@ def publish(
             finally:
                 con.unregister(view)
         finished = dt.datetime.now()
+        recorded = json.dumps(dict(inputs), sort_keys=True) if inputs is not None else None
         con.executemany(
-            "insert into raw._loads (source, file, sha256, rows, loader_version, started, finished, status, layout) "
-            "values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
-            [[source, f.file, f.sha256, f.rows, loader_version, started, finished, f.layout] for f in files],
+            "insert into raw._loads (source, file, sha256, rows, loader_version, started, finished, status, layout, "
+            "inputs) values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?)",
+            [[source, f.file, f.sha256, f.rows, loader_version, started, finished, f.layout, recorded] for f in files],
         )
         con.execute("commit")
     except BaseException:

@@ -3,7 +3,9 @@
 
 Families: ``panel`` (FE), ``iv`` (FE-2SLS), ``gmm`` (system GMM), ``mediation``, ``heterogeneity``,
 ``threshold`` (Hansen 1999), ``did/`` (TWFE, event study, placebo, PSM-DID, Callaway-Sant'Anna, ...),
-``spatial/`` (SAR/SEM/SDM panels), ``dml/`` (double machine learning). The linear ones absorb fixed
+``spatial/`` (SAR/SEM/SDM panels), ``dml/`` (double machine learning); ``inference/`` adds inference
+beyond a fit's own covariance (wild cluster bootstrap, weak-IV robust tests, HonestDiD); ``covariance`` the meats of
+multiway clusters and Conley's spatial HAC (``cluster=[a, b]``, ``vcov=Conley(...)``). The linear ones absorb fixed
 effects through one engine, ``fixed_effects``; statistic names live in ``statistics``; formulas and
 input checks in ``formula``; the publication table in ``publication_table``.
 
@@ -25,6 +27,8 @@ from analysis.estimators.did import (
 from analysis.estimators.dml import fit_dml, learner_comparison
 from analysis.estimators.gmm import fit_system_gmm
 from analysis.estimators.heterogeneity import compare_groups
+from analysis.estimators.covariance import Conley
+from analysis.estimators.inference import honest_did, weak_iv_robust, wild_cluster_bootstrap
 from analysis.estimators.iv import fit_iv
 from analysis.estimators.mediation import fit_mediation
 from analysis.estimators.panel import fit_fe, stepwise_fe, winsorize
@@ -47,6 +51,7 @@ ESTIMATORS = (
     "fit_threshold", "fit_twfe_did", "event_study", "placebo", "psm_did", "callaway_santanna",
     "sun_abraham", "imputation_did", "bacon_decomposition", "fit_spatial_panel", "lm_tests", "lr_test",
     "lr_effects_test", "wald_test", "hausman", "moran_by_year", "weights_from_edges", "fit_dml", "learner_comparison",
+    "wild_cluster_bootstrap", "weak_iv_robust", "honest_did",
 )
 
-__all__ = ["EstimationResult", "ETable", "etable", "stars", *ESTIMATORS]
+__all__ = ["EstimationResult", "ETable", "Conley", "etable", "stars", *ESTIMATORS]

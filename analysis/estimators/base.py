@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.statistics import COUNT, lookup
 
@@ -98,15 +98,15 @@ class EstimationResult:
     def pvalues(self) -> pd.Series:
         t = self.tvalues.abs()
         if self.df_resid is not None and np.isfinite(self.df_resid) and self.df_resid > 0:
-            p = 2 * sps.t.sf(t, self.df_resid)
+            p = 2 * dist.t_sf(t, self.df_resid)
         else:
-            p = 2 * sps.norm.sf(t)
+            p = 2 * dist.norm_sf(t)
         return pd.Series(p, index=self.params.index)
 
     def _critical(self, alpha: float) -> float:
         if self.df_resid is not None and np.isfinite(self.df_resid) and self.df_resid > 0:
-            return float(sps.t.ppf(1 - alpha / 2, self.df_resid))
-        return float(sps.norm.ppf(1 - alpha / 2))
+            return float(dist.t_ppf(1 - alpha / 2, self.df_resid))
+        return float(dist.norm_ppf(1 - alpha / 2))
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         c = self._critical(alpha)
@@ -135,9 +135,9 @@ class EstimationResult:
         q = len(terms)
         F = chi2 / q
         df_den = self.df_resid if self.df_resid is not None else np.inf
-        p_f = float(sps.f.sf(F, q, df_den)) if np.isfinite(df_den) else float(sps.chi2.sf(chi2, q))
+        p_f = float(dist.f_sf(F, q, df_den)) if np.isfinite(df_den) else float(dist.chi2_sf(chi2, q))
         return {"F": F, "df_num": q, "df_den": float(df_den), "p_value": p_f, "chi2": chi2,
-                "p_value_chi2": float(sps.chi2.sf(chi2, q))}
+                "p_value_chi2": float(dist.chi2_sf(chi2, q))}
 
     # ---------- presentation
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import analysis.estimators.distributions as dist
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
@@ -130,7 +130,7 @@ def compare_groups(
     V = sums.T @ sums * small_sample("CR1", len(data), 0, g, k_adj=False)[0]   # G/(G-1), no K term
     var_d = V[0, 0] + V[1, 1] - 2 * V[0, 1]
     z = diff / np.sqrt(var_d)
-    p_z = float(2 * stats.norm.sf(abs(z)))
+    p_z = float(2 * dist.norm_sf(abs(z)))
 
     # ---- permutation unit
     unit_name, unit = "observation", np.arange(len(data))

@@ -45,16 +45,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
+
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import (
+    Conley,
     Demeaner,
     VcovSpec,
-    cluster_sums,
+    cluster_columns,
     column_scale,
     dof_k,
     factorize,
+    meat,
     ols,
     resolve_vcov,
     sandwich,
@@ -63,6 +67,7 @@ from analysis.estimators.fixed_effects import (
 from analysis.estimators.formula import check_frame, parse_formula
 from analysis.estimators.statistics import (
     CRAGG_DONALD_F,
+    EFFECTIVE_F,
     HANSEN_J,
     HANSEN_J_P,
     KP_RK_LM,
@@ -141,14 +146,12 @@ def cragg_donald(X: np.ndarray, Z: np.ndarray, dof: float) -> float:
 
 
 def _meat_vec_pi(Z: np.ndarray, E: np.ndarray, spec: VcovSpec) -> np.ndarray:
-    """Meat of vec(Z'E) (column-stacked), robust or clustered; iid handled by the caller."""
+    """Meat of vec(Z'E) (column-stacked) under the fit's covariance (robust, clustered, multiway, Conley);
+    iid handled by the caller."""
     n, L = Z.shape
     K1 = E.shape[1]
     s = (Z[:, None, :] * E[:, :, None]).reshape(n, K1 * L)  # row i: vec(z_i e_i') column-stacked
-    if spec.kind == "CR1":
-        sums = cluster_sums(s, spec.cluster_code, spec.n_clusters)
-        return sums.T @ sums
-    return s.T @ s
+    return meat(s, spec)
 
 
 def kleibergen_paap(X: np.ndarray, Z: np.ndarray, spec: VcovSpec) -> dict[str, float]:
@@ -192,15 +195,19 @@ def fit_iv(
     data: pd.DataFrame,
     formula: str,
     *,
-    cluster: str | None = None,
-    vcov: str | None = None,
+    cluster: str | list[str] | None = None,
+    vcov: str | Conley | None = None,
 ) -> EstimationResult:
     """FE-2SLS ``"y ~ w | city + year | x ~ z1 + z2"`` with first stage and weak-IV statistics.
+
+    ``cluster`` / ``vcov`` as in ``fit_fe`` (one or several cluster columns, HC1, iid, or a Conley request);
+    the first stages, the Kleibergen-Paap statistics and Hansen's J use the same covariance.
 
     Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) with ``cov`` and ``stats`` (names
     in :mod:`analysis.estimators.statistics`): ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``,
     ``KP_rk_Wald_F``, ``Cragg_Donald_F``, ``first_stage_F`` (per endogenous regressor,
-    robust/cluster under the pinned convention), ``Hansen_J`` / ``Sargan`` (+ p) when
+    robust/cluster under the pinned convention), ``effective_F`` (one endogenous regressor: Montiel Olea-
+    Pflueger, ``analysis.estimators.inference.weak_iv``), ``Hansen_J`` / ``Sargan`` (+ p) when
     over-identified, the Stock-Yogo critical values (``SY_size_10%`` ...), ``R2`` (structural
     residuals against the raw outcome) and, with fixed effects, ``R2_within`` (against the demeaned
     outcome); ``info["first_stage"]`` holds one EstimationResult per endogenous regressor (its
@@ -218,7 +225,7 @@ def fit_iv(
     if overlap:
         raise ValueError(f"instrument(s) {sorted(overlap)} also appear as regressors")
     numeric = [f.y, *f.exog, *f.endog, *f.instruments]
-    check_frame(data, numeric, list(f.fe) + ([cluster] if cluster else []))
+    check_frame(data, numeric, list(f.fe) + cluster_columns(cluster))
     demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
     spec = resolve_vcov(data, cluster, vcov)
     raw = data[numeric].to_numpy(dtype=float)
@@ -270,7 +277,7 @@ def fit_iv(
     wald_f = kp["wald"] / L / small_sample(spec.kind, n, kz_dof, spec.n_clusters)[0]
     cd_f = cragg_donald(Xp, Zp, n - kz_full)
     stats_.update({
-        KP_RK_LM: kp["lm"], KP_RK_LM_P: float(stats.chi2.sf(kp["lm"], kp["df"])),
+        KP_RK_LM: kp["lm"], KP_RK_LM_P: float(dist.chi2_sf(kp["lm"], kp["df"])),
         KP_RK_WALD: kp["wald"], KP_RK_WALD_F: float(wald_f), CRAGG_DONALD_F: cd_f,
     })
 
@@ -296,6 +303,9 @@ def fit_iv(
             cov=pd.DataFrame(c1, index=first_names, columns=first_names),
         )
         stats_[first_stage_f(name) if k_x > 1 else first_stage_f()] = fstat
+        if k_x == 1:   # Montiel Olea-Pflueger effective F: pi' S pi / tr(V_pi S), S = z'z of the partialled z
+            S = Zp.T @ Zp
+            stats_[EFFECTIVE_F] = float(bz @ S @ bz / np.trace(c1[np.ix_(idx, idx)] @ S))
 
     # ---- over-identification
     if L > k_x:
@@ -303,17 +313,12 @@ def fit_iv(
         if spec.kind == "iid":
             pz_u = inst @ np.linalg.lstsq(inst, resid, rcond=None)[0]
             j_stat = float(n * (resid @ pz_u) / (resid @ resid))
-            stats_.update({SARGAN: j_stat, SARGAN_P: float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({SARGAN: j_stat, SARGAN_P: float(dist.chi2_sf(j_stat, overid_df))})
         else:
-            zu = inst * resid[:, None]
-            if spec.kind == "CR1":
-                sums = cluster_sums(zu, spec.cluster_code, spec.n_clusters)
-                S = sums.T @ sums
-            else:
-                S = zu.T @ zu
+            S = meat(inst * resid[:, None], spec)
             gvec = inst.T @ resid
             j_stat = float(gvec @ np.linalg.lstsq(S, gvec, rcond=None)[0])
-            stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(stats.chi2.sf(j_stat, overid_df))})
+            stats_.update({HANSEN_J: j_stat, HANSEN_J_P: float(dist.chi2_sf(j_stat, overid_df))})
     sy = stock_yogo(k_x, L)
     stats_.update({stock_yogo_key(kind, p): v for kind, p, v in _stock_yogo_values(k_x, L)})
 

@@ -34,7 +34,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import analysis.estimators.distributions as dist
 from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
@@ -82,7 +82,7 @@ def sobel_tests(a: float, se_a: float, b: float, se_b: float) -> pd.DataFrame:
     for name, var in (("Sobel", base), ("Aroian", base + extra), ("Goodman", base - extra)):
         se = float(np.sqrt(var)) if var > 0 else np.nan
         z = a * b / se if se and np.isfinite(se) else np.nan
-        rows[name] = {"se": se, "z": z, "p_value": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan}
+        rows[name] = {"se": se, "z": z, "p_value": float(2 * dist.norm_sf(abs(z))) if np.isfinite(z) else np.nan}
     return pd.DataFrame(rows).T
 
 
@@ -185,9 +185,9 @@ def fit_mediation(
         if ci == "percentile":
             lo, hi = np.percentile(ok, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         else:
-            z0 = stats.norm.ppf(np.mean(ok < ab))
-            ql = stats.norm.cdf(2 * z0 + stats.norm.ppf(alpha / 2)) * 100
-            qh = stats.norm.cdf(2 * z0 + stats.norm.ppf(1 - alpha / 2)) * 100
+            z0 = dist.norm_ppf(np.mean(ok < ab))
+            ql = dist.norm_cdf(2 * z0 + dist.norm_ppf(alpha / 2)) * 100
+            qh = dist.norm_cdf(2 * z0 + dist.norm_ppf(1 - alpha / 2)) * 100
             lo, hi = np.percentile(ok, [ql, qh])
 
     names = ["a", "b", "total", "direct", "indirect"]

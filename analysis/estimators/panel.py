@@ -31,7 +31,7 @@ from typing import Sequence
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult
-from analysis.estimators.fixed_effects import WithinDesign, fit_within
+from analysis.estimators.fixed_effects import Conley, WithinDesign, cluster_columns, fit_within
 from analysis.estimators.fixed_effects import within_design as engine_design
 from analysis.estimators.formula import Formula, check_frame, parse_formula
 from analysis.estimators.publication_table import etable
@@ -41,7 +41,8 @@ __all__ = ["fit_fe", "stepwise_fe", "winsorize", "WithinDesign", "within_design"
 
 
 def within_design(
-    data: pd.DataFrame, formula: str | Formula, *, cluster: str | None = None, vcov: str | None = None
+    data: pd.DataFrame, formula: str | Formula, *, cluster: str | Sequence[str] | None = None,
+    vcov: str | Conley | None = None,
 ) -> WithinDesign:
     """Check the data and demean ``y`` and the regressors of ``formula`` by every fixed-effect set."""
     f = parse_formula(formula) if isinstance(formula, str) else formula
@@ -49,13 +50,14 @@ def within_design(
         raise ValueError("the formula has an IV part; use analysis.estimators.iv.fit_iv for 2SLS")
     if not f.exog:
         raise ValueError(f"formula has no regressor: {formula!r}")
-    check_frame(data, [f.y, *f.exog], list(f.fe) + ([cluster] if cluster else []))
+    check_frame(data, [f.y, *f.exog], list(f.fe) + cluster_columns(cluster))
     return engine_design(data, y=f.y, regressors=f.exog, fe=f.fe, cluster=cluster, vcov=vcov,
                          intercept=not f.fe and f.intercept)
 
 
 def fit_fe(
-    data: pd.DataFrame, formula: str, *, cluster: str | None = None, vcov: str | None = None
+    data: pd.DataFrame, formula: str, *, cluster: str | Sequence[str] | None = None,
+    vcov: str | Conley | None = None,
 ) -> EstimationResult:
     """Fixed-effects OLS ``"y ~ x1 + x2 | city + year"``; robust (HC1) or cluster-robust (CR1) SE.
 
@@ -63,8 +65,10 @@ def fit_fe(
     ----------
     data : DataFrame with every column of the formula (no missing values).
     formula : pyfixest-style formula; the part after ``|`` lists the fixed effects.
-    cluster : column to cluster on (CR1, t with G-1 df); ``None`` gives HC1.
-    vcov : ``"iid"`` or ``"HC1"`` when ``cluster`` is None.
+    cluster : column to cluster on (CR1, t with G-1 df), or a list of columns (multiway clustering,
+        Cameron-Gelbach-Miller; t with min(G)-1 df); ``None`` gives HC1.
+    vcov : ``"iid"`` or ``"HC1"`` when ``cluster`` is None, or ``Conley(cutoff_km, distances, entity, time,
+        kernel="bartlett", lags=0)`` for Conley spatial-HAC SEs (``analysis.estimators.covariance``).
 
     Returns
     -------

@@ -128,6 +128,28 @@ BOOT_CI_LOW = _stat("boot_ci_low", "Bootstrap CI low", "lower bound of the boots
 BOOT_CI_HIGH = _stat("boot_ci_high", "Bootstrap CI high", "upper bound of the bootstrap interval")
 BOOT_SE = _stat("boot_se", "Bootstrap SE", "standard deviation of the bootstrap draws")
 
+EFFECTIVE_F = _stat("effective_F", "Effective F (MOP)",
+                    "Montiel Olea-Pflueger (2013) effective first-stage F, pi' S pi / tr(V_pi S) with S = z'z of the "
+                    "partialled instruments and V_pi their first-stage covariance under the fit's convention; the "
+                    "robust first-stage F with one instrument, the classical one with iid errors")
+ANDERSON_RUBIN_F = _stat("anderson_rubin_F", "Anderson-Rubin F",
+                         "Anderson-Rubin (1949) statistic of H0: endogenous coefficient = b0 (default 0): the Wald F "
+                         "of the instruments in the regression of y - x b0, under the fit's covariance; weak-IV robust")
+ANDERSON_RUBIN_P = _stat("anderson_rubin_p", "Anderson-Rubin p", "p-value of anderson_rubin_F, F(L, fit df)", P_VALUE)
+AR_SET_LOW = _stat("anderson_rubin_low", "AR set low",
+                   "lower end of the hull of the Anderson-Rubin set {b0 : AR(b0) <= F_crit(1 - alpha; L, df)} "
+                   "(-inf: unbounded, which happens exactly when the first stage does not reject pi = 0)")
+AR_SET_HIGH = _stat("anderson_rubin_high", "AR set high", "upper end of the same hull (see anderson_rubin_low)")
+
+# ---------------------------------------------------------------- inference beyond the fit's covariance
+WILD_P = _stat("wild_p", "Wild bootstrap p",
+               "wild cluster bootstrap p-value of H0: the column's main coefficient = 0 (WCR for FE-OLS, WRE for "
+               "FE-2SLS; symmetric, share of |t*| > |t|; analysis.estimators.inference.wild_bootstrap)", P_VALUE)
+WILD_CI_LOW = _stat("wild_ci_low", "Wild bootstrap CI low",
+                    "lower end of the wild bootstrap interval {r : p(r) > alpha}, each r imposed as the null "
+                    "(test inversion, Roodman et al. 2019 boottest; WCU: estimate - q se, q the quantile of |t*|)")
+WILD_CI_HIGH = _stat("wild_ci_high", "Wild bootstrap CI high", "upper end of the same interval (see wild_ci_low)")
+
 # ---------------------------------------------------------------- split samples
 PERM_P = _stat("perm_p", "Permutation p", "two-sided Fisher permutation p-value of the between-group difference",
                P_VALUE)

@@ -205,7 +205,7 @@ def fit_threshold(
     time: str,
     n_thresholds: int = 1,
     trim: float | Sequence[float] = 0.01,
-    grid: int | None = 400,
+    grid: int | None = 300,
     n_boot: int | Sequence[int] = 300,
     seed: int | None = None,
     cluster: str | None = "entity",

@@ -15,6 +15,8 @@ import pandas as pd
 from analysis.estimators import EstimationResult
 from analysis.estimators.statistics import (
     ADJ_R2,
+    ANDERSON_RUBIN_P,
+    EFFECTIVE_F,
     AR1_P,
     AR2_P,
     CRAGG_DONALD_F,
@@ -24,12 +26,13 @@ from analysis.estimators.statistics import (
     PERM_P,
     R2,
     R2_WITHIN,
+    WILD_P,
 )
 from analysis.replications.adapters import Adapter
 from analysis.replications.adapters.threshold import THRESHOLDS
 from analysis.replications.spec import ColumnSpec, StudySpec
 
-__all__ = ["N_ROWS", "R2_ROWS", "STATISTIC_ROWS", "R2_KIND", "stat_value", "printed_n", "coverage_note"]
+__all__ = ["N_ROWS", "R2_ROWS", "STATISTIC_ROWS", "CR1_P_ROW", "R2_KIND", "stat_value", "printed_n", "coverage_note"]
 
 N_ROWS = ("n", "obs", "observations", "obs.", "number of observations")
 R2_ROWS = ("r²", "r2", "r-squared")
@@ -45,7 +48,11 @@ STATISTIC_ROWS: tuple[tuple[Callable[[str], bool], str], ...] = (
     (lambda n: n.startswith("ar(2)"), AR2_P),
     (lambda n: "hansen" in n, HANSEN_J_P),
     (lambda n: "between-group" in n or "difference test" in n, PERM_P),
+    (lambda n: n.startswith("wild bootstrap p"), WILD_P),
+    (lambda n: n.startswith("effective f"), EFFECTIVE_F),
+    (lambda n: n.startswith("anderson-rubin p"), ANDERSON_RUBIN_P),
 )
+CR1_P_ROW = "p (cr1)"   # the column's main coefficient's p-value from its own (CR1) covariance
 
 
 def r2_statistic(col: ColumnSpec) -> str:
@@ -69,6 +76,9 @@ def stat_value(name: str, res: EstimationResult, col: ColumnSpec, adapter: Adapt
         return col.options["stats"][name]
     if n in N_ROWS:
         return int(res.nobs)
+    if n == CR1_P_ROW:
+        term = adapter.main_term(col)
+        return float(res.pvalues[term]) if term in res.params.index else None
     if n.startswith("control"):
         return "Yes" if col.controls else "No"
     if n == "year":

@@ -49,6 +49,7 @@ def run_table(panel: pd.DataFrame, spec: TableSpec, study: StudySpec, ctx: RunCo
         return table, results
     pub = published_table(study.study, spec.id)
     stat_rows = [s["name"] for s in (pub or {}).get("stats", [])] or list(DEFAULT_STAT_ROWS)
+    stat_rows += [name for name in spec.extra_stats if name not in stat_rows]
     results, columns, notes_extra, truth_notes = [], [], [], {}
     resolver = ctx.resolver(panel)
     for col in spec.columns:

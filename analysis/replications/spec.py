@@ -58,6 +58,7 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     notes: tuple[str, ...] = ()
     figure: Callable | None = None     # figure(table_results, out_dir, ctx) -> list[Path]
+    extra_stats: tuple[str, ...] = ()  # statistic rows printed after the study's own (e.g. "Wild bootstrap p")
     build: Callable | None = None      # custom layout: build(panel, spec, study, ctx) -> (Table, results)
     sample_world: bool = False
     truth_note: str | None = None

@@ -642,9 +642,7 @@ def _tiles_touched(tiles, mosaic: Grid, cities_wkb) -> list[list[str]]:
 
 # ------------------------------------------------------------------------------------------------ read
 def cities_frame(ctx: LoadContext) -> pd.DataFrame:
-    cities = ctx.cities
-    if cities is None or cities.empty:
-        ctx.resolver()  # raises the standard "load the boundaries first" error
+    cities = ctx.require_cities()
     missing = cities["geometry_wkb"].isna()
     if missing.any():
         row = cities.loc[missing].iloc[0]

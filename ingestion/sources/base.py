@@ -33,15 +33,20 @@ class LoadContext:
 
     _resolver: object | None = field(default=None, init=False, repr=False)
 
-    def resolver(self):
-        """The one ``ingestion.cities.CityResolver`` of this load (names and codes by year -> units)."""
-        from ingestion.cities import CityResolver
-
+    def require_cities(self) -> pd.DataFrame:
+        """The boundaries' cities, or the one error saying to load them first."""
         if self.cities is None or self.cities.empty:
             raise IngestError(
                 None, "raw.city_boundaries", "no cities in the warehouse yet",
                 "load the boundaries first: dualcarbon ingest --sources DIR --only boundaries",
             )
+        return self.cities
+
+    def resolver(self):
+        """The one ``ingestion.cities.CityResolver`` of this load (names and codes by year -> units)."""
+        from ingestion.cities import CityResolver
+
+        self.require_cities()
         if self._resolver is None:
             self._resolver = CityResolver(self.cities)
         return self._resolver
@@ -106,8 +111,24 @@ class Source:
     patterns: tuple[str, ...]  # glob patterns under <sources>/<name>/
     read: Reader
     version: str = "1"
-    needs_cities: bool = True
+    needs_cities: bool = True     # its rows are made against raw.city_boundaries (names or polygons)
+    resolves_names: bool = True   # ... by resolving names and codes through the divisions crosswalk
+    seeds: tuple[str, ...] = ()   # other dbt seeds its reader reads (vocabularies, lists)
     notes: str = field(default="")
+
+    def inputs(self) -> tuple[str, ...]:
+        """What the rows depend on besides the source's own files: ``"boundaries"`` (the last load of the
+        boundaries) and the dbt seeds read. ``ingestion.load`` records their fingerprints with every load
+        and reloads when one changes; ``tests/ingestion/test_load_inputs.py`` checks that a loader reads
+        no seed it does not declare here."""
+        from ingestion.divisions import RESOLVER_SEEDS
+
+        deps: list[str] = []
+        if self.needs_cities:
+            deps.append("boundaries")
+            if self.resolves_names:
+                deps += RESOLVER_SEEDS
+        return tuple(dict.fromkeys([*deps, *self.seeds]))
 
     def contract(self, table: str) -> Contract:
         for c in self.contracts:

@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ingestion.divisions import PROVINCES, Crosswalk
+from ingestion.divisions import PROVINCES, RESOLVER_SEEDS, Crosswalk
 from ingestion.vocabulary import municipalities
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
@@ -304,4 +304,5 @@ SOURCE = Source(
     read=read,
     needs_cities=False,
     version="2",
+    seeds=(*RESOLVER_SEEDS, "seed_municipalities"),  # codes checked against the code tables
 )

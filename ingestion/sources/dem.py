@@ -81,4 +81,5 @@ SOURCE = Source(
     patterns=("*.tif", "*.tiff"),
     read=partial(read_raster_product, PRODUCT),
     version="2",
+    resolves_names=False,  # polygons only: zonal statistics over raw.city_boundaries
 )

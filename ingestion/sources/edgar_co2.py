@@ -183,4 +183,5 @@ SOURCE = Source(
     patterns=("*.nc", "*.txt"),
     read=partial(read_raster_product, PRODUCT),
     version="2",
+    resolves_names=False,  # polygons only: zonal statistics over raw.city_boundaries
 )

@@ -61,4 +61,5 @@ SOURCE = Source(
     patterns=("*.xlsx", "*.csv"),
     read=read,
     needs_cities=False,
+    seeds=("seed_provinces",),  # province names
 )

@@ -110,4 +110,5 @@ SOURCE = Source(
     patterns=("*.tif", "*.tiff", "*.tif.gz"),
     read=partial(read_raster_product, PRODUCT),
     version="2",
+    resolves_names=False,  # polygons only: zonal statistics over raw.city_boundaries
 )

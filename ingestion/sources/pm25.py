@@ -171,4 +171,5 @@ SOURCE = Source(
     patterns=("*.nc",),
     read=partial(read_raster_product, PRODUCT),
     version="2",
+    resolves_names=False,  # polygons only: zonal statistics over raw.city_boundaries
 )

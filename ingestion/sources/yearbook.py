@@ -73,4 +73,5 @@ SOURCE = Source(
     contracts=(CONTRACT,),
     patterns=("*.csv", "*.xlsx"),
     read=read,
+    seeds=("seed_yearbook_indicators",),  # the indicator vocabulary
 )

@@ -48,6 +48,20 @@ def test_hansen_grid_contains_published_thresholds(hansen):
     assert 0.0157 in g and 0.53616 in g
 
 
+def test_default_grid_is_xthregs_and_reproduces_hansen(hansen):
+    """Without a ``grid`` argument the search uses xthreg's 300 points and lands on both published
+    thresholds (a 400-point grid moves the second one to 0.5407)."""
+    import inspect
+
+    assert inspect.signature(fit_threshold).parameters["grid"].default == 300
+    r = fit_threshold(hansen, y="i", regime_x="c1", q="d1", controls=CONTROLS, entity="id", time="year",
+                      n_thresholds=2, trim=0.01, n_boot=0, progress=False)
+    assert r.thresholds == pytest.approx((0.0157, 0.53616), abs=5e-6)
+    wide = fit_threshold(hansen, y="i", regime_x="c1", q="d1", controls=CONTROLS, entity="id", time="year",
+                         n_thresholds=2, trim=0.01, grid=400, n_boot=0, progress=False)
+    assert wide.thresholds[1] == pytest.approx(0.5407, abs=5e-5)
+
+
 def test_hansen_single_and_double_thresholds(hansen, hansen_double):
     r = hansen_double
     # Hansen (1999): single threshold 0.0157; double thresholds 0.0157 and 0.5362.

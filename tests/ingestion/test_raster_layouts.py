@@ -468,17 +468,17 @@ def test_district_boundaries_are_refused(base, world, tmp_path, capfd):
 
 
 def test_a_manifest_from_before_the_layout_column_gains_it(tmp_path):
-    """Warehouses written before ``raw._loads.layout`` existed get the column (NULL for old rows)."""
+    """Warehouses written before ``raw._loads.layout`` (and ``inputs``) existed get the columns (NULL for old rows)."""
     from ingestion.warehouse import MANIFEST_COLUMNS, ensure_raw_schema
 
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     try:
         con.execute("create schema raw")
-        old = {k: v for k, v in MANIFEST_COLUMNS.items() if k != "layout"}
+        old = {k: v for k, v in MANIFEST_COLUMNS.items() if k not in ("layout", "inputs")}
         con.execute("create table raw._loads (" + ", ".join(f"{k} {v}" for k, v in old.items()) + ")")
         con.execute("insert into raw._loads values ('pm25', 'pm25/a.nc', 'x', 20, '1', now(), now(), 'loaded')")
         ensure_raw_schema(con)
-        assert con.execute("select layout from raw._loads").fetchall() == [(None,)]
+        assert con.execute("select layout, inputs from raw._loads").fetchall() == [(None, None)]
         columns = [r[0] for r in con.execute("describe raw._loads").fetchall()]
         assert columns == list(MANIFEST_COLUMNS)
     finally:

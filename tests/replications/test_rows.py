@@ -13,7 +13,8 @@ from analysis.replications.spec import ColumnSpec
 
 TESTS = {"Kleibergen-Paap rk LM": st.KP_RK_LM, "Kleibergen-Paap rk Wald F": st.KP_RK_WALD_F,
          "Cragg-Donald Wald F": st.CRAGG_DONALD_F, "AR(1) p-value": st.AR1_P, "AR(2) p-value": st.AR2_P,
-         "Hansen test p-value": st.HANSEN_J_P,
+         "Hansen test p-value": st.HANSEN_J_P, "Wild bootstrap p": st.WILD_P,
+         "Effective F (MOP)": st.EFFECTIVE_F, "Anderson-Rubin p": st.ANDERSON_RUBIN_P,
          "Between-group coefficient difference test P-value (组间系数差异检验 P 值)": st.PERM_P}
 
 
@@ -47,6 +48,14 @@ def test_each_printed_test_row_prints_its_own_statistic(printed):
     assert stat_value(printed, _result(stats), _column(), ADAPTERS["fe"]) == stats[TESTS[printed]]
     assert stat_value(printed, _result({}), _column(), ADAPTERS["fe"]) is None
     assert sum(matches(printed.lower()) for matches, _ in STATISTIC_ROWS) == 1
+
+
+def test_a_cr1_p_row_prints_the_main_coefficients_p_value():
+    res = _result({})
+    assert stat_value("p (CR1)", res, _column(), ADAPTERS["fe"]) == pytest.approx(float(res.pvalues["x"]))
+    first = ColumnSpec("(1)", "y", ("x",), (), instruments=("z",))
+    assert stat_value("p (CR1)", res, first, ADAPTERS["iv_first"]) == pytest.approx(float(res.pvalues["z"]))
+    assert stat_value("p (CR1)", res, first, ADAPTERS["iv"]) == pytest.approx(float(res.pvalues["x"]))
 
 
 def test_an_f_row_is_the_first_stage_f_of_an_iv_else_the_wald_f_of_the_slopes():

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import ATT, ATT_SE, N_UNITS, PRETREND_CHI2, PRETREND_P
@@ -132,7 +132,7 @@ def multiplier_bootstrap(inf: np.ndarray, n_boot: int, rng: np.random.Generator,
     V = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n))
     bres = np.sqrt(n) * (V @ inf) / n
     q75, q25 = np.quantile(bres, [0.75, 0.25], axis=0, method="inverted_cdf")
-    sigma = (q75 - q25) / (sps.norm.ppf(0.75) - sps.norm.ppf(0.25))
+    sigma = (q75 - q25) / (dist.norm_ppf(0.75) - dist.norm_ppf(0.25))
     ok = sigma > _EPS
     se = np.where(ok, sigma / np.sqrt(n), np.nan)
     if ok.any():
@@ -432,7 +432,7 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         se_b, crit = multiplier_bootstrap(inf, n_boot, np.random.default_rng(seed), alpha)
         tab["se_analytic"] = tab["se"]
         tab["se"] = se_b
-    z = crit if crit is not None and np.isfinite(crit) else sps.norm.ppf(1 - alpha / 2)
+    z = crit if crit is not None and np.isfinite(crit) else dist.norm_ppf(1 - alpha / 2)
     tab["conf_low"] = tab["att"] - z * tab["se"]
     tab["conf_high"] = tab["att"] + z * tab["se"]
     tab["post"] = tab["time"] >= tab["cohort"]
@@ -444,7 +444,7 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         Vpre = inf[:, pre_mask].T @ inf[:, pre_mask] / n**2
         bpre = tab["att"].to_numpy()[pre_mask]
         W = float(bpre @ np.linalg.pinv(Vpre) @ bpre)
-        pre_w = {PRETREND_CHI2: W, PRETREND_P: float(sps.chi2.sf(W, int(pre_mask.sum())))}
+        pre_w = {PRETREND_CHI2: W, PRETREND_P: float(dist.chi2_sf(W, int(pre_mask.sum())))}
     return CallawaySantAnnaResult(
         params=pd.Series(tab["att"].to_numpy(), index=names),
         bse=pd.Series(tab["se"].to_numpy(), index=names),

@@ -6,7 +6,6 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import prepare_cohort_panel
@@ -17,7 +16,7 @@ from analysis.estimators.did.twfe import _rel_label
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                    controls: Sequence[str] = (), horizons: Sequence[int] | None = None,
-                   cluster: str | None = None, exclude: Any = None) -> EstimationResult:
+                   cluster: str | None = None, exclude: Any = None, leads: int = 0) -> EstimationResult:
     """Imputation DID of Borusyak, Jaravel and Spiess (2024, "Revisiting event-study designs").
 
     1. Fit ``Y_it = alpha_i + lambda_t + X_it' gamma + e_it`` by OLS on untreated observations only
@@ -34,6 +33,13 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     cohort x period cells. Clustered by ``cluster`` (default: ``entity``); normal inference.
     Treated observations whose unit or period has no untreated observation cannot be imputed and
     are dropped (count in ``info["n_not_imputable"]``).
+
+    ``leads=K`` adds pre-period coefficients ``"t-2" ... "t-(K+1)"``, BJS's test of pre-trends on the untreated
+    observations only (their Test 1): OLS of Y on unit and period effects, the controls and indicators of
+    ``t - G_i = -2, ..., -K, <= -(K+1)`` (the last binned; t-1 is the reference, as in an event study), so that
+    HonestDiD can read the result. Their covariance with the imputation estimates stacks both linear
+    estimators' per-cluster scores (OLS scores ``x_it e_it`` of the lead regression; no small-sample factor,
+    like BJS's variance).
     """
     controls = list(controls)
     cluster = cluster or entity
@@ -69,6 +75,8 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     yv = df[y].to_numpy(dtype=float)
     y0, y1 = yv[~treated], yv[treated]
     ZtZ = (Z0.T @ Z0).tocsc()
+    import scipy.sparse.linalg as spla   # here, not at import: the package stays quick to import
+
     try:
         lu = spla.splu(ZtZ)
         beta = lu.solve(np.asarray(Z0.T @ y0).ravel())
@@ -110,6 +118,11 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     contrib = np.zeros((n, W.shape[1]))
     contrib[~treated] = V0 * eps0[:, None]
     contrib[treated] = W * eps1
+    if leads:
+        lead_est, lead_names, lead_contrib = _pretrend_leads(df, ~treated, t_val, g, y, entity, time, controls,
+                                                            int(leads))
+        est, names = np.r_[est, lead_est], [*names, *lead_names]
+        contrib = np.column_stack([contrib, lead_contrib])
     sums = cluster_sums(contrib, cl, n_cl)
     se = np.sqrt(np.sum(sums**2, axis=0))
     cov = sums.T @ sums  # its diagonal is se**2: the same clustered sums, crossed between estimands
@@ -124,3 +137,31 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
               "tau": pd.Series(tau, index=df.index[treated])},
         cov=pd.DataFrame(np.asarray(cov), index=names, columns=names),
     )
+
+
+def _pretrend_leads(df: pd.DataFrame, untreated: np.ndarray, t_val: np.ndarray, g: np.ndarray, y: str, entity: str,
+                    time: str, controls: list, K: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """BJS's pre-trend regression on the untreated rows (see ``imputation_did``): the lead coefficients, their
+    names and each row's score contribution (zero on treated rows)."""
+    from analysis.estimators.fixed_effects import fit_within, within_design
+
+    if K < 1:
+        raise ValueError(f"leads must be a positive integer, got {K}")
+    e = t_val - g                                   # -inf for never-treated units
+    sub = df.loc[untreated]
+    e0 = e[untreated]
+    names, cols = [], {}
+    for k in range(2, K + 2):
+        name = _rel_label(-k)
+        cols[name] = (e0 <= -k).astype(float) if k == K + 1 else (e0 == -k).astype(float)
+        if cols[name].sum() == 0:
+            raise ValueError(f"no untreated observations {k} periods before treatment; use fewer leads")
+        names.append(name)
+    sub = sub.assign(**cols)
+    design = within_design(sub, y=y, regressors=[*names, *controls], fe=[entity, time])
+    fit = fit_within(design, model="BJS pre-trend leads")
+    bread = np.linalg.inv(design.X.T @ design.X)
+    scores = design.X * fit.info["resid"][:, None] @ bread[:, :len(names)]
+    contrib = np.zeros((len(df), len(names)))
+    contrib[untreated] = scores
+    return fit.params[names].to_numpy(), names, contrib

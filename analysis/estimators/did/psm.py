@@ -9,7 +9,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import apply_exclude, check_binary, check_columns, check_unique_panel
@@ -179,6 +178,7 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
         raise ValueError("no treated row found a match; widen the caliper or use replace=True")
 
     # ---- balance table
+    from scipy.stats import ttest_ind as ttest_ind_welch
     from statsmodels.stats.weightstats import ttest_ind
 
     rows = []
@@ -196,7 +196,7 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
             "mean_treated_after": mt_a, "mean_control_after": mc_a,
             "std_bias_before": b0, "std_bias_after": b1,
             "bias_reduction_pct": 100.0 * (1 - abs(b1) / abs(b0)) if b0 != 0 else np.nan,
-            "p_before": float(sps.ttest_ind(T_all[c], C_all[c], equal_var=False).pvalue),
+            "p_before": float(ttest_ind_welch(T_all[c], C_all[c], equal_var=False).pvalue),
             "p_after": float(ttest_ind(T_m[c].to_numpy(), C_m[c].to_numpy(), usevar="unequal",
                                        weights=(None, C_m["_weight"].to_numpy()))[1]),
         })

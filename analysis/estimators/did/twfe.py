@@ -369,6 +369,8 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
         resid_c = lambda A: A  # noqa: E731
     # the true fit's covariance convention (HC1 or CR1, same K: one treatment column and the controls)
     spec = resolve_vcov(df, cluster, None)
+    if spec.multiway:
+        raise ValueError("the placebo draws cluster on one column; pass a single cluster column")
     adj, _ = small_sample(spec.kind, len(df), true.info["df_k"], spec.n_clusters)
 
     true_g = pd.Series(df["_g"].to_numpy()).groupby(unit_codes).first().to_numpy()

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+import analysis.estimators.distributions as dist
 
 from analysis.estimators.spatial.model import fit_spatial_panel
 from analysis.estimators.spatial.panel import EFFECTS, demean_panel, prepare_panel, spatial_lag
@@ -49,7 +49,7 @@ class TestResult:
 
 
 def _chi2(name: str, stat: float, df: float, note: str = "") -> TestResult:
-    return TestResult(name=name, statistic=float(stat), df=float(df), pvalue=float(sps.chi2.sf(stat, df)), note=note)
+    return TestResult(name=name, statistic=float(stat), df=float(df), pvalue=float(dist.chi2_sf(stat, df)), note=note)
 
 
 # ---------------------------------------------------------------- LM tests
@@ -98,7 +98,7 @@ def lm_tests(
         "robust LM-error": (err_score - T * tw / J * lag_score) ** 2 / (T * tw * (1.0 - T * tw / J)),
     }
     out = pd.DataFrame({"statistic": pd.Series(rows), "df": 1})
-    out["p_value"] = sps.chi2.sf(out["statistic"], 1)
+    out["p_value"] = dist.chi2_sf(out["statistic"], 1)
     out.attrs["effects"] = effects
     out.attrs["sigma2"] = s2
     return out
@@ -178,7 +178,7 @@ def lr_effects_test(
     for label, restricted, df in (("both vs individual", "individual", panel.t - 1),
                                   ("both vs time", "time", panel.n - 1)):
         stat = 2.0 * (both.loglik - fits[restricted].loglik)
-        rows[label] = {"statistic": stat, "df": df, "p_value": float(sps.chi2.sf(stat, df)),
+        rows[label] = {"statistic": stat, "df": df, "p_value": float(dist.chi2_sf(stat, df)),
                        "loglik_restricted": fits[restricted].loglik, "loglik_twoways": both.loglik}
     return pd.DataFrame.from_dict(rows, orient="index")
 

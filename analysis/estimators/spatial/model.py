@@ -46,7 +46,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import LOGLIK, PHI, R2_CORR, SIGMA2
@@ -254,6 +253,8 @@ def _fit_panel(panel: PanelData, *, model: str, effects: str, lee_yu: bool, logd
     if spatial:
         lo, hi = ld.bounds()
         span = hi - lo
+        from scipy.optimize import minimize_scalar
+
         opt = minimize_scalar(negll, bounds=(lo + 1e-6 * span, hi - 1e-6 * span), method="bounded",
                               options={"xatol": tol, "maxiter": 500})
         r = float(opt.x)
@@ -387,6 +388,7 @@ def _fit_random(panel: PanelData, *, model: str, logdet: str, durbin, tol: float
     """
     if model not in LAG_MODELS:
         raise ValueError("random effects are implemented for the lag models (sar, sdm) only")
+    from scipy.optimize import minimize_scalar   # here, not at import: the package stays quick to import
     N, T = panel.n, panel.t
     W = panel.w.matrix
     Y, X = panel.y, panel.X

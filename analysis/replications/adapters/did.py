@@ -1,12 +1,13 @@
 """The difference-in-differences family: ``psm`` (:func:`analysis.estimators.psm_did`), ``cs``
 (:func:`analysis.estimators.callaway_santanna`, aggregated) and, for study 002's figures, the event
-study and the placebo of the same column (:func:`event_study`, :func:`placebo`)."""
+study and the placebo of the same column (:func:`event_study`, :func:`placebo`) and the HonestDiD
+sensitivity analysis of that event study (:func:`honest_did`)."""
 from __future__ import annotations
 
 from analysis.estimators import EstimationResult
 from analysis.replications.adapters.base import Adapter, with_constant
 
-__all__ = ["PropensityScoreDiD", "CallawaySantAnna", "event_study", "placebo"]
+__all__ = ["PropensityScoreDiD", "CallawaySantAnna", "event_study", "placebo", "honest_did"]
 
 
 class PropensityScoreDiD(Adapter):
@@ -75,3 +76,11 @@ def placebo(data, col, study, ctx, *, cohort: str, n_draws: int):
     return fit_placebo(data, y=col.dependent, entity=study.entity, time="year", cohort=cohort,
                        controls=col.controls, n_draws=ctx.draws("n_draws", n_draws), seed=ctx.seed,
                        progress=False)
+
+
+def honest_did(es, **options):
+    """Rambachan-Roth sensitivity analysis of an event study (:func:`analysis.estimators.honest_did`): every
+    keyword of it (``restriction``, ``M``, ``l_vec``, ``alpha``, ``grid_points``, ``seed``) is a study option."""
+    from analysis.estimators import honest_did as sensitivity
+
+    return sensitivity(es, **options)
