@@ -50,10 +50,13 @@ SO2_FIT = C("ln SO2 SDM", "ln_industrial_so2", (A, "ln_gdp_per_capita"), estimat
             options={"effects": "twoways"})
 SO2_INDIVIDUAL = C("ln SO2 SDM, individual FE", "ln_industrial_so2", (A, "ln_gdp_per_capita"), estimator="sdm",
                    options={"effects": "individual"})
-# the planted CO2 equation itself: regimes of A, the mediators, the controls and the policies, year dummies
+# the planted CO2 equation itself: regimes of A, the mediators, the controls and the policies, year dummies;
+# on the cities whose territory is the boundary vintage's in every year (fct_city_year.boundary_break): EDGAR
+# CO2 is summed over the vintage's polygon, while a yearbook reports a city before a split or transfer on
+# its territory of that year, and those jumps are most of ln population's within-city variation
 CO2_FIT = C("ln CO2 threshold", "ln_co2_edgar_10k_t", (A,),
             ("ln_green_applications", "tertiary_share", "secondary_share", "ln_gdp_per_capita", "ln_pop_resident",
-             "smart_city_pilot", "ai_pilot", R), estimator="threshold",
+             "smart_city_pilot", "ai_pilot", R), estimator="threshold", exclude_ever=("boundary_break",),
             options={"time_effects": True, "n_boot": 0, "n_thresholds": 3, "grid": None})
 GREEN_FIT = C("green", "ln_green_applications", (A,), ("ln_gdp_per_capita",), options={"cluster": "adcode"})
 INS_FIT = C("tertiary", "tertiary_share", (A,), (), options={"cluster": "adcode"})
@@ -89,7 +92,8 @@ class Target:
 
 def _kappa(r: int) -> Target:
     return Target(f"kappa_{r + 1}", "Hansen threshold (x = q = A, every value of A a candidate), city FE + year "
-                  "dummies, ln EDGAR CO2 with the planted equation's regressors; 95% LR set", CO2_FIT,
+                  "dummies, ln EDGAR CO2 with the planted equation's regressors, cities without a boundary break; "
+                  "95% LR set", CO2_FIT,
                   f"threshold_{r + 1}", Param(f"kappa.{r}"))
 
 

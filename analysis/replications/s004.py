@@ -241,7 +241,10 @@ TABLES = (
           options={**WITHIN, "time_effects": True, "regime_var": "AI_concern", "regime_rows": CONCERN_REGIMES},
           rename=CONST, truth={"thresholds": NoCounterpart(
               "the world plants its thresholds in A = ln(1 + AI firms), not in attention")}),
-    ), notes=("Regime rows carry our thresholds and stand on the printed regime of the same position (whose "
+    ), truth_note=("the planted thresholds are in ln CO2: fitted there with the planted equation's regressors, "
+                   "every world's LR set holds them (README: truth recovery); on carbon intensity, a level, with the "
+                   "study's controls the search can settle on other splits, and the regime slopes then mix regimes."),
+        notes=("Regime rows carry our thresholds and stand on the printed regime of the same position (whose "
               "label carries the study's cut-offs); year effects enter as dummies (the study prints City/Year "
               "fixed effects). Planted: the thresholds of the sample world (in A, on ln CO2) and, per regime, "
               "the average effect of A on carbon intensity over the city-years in the planted regime.",),
