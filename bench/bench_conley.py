@@ -68,7 +68,7 @@ def main(argv=None) -> None:
     fit_fe(panel, FORMULA, vcov=con)
     t_ours, res = timed(lambda: fit_fe(panel, FORMULA, vcov=con), args.repeat)
     t_hc1, hc1 = timed(lambda: fit_fe(panel, FORMULA, vcov="HC1"), args.repeat)
-    design = within_design(panel, FORMULA, vcov=con)
+    design, _ = within_design(panel, FORMULA, vcov=con)
     unit = D.index.get_indexer(panel["adcode"].to_numpy())
     year = panel["year"].to_numpy(dtype=float)
     t_dense, cov = timed(lambda: dense_conley_cov(res, design, D.to_numpy(), unit, year, args.cutoff, args.lags), 1)

@@ -53,6 +53,7 @@ import scipy.sparse as sp
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.covariance import Conley, ConleyGrid, cluster_sums, conley_meat, factorize, multiway_components
+from analysis.estimators.inputs import unknown_columns, vcov_request
 from analysis.estimators.statistics import ADJ_R2, N_CLUSTERS, R2, R2_WITHIN
 
 __all__ = ["WithinDesign", "within_design", "fit_within", "Demeaner", "STRATEGIES", "VcovSpec", "resolve_vcov",
@@ -215,7 +216,9 @@ def cluster_columns(cluster: str | Sequence[str] | None) -> list[str]:
 
 def resolve_vcov(data: pd.DataFrame, cluster: str | Sequence[str] | None, vcov: str | Conley | None) -> VcovSpec:
     """``cluster`` (a column, or several for multiway clustering) gives CR1; otherwise ``vcov`` "HC1" (default,
-    also "robust"), "iid", or a :class:`~analysis.estimators.covariance.Conley` request."""
+    also "robust", "hetero"), "iid", a :class:`~analysis.estimators.covariance.Conley` request, or pyfixest's
+    ``{"CRV1": "a"}`` / ``{"CRV1": "a+b"}`` (the accepted forms: ``analysis.estimators.inputs.vcov_request``)."""
+    cluster, vcov = vcov_request(cluster, vcov)
     columns = cluster_columns(cluster)
     if columns:
         if vcov is not None and not isinstance(vcov, str):
@@ -225,7 +228,7 @@ def resolve_vcov(data: pd.DataFrame, cluster: str | Sequence[str] | None, vcov: 
         codes = []
         for c in columns:
             if c not in data.columns:
-                raise ValueError(f"cluster column {c!r} not in the data")
+                raise unknown_columns(data, [c], what="cluster column")
             if data[c].isna().any():
                 raise ValueError(f"cluster column {c!r} has missing values; drop those rows")
             code, g = factorize(data[c].to_numpy())
@@ -238,12 +241,7 @@ def resolve_vcov(data: pd.DataFrame, cluster: str | Sequence[str] | None, vcov: 
         return VcovSpec("CR1", codes[0], g_min, name, comps, tuple(codes))
     if isinstance(vcov, Conley):
         return VcovSpec("Conley", conley=vcov.grid(data))
-    kind = (vcov or "HC1").upper()
-    if kind in ("ROBUST", "HETERO", "HC1"):
-        return VcovSpec("HC1")
-    if kind == "IID":
-        return VcovSpec("iid")
-    raise ValueError(f"vcov must be 'iid', 'HC1' (robust) or a Conley request when no cluster is given, got {vcov!r}")
+    return VcovSpec(vcov or "HC1")
 
 
 def dof_k(k: int, demeaner: Demeaner, spec: VcovSpec) -> int:

@@ -1,7 +1,7 @@
-"""Formulas and input checks of the formula-based estimators (``fit_fe``, ``fit_iv``, ``compare_groups``).
+"""Formulas of the formula-based estimators (``fit_fe``, ``fit_iv``, ``compare_groups``).
 
-``parse_formula("y ~ x1 + x2 | fe1 + fe2 | endog ~ z1 + z2")`` reads the pyfixest-style formula;
-``check_frame`` raises one clear error for missing, non-numeric or non-finite columns. The fixed
+``parse_formula("y ~ x1 + x2 | fe1 + fe2 | endog ~ z1 + z2")`` reads the pyfixest-style formula; the input
+checks (unknown columns, the missing-values policy, vcov forms) are ``analysis.estimators.inputs``'. The fixed
 effects themselves (demeaning, degrees of freedom, covariances) are the engine's:
 ``analysis.estimators.fixed_effects``.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
@@ -81,34 +79,3 @@ def parse_formula(formula: str) -> Formula:
                 continue
             fe, _ = _terms(part, "the fixed effects")
     return Formula(y, tuple(exog), tuple(fe), tuple(endog), tuple(inst), intercept and not fe)
-
-
-# ---------------------------------------------------------------------------- checks
-def check_frame(data: pd.DataFrame, numeric: list[str], keys: list[str] = ()) -> None:
-    """Raise one clear ValueError for missing / non-numeric / NaN columns."""
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    cols = list(dict.fromkeys([*numeric, *keys]))
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise ValueError(
-            f"column(s) {missing} not in the data; available columns: {list(data.columns)[:30]}"
-        )
-    for c in numeric:
-        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
-            if pd.api.types.is_bool_dtype(data[c]):
-                continue
-            raise ValueError(
-                f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it, e.g. "
-                f"pd.to_numeric(data[{c!r}], errors='coerce'), and drop the rows that fail"
-            )
-    for c in cols:
-        n_bad = int(data[c].isna().sum())
-        if c in numeric:
-            vals = data[c].to_numpy(dtype=float, na_value=np.nan)
-            n_bad += int((~np.isfinite(vals)).sum()) - int(data[c].isna().sum())
-        if n_bad:
-            raise ValueError(
-                f"column {c!r} has {n_bad} missing or non-finite value(s); drop those rows "
-                f"(data.dropna(subset=[{c!r}])) or impute them before estimating"
-            )

@@ -61,7 +61,7 @@ import analysis.estimators.distributions as dist
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import cluster_sums, factorize
-from analysis.estimators.formula import check_frame
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame
 from analysis.estimators.statistics import (
     AR1_P,
     AR1_Z,
@@ -163,6 +163,7 @@ def fit_system_gmm(
     two_step: bool = True,
     windmeijer: bool = True,
     h: int = 3,
+    missing: str = DEFAULT_MISSING,
 ) -> EstimationResult:
     """System GMM (or, with ``level_equation=False``, difference GMM); see the module docstring for the
     instruments and the conventions.
@@ -182,6 +183,8 @@ def fit_system_gmm(
     level_equation : False gives difference GMM (no levels equation, no constant).
     two_step : two-step efficient GMM (Windmeijer SE) or one-step robust.
     h : first-step weighting matrix, xtabond2's ``h(1)``, ``h(2)`` or ``h(3)`` (default).
+    missing : ``"drop"`` (default) drops rows missing ``y``, a regressor or a key (a gap in the panel, as
+        xtabond2), with a warning and the count in ``info["n_dropped_na"]``; ``"raise"`` refuses them.
 
     Returns
     -------
@@ -201,7 +204,7 @@ def fit_system_gmm(
     bad = {v: k for v, k in regressor_lags.items() if v not in xvars or not isinstance(k, (int, np.integer)) or k < 0}
     if bad:
         raise ValueError(f"regressor_lags {bad}: keys must be regressors ({xvars}) and values integers >= 0")
-    check_frame(data, [y, *xvars], [entity, time])
+    data, n_na = check_frame(data, [y, *xvars], [entity, time], missing=missing, who="fit_system_gmm")
     if data.duplicated([entity, time]).any():
         raise ValueError(f"duplicated ({entity}, {time}) rows; one row per entity-period is required")
     gmm_vars = {y: 2, **{v: 2 for v in endog}, **{v: 1 for v in predetermined}}
@@ -379,7 +382,7 @@ def fit_system_gmm(
     }
     kind = "SYS-GMM" if level_equation else "DIFF-GMM"
     info = {
-        "dep_var": y, "entity": entity, "time": time, "cluster": entity, "controls": controls,
+        "dep_var": y, "entity": entity, "time": time, "cluster": entity, "controls": controls, "n_dropped_na": n_na,
         "vcov": ("Windmeijer (two-step)" if windmeijer else "two-step") if two_step else "one-step robust",
         "one_step": pd.Series(b1, index=names), "one_step_se": pd.Series(np.sqrt(np.diag(V1)), index=names),
         "n_instruments": L, "overid_df": df_over, "collapse": collapse, "max_lag": max_lag,

@@ -37,7 +37,8 @@ from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, nested_in, small_sample
-from analysis.estimators.formula import check_frame, parse_formula
+from analysis.estimators.formula import parse_formula
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame, vcov_request
 from analysis.estimators.statistics import N_GROUP0, N_GROUP1, PERM_P, PERM_P_ONE_SIDED, SUEST_P, SUEST_Z
 from analysis.estimators.panel import fit_fe
 
@@ -77,7 +78,7 @@ def _scores(data: pd.DataFrame, formula: str, fit: EstimationResult) -> tuple[np
     """Influence rows (X'X)^-1 x_i e_i of a fit_fe result (rows of the group's data)."""
     from analysis.estimators.panel import within_design
 
-    d = within_design(data, formula)
+    d, _ = within_design(data, formula)
     xtx_inv = np.linalg.inv(d.X.T @ d.X)
     e = fit.info["resid"]
     return (d.X * e[:, None]) @ xtx_inv, d.names
@@ -90,24 +91,31 @@ def compare_groups(
     by: str,
     coef: str,
     cluster: str | None = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     n_perm: int = 1000,
     seed=None,
     progress: bool = True,
+    missing: str = DEFAULT_MISSING,
 ) -> GroupComparison:
     """Fit ``formula`` separately in the two groups of ``by`` and test equality of ``coef``.
 
     Returns a GroupComparison with ``params`` = coef in group 0, group 1 and the difference
     (group 1 minus group 0), ``fits`` (the two EstimationResults keyed by group label),
     ``perm_pvalue`` (two-sided Fisher permutation), ``suest_z`` / ``suest_pvalue``; ``info``
-    holds the permutation draws and the unit at which labels were permuted.
+    holds the permutation draws and the unit at which labels were permuted. ``cluster`` / ``vcov`` /
+    ``missing`` as in ``fit_fe`` (rows missing any column of the formula, ``by`` or the clusters are
+    dropped before the split, count in ``info["n_dropped_na"]``).
     """
     f = parse_formula(formula)
     if f.endog:
         raise ValueError("compare_groups supports OLS/FE formulas only (no IV part)")
     if coef not in f.exog:
         raise ValueError(f"coef {coef!r} is not a regressor of {formula!r}")
-    check_frame(data, [f.y, *f.exog], list(f.fe) + [by] + ([cluster] if cluster else []))
+    cluster, vcov = vcov_request(cluster, vcov)
+    if cluster is not None and not isinstance(cluster, str):
+        raise ValueError(f"compare_groups clusters on one column, got {cluster!r}")
+    data, n_na = check_frame(data, [f.y, *f.exog], list(f.fe) + [by] + ([cluster] if cluster else []),
+                             missing=missing, who="compare_groups")
     data = data.reset_index(drop=True)
     levels, in1 = _two_groups(data[by], by)
     d0, d1 = data[~in1], data[in1]
@@ -163,7 +171,7 @@ def compare_groups(
                N_GROUP0: int(fit0.nobs), N_GROUP1: int(fit1.nobs)},
         info={"perm_draws": draws, "perm_unit": unit_name, "n_perm": int(n_perm), "method": method,
               "levels": levels, "formula": formula, "dep_var": f.y, "fe": list(f.fe), "cluster": cluster,
-              "vcov": fit0.info["vcov"], "seed": seed if not isinstance(seed, np.random.Generator) else None},
+              "vcov": fit0.info["vcov"], "n_dropped_na": n_na, "seed": seed if not isinstance(seed, np.random.Generator) else None},
         fits={levels[0]: fit0, levels[1]: fit1}, diff=diff, perm_pvalue=p_perm,
         suest_z=float(z), suest_pvalue=p_z,
     )

@@ -64,7 +64,8 @@ from analysis.estimators.fixed_effects import (
     sandwich,
     small_sample,
 )
-from analysis.estimators.formula import check_frame, parse_formula
+from analysis.estimators.formula import parse_formula
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame, vcov_request
 from analysis.estimators.statistics import (
     CRAGG_DONALD_F,
     EFFECTIVE_F,
@@ -196,12 +197,14 @@ def fit_iv(
     formula: str,
     *,
     cluster: str | list[str] | None = None,
-    vcov: str | Conley | None = None,
+    vcov: str | Conley | dict | None = None,
+    missing: str = DEFAULT_MISSING,
 ) -> EstimationResult:
     """FE-2SLS ``"y ~ w | city + year | x ~ z1 + z2"`` with first stage and weak-IV statistics.
 
-    ``cluster`` / ``vcov`` as in ``fit_fe`` (one or several cluster columns, HC1, iid, or a Conley request);
-    the first stages, the Kleibergen-Paap statistics and Hansen's J use the same covariance.
+    ``cluster`` / ``vcov`` / ``missing`` as in ``fit_fe`` (one or several cluster columns, HC1, iid,
+    ``{"CRV1": "city"}``, or a Conley request; rows missing any column of the formula or the clusters dropped
+    listwise, count in ``info["n_dropped_na"]``); the first stages, the Kleibergen-Paap statistics and Hansen's J use the same covariance.
 
     Returns an EstimationResult (model ``"FE-2SLS"``/``"2SLS"``) with ``cov`` and ``stats`` (names
     in :mod:`analysis.estimators.statistics`): ``KP_rk_LM`` (+ ``KP_rk_LM_p``), ``KP_rk_Wald``,
@@ -225,7 +228,8 @@ def fit_iv(
     if overlap:
         raise ValueError(f"instrument(s) {sorted(overlap)} also appear as regressors")
     numeric = [f.y, *f.exog, *f.endog, *f.instruments]
-    check_frame(data, numeric, list(f.fe) + cluster_columns(cluster))
+    cluster, vcov = vcov_request(cluster, vcov)
+    data, n_na = check_frame(data, numeric, list(f.fe) + cluster_columns(cluster), missing=missing, who="fit_iv")
     demeaner = Demeaner([factorize(data[c].to_numpy())[0] for c in f.fe])
     spec = resolve_vcov(data, cluster, vcov)
     raw = data[numeric].to_numpy(dtype=float)
@@ -336,7 +340,7 @@ def fit_iv(
     info = {
         "formula": formula, "dep_var": f.y, "fe": list(f.fe), "cluster": spec.cluster_name, "vcov": spec.kind,
         "df_k": k_dof, "first_stage": first, "endog": list(f.endog),
-        "instruments": list(f.instruments), "stock_yogo": sy, "resid": resid,
+        "instruments": list(f.instruments), "stock_yogo": sy, "resid": resid, "n_dropped_na": n_na,
     }
     return EstimationResult(
         params=pd.Series(beta, index=names), bse=pd.Series(np.sqrt(np.diag(cov)), index=names),

@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import factorize
-from analysis.estimators.formula import check_frame
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame, vcov_request
 from analysis.estimators.statistics import (
     AROIAN_P,
     AROIAN_Z,
@@ -105,12 +105,13 @@ def fit_mediation(
     controls: Sequence[str] = (),
     fe: Sequence[str] = (),
     cluster: str | None = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
     n_boot: int = 1000,
     seed=None,
     alpha: float = 0.05,
     ci: str = "percentile",
     progress: bool = True,
+    missing: str = DEFAULT_MISSING,
 ) -> MediationResult:
     """Three-step mediation of ``x -> mediator -> y`` (see the module docstring for conventions).
 
@@ -118,7 +119,9 @@ def fit_mediation(
     ``direct`` (c') and ``indirect`` (a*b, Sobel SE), ``tests`` (Sobel / Aroian / Goodman),
     ``boot_ci`` and ``share_mediated``; the three fits are in ``info["fits"]`` and the bootstrap
     draws of a*b in ``info["boot_draws"]``. p-values of this object are normal (z); the path
-    regressions' own t-based inference is in the fits.
+    regressions' own t-based inference is in the fits. ``cluster`` / ``vcov`` / ``missing`` as in
+    ``fit_fe``; the three paths use the same rows (complete in x, mediator, y, controls, fe and clusters;
+    rows dropped counted in ``info["n_dropped_na"]``).
     """
     if ci not in ("percentile", "bc"):
         raise ValueError("ci must be 'percentile' or 'bc' (bias-corrected)")
@@ -126,7 +129,11 @@ def fit_mediation(
         raise ValueError("x, mediator and y must be three different columns")
     controls = list(controls)
     fe = list(fe)
-    check_frame(data, [x, mediator, y, *controls], fe + ([cluster] if cluster else []))
+    cluster, vcov = vcov_request(cluster, vcov)
+    if cluster is not None and not isinstance(cluster, str):
+        raise ValueError(f"fit_mediation clusters on one column (its bootstrap resamples clusters), got {cluster!r}")
+    data, n_na = check_frame(data, [x, mediator, y, *controls], fe + ([cluster] if cluster else []),
+                             missing=missing, who="fit_mediation")
     fe_part = f" | {' + '.join(fe)}" if fe else ""
     rhs_c = " + ".join([x, *controls])
     f_total = f"{y} ~ {rhs_c}{fe_part}"
@@ -144,8 +151,8 @@ def fit_mediation(
     draws = np.array([])
     lo = hi = np.nan
     if n_boot and n_boot > 0:
-        da = within_design(data, f_a)
-        db = within_design(data, f_b)
+        da, _ = within_design(data, f_a)
+        db, _ = within_design(data, f_b)
         if cluster:
             cl, g = factorize(data[cluster].to_numpy())
         else:
@@ -203,7 +210,8 @@ def fit_mediation(
     }
     info = {"fits": {"total": total, "a": path_a, "b": path_b}, "boot_draws": draws,
             "n_boot": int(n_boot or 0), "ci_method": ci, "alpha": alpha, "cluster": cluster,
-            "vcov": total.info["vcov"], "fe": fe, "controls": controls, "dep_var": y, "seed": seed}
+            "vcov": total.info["vcov"], "fe": fe, "controls": controls, "dep_var": y, "seed": seed,
+            "n_dropped_na": n_na}
     return MediationResult(
         params=params, bse=bse, nobs=total.nobs, model="Mediation (three-step)", df_resid=None,
         stats=stats_, info=info, tests=tests, boot_ci=(float(lo), float(hi)),

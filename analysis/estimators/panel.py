@@ -33,7 +33,8 @@ import pandas as pd
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import Conley, WithinDesign, cluster_columns, fit_within
 from analysis.estimators.fixed_effects import within_design as engine_design
-from analysis.estimators.formula import Formula, check_frame, parse_formula
+from analysis.estimators.formula import Formula, parse_formula
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame, require_columns, vcov_request
 from analysis.estimators.publication_table import etable
 from analysis.estimators.statistics import R2
 
@@ -42,33 +43,42 @@ __all__ = ["fit_fe", "stepwise_fe", "winsorize", "WithinDesign", "within_design"
 
 def within_design(
     data: pd.DataFrame, formula: str | Formula, *, cluster: str | Sequence[str] | None = None,
-    vcov: str | Conley | None = None,
-) -> WithinDesign:
-    """Check the data and demean ``y`` and the regressors of ``formula`` by every fixed-effect set."""
+    vcov: str | Conley | dict | None = None, missing: str = DEFAULT_MISSING, who: str = "fit_fe",
+) -> tuple[WithinDesign, int]:
+    """Check the data, apply the missing-values policy and demean ``y`` and the regressors of ``formula``
+    by every fixed-effect set; the design and the number of rows dropped for missing values."""
     f = parse_formula(formula) if isinstance(formula, str) else formula
     if f.endog:
         raise ValueError("the formula has an IV part; use analysis.estimators.iv.fit_iv for 2SLS")
     if not f.exog:
         raise ValueError(f"formula has no regressor: {formula!r}")
-    check_frame(data, [f.y, *f.exog], list(f.fe) + cluster_columns(cluster))
-    return engine_design(data, y=f.y, regressors=f.exog, fe=f.fe, cluster=cluster, vcov=vcov,
-                         intercept=not f.fe and f.intercept)
+    cluster, vcov = vcov_request(cluster, vcov)
+    data, n_na = check_frame(data, [f.y, *f.exog], list(f.fe) + cluster_columns(cluster), missing=missing,
+                             who=who)
+    design = engine_design(data, y=f.y, regressors=f.exog, fe=f.fe, cluster=cluster, vcov=vcov,
+                           intercept=not f.fe and f.intercept)
+    return design, n_na
 
 
 def fit_fe(
     data: pd.DataFrame, formula: str, *, cluster: str | Sequence[str] | None = None,
-    vcov: str | Conley | None = None,
+    vcov: str | Conley | dict | None = None, missing: str = DEFAULT_MISSING,
 ) -> EstimationResult:
     """Fixed-effects OLS ``"y ~ x1 + x2 | city + year"``; robust (HC1) or cluster-robust (CR1) SE.
 
     Parameters
     ----------
-    data : DataFrame with every column of the formula (no missing values).
+    data : DataFrame with every column of the formula.
     formula : pyfixest-style formula; the part after ``|`` lists the fixed effects.
     cluster : column to cluster on (CR1, t with G-1 df), or a list of columns (multiway clustering,
         Cameron-Gelbach-Miller; t with min(G)-1 df); ``None`` gives HC1.
-    vcov : ``"iid"`` or ``"HC1"`` when ``cluster`` is None, or ``Conley(cutoff_km, distances, entity, time,
-        kernel="bartlett", lags=0)`` for Conley spatial-HAC SEs (``analysis.estimators.covariance``).
+    vcov : ``"iid"`` or ``"HC1"`` (also ``"hetero"``) when ``cluster`` is None, pyfixest's ``{"CRV1": "city"}`` /
+        ``{"CRV1": "city+year"}`` (the same as ``cluster=``), or ``Conley(cutoff_km, distances, entity, time,
+        kernel="bartlett", lags=0)`` for Conley spatial-HAC SEs (``analysis.estimators.covariance``); other forms
+        are refused with the list of accepted ones (``analysis.estimators.inputs``).
+    missing : ``"drop"`` (default) drops rows with a missing value in any column of the formula or the
+        clusters, listwise, with a warning and the count in ``info["n_dropped_na"]``; ``"raise"`` refuses
+        them (the policy of every estimator: ``analysis.estimators.inputs``).
 
     Returns
     -------
@@ -76,8 +86,8 @@ def fit_fe(
     fixed effects), N_clusters and ``info`` (formula, dep_var, fe, cluster, vcov, df_k, ssr, residuals of
     the demeaned model).
     """
-    d = within_design(data, formula, cluster=cluster, vcov=vcov)
-    return fit_within(d, model="FE-OLS" if d.fe else "OLS", info={"formula": formula})
+    d, n_na = within_design(data, formula, cluster=cluster, vcov=vcov, missing=missing)
+    return fit_within(d, model="FE-OLS" if d.fe else "OLS", info={"formula": formula, "n_dropped_na": n_na})
 
 
 def stepwise_fe(
@@ -88,19 +98,22 @@ def stepwise_fe(
     controls: Sequence[str] = (),
     fe: Sequence[str] = (),
     cluster: str | None = None,
-    vcov: str | None = None,
+    vcov: str | dict | None = None,
+    missing: str = DEFAULT_MISSING,
 ) -> tuple[list[EstimationResult], pd.DataFrame]:
     """Stepwise-controls table: column 1 has only ``x``, column j adds the first j-1 controls.
 
     Returns the list of fits and their publication table (``etable(fits).to_frame()``: coefficient
     with stars, SE in parentheses, FE and cluster rows, N and R2), the layout of study 004's Table 1.
+    ``missing`` as in ``fit_fe``, applied to each column's own variables (so N grows as controls are added
+    only when the added control has no missing value).
     """
     xs = [x] if isinstance(x, str) else list(x)
     fits = []
     for j in range(len(controls) + 1):
         rhs = " + ".join([*xs, *controls[:j]])
         f = f"{y} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
-        fits.append(fit_fe(data, f, cluster=cluster, vcov=vcov))
+        fits.append(fit_fe(data, f, cluster=cluster, vcov=vcov, missing=missing))
     return fits, etable(fits, stats=("N", R2)).to_frame()
 
 
@@ -128,9 +141,8 @@ def winsorize(
     if not 0 <= lower < upper <= 1:
         raise ValueError(f"need 0 <= lower < upper <= 1, got lower={lower}, upper={upper}")
     out = data.copy()
+    require_columns(data, columns, who="winsorize")
     for c in columns:
-        if c not in out.columns:
-            raise ValueError(f"column {c!r} not in the data")
         if not pd.api.types.is_numeric_dtype(out[c]):
             raise ValueError(f"column {c!r} is not numeric; convert it before winsorising")
         s = out[c].astype(float)

@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import Demeaner, factorize
-from analysis.estimators.formula import check_frame
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame
 from analysis.estimators.statistics import threshold_f
 from analysis.estimators.panel import fit_fe
 
@@ -213,6 +213,7 @@ def fit_threshold(
     refine: bool = True,
     progress: bool = True,
     chunk: int = 100,
+    missing: str = DEFAULT_MISSING,
 ) -> ThresholdResult:
     """Hansen (1999) panel threshold model with up to three thresholds.
 
@@ -230,6 +231,10 @@ def fit_threshold(
     cluster : ``"entity"`` (default) clusters the regime-coefficient SE by entity, another
         column name clusters by it, ``None`` gives HC1.
     level : level of the LR confidence sets.
+    missing : ``"drop"`` (default) drops rows missing a model column (warning, count in
+        ``info["n_dropped_na"]``); the panel must still be balanced afterwards (a year missing for every
+        entity is dropped whole, a scattered gap leaves the panel unbalanced and is refused); ``"raise"``
+        refuses any missing value.
 
     Returns
     -------
@@ -249,7 +254,8 @@ def fit_threshold(
     if not all(0 <= t < 0.5 for t in trims):
         raise ValueError(f"trim shares must lie in [0, 0.5), got {trims}")
     numeric = list(dict.fromkeys([y, regime_x, q, *controls]))
-    check_frame(data, numeric, [entity, time] + ([cluster] if cluster not in (None, "entity") else []))
+    data, n_na = check_frame(data, numeric, [entity, time] + ([cluster] if cluster not in (None, "entity") else []),
+                             missing=missing, who="fit_threshold")
     if data.duplicated([entity, time]).any():
         raise ValueError(f"duplicated ({entity}, {time}) rows; the panel needs one row per entity-period")
     df = data.sort_values([entity, time]).reset_index(drop=True)
@@ -258,6 +264,7 @@ def fit_threshold(
         raise ValueError(
             f"the panel is unbalanced ({sizes.min()} to {sizes.max()} periods per {entity}); "
             "Hansen's threshold model needs a balanced panel: keep entities observed in every period"
+            + (f" (after dropping {n_na} rows with missing values)" if n_na else "")
         )
     N, T = sizes.size, int(sizes.iloc[0])
     n = N * T
@@ -378,7 +385,7 @@ def fit_threshold(
         "grid": cand, "lr_curves": lr_curves, "stage_ssr": tuple(float(s) for s in stage),
         "n_within_df": n_within_df, "regime_counts": np.bincount(regime, minlength=n_thresholds + 1),
         "n_entities": N, "n_periods": T, "lr_critical_value": crit, "trim": trims, "n_boot": boots,
-        "cluster": (entity if cluster == "entity" else cluster),
+        "cluster": (entity if cluster == "entity" else cluster), "n_dropped_na": n_na,
         "regime_labels": [f"({edges[j]:.4g}, {edges[j + 1]:.4g}]" for j in range(n_thresholds + 1)],
     })
     crit_df = pd.DataFrame(crits, columns=["crit10", "crit5", "crit1"],

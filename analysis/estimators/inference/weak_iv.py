@@ -35,6 +35,7 @@ import pandas as pd
 import analysis.estimators.distributions as dist
 from analysis.estimators.fixed_effects import dof_k, meat, small_sample
 from analysis.estimators.inference.design import FormulaDesign
+from analysis.estimators.inputs import DEFAULT_MISSING
 
 __all__ = ["WeakIVResult", "weak_iv_robust", "effective_f", "CRITICAL"]
 
@@ -56,6 +57,7 @@ class WeakIVResult:
     alpha: float = 0.05
     critical: str = "f"
     vcov: str = ""
+    n_dropped_na: int = 0        # rows dropped for missing values (missing="drop")
 
     @property
     def bounded(self) -> bool:
@@ -145,15 +147,15 @@ def effective_f(d: FormulaDesign) -> float:
 
 
 def weak_iv_robust(data: pd.DataFrame, formula: str, *, cluster=None, vcov=None, null: float = 0.0,
-                   alpha: float = 0.05, critical: str = "f") -> WeakIVResult:
+                   alpha: float = 0.05, critical: str = "f", missing: str = DEFAULT_MISSING) -> WeakIVResult:
     """Effective F, Anderson-Rubin test of ``beta = null`` and the AR confidence set at level ``1 - alpha`` for
     ``fit_iv``'s formula with one endogenous regressor (``"y ~ w | fe | x ~ z1 + z2"``); ``cluster`` / ``vcov``
-    as in ``fit_iv`` (the module docstring gives the formulas and conventions)."""
+    / ``missing`` as in ``fit_iv`` (the module docstring gives the formulas and conventions)."""
     if critical not in CRITICAL:
         raise ValueError(f"critical must be one of {CRITICAL}, got {critical!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    d = FormulaDesign(data, formula, cluster=cluster, vcov=vcov)
+    d = FormulaDesign(data, formula, cluster=cluster, vcov=vcov, missing=missing, who="weak_iv_robust")
     f = d.formula
     if len(f.endog) != 1:
         raise ValueError(f"weak-IV robust inference here takes one endogenous regressor, got {list(f.endog)}")
@@ -170,5 +172,5 @@ def weak_iv_robust(data: pd.DataFrame, formula: str, *, cluster=None, vcov=None,
         crit = float(dist.chi2_ppf(1 - alpha, L)) / L
     return WeakIVResult(endog=f.endog[0], effective_f=effective_f(d), n_instruments=L, null=float(null), ar_f=ar,
                         ar_df=df, ar_p_value=p, conf_set=pieces.conf_set(crit), alpha=alpha, critical=critical,
-                        vcov=d.spec.kind)
+                        vcov=d.spec.kind, n_dropped_na=d.n_dropped_na)
 

@@ -61,6 +61,7 @@ import pandas as pd
 
 from analysis.estimators.fixed_effects import cluster_sums, dof_k, small_sample
 from analysis.estimators.inference.design import FormulaDesign
+from analysis.estimators.inputs import DEFAULT_MISSING
 
 __all__ = ["WildBootstrapResult", "wild_cluster_bootstrap", "bootstrap_weights", "WEIGHTS", "PVALUE_TYPES"]
 
@@ -94,6 +95,7 @@ class WildBootstrapResult:
     seed: int | None
     alpha: float
     t_boot: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    n_dropped_na: int = 0        # rows dropped for missing values (missing="drop")
 
     def to_frame(self) -> pd.DataFrame:
         keys = ("param", "method", "estimate", "se", "null", "t_stat", "p_value", "p_value_cr1", "n_boot",
@@ -155,8 +157,8 @@ def _invert(p_of: Callable[[float], float], estimate: float, se: float, alpha: f
 class _Design(FormulaDesign):
     """The formula's design with one cluster column, and the cluster pieces of a vector."""
 
-    def __init__(self, data: pd.DataFrame, formula: str, cluster: str):
-        super().__init__(data, formula, cluster=cluster)
+    def __init__(self, data: pd.DataFrame, formula: str, cluster: str, missing: str):
+        super().__init__(data, formula, cluster=cluster, missing=missing, who="wild_cluster_bootstrap")
         if self.spec.multiway:
             raise ValueError("the wild cluster bootstrap draws one weight per cluster of one column; "
                              f"got several cluster columns {cluster}")
@@ -278,13 +280,15 @@ class _WRE:
 def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, *, cluster: str, param: str | None = None,
                            null: float = 0.0, n_boot: int = 9999, weights: str = "rademacher",
                            impose_null: bool = True, pvalue: str = "symmetric", alpha: float = 0.05,
-                           ci: bool = True, seed: int | None = None) -> WildBootstrapResult:
+                           ci: bool = True, seed: int | None = None,
+                           missing: str = DEFAULT_MISSING) -> WildBootstrapResult:
     """Wild cluster bootstrap test of ``param = null`` in ``formula`` (see the module docstring).
 
     ``formula`` is ``fit_fe``'s (``"y ~ x + w | fe1 + fe2"``: WCR, or WCU with ``impose_null=False``) or
     ``fit_iv``'s with one endogenous regressor (``"y ~ w | fe | x ~ z"``: WRE). ``param`` defaults to the
     first regressor (the endogenous one for IV). ``cluster`` is required (the bootstrap clusters are the
-    CR1 clusters). Returns a :class:`WildBootstrapResult` (its ``t_boot`` holds the B bootstrap t's).
+    CR1 clusters). ``missing`` as in ``fit_fe`` (count in ``n_dropped_na``). Returns a
+    :class:`WildBootstrapResult` (its ``t_boot`` holds the B bootstrap t's).
     """
     from analysis.estimators.iv import fit_iv
     from analysis.estimators.panel import fit_fe
@@ -293,7 +297,7 @@ def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, *, cluster: str, pa
         raise ValueError(f"pvalue must be one of {PVALUE_TYPES}, got {pvalue!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    d = _Design(data, formula, cluster)
+    d = _Design(data, formula, cluster, missing)
     f = d.formula
     iv = bool(f.endog)
     if iv and len(f.endog) != 1:
@@ -306,7 +310,7 @@ def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, *, cluster: str, pa
         raise ValueError(f"param {param!r} is not a coefficient of {formula!r} ({names})")
     if iv and param != f.endog[0]:
         raise ValueError(f"the WRE bootstrap tests the endogenous coefficient {f.endog[0]!r}, not {param!r}")
-    fit = (fit_iv if iv else fit_fe)(data, formula, cluster=cluster)
+    fit = (fit_iv if iv else fit_fe)(d.data, formula, cluster=d.cluster)
     estimate, se = float(fit.params[param]), float(fit.bse[param])
     V, enumerated = bootstrap_weights(weights, d.G, n_boot, seed)
     k = len(names)
@@ -332,5 +336,5 @@ def wild_cluster_bootstrap(data: pd.DataFrame, formula: str, *, cluster: str, pa
         param=param, method=method, estimate=estimate, se=se, null=float(null), t_stat=float(t), p_value=p,
         p_value_cr1=p_cr1, conf_int=(float(bounds[0]), float(bounds[1])), n_boot=int(V.shape[1]),
         n_clusters=d.G, weights=weights, pvalue_type=pvalue, enumerated=enumerated, seed=seed, alpha=alpha,
-        t_boot=np.asarray(t_boot),
+        t_boot=np.asarray(t_boot), n_dropped_na=d.n_dropped_na,
     )
