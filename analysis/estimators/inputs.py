@@ -27,6 +27,7 @@ units) are not part of the check.
 from __future__ import annotations
 
 import difflib
+import sys
 import warnings
 from typing import Any, Iterable, Sequence
 
@@ -81,6 +82,14 @@ def require_columns(data: Any, columns: Iterable[str | None], *, who: str = "") 
 # ---------------------------------------------------------------- missing values
 
 
+def _caller_level() -> int:
+    """``stacklevel`` of the first frame outside ``analysis.estimators`` (the user's call, whatever the depth)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("analysis.estimators"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def drop_missing(data: pd.DataFrame, columns: Iterable[str | None], *, missing: str = DEFAULT_MISSING,
                  who: str = "") -> tuple[pd.DataFrame, int]:
     """Apply the missing-values policy over ``columns`` (the model's columns): the kept rows and the count dropped.
@@ -104,7 +113,7 @@ def drop_missing(data: pd.DataFrame, columns: Iterable[str | None], *, missing: 
                          "(missing='drop' drops them listwise) or impute them before estimating")
     warnings.warn(f"{prefix}dropped {n_rows} of {len(data)} rows with missing values in {where} "
                   "(listwise; the count is in info['n_dropped_na']; missing='raise' refuses instead)",
-                  MissingValuesWarning, stacklevel=3)
+                  MissingValuesWarning, stacklevel=_caller_level())
     return data.loc[~rows.to_numpy()], n_rows
 
 

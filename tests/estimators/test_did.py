@@ -154,7 +154,7 @@ def test_placebo_distribution_and_pvalue():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(y="nope"), "not found"),
+        (dict(y="nope"), "not in the data"),
         (dict(treat="label"), "must be numeric"),
         (dict(treat="x1"), "0/1"),
         (dict(lag=-1), "lag"),
@@ -170,8 +170,8 @@ def test_bad_input(panel, kwargs, match):
 def test_bad_input_nan_duplicates_singular(panel):
     bad = panel.copy()
     bad.loc[bad.index[3], "treat"] = np.nan
-    with pytest.raises(ValueError, match="'treat' has 1 missing"):
-        fit_twfe_did(bad, y="y", treat="treat", entity="city", time="year")
+    with pytest.raises(ValueError, match="missing values in 'treat': 1"):
+        fit_twfe_did(bad, y="y", treat="treat", entity="city", time="year", missing="raise")
     with pytest.raises(ValueError, match="duplicated"):
         fit_twfe_did(pd.concat([panel, panel.head(1)]), y="y", treat="treat", entity="city", time="year")
     with pytest.raises(ValueError, match="singular design"):

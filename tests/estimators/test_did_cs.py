@@ -188,7 +188,7 @@ def test_bad_input(mpdta):
     with pytest.raises(ValueError, match="control_group"):
         callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year", cohort="first.treat",
                           control_group="never")
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match="not in the data"):
         callaway_santanna(mpdta, y="lemp", entity="countyreal", time="year", cohort="g")
     with pytest.raises(ValueError, match="no never-treated"):
         callaway_santanna(mpdta[mpdta["first.treat"] > 0], y="lemp", entity="countyreal",

@@ -104,8 +104,8 @@ def test_bad_input_messages():
         fit_fe(bad, "y ~ x1 | city")
     nan = df.copy()
     nan.loc[3, "x2"] = np.nan
-    with pytest.raises(ValueError, match="missing"):
-        fit_fe(nan, "y ~ x1 + x2 | city")
+    with pytest.raises(ValueError, match="missing values in 'x2': 1"):
+        fit_fe(nan, "y ~ x1 + x2 | city", missing="raise")
     with pytest.raises(ValueError, match="singular design"):
         fit_fe(df.assign(c=df["city"] * 2.0), "y ~ x1 + c | city")
     with pytest.raises(ValueError, match="fit_iv"):

@@ -153,7 +153,9 @@ def test_bad_input():
     kw = dict(y="y", regime_x="x", q="q", controls=["z"], entity="id", time="year", n_boot=0, progress=False)
     with pytest.raises(ValueError, match="unbalanced"):
         fit_threshold(df.iloc[1:], **kw)
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ValueError, match="missing values in 'q': 1"):
+        fit_threshold(df.assign(q=df["q"].where(df.index != 5)), missing="raise", **kw)
+    with pytest.raises(ValueError, match="unbalanced.*after dropping 1 rows with missing values"):
         fit_threshold(df.assign(q=df["q"].where(df.index != 5)), **kw)
     with pytest.raises(ValueError, match="n_thresholds"):
         fit_threshold(df, n_thresholds=4, **kw)

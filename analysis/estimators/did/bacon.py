@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import check_columns, checked_cohorts
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing
 from analysis.estimators.statistics import FORBIDDEN_WEIGHT, SUM_WEIGHTS
 
 
@@ -51,7 +52,7 @@ def _mean_window(Yg: np.ndarray, cols: np.ndarray) -> float:
 
 
 def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str,
-                        cohort: str) -> BaconResult:
+                        cohort: str, missing: str = DEFAULT_MISSING) -> BaconResult:
     """Goodman-Bacon (2021, J. Econometrics) decomposition of the TWFE DID coefficient.
 
     With timing groups k (first treated period t_k; never-treated U with Dbar = 0, always-treated
@@ -64,9 +65,11 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str,
     with n_k the group's share of units, Dbar_k its share of treated periods, n_kl = n_k/(n_k+n_l)
     and V^D the variance of the two-way demeaned treatment. Requires a balanced panel and no
     covariates (the decomposition is exact then: the weights sum to one and reproduce the TWFE
-    coefficient, which the result checks).
+    coefficient, which the result checks). ``missing="drop"`` (default) drops rows missing ``y`` or a key
+    (warning, count in ``info["n_dropped_na"]``; the panel must stay balanced), ``"raise"`` refuses them.
     """
-    check_columns(data, [y, entity, time, cohort], numeric=[y, time], no_nan=[entity, time, y])
+    check_columns(data, [y, entity, time, cohort], numeric=[y, time], who="bacon_decomposition")
+    data, n_na = drop_missing(data, [y, entity, time], missing=missing, who="bacon_decomposition")
     g_row = checked_cohorts(data, entity, time, cohort)
     units, uc = np.unique(data[entity].to_numpy(), return_inverse=True)
     periods = np.sort(np.unique(data[time].to_numpy(dtype=float)))
@@ -136,6 +139,6 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str,
                FORBIDDEN_WEIGHT: float(
                    comp.loc[comp["type"] == "Later vs Earlier Treated", "weight"].sum()
                    + comp.loc[comp["type"] == "Later vs Always Treated", "weight"].sum())},
-        info={"V_D": VD, "reconstructed": recon},
+        info={"V_D": VD, "reconstructed": recon, "n_dropped_na": n_na},
         components=comp,
     )

@@ -7,6 +7,7 @@ functions that give the analytic standard errors and the multiplier bootstrap. P
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -17,6 +18,7 @@ import analysis.estimators.distributions as dist
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.statistics import ATT, ATT_SE, N_UNITS, PRETREND_CHI2, PRETREND_P
 from analysis.estimators.did.core import check_columns, checked_cohorts
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing
 
 _EPS = np.sqrt(np.finfo(float).eps) * 10  # R did's threshold for "zero" standard errors
 
@@ -292,6 +294,9 @@ class CallawaySantAnnaResult(EstimationResult):
             overall_inf = np.column_stack(infs).mean(axis=1)
         all_names = ["ATT", *names]
         all_est = np.array([overall, *est])
+        if not np.isfinite(all_est).all():  # a bug, not bad input: non-estimable ATT(g,t) never reach here
+            bad = [nm for nm, v in zip(all_names, all_est) if not np.isfinite(v)]
+            raise ValueError(f"callaway_santanna aggregate ({kind}): non-finite {bad}")
         all_inf = np.column_stack([overall_inf, *infs]) if infs else overall_inf[:, None]
         se = np.sqrt(np.sum(all_inf**2, axis=0)) / n
         se = np.where(se <= _EPS, np.nan, se)
@@ -319,7 +324,8 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
                       control_group: str = "never_treated", method: str = "dr",
                       controls: Sequence[str] | None = None, base_period: str = "varying",
                       anticipation: int = 0, bootstrap: bool = False, n_boot: int = 999,
-                      alpha: float = 0.05, seed: int | None = None) -> CallawaySantAnnaResult:
+                      alpha: float = 0.05, seed: int | None = None,
+                      missing: str = DEFAULT_MISSING) -> CallawaySantAnnaResult:
     """Group-time average treatment effects of Callaway and Sant'Anna (2021, J. Econometrics).
 
     For cohort g (first treated period) and period t, with base period b:
@@ -342,6 +348,11 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
     * Unbalanced panels: each ATT(g,t) uses the units observed in both t and b (their influence
       function is zero elsewhere). R uses a repeated cross-section estimator instead, so numbers
       on unbalanced data differ from R's ``allow_unbalanced_panel=TRUE``.
+    * Missing values: ``missing="drop"`` (default) drops the rows missing ``y``, a control or a key
+      (warning, count in ``info["n_dropped_na"]``; a period in which the outcome is missing for every unit,
+      such as a series that ends early, leaves the sample whole); ``"raise"`` refuses them. An ATT(g,t)
+      that no treated or no comparison unit observed in both t and b can identify is left out of the table
+      and the aggregations with a warning, listed in ``info["gt_not_estimable"]``: no aggregate is NaN.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError("control_group must be 'never_treated' or 'not_yet_treated'")
@@ -350,8 +361,9 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
     if base_period not in ("varying", "universal"):
         raise ValueError("base_period must be 'varying' or 'universal'")
     controls = list(controls or [])
-    check_columns(data, [y, entity, time, cohort, *controls],
-                  numeric=[y, time, *controls], no_nan=[entity, time, *controls])
+    check_columns(data, [y, entity, time, cohort, *controls], numeric=[y, time, *controls],
+                  who="callaway_santanna")
+    data, n_na = drop_missing(data, [y, entity, time, *controls], missing=missing, who="callaway_santanna")
     g_row = checked_cohorts(data, entity, time, cohort)
 
     units, unit_codes = np.unique(data[entity].to_numpy(), return_inverse=True)
@@ -427,6 +439,16 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
             infs.append(full)
     tab = pd.DataFrame(rows, columns=["cohort", "time", "att", "se", "n_units", "base"])
     inf = np.column_stack(infs)
+    estimable = tab["att"].notna().to_numpy()
+    not_estimable = [f"ATT({g:g},{t:g})" for g, t in zip(tab["cohort"][~estimable], tab["time"][~estimable])]
+    if not_estimable:
+        warnings.warn(f"callaway_santanna: {len(not_estimable)} ATT(g,t) without a treated or a comparison unit "
+                      f"observed in both periods left out of the table and the aggregations: "
+                      f"{', '.join(not_estimable[:8])}{' ...' if len(not_estimable) > 8 else ''}", stacklevel=2)
+        tab, inf = tab[estimable].reset_index(drop=True), inf[:, estimable]
+    if tab.empty:
+        raise ValueError("callaway_santanna: no ATT(g,t) can be estimated (no cohort has treated and comparison "
+                         "units observed in a period and its base period)")
     crit = None
     if bootstrap:
         se_b, crit = multiplier_bootstrap(inf, n_boot, np.random.default_rng(seed), alpha)
@@ -453,7 +475,8 @@ def callaway_santanna(data: pd.DataFrame, *, y: str, entity: str, time: str, coh
         info={"control_group": control_group, "method": method, "controls": controls,
               "base_period": base_period, "anticipation": anticipation, "bootstrap": bootstrap,
               "n_boot": n_boot if bootstrap else 0, "seed": seed, "crit_value": crit,
-              "n_dropped_treated_first_period": n_dropped_first},
+              "n_dropped_treated_first_period": n_dropped_first, "n_dropped_na": n_na,
+              "gt_not_estimable": not_estimable},
         att_gt=tab, influence=inf, unit_cohort=G, periods=tuple(periods),
         cov=None if bootstrap else _influence_cov(inf, tab["se"].to_numpy(), names),
     )

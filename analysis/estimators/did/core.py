@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.fixed_effects import Demeaner, fit_within, within_design
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing, require_columns
 
 # ---------------------------------------------------------------- figures
 
@@ -34,16 +35,11 @@ def new_figure(figsize: tuple[float, float]):
 
 
 def check_columns(data: pd.DataFrame, columns: Iterable[str], *, numeric: Iterable[str] = (),
-                  no_nan: Iterable[str] = ()) -> None:
-    """Raise one clear ValueError for missing, non-numeric or NaN key columns."""
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    columns = [c for c in columns if c is not None]
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(
-            f"column(s) {missing} not found in data; available columns: {list(data.columns)[:30]}"
-        )
+                  no_nan: Iterable[str] = (), who: str = "") -> None:
+    """Raise one clear ValueError for unknown columns (with the closest names), non-numeric ``numeric`` ones
+    and missing values in ``no_nan`` (columns whose missing values no policy can drop: an ``exclude`` flag).
+    Missing values of the model's columns are the policy's (``analysis.estimators.inputs.drop_missing``)."""
+    require_columns(data, columns, who=who)
     for c in numeric:
         if c is None:
             continue
@@ -57,10 +53,7 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], *, numeric: Iterab
             continue
         n_bad = int(data[c].isna().sum())
         if n_bad:
-            raise ValueError(
-                f"column '{c}' has {n_bad} missing value(s); it is a key column (unit, time, "
-                f"treatment or cohort): drop or fill those rows before estimation"
-            )
+            raise ValueError(f"column '{c}' has {n_bad} missing value(s); fill them (True/False) before estimation")
 
 
 def check_unique_panel(data: pd.DataFrame, entity: str, time: str) -> None:
@@ -99,12 +92,6 @@ def check_cohort_constant(data: pd.DataFrame, entity: str, g: np.ndarray, cohort
         raise ValueError(f"cohort column '{cohort}' varies within unit {bad!r}; it must be constant per unit")
 
 
-def dropna_rows(data: pd.DataFrame, cols: Sequence[str]) -> tuple[pd.DataFrame, int]:
-    """Listwise deletion on outcome / controls (the rows a regression would drop)."""
-    mask = data[list(cols)].notna().all(axis=1)
-    return data.loc[mask], int((~mask).sum())
-
-
 def apply_exclude(data: pd.DataFrame, exclude: Any) -> tuple[pd.DataFrame, int]:
     """Drop rows flagged by ``exclude``: a boolean column name, a boolean array/Series aligned with
     ``data``, or a mapping ``{column: values_to_drop}``. Returns the kept rows and the count dropped."""
@@ -139,21 +126,21 @@ def checked_cohorts(data: pd.DataFrame, entity: str, time: str, cohort: str) -> 
 
 
 def prepare_cohort_panel(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
-                         controls: Sequence[str], cluster: str | None, exclude: Any
-                         ) -> tuple[pd.DataFrame, int, int]:
+                         controls: Sequence[str], cluster: str | None, exclude: Any,
+                         missing: str = DEFAULT_MISSING, who: str = "") -> tuple[pd.DataFrame, int, int]:
     """What every cohort-based DID estimator does first: the columns exist and are numeric where they
-    must be, ``exclude`` is applied, there is one row per entity-period, the cohort is constant within
-    each entity, and rows with a missing outcome or control are dropped (listwise).
+    must be, ``exclude`` is applied, the missing-values policy ``missing`` is applied over the outcome,
+    controls, keys and cluster (not the cohort, whose missing value means never treated), there is one row
+    per entity-period and the cohort is constant within each entity.
 
     Returns the cleaned frame with the cohort's first treated period (inf for never treated) in
     column ``_g``, the number of rows excluded, and the number dropped for missing values.
     """
-    check_columns(data, [y, entity, time, cohort, *controls, cluster],
-                  numeric=[y, time, *controls], no_nan=[entity, time, cluster])
+    check_columns(data, [y, entity, time, cohort, *controls, cluster], numeric=[y, time, *controls], who=who)
     df, n_excl = apply_exclude(data, exclude)
+    df, n_na = drop_missing(df, [y, entity, time, *controls, cluster], missing=missing, who=who)
     g = checked_cohorts(df, entity, time, cohort)
-    df, n_na = dropna_rows(df.assign(_g=g), [y, *controls])
-    return df, n_excl, n_na
+    return df.assign(_g=g), n_excl, n_na
 
 
 # ---------------------------------------------------------------- OLS with absorbed FE

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import prepare_cohort_panel
+from analysis.estimators.inputs import DEFAULT_MISSING
 from analysis.estimators.fixed_effects import cluster_sums, factorize
 from analysis.estimators.statistics import N_CLUSTERS, N_TREATED_OBS, N_UNTREATED_OBS
 from analysis.estimators.did.twfe import _rel_label
@@ -16,7 +17,8 @@ from analysis.estimators.did.twfe import _rel_label
 
 def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                    controls: Sequence[str] = (), horizons: Sequence[int] | None = None,
-                   cluster: str | None = None, exclude: Any = None, leads: int = 0) -> EstimationResult:
+                   cluster: str | None = None, exclude: Any = None, leads: int = 0,
+                   missing: str = DEFAULT_MISSING) -> EstimationResult:
     """Imputation DID of Borusyak, Jaravel and Spiess (2024, "Revisiting event-study designs").
 
     1. Fit ``Y_it = alpha_i + lambda_t + X_it' gamma + e_it`` by OLS on untreated observations only
@@ -39,12 +41,13 @@ def imputation_did(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort
     ``t - G_i = -2, ..., -K, <= -(K+1)`` (the last binned; t-1 is the reference, as in an event study), so that
     HonestDiD can read the result. Their covariance with the imputation estimates stacks both linear
     estimators' per-cluster scores (OLS scores ``x_it e_it`` of the lead regression; no small-sample factor,
-    like BJS's variance).
+    like BJS's variance). ``missing`` as in `fit_twfe_did` (count in ``info["n_dropped_na"]``).
     """
     controls = list(controls)
     cluster = cluster or entity
     df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
-                                            controls=controls, cluster=cluster, exclude=exclude)
+                                            controls=controls, cluster=cluster, exclude=exclude,
+                                            missing=missing, who="imputation_did")
     t_val = df[time].to_numpy(dtype=float)
     g = df["_g"].to_numpy()
     treated = t_val >= g

@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.did.core import apply_exclude, check_binary, check_columns, check_unique_panel
 from analysis.estimators.did.twfe import fit_twfe_did
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing
 from analysis.estimators.statistics import (
     MEAN_ABS_BIAS_AFTER,
     MEAN_ABS_BIAS_BEFORE,
@@ -112,7 +113,7 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
             match_on: Sequence[str], controls: Sequence[str] | None = None, link: str = "logit",
             n_neighbors: int = 1, caliper: float | None = None, replace: bool = True,
             matching: str = "pooled", cluster: str | None = None, exclude: Any = None,
-            seed: int | None = None) -> PSMDIDResult:
+            seed: int | None = None, missing: str = DEFAULT_MISSING) -> PSMDIDResult:
     """PSM-DID: match treated-group city-years to control city-years on the propensity score,
     then estimate the TWFE DID of `fit_twfe_did` on the matched sample.
 
@@ -131,6 +132,9 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
     sqrt((v_T + v_C)/2)`` with the unmatched sample's variances in both columns; after matching,
     control means weight each control by its match frequency (1/k per match); Welch t-test p-values
     before, and after on the matched rows with those frequency weights; % reduction in |bias|.
+
+    ``missing="drop"`` (default) drops rows missing ``y``, ``treat``, a matching covariate, a control, a key
+    or the cluster before matching (warning, count in ``info["n_dropped_na"]``); ``"raise"`` refuses them.
     """
     if link not in ("logit", "probit"):
         raise ValueError(f"link must be 'logit' or 'probit', got {link!r}")
@@ -145,11 +149,13 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
         raise ValueError("psm_did needs at least one matching covariate")
     controls = match_on if controls is None else list(controls)
     check_columns(data, [y, treat, entity, time, *match_on, *controls, cluster],
-                  numeric=[y, treat, time, *match_on, *controls], no_nan=[treat, entity, time, cluster])
-    check_binary(data, treat)
+                  numeric=[y, treat, time, *match_on, *controls], who="psm_did")
     df, n_excl = apply_exclude(data, exclude)
+    df, n_na = drop_missing(df, [y, treat, entity, time, *match_on, *controls, cluster], missing=missing,
+                            who="psm_did")
+    check_binary(df, treat)
     check_unique_panel(df, entity, time)
-    df = df.dropna(subset=[y, *match_on, *controls]).copy()
+    df = df.copy()
     df["_group"] = df.groupby(entity)[treat].transform("max").astype(float)
     if df["_group"].nunique() < 2:
         raise ValueError("psm_did needs both ever-treated and never-treated units")
@@ -212,7 +218,8 @@ def psm_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
                MEAN_ABS_BIAS_BEFORE: float(balance["std_bias_before"].iloc[:-1].abs().mean()),
                MEAN_ABS_BIAS_AFTER: float(balance["std_bias_after"].iloc[:-1].abs().mean())},
         info={**res.info, "link": link, "matching": matching, "n_neighbors": n_neighbors, "caliper": caliper,
-              "replace": replace, "seed": seed, "match_on": match_on, "n_excluded": n_excl},
+              "replace": replace, "seed": seed, "match_on": match_on, "n_excluded": n_excl,
+              "n_dropped_na": n_na},
         cov=res.cov, balance=balance,
         matched=matched.rename(columns={"_pscore": "pscore", "_weight": "match_weight",
                                         "_group": "treated_group"}),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.did.core import fit_fe_ols, prepare_cohort_panel
+from analysis.estimators.inputs import DEFAULT_MISSING
 from analysis.estimators.did.twfe import EventStudyResult, _rel_label
 from analysis.estimators.statistics import ATT, ATT_SE, PRETREND_F, PRETREND_P
 
@@ -22,7 +23,8 @@ class SunAbrahamResult(EventStudyResult):
 def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                 control_group: str = "never_treated", base: int = -1,
                 window: tuple[int, int] | None = None, controls: Sequence[str] = (),
-                cluster: str | None = None, exclude: Any = None) -> SunAbrahamResult:
+                cluster: str | None = None, exclude: Any = None,
+                missing: str = DEFAULT_MISSING) -> SunAbrahamResult:
     """Interaction-weighted event study of Sun and Abraham (2021, J. Econometrics).
 
     Step 1, the saturated regression
@@ -41,13 +43,15 @@ def sun_abraham(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     ``window=(lo, hi)`` drops treated-unit rows outside the window (no binning: binning would
     re-mix cohorts). With
     never-treated controls, a balanced panel and no covariates, ``delta_{g,e}`` equals Callaway and
-    Sant'Anna's ATT(g, g+e) with a universal base period (checked in the tests).
+    Sant'Anna's ATT(g, g+e) with a universal base period (checked in the tests). ``missing`` as in
+    `fit_twfe_did` (count in ``info["n_dropped_na"]``).
     """
     if control_group not in ("never_treated", "last_treated"):
         raise ValueError("control_group must be 'never_treated' or 'last_treated'")
     controls = list(controls)
     df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
-                                            controls=controls, cluster=cluster, exclude=exclude)
+                                            controls=controls, cluster=cluster, exclude=exclude,
+                                            missing=missing, who="sun_abraham")
     t_val = df[time].to_numpy(dtype=float)
     g = df["_g"].to_numpy()
     # cohorts first treated after the sample are never treated within it (as in R did)

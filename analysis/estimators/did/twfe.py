@@ -25,10 +25,10 @@ from analysis.estimators.did.core import (
     check_binary,
     check_columns,
     check_unique_panel,
-    dropna_rows,
     fit_fe_ols,
 )
 from analysis.estimators.fixed_effects import cluster_sums, factorize, resolve_vcov, small_sample
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -51,7 +51,7 @@ def _rel_label(r: int) -> str:
 
 def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: str,
                  controls: Sequence[str] = (), cluster: str | None = None, lag: int = 0,
-                 exclude: Any = None) -> EstimationResult:
+                 exclude: Any = None, missing: str = DEFAULT_MISSING) -> EstimationResult:
     """Staggered two-way fixed-effects DID.
 
     ``y_it = beta D_i,t-lag + X_it' gamma + alpha_i + lambda_t + e_it`` with ``D_it = Treat_i x Post_it``
@@ -68,30 +68,35 @@ def fit_twfe_did(data: pd.DataFrame, *, y: str, treat: str, entity: str, time: s
       periods of each unit have no lag and drop out (as in Stata's ``L.did``).
     * ``exclude`` drops rows before estimation (boolean column, boolean mask, or ``{col: values}``),
       e.g. study 002's exclusion of other pilot policies and municipalities.
-    * Rows with missing ``y``/controls are dropped listwise (count in ``info["n_dropped_na"]``).
+    * ``missing="drop"`` (default) drops rows missing ``y``, ``treat``, a control, a key or the cluster,
+      listwise, with a warning and the count in ``info["n_dropped_na"]``; ``"raise"`` refuses them
+      (``analysis.estimators.inputs``). The lag is taken before that, so a row whose outcome is missing still
+      gives its treatment to the next period; rows without a lagged treatment are ``info["n_no_lag"]``.
 
     Reference: the TWFE DID of studies 002 and 004; Goodman-Bacon (2021) for what it averages.
     """
     controls = list(controls)
     check_columns(data, [y, treat, entity, time, *controls, cluster],
-                  numeric=[y, treat, time, *controls], no_nan=[treat, entity, time, cluster])
+                  numeric=[y, treat, time, *controls], who="fit_twfe_did")
     if not isinstance(lag, (int, np.integer)) or lag < 0:
         raise ValueError(f"lag must be a non-negative integer, got {lag!r}")
-    check_binary(data, treat)
     df, n_excl = apply_exclude(data, exclude)
     check_unique_panel(df, entity, time)
     term = treat
     if lag:
         term = f"{treat}_L{lag}"
         df = df.assign(**{term: lag_within(df, treat, entity=entity, time=time, lag=lag)})
-    df, n_na = dropna_rows(df, [y, term, *controls])
+    df, n_na = drop_missing(df, [y, treat, entity, time, *controls, cluster], missing=missing, who="fit_twfe_did")
+    check_binary(df, treat)
+    has_lag = df[term].notna().to_numpy()
+    df, n_no_lag = df.loc[has_lag], int((~has_lag).sum())
     if df[term].nunique() < 2:
         raise ValueError(f"treatment '{term}' does not vary in the estimation sample")
     res, _ = fit_fe_ols(
         df, y=y, regressors=[term, *controls], fe=[entity, time], cluster=cluster,
         model="TWFE-DID",
         info={"entity": entity, "time": time, "lag": lag, "n_excluded": n_excl,
-              "n_dropped_na": n_na, "treated_share": float(df[term].mean())},
+              "n_dropped_na": n_na, "n_no_lag": n_no_lag, "treated_share": float(df[term].mean())},
         extra_stats={N_UNITS: int(df[entity].nunique())},
     )
     return res
@@ -157,7 +162,7 @@ class EventStudyResult(EstimationResult):
 def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
                 window: tuple[int, int] = (-4, 2), base: int = -1, bin_endpoints: bool = True,
                 controls: Sequence[str] = (), cluster: str | None = None,
-                exclude: Any = None) -> EventStudyResult:
+                exclude: Any = None, missing: str = DEFAULT_MISSING) -> EventStudyResult:
     """Dynamic TWFE event study with relative-time dummies.
 
     ``y_it = sum_{r in window, r != base} beta_r 1[t - G_i = r] + X_it' gamma + alpha_i + lambda_t + e_it``
@@ -172,13 +177,15 @@ def event_study(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: s
     * The ``base`` period's dummy is omitted, so every beta_r is relative to it.
     * Variance as in `fit_twfe_did` (HC1 if ``cluster`` is None, CR1 otherwise); the pre-trend test
       is the joint Wald F of all lead coefficients with ``df_resid`` denominator df.
+    * ``missing`` as in `fit_twfe_did` (count in ``info["n_dropped_na"]``).
     """
     controls = list(controls)
     lo, hi = window
     if not (lo <= base <= hi) or lo >= hi:
         raise ValueError(f"window {window} must satisfy lo < hi and contain the base period {base}")
     df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
-                                            controls=controls, cluster=cluster, exclude=exclude)
+                                            controls=controls, cluster=cluster, exclude=exclude,
+                                            missing=missing, who="event_study")
     g = df["_g"].to_numpy()
     treated = np.isfinite(g)
     rel = np.where(treated, df[time].to_numpy(dtype=float) - np.where(treated, g, 0.0), np.nan)
@@ -324,7 +331,7 @@ def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, 
 def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             n_draws: int = 500, reassign: str = "units", seed: int | None = None,
             controls: Sequence[str] = (), cluster: str | None = None, exclude: Any = None,
-            chunk_size: int = 64, progress: bool = True) -> PlaceboResult:
+            chunk_size: int = 64, progress: bool = True, missing: str = DEFAULT_MISSING) -> PlaceboResult:
     """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
     The sample estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
@@ -342,6 +349,7 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     full refit exactly (the tests check this). Standard errors follow `fit_twfe_did`'s convention.
     The empirical two-sided p-value is the share of draws with ``|beta*| >= |beta|``
     (``p_value_two_sided``), the one-sided ``p_value_left`` the share with ``beta* <= beta``.
+    ``missing`` as in `fit_twfe_did` (count in ``info["n_dropped_na"]``).
     """
     if reassign not in ("units", "timing", "both"):
         raise ValueError(f"reassign must be 'units', 'timing' or 'both', got {reassign!r}")
@@ -349,7 +357,8 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
         raise ValueError("n_draws must be a positive integer")
     controls = list(controls)
     df, n_excl, n_na = prepare_cohort_panel(data, y=y, entity=entity, time=time, cohort=cohort,
-                                            controls=controls, cluster=cluster, exclude=exclude)
+                                            controls=controls, cluster=cluster, exclude=exclude,
+                                            missing=missing, who="placebo")
     df = df.assign(_d=(df[time].to_numpy(dtype=float) >= df["_g"].to_numpy()).astype(float))
     if df["_d"].nunique() < 2:
         raise ValueError("the treatment implied by the cohort column does not vary in the sample")

@@ -88,6 +88,7 @@ from tqdm.auto import tqdm
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.dml.learners import LEARNER_LABELS, make_learner
 from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, small_sample
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing, require_columns
 from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 
 __all__ = ["DMLResult", "fit_dml", "demean_twoway", "FE_METHODS"]
@@ -133,7 +134,8 @@ def _fail(msg: str) -> None:
     raise ValueError(f"fit_dml: {msg}")
 
 
-def _check_inputs(data, y, d, controls, entity, time, fe_method, instrument, instrument_series, cluster):
+def _check_inputs(data, y, d, controls, entity, time, fe_method, instrument, instrument_series, cluster, missing):
+    """The checked estimation sample (the missing-values policy applied) and the rows dropped for missing values."""
     if not isinstance(data, pd.DataFrame):
         _fail("`data` must be a pandas DataFrame")
     if fe_method not in FE_METHODS:
@@ -150,24 +152,20 @@ def _check_inputs(data, y, d, controls, entity, time, fe_method, instrument, ins
         _fail("cluster='entity' needs the `entity` column (or pass cluster=None)")
     numeric = [y, d, *controls, *(c for c in (instrument, instrument_series) if c)]
     keys = [c for c in (entity, time, None if cluster == "entity" else cluster) if c is not None]
-    missing = [c for c in numeric + keys if c not in data.columns]
-    if missing:
-        _fail(f"column(s) {missing} not in the data; available: {list(data.columns)}")
+    require_columns(data, numeric + keys, who="fit_dml")
     dup = [c for c in set(numeric) if numeric.count(c) > 1]
     if dup:
         _fail(f"column(s) {dup} used twice (outcome, treatment, controls and instrument must differ)")
     for c in numeric:
         if not pd.api.types.is_numeric_dtype(data[c]):
             _fail(f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it first")
-    for c in numeric + keys:
-        n_na = int(data[c].isna().sum())
-        if n_na:
-            _fail(f"column {c!r} has {n_na} missing value(s); drop or impute those rows first")
+    data, n_na = drop_missing(data, numeric + keys, missing=missing, who="fit_dml")
     for c in numeric:
         if not np.isfinite(data[c].to_numpy(dtype=float)).all():
             _fail(f"column {c!r} has infinite values")
     if entity is not None and time is not None and data.duplicated([entity, time]).any():
         _fail(f"duplicated {entity} x {time} rows; the panel needs one row per entity-year")
+    return data, n_na
 
 
 def _prepare(data, y, d, controls, entity, time, fe, instrument, instrument_series, squared_controls,
@@ -314,6 +312,7 @@ def fit_dml(
     folds: list | None = None,
     n_jobs: int | None = -1,
     progress: bool = True,
+    missing: str = DEFAULT_MISSING,
 ) -> DMLResult:
     """DML PLR (or PLIV with ``instrument``) on a panel; see the module docstring for every convention.
 
@@ -336,11 +335,14 @@ def fit_dml(
     constant : report the final-stage intercept as "Constant".
     folds : explicit sample splits (list over repetitions of lists of (train, test) row positions in
         the sorted, transformed data); overrides n_folds / n_rep / seed for the splits.
+    missing : ``"drop"`` (default) drops rows missing the outcome, treatment, a control, the instrument or
+        a key, listwise, with a warning and the count in ``info["n_dropped_na"]``; ``"raise"`` refuses them
+        (``analysis.estimators.inputs``).
     """
     import doubleml as dml
 
     fe = fe_method
-    _check_inputs(data, y, d, controls, entity, time, fe, instrument, instrument_series, cluster)
+    data, n_na = _check_inputs(data, y, d, controls, entity, time, fe, instrument, instrument_series, cluster, missing)
     if cluster == "entity":
         cluster = entity
     if not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
@@ -420,7 +422,7 @@ def fit_dml(
         "dep_var": y, "fe": [entity, time] if fe != "none" else [], "fe_method": fe, "learner": lname,
         "entity": entity, "time": time, "controls": list(controls),
         "vcov": "CR1 (score, G/(G-1))" if cluster is not None else "score (doubleml)",
-        "n_folds": n_folds, "n_rep": n_rep, "cluster": cluster, "seed": seed,
+        "n_folds": n_folds, "n_rep": n_rep, "cluster": cluster, "seed": seed, "n_dropped_na": n_na,
         "score": "partialling out", "model": "PLIV" if pliv else "PLR", "thetas": thetas_a, "ses": ses_a,
         "nuisance_rmse": pd.DataFrame(rmse_rows), "folds": folds, "features": prep["names"],
         "instrument": instrument, "instrument_series": instrument_series,

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.inputs import DEFAULT_MISSING
 from analysis.estimators.statistics import LOGLIK, PHI, R2_CORR, SIGMA2
 from analysis.estimators.spatial.logdet import GreenOperator, LogDet
 from analysis.estimators.spatial.panel import (
@@ -131,12 +132,13 @@ def fit_spatial_panel(
     w_ids: Sequence | None = None,
     durbin: Sequence[str] | None = None,
     tol: float = 1e-10,
+    missing: str = DEFAULT_MISSING,
 ) -> SpatialPanelResult:
     """Fit a fixed-effects spatial panel model by (quasi-)maximum likelihood.
 
     Parameters
     ----------
-    data : long panel, one row per (entity, time), balanced, no missing values.
+    data : long panel, one row per (entity, time), balanced after the missing-values policy.
     y, x : dependent variable and explanatory variables.
     w : libpysal ``W``, a DataFrame indexed by entity, or a scipy/numpy matrix with ``w_ids``. Its ids
         must be exactly the panel's entities (checked, never assumed); rows are used as given (call
@@ -148,6 +150,9 @@ def fit_spatial_panel(
         approach (splm / spreg / Elhorst without bias correction).
     logdet : ``auto`` | ``eigen`` | ``sparse_lu`` | ``chebyshev`` | ``mc`` (see ``spatial.logdet``).
     durbin : for Durbin models, the subset of ``x`` whose spatial lags enter (default: all).
+    missing : ``"drop"`` (default) drops rows missing ``y``, an ``x`` or a key (warning, count in
+        ``info["n_dropped_na"]``); the panel must stay balanced, so a period missing for every entity (a
+        series ending early) leaves whole and a scattered gap is refused; ``"raise"`` refuses missing values.
 
     Returns
     -------
@@ -158,14 +163,15 @@ def fit_spatial_panel(
     if effects not in EFFECTS:
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
     panel = data if isinstance(data, PanelData) else prepare_panel(
-        data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
+        data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids, missing=missing)
     if effects == "random":
         res = _fit_random(panel, model=model, logdet=logdet, durbin=durbin, tol=tol)
     else:
         res = _fit_panel(panel, model=model, effects=effects, lee_yu=lee_yu, logdet=logdet, durbin=durbin, tol=tol)
     absorbed = {"individual": [entity], "time": [time], "twoways": [entity, time]}.get(effects, [])
     object.__setattr__(res, "info", {**res.info, "dep_var": panel.y_name, "entity": entity, "time": time,
-                                     "fe": absorbed, "cluster": None, "vcov": "ML information"})
+                                     "fe": absorbed, "cluster": None, "vcov": "ML information",
+                                     "n_dropped_na": panel.n_dropped_na})
     return res
 
 

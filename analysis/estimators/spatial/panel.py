@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing, require_columns
 from analysis.estimators.spatial.weights import AlignedWeights, align_weights
 
 MODELS = ("sar", "sdm", "sem", "sdem", "slx", "ols")
@@ -37,6 +38,7 @@ class PanelData:
     entities: tuple
     times: tuple
     w: AlignedWeights
+    n_dropped_na: int = 0  # rows dropped for missing values before balancing (missing="drop")
 
     @property
     def n(self) -> int:
@@ -56,11 +58,17 @@ def prepare_panel(
     entity: str,
     time: str,
     w_ids: Sequence | None = None,
+    missing: str = DEFAULT_MISSING,
+    who: str = "fit_spatial_panel",
 ) -> PanelData:
     """Validate ``data`` and reshape it into a balanced (T, N) panel aligned to ``w``.
 
-    Raises ``ValueError`` for missing or non-numeric columns, missing values, duplicated
-    entity-periods, an unbalanced panel, and weights whose ids do not match the entities.
+    ``missing`` is the policy of every estimator (``analysis.estimators.inputs``): ``"drop"`` drops rows
+    missing ``y``, an ``x`` or a key, with a warning and the count in ``n_dropped_na`` (a period missing
+    for every entity leaves whole; a scattered gap leaves the panel unbalanced, which is refused);
+    ``"raise"`` refuses missing values. Raises ``ValueError`` for unknown or non-numeric columns,
+    infinite values, duplicated entity-periods, an unbalanced panel, and weights whose ids do not match
+    the entities.
     """
     if isinstance(x, str):
         x = [x]
@@ -69,17 +77,11 @@ def prepare_panel(
         raise ValueError("x is empty: give at least one explanatory variable")
     if y in x:
         raise ValueError(f"the dependent variable {y!r} is also listed in x")
-    cols = [y, *x, entity, time]
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise ValueError(f"columns {missing} are not in the data (available: {list(data.columns)[:20]})")
+    require_columns(data, [y, *x, entity, time], who=who)
     for c in [y, *x]:
         if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
             raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it with pd.to_numeric")
-    nan_cols = {c: int(data[c].isna().sum()) for c in cols if data[c].isna().any()}
-    if nan_cols:
-        raise ValueError(f"missing values in {nan_cols}; the spatial ML needs a balanced panel without gaps "
-                         "(impute or drop whole units)")
+    data, n_na = drop_missing(data, [y, *x, entity, time], missing=missing, who=who)
     inf_cols = [c for c in [y, *x] if not np.all(np.isfinite(data[c].to_numpy(float)))]
     if inf_cols:
         raise ValueError(f"infinite values in {inf_cols} (log of zero?)")
@@ -104,12 +106,15 @@ def prepare_panel(
         raise ValueError(
             f"unbalanced panel: {len(data)} rows for {N} units x {T} periods; "
             f"units with missing periods (count of periods): {short}. Balance the panel first"
+            + (f" (after dropping {n_na} rows with missing values; keep whole units or periods, or impute)"
+               if n_na else "")
         )
     values = np.empty((T * N, 1 + len(x)))
     values[cell] = data[[y, *x]].to_numpy(float)
     values = values.reshape(T, N, 1 + len(x))
     Y, X = values[:, :, 0].copy(), values[:, :, 1:].copy()
-    return PanelData(y=Y, X=X, x_names=tuple(x), y_name=y, entities=tuple(order), times=tuple(times), w=aligned)
+    return PanelData(y=Y, X=X, x_names=tuple(x), y_name=y, entities=tuple(order), times=tuple(times), w=aligned,
+                     n_dropped_na=n_na)
 
 
 def _id_order(w: Any, w_ids: Sequence | None, units: np.ndarray) -> list:
