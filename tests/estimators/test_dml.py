@@ -263,8 +263,8 @@ def test_learner_comparison_table_and_plot():
 @pytest.mark.parametrize(
     "change, kwargs, message",
     [
-        (None, dict(controls=["x1", "nope"]), r"\['nope'\] not in the data"),
-        ("nan", {}, "'x1' has 1 missing"),
+        (None, dict(controls=["x1", "nope"]), r"not in the data: 'nope'"),
+        ("nan", dict(missing="raise"), "missing values in 'x1': 1"),
         ("text", {}, "'x2' is not numeric"),
         ("dup", {}, "duplicated city x year"),
         (None, dict(fe_method="twoway"), "fe_method must be one of"),
