@@ -16,17 +16,16 @@ Stars: *** p<0.01, ** p<0.05, * p<0.10 for our numbers; the published stars are 
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import EstimationResult, stars
 from analysis.estimators.publication_table import coef_cell, format_number, se_cell
+from analysis.estimators.statistics import is_count
 
 __all__ = ["Column", "Table", "column_from_result", "published_table", "studies_dir", "fmt"]
 
@@ -59,11 +58,11 @@ def published_table(study: str, table_id: str) -> dict | None:
 DIGITS = 4   # decimals of every number in a replicated table
 
 
-def fmt(value: Any, digits: int = DIGITS) -> str:
+def fmt(value: Any, digits: int = DIGITS, *, row: str | None = None) -> str:
     """Format a cell as ``etable`` does (``format_number``): floats with ``digits`` decimals, integers
-    without, None/NaN blank; a whole float of 100 or more is a count (an N read from a YAML extract)."""
-    count = isinstance(value, (float, np.floating)) and math.isfinite(value) and abs(value) >= 100
-    return format_number(value, digits, count=count)
+    without, None/NaN blank; in a statistic ``row`` that is a count (``statistics.is_count``: N, Clusters,
+    Units, ...) a whole float prints without decimals (an N read from a YAML extract, a count averaged)."""
+    return format_number(value, digits, count=row is not None and is_count(row))
 
 
 @dataclass
@@ -111,7 +110,7 @@ def _published_cells(pub: dict | None, n_cols: int) -> tuple[dict, dict, str]:
         st = s.get("stars") or [None] * len(vals)
         for j in range(min(n_cols, len(vals))):
             if vals[j] is not None:
-                stats_[(str(s["name"]), j)] = fmt(vals[j]) + (st[j] or "" if j < len(st) else "")
+                stats_[(str(s["name"]), j)] = fmt(vals[j], row=str(s["name"])) + (st[j] or "" if j < len(st) else "")
     return coefs, stats_, kind
 
 
@@ -167,9 +166,9 @@ class Table:
         for name in self.stats:
             cells = []
             for j, col in enumerate(self.columns):
-                cells += [fmt(col.stats.get(name)), pub_s.get((name, j), "")]
+                cells += [fmt(col.stats.get(name), row=name), pub_s.get((name, j), "")]
                 if self.has_truth:
-                    cells.append(fmt(col.truth.get(name)))
+                    cells.append(fmt(col.truth.get(name), row=name))
             body.append(cells)
             labels.append(name)
         return subs, body, labels

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import analysis.estimators.distributions as dist
 
-from analysis.estimators.statistics import COUNT, lookup
+from analysis.estimators.statistics import is_count
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
@@ -166,10 +166,12 @@ class EstimationResult:
             lines.append(f"{'':<28}{'(' + format(se, f'.{digits}f') + ')':>{digits + 9}}")
         lines.append("-" * 60)
         lines.append(f"{'N':<28}{self.nobs:>{digits + 8}d}")
+        dropped = self.info.get("n_dropped_na") if isinstance(self.info, Mapping) else None
+        if dropped:
+            lines.append(f"{'N dropped (missing values)':<28}{int(dropped):>{digits + 8}d}")
         for key, value in self.stats.items():
             if isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value):
-                stat = lookup(key)
-                if stat is not None and stat.kind == COUNT:
+                if is_count(key) and float(value).is_integer():
                     lines.append(f"{key:<28}{int(value):>{digits + 8}d}")
                 else:
                     lines.append(f"{key:<28}{value:>{digits + 8}.{digits}f}")

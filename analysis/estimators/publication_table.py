@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimators.base import STAR_LEVELS, EstimationResult, stars
-from analysis.estimators.statistics import COUNT, lookup
+from analysis.estimators.statistics import is_count, lookup
 
 __all__ = ["etable", "ETable", "format_number", "coef_cell", "se_cell"]
 
@@ -215,8 +215,7 @@ def _stat_cell(res: EstimationResult, name: str, digits: int, missing: str) -> s
         if missing == "error":
             raise
         return ""
-    stat = lookup(name)
-    return format_number(value, digits, count=stat is not None and stat.kind == COUNT)
+    return format_number(value, digits, count=is_count(name))
 
 
 def _stat_label(name: str, relabel: Mapping[str, str]) -> str:

@@ -21,8 +21,8 @@ LR curves) keep their own documented names.
 """
 from __future__ import annotations
 
-__all__ = ["Stat", "STATISTICS", "INFO_KEYS", "COUNT", "P_VALUE", "REAL", "lookup", "threshold_f",
-           "first_stage_f", "stock_yogo_key"]
+__all__ = ["Stat", "STATISTICS", "INFO_KEYS", "COUNT", "P_VALUE", "REAL", "N_NAMES", "lookup", "is_count",
+           "threshold_f", "first_stage_f", "stock_yogo_key"]
 
 COUNT, P_VALUE, REAL = "count", "p", "real"
 
@@ -172,6 +172,23 @@ def first_stage_f(endog: str | None = None) -> str:
 def stock_yogo_key(kind: str, percent: int) -> str:
     """Stock-Yogo (2005) critical value: ``kind`` "size" (maximal 2SLS size) or "bias" (relative bias)."""
     return f"SY_{kind}_{int(percent)}%"
+
+
+#: the names (lower-cased) under which tables print the number of observations, itself a count
+N_NAMES = ("n", "nobs", "obs", "obs.", "observations", "number of observations")
+
+
+def is_count(name: str) -> bool:
+    """True if the statistic ``name`` is a count, printed without decimals: the number of observations under
+    any of ``N_NAMES``, a constant of kind ``count`` (``N_CLUSTERS``) or its table label (``"Clusters"``).
+    The one place that decides it for ``summary()``, ``etable`` and the replicated tables."""
+    text = str(name).strip()
+    if text.lower() in N_NAMES:
+        return True
+    stat = lookup(text)
+    if stat is not None:
+        return stat.kind == COUNT
+    return any(s.kind == COUNT and s.label == text for s in STATISTICS.values())
 
 
 def lookup(name: str) -> Stat | None:

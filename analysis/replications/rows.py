@@ -22,6 +22,7 @@ from analysis.estimators.statistics import (
     CRAGG_DONALD_F,
     HANSEN_J_P,
     KP_RK_LM,
+    N_NAMES,
     KP_RK_WALD_F,
     PERM_P,
     R2,
@@ -34,7 +35,7 @@ from analysis.replications.spec import ColumnSpec, StudySpec
 
 __all__ = ["N_ROWS", "R2_ROWS", "STATISTIC_ROWS", "CR1_P_ROW", "R2_KIND", "stat_value", "printed_n", "coverage_note"]
 
-N_ROWS = ("n", "obs", "observations", "obs.", "number of observations")
+N_ROWS = N_NAMES   # the printed names of the N row (one home: analysis.estimators.statistics)
 R2_ROWS = ("r²", "r2", "r-squared")
 # which R² a column's R² row prints: ``options["r2"]`` of the column (default the overall R²)
 R2_KIND = {"overall": R2, "within": R2_WITHIN}
