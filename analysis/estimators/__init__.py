@@ -6,8 +6,9 @@ Families: ``panel`` (FE), ``iv`` (FE-2SLS), ``gmm`` (system GMM), ``mediation``,
 ``spatial/`` (SAR/SEM/SDM panels), ``dml/`` (double machine learning); ``inference/`` adds inference
 beyond a fit's own covariance (wild cluster bootstrap, weak-IV robust tests, HonestDiD); ``covariance`` the meats of
 multiway clusters and Conley's spatial HAC (``cluster=[a, b]``, ``vcov=Conley(...)``). The linear ones absorb fixed
-effects through one engine, ``fixed_effects``; statistic names live in ``statistics``; formulas and
-input checks in ``formula``; the publication table in ``publication_table``.
+effects through one engine, ``fixed_effects``; statistic names live in ``statistics``; formulas in ``formula``;
+the input checks every estimator shares (unknown columns, ``missing="drop"|"raise"``, the ``vcov`` forms) in
+``inputs``; the publication table in ``publication_table``.
 
 Import the public names from here: ``from analysis.estimators import fit_fe, etable``. scikit-learn,
 doubleml, statsmodels, linearmodels and the PySAL packages are imported inside the functions that use
