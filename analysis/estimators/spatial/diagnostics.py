@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import analysis.estimators.distributions as dist
 
+from analysis.estimators.inputs import DEFAULT_MISSING, require_columns
 from analysis.estimators.spatial.model import fit_spatial_panel
 from analysis.estimators.spatial.panel import EFFECTS, demean_panel, prepare_panel, spatial_lag
 
@@ -63,15 +64,18 @@ def lm_tests(
     time: str,
     effects: str = "individual",
     w_ids: Sequence | None = None,
+    missing: str = DEFAULT_MISSING,
 ) -> pd.DataFrame:
-    """Elhorst's (robust) LM tests for a spatial lag / spatial error on FE-OLS residuals.
+    """Elhorst's (robust) LM tests for a spatial lag / spatial error on FE-OLS residuals (``missing`` as in
+    ``fit_spatial_panel``).
 
     Returns a DataFrame indexed by test (``LM-lag``, ``robust LM-lag``, ``LM-error``,
     ``robust LM-error``) with ``statistic``, ``df`` and ``p_value``.
     """
     if effects not in EFFECTS or effects == "random":
         raise ValueError(f"effects must be one of {[e for e in EFFECTS if e != 'random']}, got {effects!r}")
-    panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
+    panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids, missing=missing,
+                          who="lm_tests")
     W = panel.w.matrix
     T, N = panel.t, panel.n
     X = panel.X
@@ -162,14 +166,17 @@ def lr_effects_test(
     model: str = "sdm",
     w_ids: Sequence | None = None,
     logdet: str = "auto",
+    missing: str = DEFAULT_MISSING,
 ) -> pd.DataFrame:
-    """LR tests of the joint significance of the fixed effects (direct approach, comparable likelihoods).
+    """LR tests of the joint significance of the fixed effects (direct approach, comparable likelihoods;
+    ``missing`` as in ``fit_spatial_panel``).
 
     Rows: ``both vs individual`` (H0: no time effects, df = T - 1) and ``both vs time``
     (H0: no individual effects, df = N - 1); columns ``statistic``, ``df``, ``p_value``,
     ``loglik_restricted``, ``loglik_twoways``.
     """
-    panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids)
+    panel = prepare_panel(data, y=y, x=x, w=w, entity=entity, time=time, w_ids=w_ids, missing=missing,
+                          who="lr_effects_test")
     fits = {e: fit_spatial_panel(panel, y=y, x=x, w=None, entity=entity, time=time, model=model, effects=e,
                                  lee_yu=False, logdet=logdet)
             for e in ("twoways", "individual", "time")}
@@ -245,21 +252,24 @@ def moran_by_year(
     permutations: int = 999,
     seed: int | None = 0,
     w_ids: Sequence | None = None,
+    missing: str = DEFAULT_MISSING,
 ) -> MoranByYear:
     """Global Moran's I of ``var`` in every period, I = (N / S0) z'Wz / z'z (Moran 1950; study 000 eq. 7).
 
     W is used as given (no re-standardisation: esda ``transformation="o"``); z-values are the
     analytic ones under the normality assumption (esda ``z_norm``), ``p_sim`` is the one-sided
     pseudo p-value of ``permutations`` conditional permutations (seeded through numpy's global
-    generator, which esda uses; the previous state is restored).
+    generator, which esda uses; the previous state is restored). ``missing`` as in ``fit_spatial_panel``.
     """
     import esda
     from libpysal.weights import WSP
 
     # prepare_panel validates and aligns; it needs one regressor, so give it a dummy constant
+    require_columns(data, [entity, time, var], who="moran_by_year")
     tmp = data[[entity, time, var]].copy()
     tmp["__one"] = 1.0
-    panel = prepare_panel(tmp, y=var, x=["__one"], w=w, entity=entity, time=time, w_ids=w_ids)
+    panel = prepare_panel(tmp, y=var, x=["__one"], w=w, entity=entity, time=time, w_ids=w_ids, missing=missing,
+                          who="moran_by_year")
     wobj = WSP(panel.w.matrix, id_order=list(panel.w.ids)).to_W(silence_warnings=True)
     state = np.random.get_state()
     if seed is not None:
