@@ -156,7 +156,8 @@ class History:
         """A table of vintage unit-years (``adcode``, ``year`` and value columns) as the source reports
         it: one row per unit it names (``adcode``, ``name_zh``, ``province_zh``, ``year``), the extensive
         columns scaled by the shares and summed over the parts naming the same unit, the intensive ones
-        averaged with the shares as weights (a part carries its vintage unit's value); ``keys`` are
+        averaged with the shares as weights (a part carries its vintage unit's value), missing when any
+        part is (NaN in ``frame``: a source does not report a unit's partial territory); ``keys`` are
         further columns the rows are told apart by (an industry). Sorted by code and year."""
         frame = frame.reset_index(drop=True)
         parts = self.frame(frame.adcode.to_numpy(), frame.year.to_numpy(), habit)
@@ -167,7 +168,13 @@ class History:
         for column in intensive:
             rows[column] = rows[column] * rows.share
         group = ["adcode", "name_zh", "province_zh", "year", *keys]
-        out = rows.groupby(group, sort=True)[[*extensive, *intensive, "share"]].sum(min_count=1).reset_index()
+        grouped = rows.groupby(group, sort=True)
+        out = grouped[[*extensive, *intensive, "share"]].sum(min_count=1).reset_index()
+        # a unit the source names is missing when a part of it is: a giver whose own territory has no value
+        # must not report the transferred part alone (a tenth of its value, a jump the yoy checks catch)
+        incomplete = rows[[*extensive, *intensive]].isna().groupby([rows[g] for g in group], sort=True).any()
+        for column in [*extensive, *intensive]:
+            out.loc[incomplete[column].to_numpy(), column] = float("nan")
         for column in intensive:
             out[column] = out[column] / out.share
         return out.drop(columns=["share"]).sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)

@@ -94,8 +94,8 @@ def _history(sim: Simulation) -> History:
 
 def write_ceads(sim: Simulation, out: Path) -> list[Path]:
     """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010)."""
-    c = _history(sim).reported(sim.city.dropna(subset=["ceads_co2_t"])[["adcode", "year", "ceads_co2_t"]], "end",
-                               extensive=["ceads_co2_t"])
+    c = _history(sim).reported(sim.city[["adcode", "year", "ceads_co2_t"]], "end",
+                               extensive=["ceads_co2_t"]).dropna(subset=["ceads_co2_t"])
     sheets = {}
     for year, part in c.groupby("year"):
         total = part.ceads_co2_t.to_numpy() / 1e6

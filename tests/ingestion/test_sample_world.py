@@ -12,7 +12,9 @@ import pytest
 from ingestion import registry
 from ingestion.sample import generate
 from ingestion.sample.geography import build_world
+from ingestion.sample.history import History
 from ingestion.sample.model import AI_PILOT_ZONES, simulate
+from expectations.suites._common import RANGES
 from tests.conftest import TINY_SEED
 
 
@@ -99,6 +101,22 @@ def test_calibration_of_the_default_world_model():
     assert prov.province_adcode.nunique() == 30  # seed 003: 30 provinces, Tibet excluded
     by_year = prov.groupby("year").robot_exposure.mean()
     assert (by_year.diff().dropna() > 0).all() and by_year.iloc[0] > 0  # robot stocks keep growing
+    # the world stays inside the ranges the expectations hold real data to (make run checks the marts)
+    low, high, _why = RANGES["trade_gdp_ratio"]
+    ratio = c.trade_10k_yuan / c.gdp_10k_yuan
+    assert low <= ratio.min() and ratio.max() <= high
+
+
+def test_a_unit_missing_its_own_value_is_not_reported_by_its_transferred_part():
+    """公主岭 went from 四平 to 长春 in 2020: before it, 四平's row carries the transferred tenth of 长春's
+    vintage values. A year without 四平's own value must be missing, not a tenth of 长春 (a tenfold jump)."""
+    history = History(pd.DataFrame({"adcode": ["220100", "220300"], "name_zh": ["长春市", "四平市"]}))
+    frame = pd.DataFrame({"adcode": ["220100", "220300", "220100", "220300"], "year": [2010, 2010, 2011, 2011],
+                          "co2": [20.0, np.nan, 21.0, 3.0]})
+    out = history.reported(frame, "end", extensive=["co2"]).set_index(["adcode", "year"]).co2
+    assert out[("220100", 2010)] == pytest.approx(18.0)
+    assert np.isnan(out[("220300", 2010)])
+    assert out[("220300", 2011)] == pytest.approx(3.0 + 0.1 * 21.0)
 
 
 def test_the_effects_panel_describes_every_planted_channel(tiny_sources):
