@@ -76,7 +76,9 @@ class DaskExecutor:
 
         if kind == "local":
             self._cluster = LocalCluster(n_workers=int(value), threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                                         host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                         # no dashboard; its HTTP routes on a free port, not on 8787
+                                         scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
             self.client = Client(self._cluster, set_as_default=False)
             return
         seconds = dask_timeout() if timeout is None else float(timeout)
@@ -109,6 +111,7 @@ class DaskExecutor:
         tasks = list(tasks)
         if not tasks:
             return []
+        name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", "task")
         futures = self.client.map(fn, tasks, pure=False, retries=self.retries)
         position = {future.key: i for i, future in enumerate(futures)}
         results: list = [None] * len(tasks)
@@ -119,7 +122,7 @@ class DaskExecutor:
                     results[i] = future.result()
                 except KilledWorker as exc:
                     raise ClusterFailed(
-                        f"Dask cluster {self.address}: task {i + 1} of {len(tasks)} ({fn.__name__}) lost its worker "
+                        f"Dask cluster {self.address}: task {i + 1} of {len(tasks)} ({name}) lost its worker "
                         f"too often ({exc}); nothing was written; check the workers' memory and logs, then run "
                         "again") from None
                 if on_result is not None:
