@@ -269,3 +269,22 @@ def test_a_chunk_draws_from_the_seeds_child_of_its_index():
         assert chunk.rng().random(3).tolist() == np.random.default_rng(child).random(3).tolist()
     assert draw_chunks(None, 10, 42, chunk_size=5, stream=(2,))[1].rng().random() == \
         np.random.default_rng(np.random.SeedSequence(42, spawn_key=(2, 1))).random()
+
+
+def test_dml_repetitions_are_the_same_serially_and_on_two_workers(cluster):
+    from analysis.estimators import fit_dml
+    from tests.estimators.test_dml import simulate_panel
+
+    data = simulate_panel(3, n=40, t=6, nonlinear=True)
+
+    def fit(executor):
+        return fit_dml(data, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="rf",
+                       learner_params={"n_estimators": 20}, n_rep=3, seed=4, n_jobs=1, progress=False,
+                       executor=executor)
+
+    serial = fit(None)
+    assert len(set(serial.info["thetas"])) == 3     # the repetitions differ: the test can tell them apart
+    for other in (fit(cluster), fit(Reversed())):
+        assert np.array_equal(other.info["thetas"], serial.info["thetas"])
+        assert np.array_equal(other.info["ses"], serial.info["ses"])
+        assert other.params.equals(serial.params) and other.bse.equals(serial.bse)
