@@ -288,3 +288,44 @@ def test_dml_repetitions_are_the_same_serially_and_on_two_workers(cluster):
         assert np.array_equal(other.info["thetas"], serial.info["thetas"])
         assert np.array_equal(other.info["ses"], serial.info["ses"])
         assert other.params.equals(serial.params) and other.bse.equals(serial.bse)
+
+
+class Recording:
+    """Runs tasks serially and records which task functions ran (what the executor was handed)."""
+
+    def __init__(self):
+        self.ran = []
+
+    def map(self, fn, tasks, *, on_result=None):
+        self.ran.append(fn.__name__)
+        return [fn(t) for t in tasks]
+
+
+def test_replicate_hands_its_executor_to_the_placebo_and_the_threshold_bootstrap(tiny_marts, tmp_path):
+    from analysis.replications import replicate
+
+    fast = {"n_boot": 20, "n_perm": 50, "n_draws": 50, "n_trees": 20}
+    recording = Recording()
+    for study in ("002", "004"):
+        assert replicate(study, warehouse=tiny_marts, out=tmp_path / "on", echo=lambda *_: None, fast=fast,
+                         executor=recording) == 0
+        assert replicate(study, warehouse=tiny_marts, out=tmp_path / "off", echo=lambda *_: None, fast=fast) == 0
+    assert {"placebo_chunk", "bootstrap_chunk"} <= set(recording.ran)
+    for table in sorted((tmp_path / "off").rglob("*.csv")):
+        assert table.read_bytes() == (tmp_path / "on" / table.relative_to(tmp_path / "off")).read_bytes(), table
+
+
+def test_validate_runs_each_seed_as_a_task_with_the_serial_records(tiny_sources, tiny_marts, tmp_path):
+    import pandas as pd
+
+    from dualcarbon.validate import validate
+    from tests.conftest import TINY_SEED
+    from tests.test_validate import FAST
+
+    prebuilt = {TINY_SEED: (tiny_sources, tiny_marts)}
+    for folder, dask in (("serial", None), ("dask", "local:1")):
+        assert validate("tiny", [TINY_SEED], tmp_path / folder, fast=FAST, prebuilt=prebuilt, progress=False,
+                        dask=dask) == 0
+    serial = pd.read_csv(tmp_path / "serial" / "truth_recovery.csv")
+    assert len(serial) > 10 and serial["estimate"].notna().sum() > 10
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / "truth_recovery.csv"), serial)
