@@ -123,7 +123,7 @@ def main(argv=None) -> None:
         with tempfile.TemporaryDirectory(prefix="bench_dask_full_") as tmp:
             full = build_world("full")
             files = write_full_pm25(full, Path(tmp), list(full.years[-args.full_years:]))
-            per_band = measure(bench, "full", full, files, pm25.PRODUCT, repeat=1)
+            per_band = measure(bench, "full", full, files, pm25.PRODUCT, repeat=2)
         bench.note("full.rasters", f"pm25: {len(files)} files at 0.01 degree (18.7 Mcells a band) over "
                    f"{len(full.cities)} polygons")
         for workers in (1, 8, 64):
