@@ -278,8 +278,8 @@ def test_dml_repetitions_are_the_same_serially_and_on_two_workers(cluster):
     data = simulate_panel(3, n=40, t=6, nonlinear=True)
 
     def fit(executor):
-        return fit_dml(data, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="rf",
-                       learner_params={"n_estimators": 20}, n_rep=3, seed=4, n_jobs=1, progress=False,
+        return fit_dml(data, y="y", d="d", controls=["x1", "x2", "x3"], entity="city", time="year", learner="ols",
+                       n_rep=3, seed=4, n_jobs=1, progress=False,
                        executor=executor)
 
     serial = fit(None)
