@@ -229,6 +229,7 @@ def test_placebo_draws_are_the_same_serially_and_on_one_or_two_workers(cluster, 
     with DaskExecutor("local:1") as one:
         assert one.n_workers == 1
         on_one = draws(one)
+    cluster.client.wait_for_workers(2, timeout=60)   # the worker killed above is back
     assert cluster.n_workers == 2
     for other in (on_one, draws(cluster), draws(cluster.client), draws(Reversed())):
         assert other.equals(serial)
