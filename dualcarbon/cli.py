@@ -1,17 +1,19 @@
 """The ``dualcarbon`` command line: argument parsing only; the stages live in ``dualcarbon.pipeline``.
 
     dualcarbon sample    --world {tiny,default,full} --seed N --out DIR
-    dualcarbon ingest    --sources DIR [--only SOURCE ...] [--warehouse FILE]
+    dualcarbon ingest    --sources DIR [--only SOURCE ...] [--warehouse FILE] [--dask ADDRESS]
     dualcarbon build     [--warehouse FILE]          # dbt build, then expectations
     dualcarbon check     [--warehouse FILE]          # expectations only
-    dualcarbon replicate {000,001,002,003,004,all} [--warehouse FILE] [--out DIR]
+    dualcarbon replicate {000,001,002,003,004,all} [--warehouse FILE] [--out DIR] [--dask ADDRESS]
     dualcarbon report    [--warehouse FILE] [--out DIR] [--replications DIR] [--validation DIR]
     dualcarbon run       [--world ...] [--seed N] [--workdir DIR]   # every stage, timed
-    dualcarbon validate  --world W --seeds K [--first-seed N] --out DIR   # recovery of the planted truth
+    dualcarbon validate  --world W --seeds K [--first-seed N] --out DIR [--dask ADDRESS]   # truth recovery
 
 ``--warehouse`` defaults to ``$DUALCARBON_WAREHOUSE``, else ``warehouse/dualcarbon.duckdb`` of the project
 root; every default path is resolved against the project root (``ingestion.settings``). Errors go to
-stderr as one line with a non-zero exit code (2 for bad input, 3 for a warehouse in use, 1 otherwise).
+stderr as one line with a non-zero exit code (2 for bad input, 3 for a warehouse in use, 4 for a Dask
+scheduler that does not answer, 1 otherwise). ``--dask ADDRESS`` (``local:N`` or ``tcp://HOST:PORT``):
+``ingestion.cluster``; without it Dask is never imported.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from analysis.replications.studies import available_studies, study_titles
 from dualcarbon import pipeline
-from ingestion.errors import DualcarbonError, IngestError, WarehouseInUse
+from ingestion.errors import ClusterUnreachable, DualcarbonError, IngestError, WarehouseInUse
 from ingestion.settings import DEFAULT_SEED, WAREHOUSE_ENV, project_path, resolve_warehouse
 
 STUDIES = (*available_studies(), "all")   # every study module present
@@ -30,7 +32,8 @@ DESCRIPTION = ("dualcarbon: a DuckDB + dbt research warehouse of Chinese cities 
                "carbon emissions?). Commands in pipeline order: sample, ingest, build, check, replicate, report; "
                "run chains them all; validate checks that the whole pipeline recovers the sample world's planted "
                "truth. Default paths are resolved against the project root; 'dualcarbon COMMAND --help' for each.")
-EPILOG = "Exit codes: 0 success, 1 error, 2 bad input (a source file), 3 the warehouse is in use by another process."
+EPILOG = ("Exit codes: 0 success, 1 error, 2 bad input (a source file), 3 the warehouse is in use by another process, "
+          "4 the Dask scheduler of --dask does not answer.")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -55,7 +58,7 @@ def cmd_sample(args) -> int:
 
 def cmd_ingest(args) -> int:
     return pipeline.ingest(Path(args.sources).resolve(), resolve_warehouse(args.warehouse), only=args.only,
-                           workers=args.workers, force=args.force, progress=not args.quiet)
+                           workers=args.workers, dask=args.dask, force=args.force, progress=not args.quiet)
 
 
 def cmd_build(args) -> int:
@@ -70,7 +73,7 @@ def cmd_check(args) -> int:
 
 def cmd_replicate(args) -> int:
     return pipeline.replicate(args.study, resolve_warehouse(args.warehouse), Path(args.out).resolve(),
-                              truth=_path(args.truth))
+                              truth=_path(args.truth), dask=args.dask)
 
 
 def cmd_report(args) -> int:
@@ -87,7 +90,8 @@ def cmd_validate(args) -> int:
     from dualcarbon.validate import validate
 
     seeds = [args.first_seed + k for k in range(args.seeds)]
-    return validate(args.world, seeds, Path(args.out).resolve(), keep=args.keep, progress=not args.quiet)
+    return validate(args.world, seeds, Path(args.out).resolve(), keep=args.keep, progress=not args.quiet,
+                    dask=args.dask)
 
 
 # ---------------------------------------------------------------------------------------------- parser
@@ -110,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--warehouse", metavar="FILE",
                        help=f"DuckDB file (default: ${WAREHOUSE_ENV}, else {project_path('warehouse/dualcarbon.duckdb')})")
 
+    def dask_opt(p, what: str):
+        p.add_argument("--dask", metavar="ADDRESS", help=f"run {what} on a Dask cluster: local:N (a LocalCluster of N "
+                       "worker processes) or tcp://HOST:PORT (a running `dask scheduler`); default: in this process")
+
     def quiet_opt(p):
         p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -131,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1,
                    help="processes for raster zonal statistics (1: serial; on 2 cores a pool is slower, see bench_zonal)")
     p.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
+    dask_opt(p, "the raster zonal statistics")
     quiet_opt(p)
     warehouse_opt(p)
     p.set_defaults(func=cmd_ingest)
@@ -170,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of the tables: one sub-folder per study")
     p.add_argument("--truth", metavar="FILE", help="truth.json of the sample world (default: found beside the "
                    "warehouse, $DUALCARBON_TRUTH, or work/sources/truth.json; none on real data)")
+    dask_opt(p, "the chunks of placebo and bootstrap draws")
     warehouse_opt(p)
     p.set_defaults(func=cmd_replicate)
 
@@ -202,13 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "read, fit every declared planted parameter with its estimator (analysis.validation.TARGETS) and "
                 "compare it with that world's truth. Writes truth_recovery.csv (parameter, truth, seed, estimate, "
                 "std_error, ci_low, ci_high, covered), summary.csv and summary.md (bias and coverage per "
-                "parameter). Seeds run one after another (no distributed executor yet).")
+                "parameter). Seeds run one after another, or as independent tasks on a Dask cluster (--dask).")
     p.add_argument("--world", choices=pipeline.WORLDS, default="tiny", help="sample world")
     p.add_argument("--seeds", type=int, required=True, metavar="K", help="number of seeds (worlds) to draw")
     p.add_argument("--first-seed", type=int, default=DEFAULT_SEED, metavar="N",
                    help="the seeds are N, N+1, ..., N+K-1")
     p.add_argument("--out", required=True, metavar="DIR", help="folder of the records and the summary")
     p.add_argument("--keep", action="store_true", help="keep each seed's sources and warehouse under DIR/work/")
+    dask_opt(p, "each seed's pipeline as one task")
     quiet_opt(p)
     p.set_defaults(func=cmd_validate)
     return parser
@@ -224,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseInUse as exc:
         print(f"dualcarbon {args.command}: error: {exc}", file=sys.stderr)
         return 3
+    except ClusterUnreachable as exc:
+        print(f"dualcarbon {args.command}: error: {exc}", file=sys.stderr)
+        return 4
     except (DualcarbonError, FileNotFoundError, ValueError) as exc:
         print(f"dualcarbon {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -8,8 +8,8 @@ stage is part of the project: a stage whose package is missing is an error, neve
 """
 from __future__ import annotations
 
+import contextlib
 import json
-
 import sys
 import time
 from dataclasses import dataclass
@@ -35,14 +35,31 @@ def sample(world: str, seed: int, out: Path, *, progress: bool = True) -> int:
     return 0
 
 
-def ingest(sources: Path, warehouse: Path, *, only: list[str] | None = None, workers: int = 1,
-           force: bool = False, progress: bool = True) -> int:
-    """Load every source folder under ``sources`` into the raw schema (atomic and idempotent per source)."""
+@contextlib.contextmanager
+def executor_for(workers: int = 1, dask: str | None = None):
+    """The executor of a command: serial, a local process pool (``--workers N``) or a Dask cluster
+    (``--dask ADDRESS``, connected here, before anything is read, and closed after the command)."""
     from ingestion.executor import LocalProcessExecutor, SerialExecutor
+
+    if dask is None:
+        yield SerialExecutor() if workers == 1 else LocalProcessExecutor(max_workers=workers)
+        return
+    if workers != 1:
+        raise ConfigError("give --workers or --dask, not both")
+    from ingestion.cluster import DaskExecutor
+
+    with DaskExecutor(dask) as executor:
+        yield executor
+
+
+def ingest(sources: Path, warehouse: Path, *, only: list[str] | None = None, workers: int = 1,
+           dask: str | None = None, force: bool = False, progress: bool = True) -> int:
+    """Load every source folder under ``sources`` into the raw schema (atomic and idempotent per source);
+    the raster tasks run on ``dask`` (an address, ``ingestion.cluster``) when given."""
     from ingestion.load import ingest as load_sources
 
-    executor = SerialExecutor() if workers == 1 else LocalProcessExecutor(max_workers=workers)
-    load_sources(Path(sources), warehouse, only=only, executor=executor, progress=progress, force=force)
+    with executor_for(workers, dask) as executor:
+        load_sources(Path(sources), warehouse, only=only, executor=executor, progress=progress, force=force)
     print(f"warehouse: {warehouse}")
     return 0
 
@@ -79,11 +96,14 @@ def check(warehouse: Path, *, docs_dir: Path | None = None, drift: str | None = 
     return run_checks(warehouse, docs_dir=Path(docs_dir) if docs_dir else None, drift=drift)
 
 
-def replicate(study: str, warehouse: Path, out: Path, *, truth: Path | None = None) -> int:
-    """Every table and figure of ``study`` (``"000"``..``"004"`` or ``"all"``) under ``out/<study>/``."""
+def replicate(study: str, warehouse: Path, out: Path, *, truth: Path | None = None, dask: str | None = None) -> int:
+    """Every table and figure of ``study`` (``"000"``..``"004"`` or ``"all"``) under ``out/<study>/``; the
+    draws of the placebo and bootstrap loops run as chunks on ``dask`` (an address) when given."""
     from analysis.replications import replicate as replicate_study
 
-    return replicate_study(study, warehouse=warehouse, out=Path(out), truth=Path(truth) if truth else None)
+    with executor_for(1, dask) as executor:
+        return replicate_study(study, warehouse=warehouse, out=Path(out), truth=Path(truth) if truth else None,
+                               executor=None if dask is None else executor)
 
 
 def report(warehouse: Path, out: Path, *, replications: Path | None = None, validation: Path | None = None) -> int:

@@ -7,14 +7,15 @@ planted truth of that world. Writes ``truth_recovery.csv``, ``summary.csv``, ``s
 ``validation.json`` under ``--out``; the report shows the summary when it finds the folder.
 
 Seeds run one after another, each in its own work folder under ``<out>/work/seed_<n>/`` (removed after
-use unless ``keep``). Distributed runs: there is no Dask executor in ``ingestion.executor`` yet, so
-there is no ``--dask`` flag; the seeds are independent, so a distributed executor will be able to run
-:func:`run_seed` per seed as it stands.
+use unless ``keep``). With ``--dask ADDRESS`` (``ingestion.cluster``) every seed's whole pipeline is one
+task on the cluster (the seeds are independent worlds; each dbt build keeps its target/ and logs/ in its
+seed's folder, so builds running side by side never share one); the records are the same as serially.
 """
 from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -28,8 +29,10 @@ def build_marts(warehouse: Path) -> int:
     from analysis.validation import MARTS_READ
 
     select = " ".join(f"+{m}" for m in MARTS_READ)
+    scratch = Path(warehouse).parent
     return run_dbt(warehouse, "build", "--select", select, "--exclude-resource-type", "test",
-                   "--exclude-resource-type", "unit_test", "--quiet")
+                   "--exclude-resource-type", "unit_test", "--quiet", "--target-path", str(scratch / "target"),
+                   "--log-path", str(scratch / "logs"))
 
 
 def run_seed(world: str, seed: int, work: Path, *, fast: Mapping[str, int] | None = None,
@@ -56,30 +59,70 @@ def run_seed(world: str, seed: int, work: Path, *, fast: Mapping[str, int] | Non
     return estimate_targets(warehouse, truth, fast=fast, echo=echo)
 
 
+@dataclass(frozen=True)
+class SeedTask:
+    """One seed's pipeline as plain data (a task for ``ingestion.executor``)."""
+
+    world: str
+    seed: int
+    work: Path
+    fast: Mapping[str, int] | None = None
+    prebuilt: tuple[Path, Path] | None = None
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    seed: int
+    records: list
+    seconds: float
+    error: str | None = None   # why the pipeline refused this seed's world (its files are kept)
+
+
+def run_seed_task(task: SeedTask) -> SeedOutcome:
+    """:func:`run_seed` for one task; a world the pipeline refuses is an outcome, not an exception."""
+    t0 = time.perf_counter()
+    try:
+        records = run_seed(task.world, task.seed, task.work, fast=task.fast, prebuilt=task.prebuilt)
+    except (DualcarbonError, ValueError) as exc:
+        return SeedOutcome(task.seed, [], time.perf_counter() - t0, " ".join(str(exc).split())[:500])
+    return SeedOutcome(task.seed, records, round(time.perf_counter() - t0, 1))
+
+
 def validate(world: str, seeds: list[int], out: Path, *, keep: bool = False, fast: Mapping[str, int] | None = None,
-             prebuilt: Mapping[int, tuple[Path, Path]] | None = None, progress: bool = True) -> int:
-    """Run :func:`run_seed` for every seed and write the records and the summary under ``out``."""
+             prebuilt: Mapping[int, tuple[Path, Path]] | None = None, progress: bool = True,
+             dask: str | None = None) -> int:
+    """Run :func:`run_seed` for every seed (on the Dask cluster ``dask`` when given, one task per seed) and
+    write the records and the summary under ``out``."""
     from tqdm.auto import tqdm
 
     from analysis.validation import write
 
     out = Path(out).resolve()
     prebuilt = dict(prebuilt or {})
+    tasks = [SeedTask(world, seed, out / "work" / f"seed_{seed}", fast, prebuilt.get(seed)) for seed in seeds]
     records, seconds, failed = [], {}, {}
-    for seed in tqdm(seeds, desc=f"validate {world}", unit="seed", disable=not progress):
-        t0 = time.perf_counter()
-        work = out / "work" / f"seed_{seed}"
-        try:
-            records += run_seed(world, seed, work, fast=fast, prebuilt=prebuilt.get(seed))
-        except (DualcarbonError, ValueError) as exc:   # a world the pipeline refuses: say so, go on
-            failed[str(seed)] = " ".join(str(exc).split())[:500]
-            print(f"validate: seed {seed} failed (its files are kept in {work}): {failed[str(seed)]}", flush=True)
-            continue
-        seconds[str(seed)] = round(time.perf_counter() - t0, 1)
+
+    def take(outcome: SeedOutcome) -> None:
+        nonlocal records
+        work = out / "work" / f"seed_{outcome.seed}"
+        if outcome.error is not None:   # a world the pipeline refuses: say so, go on
+            failed[str(outcome.seed)] = outcome.error
+            print(f"validate: seed {outcome.seed} failed (its files are kept in {work}): {outcome.error}", flush=True)
+            return
+        records += outcome.records
+        seconds[str(outcome.seed)] = outcome.seconds
         if not keep and work.exists():
             shutil.rmtree(work)
-        print(f"validate: seed {seed} done in {seconds[str(seed)]} s", flush=True)
+        print(f"validate: seed {outcome.seed} done in {outcome.seconds} s", flush=True)
         write(records, out, _meta(world, seeds, seconds, failed, fast))   # kept up to date seed by seed
+
+    if dask is None:
+        for task in tqdm(tasks, desc=f"validate {world}", unit="seed", disable=not progress):
+            take(run_seed_task(task))
+    else:
+        with pipeline.executor_for(1, dask) as executor:
+            for outcome in executor.map(run_seed_task, tasks):
+                take(outcome)
     paths = write(records, out, _meta(world, seeds, seconds, failed, fast))
     if not keep and (out / "work").exists() and not any((out / "work").iterdir()):
         (out / "work").rmdir()

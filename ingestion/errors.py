@@ -34,3 +34,11 @@ class WarehouseInUse(DualcarbonError):
 
 class ConfigError(DualcarbonError):
     """A setting (path, world, source name) is not usable."""
+
+
+class ClusterUnreachable(DualcarbonError):
+    """``--dask ADDRESS`` names no scheduler that answers (raised before any file is read)."""
+
+
+class ClusterFailed(DualcarbonError):
+    """A task failed on the Dask cluster after Dask's retries (a worker died too often): nothing is written."""

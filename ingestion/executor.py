@@ -1,4 +1,5 @@
-"""Where raster tasks run: in this process, or on a pool of local worker processes.
+"""Where raster tasks run: in this process, on a pool of local worker processes, or on a Dask cluster
+(``ingestion.cluster.DaskExecutor``, ``--dask``).
 
 A task is a plain picklable dataclass and the function that runs it is a module-level function, so a
 distributed engine (Dask, Ray, a batch queue) can run the very same tasks later by implementing this
@@ -82,6 +83,13 @@ class LocalProcessExecutor:
         return f"LocalProcessExecutor(max_workers={self.max_workers})"
 
 
-def resolve(executor: Executor | None) -> Executor:
-    """The executor to use when a caller passes ``None``: serial."""
-    return executor if executor is not None else SerialExecutor()
+def resolve(executor) -> Executor:
+    """The executor to use: serial for ``None``; a ``distributed.Client`` is wrapped in a ``DaskExecutor``
+    (recognised by its type's module, so that resolving never imports dask)."""
+    if executor is None:
+        return SerialExecutor()
+    if type(executor).__module__.startswith("distributed.") and hasattr(executor, "scheduler_info"):
+        from ingestion.cluster import DaskExecutor
+
+        return DaskExecutor(client=executor)
+    return executor

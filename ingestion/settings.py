@@ -12,6 +12,7 @@ module reads a ``DUALCARBON_*`` variable.
 | ``DUALCARBON_DBT_DOCS`` | dbt's docs page the report links | ``dbt_docs/`` beside the report, or ``work/dbt_docs`` |
 | ``DUALCARBON_DRIFT`` | drift policy of the expectations: ``fail``, ``warn`` or ``off`` | ``fail`` |
 | ``DUALCARBON_NTL_LAYER`` | the VIIRS VNL radiance layer summed as ``ntl``: ``average_masked``, ``average``, ``median_masked`` or ``median`` | ``average_masked`` |
+| ``DUALCARBON_DASK_TIMEOUT`` | seconds ``--dask tcp://...`` waits for the scheduler to answer before giving up | ``10`` |
 
 Default paths (the warehouse, ``work/``, the replications and report folders) are resolved against the
 project root (:func:`repo_root`), so a command run from another folder finds the same files; a path given
@@ -34,6 +35,9 @@ DRIFT_ENV = "DUALCARBON_DRIFT"
 DRIFT_MODES = ("fail", "warn", "off")
 NTL_LAYER_ENV = "DUALCARBON_NTL_LAYER"
 NTL_LAYERS = ("average_masked", "average", "median_masked", "median")  # the VNL layers that are radiance
+DASK_TIMEOUT_ENV = "DUALCARBON_DASK_TIMEOUT"
+DASK_TIMEOUT_S = 10.0
+DASK_TASK_RETRIES = 2   # a task whose worker raised is run again this many times (a dead worker: Dask's own rule)
 
 
 def _env_path(name: str) -> Path | None:
@@ -86,6 +90,20 @@ def ntl_layer() -> str:
     if layer not in NTL_LAYERS:
         raise ConfigError(f"{NTL_LAYER_ENV}={layer!r}: use one of {', '.join(NTL_LAYERS)} (the radiance layers)")
     return layer
+
+
+def dask_timeout() -> float:
+    """Seconds ``--dask tcp://HOST:PORT`` waits for the scheduler: ``$DUALCARBON_DASK_TIMEOUT``, else 10."""
+    from ingestion.errors import ConfigError
+
+    value = os.environ.get(DASK_TIMEOUT_ENV) or str(DASK_TIMEOUT_S)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ConfigError(f"{DASK_TIMEOUT_ENV}={value!r}: give a positive number of seconds")
+    return seconds
 
 
 def repo_root() -> Path:

@@ -33,7 +33,8 @@ Conventions that change the numbers:
   sequential search, refinement included, is redone on every draw. p-value = share of draws
   with ``F* >= F``; critical values are the 90/95/99% quantiles of ``F*``.
   Vectorised: all draws share the demeaned candidate design, so a draw costs one product with
-  the Gram matrix of the candidate regressors (no refit per draw).
+  the Gram matrix of the candidate regressors (no refit per draw). Draws run in chunks of ``chunk``,
+  each seeded by its stage and index (``analysis.estimators.draws``): the same on any executor.
 * LR confidence sets: ``LR(g) = (S(g) - S(g_hat)) / sigma2`` with the other thresholds fixed at
   their final estimates and ``sigma2`` of the final model; the set ``{g: LR(g) <= c}`` with
   ``c = -2 log(1 - sqrt(level))`` (7.35 at 95%). ``lower``/``upper`` bound the run of
@@ -49,9 +50,9 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.draws import run_draws
 from analysis.estimators.fixed_effects import Demeaner, factorize
 from analysis.estimators.inputs import DEFAULT_MISSING, check_frame
 from analysis.estimators.statistics import threshold_f
@@ -193,6 +194,38 @@ class _Search:
         return stage, final, path
 
 
+@dataclass(frozen=True)
+class BootstrapDesign:
+    """What every chunk of one stage's bootstrap shares (plain data, so a chunk can run in another
+    process): the (k-1)-threshold fit ``fit0`` and its residuals ``e0`` (N x T, demeaned), the base
+    regressors' orthonormal basis ``Q``, the candidate regressors ``V`` and their search, the stage."""
+
+    fit0: np.ndarray
+    e0: np.ndarray
+    Q: np.ndarray
+    V: np.ndarray
+    search: _Search
+    stage: int
+    min_counts: tuple[int, ...]
+    refine: bool
+    n_within_df: int
+
+
+def bootstrap_chunk(chunk) -> np.ndarray:
+    """F statistics of one chunk of draws: entities resampled with replacement (Hansen's bootstrap), the
+    indices from the chunk's own generator (``analysis.estimators.draws``)."""
+    d: BootstrapDesign = chunk.design
+    N, T = d.e0.shape
+    draw = chunk.rng().integers(0, N, size=(chunk.size, N))
+    ystar = d.fit0[:, None] + d.e0[draw].reshape(chunk.size, N * T).T        # (n, b)
+    R = ystar - d.Q @ (d.Q.T @ ystar)
+    Bm = d.V.T @ R
+    rr = np.einsum("ij,ij->j", R, R)
+    st, fi, _ = d.search.sequential(Bm, rr, d.stage, list(d.min_counts), d.refine)
+    k = d.stage
+    return (fi[:, k - 1] - st[:, k]) / (st[:, k] / d.n_within_df)
+
+
 # ---------------------------------------------------------------------------- public API
 def fit_threshold(
     data: pd.DataFrame,
@@ -214,6 +247,7 @@ def fit_threshold(
     progress: bool = True,
     chunk: int = 100,
     missing: str = DEFAULT_MISSING,
+    executor=None,
 ) -> ThresholdResult:
     """Hansen (1999) panel threshold model with up to three thresholds.
 
@@ -227,7 +261,9 @@ def fit_threshold(
     trim : trimming share (one value, or one per stage).
     grid : number of quantile grid points (``None``: every distinct value).
     n_boot : bootstrap draws per stage (one value or one per stage; 0 skips the tests).
-    seed : seed of the bootstrap.
+    seed : seed of the bootstrap: stage k's chunk i of ``chunk`` draws uses the ``(k, i)`` child of
+        ``SeedSequence(seed)`` (``analysis.estimators.draws``), so the draws do not depend on ``executor``
+        (``None``: serial; an ``ingestion.executor.Executor`` or a ``distributed.Client``), which runs the chunks.
     cluster : ``"entity"`` (default) clusters the regime-coefficient SE by entity, another
         column name clusters by it, ``None`` gives HC1.
     level : level of the LR confidence sets.
@@ -309,10 +345,7 @@ def fit_threshold(
     idx_by_model = [p[0].copy() for p in path]  # thresholds (grid indices) of the k-threshold model
 
     # ---- bootstrap, one test per stage: H0 = (k-1) thresholds
-    rng = np.random.default_rng(seed)
     pvals, crits = [], []
-    total = sum(boots)
-    bar = tqdm(total=total, desc="threshold bootstrap", disable=not progress or total == 0)
     for k in range(1, n_thresholds + 1):
         B = boots[k - 1]
         if B <= 0:
@@ -324,22 +357,12 @@ def fit_threshold(
         Xn = np.column_stack([Z, V[:, null_idx]]) if null_idx.size else Z
         beta, *_ = np.linalg.lstsq(Xn, y_w, rcond=None)
         fit0 = Xn @ beta
-        e0 = (y_w - fit0).reshape(N, T)
-        fstar = []
-        for start in range(0, B, chunk):
-            b = min(chunk, B - start)
-            draw = rng.integers(0, N, size=(b, N))
-            ystar = fit0[:, None] + e0[draw].reshape(b, n).T        # (n, b)
-            R = resid_z(ystar)
-            Bm = V.T @ R
-            rr = np.einsum("ij,ij->j", R, R)
-            st, fi, _ = search.sequential(Bm, rr, k, min_counts, refine)
-            fstar.append((fi[:, k - 1] - st[:, k]) / (st[:, k] / n_within_df))
-            bar.update(b)
-        fstar = np.concatenate(fstar)
+        design = BootstrapDesign(fit0, (y_w - fit0).reshape(N, T), Q, V, search, k, tuple(min_counts), refine,
+                                 n_within_df)
+        fstar = np.concatenate(run_draws(bootstrap_chunk, design, B, seed, executor=executor, chunk_size=chunk,
+                                         stream=(k,), progress=progress, desc=f"threshold bootstrap {k}"))
         pvals.append(float(np.mean(fstar >= f_stats[k - 1])))
         crits.append(list(np.quantile(fstar, [0.90, 0.95, 0.99])))
-    bar.close()
 
     # ---- LR confidence sets for the final model's thresholds
     final_idx = idx_by_model[-1]

@@ -18,7 +18,8 @@ class RunContext:
     ``fast`` holds small draw counts (``n_boot``, ``n_perm``, ``n_draws``, ``n_trees``) passed ONLY by
     the test suite so that the tiny world runs in seconds; ``None`` keeps every study's own numbers.
     ``cache`` is shared by the columns of one study (paired IV stages, the two sides of a split, the
-    weights matrices) and cleared between studies.
+    weights matrices) and cleared between studies. ``executor`` (``ingestion.executor``; ``None``: serial)
+    runs the chunks of draws of the estimators that take one (placebo, threshold bootstrap).
     """
 
     warehouse: Path
@@ -27,6 +28,7 @@ class RunContext:
     fast: Mapping[str, int] | None = None
     echo: Callable[..., None] = print
     cache: dict = field(default_factory=dict)
+    executor: Any = None
 
     def draws(self, name: str, default: int) -> int:
         """A study's number of draws ``name``, or the test suite's smaller one."""

@@ -172,13 +172,16 @@ def run_study(study: str, *, warehouse: Path, out: Path, ctx: RunContext, panels
 
 
 def replicate(study: str, *, warehouse, out, echo: Callable[..., None] = print,
-              fast: Mapping[str, int] | None = None, seed: int = DEFAULT_SEED, truth: str | Path | None = None) -> int:
+              fast: Mapping[str, int] | None = None, seed: int = DEFAULT_SEED, truth: str | Path | None = None,
+              executor=None) -> int:
     """Write every table (CSV, Markdown, HTML) and figure of ``study`` (``"000"``..``"004"`` or ``"all"``).
 
     ``fast`` (small ``n_boot`` / ``n_perm`` / ``n_draws``) is for the test suite only; the CLI never
     passes it, so every study keeps its own numbers of draws. ``seed``: the random seed of every draw.
     ``truth``: the sample world's ``truth.json`` (default: found beside the warehouse, see
-    :func:`analysis.replications.truth.find_truth`). Returns 0, or 2 for an unknown study.
+    :func:`analysis.replications.truth.find_truth`). ``executor``: where the chunks of placebo and bootstrap
+    draws run (``ingestion.executor``; ``None``: here, serially); the draws are the same on any executor.
+    Returns 0, or 2 for an unknown study.
     """
     warehouse, out = Path(warehouse), Path(out)
     known = available_studies()
@@ -189,7 +192,7 @@ def replicate(study: str, *, warehouse, out, echo: Callable[..., None] = print,
               file=sys.stderr)
         return 2
     planted_truth = read_truth(Path(truth)) if truth else find_truth(warehouse)
-    ctx = RunContext(warehouse=warehouse, truth=planted_truth, seed=seed, fast=fast, echo=echo)
+    ctx = RunContext(warehouse=warehouse, truth=planted_truth, seed=seed, fast=fast, echo=echo, executor=executor)
     panels: dict = {}
     for s in studies:
         t0 = time.perf_counter()

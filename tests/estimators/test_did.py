@@ -115,16 +115,16 @@ def test_placebo_vectorised_equals_refit(panel):
         res = placebo(panel, y="y", entity="city", time="year", cohort="cohort", n_draws=6,
                       reassign=how, seed=5, controls=["x1"], cluster="city", progress=False,
                       chunk_size=4)
-        # rebuild the draws with the same generator and refit each
+        # rebuild the draws with each chunk's generator (the seed's children 0 and 1) and refit each
         from analysis.estimators.did.twfe import _draw_cohorts
         from analysis.estimators.fixed_effects import factorize
         codes, n_units = factorize(panel["city"].to_numpy())
         g = np.where(panel["cohort"] > 0, panel["cohort"], np.inf).astype(float)
         true_g = pd.Series(g).groupby(codes).first().to_numpy()
-        rng = np.random.default_rng(5)
+        first, second = (np.random.default_rng(child) for child in np.random.SeedSequence(5).spawn(2))
         periods = np.sort(panel["year"].unique()).astype(float)
-        draws = np.column_stack([_draw_cohorts(rng, n_units, true_g, periods, how, 4),
-                                 _draw_cohorts(rng, n_units, true_g, periods, how, 2)])
+        draws = np.column_stack([_draw_cohorts(first, n_units, true_g, periods, how, 4),
+                                 _draw_cohorts(second, n_units, true_g, periods, how, 2)])
         for b in range(6):
             d = panel.assign(pseudo=(panel["year"].to_numpy() >= draws[codes, b]).astype(float))
             ref = fit_twfe_did(d, y="y", treat="pseudo", entity="city", time="year", controls=["x1"],

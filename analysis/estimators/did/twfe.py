@@ -6,7 +6,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from analysis.estimators.statistics import (
     N_DRAWS,
@@ -19,6 +18,7 @@ from analysis.estimators.statistics import (
 )
 
 from analysis.estimators.base import EstimationResult
+from analysis.estimators.draws import DRAWS_PER_CHUNK, run_draws
 from analysis.estimators.did.core import (
     apply_exclude,
     prepare_cohort_panel,
@@ -304,34 +304,56 @@ def _single_thread_blas():
         return contextlib.nullcontext()
 
 
-def _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                    unit_codes, t_val, dm, resid_c, y_t, adj, spec, est, se,
-                    progress) -> None:
-    """Fill ``est``/``se`` chunk by chunk (FWL on the pre-demeaned outcome)."""
-    for s in tqdm(starts, disable=not progress, desc=f"placebo ({reassign})", unit="chunk"):
-        size = min(chunk_size, n_draws - s)
-        G_b = _draw_cohorts(rng, n_units, true_g, periods, reassign, size)
-        D = (t_val[:, None] >= G_b[unit_codes, :]).astype(float)
-        D = resid_c(dm(D))
+@dataclass(frozen=True)
+class PlaceboDesign:
+    """What every chunk of placebo draws shares (plain data, so a chunk can run in another process): the
+    panel's unit codes and periods, the true cohorts, the demeaner of the unit and period effects, the
+    demeaned controls (``controls``, ``controls_inv``: residualise on them; None without controls), the
+    demeaned outcome ``y_t`` and the covariance convention (``spec``, small-sample factor ``adj``)."""
+
+    n_units: int
+    true_g: np.ndarray
+    periods: np.ndarray
+    reassign: str
+    unit_codes: np.ndarray
+    t_val: np.ndarray
+    demeaner: Any
+    controls: np.ndarray | None
+    controls_inv: np.ndarray | None
+    y_t: np.ndarray
+    adj: float
+    spec: Any
+
+
+def placebo_chunk(chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(estimates, standard errors) of one chunk of placebo draws (FWL on the pre-demeaned outcome); the
+    pseudo cohorts come from the chunk's own generator (``analysis.estimators.draws``)."""
+    d: PlaceboDesign = chunk.design
+    G_b = _draw_cohorts(chunk.rng(), d.n_units, d.true_g, d.periods, d.reassign, chunk.size)
+    with _single_thread_blas():
+        D = d.demeaner((d.t_val[:, None] >= G_b[d.unit_codes, :]).astype(float))
+        if d.controls is not None:
+            D = D - d.controls @ (d.controls_inv @ (d.controls.T @ D))
         dd = np.einsum("ij,ij->j", D, D)
         with np.errstate(divide="ignore", invalid="ignore"):
-            b = (D.T @ y_t) / dd
-            e = y_t[:, None] - D * b[None, :]
-            if spec.kind != "CR1":
+            b = (D.T @ d.y_t) / dd
+            e = d.y_t[:, None] - D * b[None, :]
+            if d.spec.kind != "CR1":
                 meat = np.einsum("ij,ij->j", D**2, e**2)
             else:
-                sc = cluster_sums(D * e, spec.cluster_code, spec.n_clusters)
+                sc = cluster_sums(D * e, d.spec.cluster_code, d.spec.n_clusters)
                 meat = np.einsum("ij,ij->j", sc, sc)
-            v = adj * meat / dd**2
-        bad = dd < 1e-12
-        b[bad], v[bad] = np.nan, np.nan
-        est[s:s + size], se[s:s + size] = b, np.sqrt(v)
+            v = d.adj * meat / dd**2
+    bad = dd < 1e-12
+    b[bad], v[bad] = np.nan, np.nan
+    return b, np.sqrt(v)
 
 
 def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
             n_draws: int = 500, reassign: str = "units", seed: int | None = None,
             controls: Sequence[str] = (), cluster: str | None = None, exclude: Any = None,
-            chunk_size: int = 64, progress: bool = True, missing: str = DEFAULT_MISSING) -> PlaceboResult:
+            chunk_size: int = DRAWS_PER_CHUNK, executor=None, progress: bool = True,
+            missing: str = DEFAULT_MISSING) -> PlaceboResult:
     """Placebo test by random reassignment of the staggered treatment (study 002, Figure 3).
 
     The sample estimate is the TWFE DID ``beta`` of ``D_it = 1[t >= G_i]``. Each draw builds a pseudo
@@ -347,7 +369,10 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     effects once; the pseudo treatments are demeaned as one matrix per chunk and residualised on the
     demeaned controls, so ``beta*_b = (D''_b' y'') / (D''_b' D''_b)`` equals the coefficient of a
     full refit exactly (the tests check this). Standard errors follow `fit_twfe_did`'s convention.
-    The empirical two-sided p-value is the share of draws with ``|beta*| >= |beta|``
+    The draws run in chunks of ``chunk_size``, each with its own generator spawned from ``seed`` by its
+    index (``analysis.estimators.draws``), as tasks on ``executor`` (``None``: serially; an
+    ``ingestion.executor.Executor`` or a ``distributed.Client``): one seed gives the same draws on any
+    executor and any number of workers. The empirical two-sided p-value is the share of draws with ``|beta*| >= |beta|``
     (``p_value_two_sided``), the one-sided ``p_value_left`` the share with ``beta* <= beta``.
     ``missing`` as in `fit_twfe_did` (count in ``info["n_dropped_na"]``).
     """
@@ -369,13 +394,11 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
     unit_codes, n_units = factorize(df[entity].to_numpy())
     t_val = df[time].to_numpy(dtype=float)
     y_t = dm(df[y].to_numpy(dtype=float))
+    C_t = CtC_inv = None
     if controls:
         C_t = dm(df[controls].to_numpy(dtype=float))
         CtC_inv = np.linalg.pinv(C_t.T @ C_t)
-        resid_c = lambda A: A - C_t @ (CtC_inv @ (C_t.T @ A))  # noqa: E731
-        y_t = resid_c(y_t[:, None])[:, 0]
-    else:
-        resid_c = lambda A: A  # noqa: E731
+        y_t = y_t - C_t @ (CtC_inv @ (C_t.T @ y_t))
     # the true fit's covariance convention (HC1 or CR1, same K: one treatment column and the controls)
     spec = resolve_vcov(df, cluster, None)
     if spec.multiway:
@@ -384,12 +407,11 @@ def placebo(data: pd.DataFrame, *, y: str, entity: str, time: str, cohort: str,
 
     true_g = pd.Series(df["_g"].to_numpy()).groupby(unit_codes).first().to_numpy()
     periods = np.sort(np.unique(t_val))
-    rng = np.random.default_rng(seed)
-    est, se = np.empty(n_draws), np.empty(n_draws)
-    starts = range(0, n_draws, chunk_size)
-    with _single_thread_blas():
-        _placebo_chunks(starts, n_draws, chunk_size, rng, n_units, true_g, periods, reassign,
-                        unit_codes, t_val, dm, resid_c, y_t, adj, spec, est, se, progress)
+    design = PlaceboDesign(n_units, true_g, periods, reassign, unit_codes, t_val, dm, C_t, CtC_inv, y_t, adj, spec)
+    chunks = run_draws(placebo_chunk, design, n_draws, seed, executor=executor, chunk_size=chunk_size,
+                       progress=progress, desc=f"placebo ({reassign})")
+    est = np.concatenate([b for b, _ in chunks])
+    se = np.concatenate([s for _, s in chunks])
     draws = pd.DataFrame({"estimate": est, "std_error": se, "t": est / se})
     return PlaceboResult(
         params=pd.Series({"did": true.params["_d"]}), bse=pd.Series({"did": true.bse["_d"]}),

@@ -90,6 +90,7 @@ from analysis.estimators.dml.learners import LEARNER_LABELS, make_learner
 from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, small_sample
 from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing, require_columns
 from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
+from ingestion.executor import resolve
 
 __all__ = ["DMLResult", "fit_dml", "demean_twoway", "FE_METHODS"]
 
@@ -286,6 +287,73 @@ def _cluster_var(psi: np.ndarray, groups: np.ndarray | None, denom: float) -> fl
     return float(factor * np.sum(sums**2) / (n * denom) ** 2)
 
 
+@dataclass(frozen=True)
+class RepetitionDesign:
+    """What every cross-fitting repetition shares (plain data, so a repetition can run in another process)."""
+
+    Y: np.ndarray
+    D: np.ndarray
+    Z: np.ndarray | None
+    X: np.ndarray
+    clusters: np.ndarray | None
+    learner: Any
+    learner_params: dict | None
+    n_jobs: int | None
+    n_folds: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class RepetitionTask:
+    design: RepetitionDesign
+    rep: int
+    folds: list   # this repetition's K (train, test) index tuples, drawn up front by ``_draw_folds``
+
+
+def fit_repetition(task: RepetitionTask) -> dict:
+    """One cross-fitting repetition: its folds and learners' seed (``seed + rep``) are fixed before it runs,
+    so a repetition gives the same numbers wherever it runs."""
+    import doubleml as dml
+
+    d, rep, folds = task.design, task.rep, task.folds
+    Y, D, Z, X, cl = d.Y, d.D, d.Z, d.X, d.clusters
+    pliv = Z is not None
+    obj_data = dml.DoubleMLData.from_arrays(x=X, y=Y, d=D, z=Z)
+    mk = lambda: make_learner(d.learner, d.seed + rep, d.learner_params, d.n_jobs)  # noqa: E731
+    if pliv:
+        model = dml.DoubleMLPLIV(obj_data, mk(), mk(), mk(), n_folds=d.n_folds, score="partialling out",
+                                 draw_sample_splitting=False)
+    else:
+        model = dml.DoubleMLPLR(obj_data, mk(), mk(), n_folds=d.n_folds, score="partialling out",
+                                draw_sample_splitting=False)
+    model.set_sample_splitting([folds])
+    model.fit(store_predictions=True)
+    theta = float(model.coef[0])
+    psi = model.psi[:, 0, 0]
+    psi_a = model.psi_elements["psi_a"][:, 0, 0]
+    j = float(np.mean(psi_a))
+    if abs(j) < 1e-14:
+        _fail("the residualised treatment (or instrument) is zero: the design is singular")
+    var = _cluster_var(psi, cl, j)
+    pred = model.predictions
+    l_hat = pred["ml_l"][:, 0, 0]
+    if pliv:
+        r_hat = pred["ml_r"][:, 0, 0]
+        targets = {"ml_l (E[Y|X])": (Y, l_hat), "ml_m (E[Z|X])": (Z, pred["ml_m"][:, 0, 0]),
+                   "ml_r (E[D|X])": (D, r_hat)}
+    else:
+        r_hat = pred["ml_m"][:, 0, 0]
+        targets = {"ml_l (E[Y|X])": (Y, l_hat), "ml_m (E[D|X])": (D, r_hat)}
+    resid = (Y - l_hat) - theta * (D - r_hat)
+    c = float(resid.mean())
+    rmse_rows = [{"rep": rep, "fold": k, "nuisance": nuis,
+                  "rmse": float(np.sqrt(np.mean((target[test] - hat[test]) ** 2))),
+                  "target_sd": float(np.std(target[test]))}
+                 for k, (_, test) in enumerate(folds) for nuis, (target, hat) in targets.items()]
+    return {"theta": theta, "se": float(np.sqrt(var)), "const": c,
+            "const_se": float(np.sqrt(_cluster_var(resid - c, cl, 1.0))), "rmse_rows": rmse_rows}
+
+
 # ---------------------------------------------------------------------------------------------
 # the estimator
 
@@ -313,6 +381,7 @@ def fit_dml(
     n_jobs: int | None = -1,
     progress: bool = True,
     missing: str = DEFAULT_MISSING,
+    executor=None,
 ) -> DMLResult:
     """DML PLR (or PLIV with ``instrument``) on a panel; see the module docstring for every convention.
 
@@ -338,9 +407,10 @@ def fit_dml(
     missing : ``"drop"`` (default) drops rows missing the outcome, treatment, a control, the instrument or
         a key, listwise, with a warning and the count in ``info["n_dropped_na"]``; ``"raise"`` refuses them
         (``analysis.estimators.inputs``).
+    executor : where the repetitions run, one task each (``None``: here, one after another; an
+        ``ingestion.executor.Executor`` or a ``distributed.Client``); the folds are drawn first, so the
+        numbers do not depend on it.
     """
-    import doubleml as dml
-
     fe = fe_method
     data, n_na = _check_inputs(data, y, d, controls, entity, time, fe, instrument, instrument_series, cluster, missing)
     if cluster == "entity":
@@ -362,46 +432,14 @@ def fit_dml(
         n_folds, n_rep = len(folds[0]), len(folds)
     pliv = Z is not None
 
-    thetas, ses, consts, const_ses, rmse_rows = [], [], [], [], []
-    for rep in tqdm(range(n_rep), desc=f"DML {learner if isinstance(learner, str) else 'custom'}",
-                    disable=not progress):
-        obj_data = dml.DoubleMLData.from_arrays(x=X, y=Y, d=D, z=Z)
-        mk = lambda: make_learner(learner, seed + rep, learner_params, n_jobs)  # noqa: E731
-        if pliv:
-            model = dml.DoubleMLPLIV(obj_data, mk(), mk(), mk(), n_folds=n_folds, score="partialling out",
-                                     draw_sample_splitting=False)
-        else:
-            model = dml.DoubleMLPLR(obj_data, mk(), mk(), n_folds=n_folds, score="partialling out",
-                                    draw_sample_splitting=False)
-        model.set_sample_splitting([folds[rep]])
-        model.fit(store_predictions=True)
-        theta = float(model.coef[0])
-        psi = model.psi[:, 0, 0]
-        psi_a = model.psi_elements["psi_a"][:, 0, 0]
-        j = float(np.mean(psi_a))
-        if abs(j) < 1e-14:
-            _fail("the residualised treatment (or instrument) is zero: the design is singular")
-        var = _cluster_var(psi, cl, j)
-        pred = model.predictions
-        l_hat = pred["ml_l"][:, 0, 0]
-        if pliv:
-            r_hat = pred["ml_r"][:, 0, 0]
-            targets = {"ml_l (E[Y|X])": (Y, l_hat), "ml_m (E[Z|X])": (Z, pred["ml_m"][:, 0, 0]),
-                       "ml_r (E[D|X])": (D, r_hat)}
-        else:
-            r_hat = pred["ml_m"][:, 0, 0]
-            targets = {"ml_l (E[Y|X])": (Y, l_hat), "ml_m (E[D|X])": (D, r_hat)}
-        resid = (Y - l_hat) - theta * (D - r_hat)
-        c = float(resid.mean())
-        consts.append(c)
-        const_ses.append(np.sqrt(_cluster_var(resid - c, cl, 1.0)))
-        thetas.append(theta)
-        ses.append(np.sqrt(var))
-        for k, (_, test) in enumerate(folds[rep]):
-            for nuis, (target, hat) in targets.items():
-                rmse_rows.append({"rep": rep, "fold": k, "nuisance": nuis,
-                                  "rmse": float(np.sqrt(np.mean((target[test] - hat[test]) ** 2))),
-                                  "target_sd": float(np.std(target[test]))})
+    design = RepetitionDesign(Y, D, Z, X, cl, learner, learner_params, n_jobs, n_folds, seed)
+    tasks = [RepetitionTask(design, rep, folds[rep]) for rep in range(n_rep)]
+    with tqdm(total=n_rep, desc=f"DML {learner if isinstance(learner, str) else 'custom'}",
+              disable=not progress) as bar:
+        reps = resolve(executor).map(fit_repetition, tasks, on_result=lambda _i: bar.update(1))
+    thetas, ses = [r["theta"] for r in reps], [r["se"] for r in reps]
+    consts, const_ses = [r["const"] for r in reps], [r["const_se"] for r in reps]
+    rmse_rows = [row for r in reps for row in r["rmse_rows"]]
 
     thetas_a, ses_a = np.array(thetas), np.array(ses)
     theta = float(np.median(thetas_a))

@@ -75,7 +75,7 @@ def placebo(data, col, study, ctx, *, cohort: str, n_draws: int):
 
     return fit_placebo(data, y=col.dependent, entity=study.entity, time="year", cohort=cohort,
                        controls=col.controls, n_draws=ctx.draws("n_draws", n_draws), seed=ctx.seed,
-                       progress=False)
+                       executor=ctx.executor, progress=False)
 
 
 def honest_did(es, **options):

@@ -35,7 +35,8 @@ class Threshold(Adapter):
                             controls=controls, entity=study.entity, time="year",
                             n_thresholds=opts.get("n_thresholds", 3), trim=opts.get("trim", 0.05),
                             grid=opts.get("grid", 300), n_boot=ctx.draws("n_boot", opts.get("n_boot", 300)),
-                            seed=ctx.seed, cluster=opts.get("cluster_threshold"), progress=False)
+                            seed=ctx.seed, cluster=opts.get("cluster_threshold"), executor=ctx.executor,
+                            progress=False)
         # regime regressors x * 1(gamma_{r-1} < q <= gamma_r), so that the printed constant can be formed
         edges = [-np.inf, *res.thresholds, np.inf]
         d2 = data.copy()
