@@ -8,7 +8,7 @@ import pandas as pd
 from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
-from ingestion.parsing import cell
+from ingestion.parsing import cell, row_of
 from ingestion.sources._tables import origin, read_tables, require_columns, year_column
 from ingestion.sources.base import LoadContext, Source
 
@@ -41,7 +41,7 @@ def read(files, ctx: LoadContext):
             batch = table["批次"].str.extract(r"(\d+)")[0]
             if batch.isna().any():
                 i = int(np.flatnonzero(batch.isna().to_numpy())[0])
-                raise IngestError(path, cell(first + i, "批次", sheet), f"{table['批次'].iloc[i]!r} has no batch number",
+                raise IngestError(path, cell(row_of(batch, i, first), "批次", sheet), f"{table['批次'].iloc[i]!r} has no batch number",
                                   "write batches as 第1批")
             year = year_column(table, "公布年份", file=path, first_row=first, sheet=sheet)
             parts.append(pd.DataFrame({

@@ -489,8 +489,8 @@ case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x10
 workbook_breaks("ceads", "ceads", CEADS, str(FIRST), keys=2, group="二氧化碳排放(百万吨)")
 
 # ================================================================================================ yearbook
-POP = "城市统计年鉴_人口就业.csv"
-ECON = "城市统计年鉴_综合经济.csv"
+POP = "城市统计年鉴_人口就业_全市.csv"
+ECON = "城市统计年鉴_综合经济_全市.csv"
 FIN = "城市统计年鉴_财政金融.xlsx"
 PROV = "中国统计年鉴_分省年度数据.xlsx"
 
