@@ -500,23 +500,23 @@ def _csv(name, edit):
 
 
 def _fin_text_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "教育支出"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "教育支出", "scope": "全市"}, "value",
                   float(xlsx_value(at(d, FIN), 0, 4, 5)))]
 
 
 def _prov_year_value(d):
     gdp = xlsx_value(at(d, PROV), 0, 4, 3)
-    return [value("yearbook", {"adcode": "110000", "year": FIRST, "indicator": "地区生产总值"}, "value", gdp * 1e4)]
+    return [value("yearbook", {"adcode": "110000", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value", gdp * 1e4)]
 
 
 def _fin_group_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地方一般公共预算收入"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地方一般公共预算收入", "scope": "全市"}, "value",
                   xlsx_value(at(d, FIN), 0, 4, 3) * 1e4)]
 
 
 def _econ_gdp_value(d):
     gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value",
                   float(gdp.replace(",", "")))]
 
 
@@ -524,7 +524,7 @@ case("yearbook-renamed-column", "yearbook", "columns", "地区生产总值(万�
      _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "GDP总值(万元)"})),
      ["unknown indicator 'GDP总值'", "known indicators"], ["column 'GDP总值(万元)'"])
 case("yearbook-missing-year-column", "yearbook", "columns", "the 年份 column deleted", POP,
-     _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with the columns ['年份']"], ["rows 1-"])
+     _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with a city column", "a year column (年份 / SGNYEAR)"], ["rows 1-"])
 case("yearbook-unknown-city", "yearbook", "names", "row 5: city 北景市", POP,
      _csv(POP, e.set_cell("城市", 3, "北景市")), ["unknown city '北景市'", "closest current units: 北京市 (110100)"],
      ["row 5, column 城市"])
@@ -582,6 +582,54 @@ case("yearbook-year-text", "yearbook", "formats", f"'{FIRST}年' as text in the 
 case("yearbook-utf8-resave", "yearbook", "encoding", "the GBK export re-saved as UTF-8: read as UTF-8", ECON,
      lambda d: at(d, ECON).write_text(at(d, ECON).read_bytes().decode("gbk"), encoding="utf-8"),
      values=_econ_gdp_value)
+
+# ---- the layouts of real exports (issue 18): scope, price basis, group rows, Excel rows, full-width digits
+ENV = "城市统计年鉴_资源环境.xlsx"  # a 全市 / 市辖区 group row (row 3) above a repeated header (row 4)
+EPS = "城市面板数据_EPS.csv"  # 地区生产总值_当年价格_市辖区_万元 ..., footnote rows
+
+
+def _blank_line_at(name: str, line: int):
+    """A blank line inserted before ``line`` of a CSV (the lines below move down by one)."""
+    def apply(d):
+        path = at(d, name)
+        encoding = e.encoding_of(path)
+        lines = path.read_bytes().decode(encoding).split("\n")
+        path.write_bytes("\n".join(lines[:line - 1] + [""] + lines[line - 1:]).encode(encoding))
+    return apply
+
+
+def _full_width_gdp_value(d):
+    gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value",
+                  float(gdp.replace(",", "")))]
+
+
+def _full_width(text: str) -> str:
+    return text.translate(str.maketrans("0123456789,.", "０１２３４５６７８９，．"))
+
+
+case("yearbook-scope-untold", "yearbook", "other", "the 全市 table renamed without its scope (城市统计年鉴_综合经济.csv)",
+     "城市统计年鉴_综合经济.csv", lambda d: at(d, ECON).rename(at(d, "城市统计年鉴_综合经济.csv")),
+     ["cannot tell whether the figures are 全市", "市辖区"], ["column '地区生产总值(万元)'"])
+case("yearbook-group-row-cleared", "yearbook", "excel", "the 全市 / 市辖区 group row of 资源环境 cleared (the header "
+     "repeats the indicators)", ENV,
+     lambda d: e.edit_xlsx(at(d, ENV), lambda wb: [e.xlsx_cell(0, 3, c, None)(wb) for c in (3, 10)]),
+     ["cannot tell whether the figures are 全市"], ["sheet '数据', column"])
+case("yearbook-constant-prices", "yearbook", "unit", "GDP header 地区生产总值(可比价格)(万元)", ECON,
+     _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "地区生产总值(可比价格)(万元)"})),
+     ["constant-price series", "当年价格"], ["column '地区生产总值(可比价格)(万元)'"])
+case("yearbook-district-spelling-unknown", "yearbook", "columns", "a 市辖区 column of an indicator the seed has for "
+     "全市 only (普通高等学校在校学生数_市辖区_人)", EPS,
+     _csv(EPS, lambda f: f.rename(columns={"行政区域土地面积_市辖区_平方公里": "普通高等学校在校学生数_市辖区_人"})),
+     ["is in the seed for 全市 but not for 市辖区", "add a row", "seed_yearbook_indicators.csv"],
+     ["column '普通高等学校在校学生数_市辖区_人'"])
+case("yearbook-excel-row-after-blank-line", "yearbook", "negative", "a blank line inserted at line 4, then row 7 "
+     "(line 6 before) has population -3", POP,
+     lambda d: (_csv(POP, e.set_cell("年末常住人口(万人)", 4, "-3"))(d), _blank_line_at(POP, 4)(d)),
+     ["negative value -3"], ["row 7", "年末常住人口(万人)"])
+case("yearbook-full-width-digits", "yearbook", "formats", "row 2: GDP typed in full-width digits (１２３，４５６)", ECON,
+     lambda d: _csv(ECON, e.set_cell("地区生产总值(万元)", 0, _full_width(e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0])))(d),
+     values=_full_width_gdp_value)
 
 text_table_breaks("yearbook", "yearbook", POP)
 
