@@ -452,10 +452,28 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
             "申请人": [f"申请人{s % 997:03d}" for s in serial],
             "申请人地址": province + city_name + rng.choice(districts, k).astype(object),
         })
+        if year == max(c.year):  # the last year as the patent search system exports it
+            frame = _search_export(frame, city, apply, invention)
         path = folder / f"CNIPA_patent_applications_{year}.csv"
         _write_csv_fast(frame, path)
         paths.append(path)
     return paths
+
+
+def _search_export(frame: dict, city: np.ndarray, apply, invention: np.ndarray) -> dict:
+    """The patent search system's field names (will4906/PatentCrawler's items): 公开（公告）号 and 日,
+    申请（专利权）人, 发明类型, 申请人所在国（省）; addresses behind a postal code ("215300 江苏省昆山市...")."""
+    postal = np.array([f"{(int(code) * 7) % 900000 + 100000:06d}" for code in city], dtype=object)
+    published = apply + pd.to_timedelta(np.where(invention, 540, 120), unit="D")
+    return {
+        "申请号": frame["申请号"], "申请日": frame["申请日"],
+        "公开（公告）号": [f"CN{n[2:-2].lstrip('0')[:9]}{'A' if inv else 'U'}" for n, inv in zip(frame["申请号"], invention)],
+        "公开（公告）日": _iso(published), "授权公告日": frame["授权公告日"],
+        "IPC分类号": frame["IPC分类号"], "主分类号": frame["主分类号"],
+        "申请（专利权）人": frame["申请人"], "申请人地址": postal + " " + frame["申请人地址"],
+        "申请人所在国（省）": [a[:2] for a in frame["申请人地址"]],
+        "发明类型": np.where(invention, "发明申请", "实用新型"),
+    }
 
 
 def write_firms(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:
