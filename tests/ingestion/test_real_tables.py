@@ -1,0 +1,70 @@
+"""Real tabular exports (issue 18) loaded through the command line: pilot lists with 第一批 and a province
+row (refused by default, expanded to its units with DUALCARBON_PILOT_PROVINCES=expand), the CNIPA search
+export of the sample world, and the yearbook layouts of the sample world (one file each)."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from dualcarbon.cli import main
+
+
+def _ingest(sources, warehouse, *only) -> int:
+    return main(["ingest", "--sources", str(sources), "--warehouse", str(warehouse), "--quiet", "--only", *only])
+
+
+@pytest.fixture
+def pilot_folder(tiny_sources, tmp_path):
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "policy_lists").mkdir()
+    (folder / "policy_lists" / "低碳城市试点名单.csv").write_text(
+        "批次,公布年份,省份,城市\n第一批,2010,山东省,青岛市\n第一批,2010,湖北省,湖北省\n第十二批,2012,江苏省,苏州市\n",
+        encoding="utf-8")
+    return folder
+
+
+def test_a_province_row_is_refused_unless_the_expansion_rule_is_chosen(pilot_folder, tmp_path, monkeypatch, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.delenv("DUALCARBON_PILOT_PROVINCES", raising=False)
+    assert _ingest(pilot_folder, warehouse, "boundaries") == 0
+    assert _ingest(pilot_folder, warehouse, "policy_lists") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "row 3, column 城市" in err[0] and "'湖北省' is a province" in err[0]
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "expand")
+    assert _ingest(pilot_folder, warehouse, "policy_lists") == 0
+    rows = duckdb.connect(str(warehouse), read_only=True).sql(
+        "select adcode, year, batch from raw.policy_lists order by adcode").fetchall()
+    assert ("370200", 2010, 1) in rows and ("320500", 2012, 12) in rows  # 第一批, 第十二批
+    hubei = {a for a, y, b in rows if a.startswith("42")}
+    assert {"420100", "420600"} <= hubei and all(y == 2010 for a, y, b in rows if a.startswith("42"))
+
+
+def test_batch_numbers_in_chinese_numerals():
+    from ingestion.sources.policy_lists import batch_number
+
+    assert [batch_number(t) for t in ("第一批", "第三批", "第十批", "第十二批", "第二十批", "第3批", "批")] == \
+        [1, 3, 10, 12, 20, 3, None]
+
+
+def test_the_search_export_loads_like_the_record_export(tiny_warehouse, tiny_sources):
+    """The sample world's last patent year is a search export (公开（公告）号, 申请（专利权）人, 发明类型,
+    postal codes before the addresses): its applications are there, typed, with cities."""
+    last = sorted((tiny_sources / "patents").glob("*.csv"))[-1]
+    head = last.read_text(encoding="utf-8").splitlines()[:2]
+    assert "公开（公告）号" in head[0] and "发明类型" in head[0] and head[1].split(",")[8].strip('"')[:6].isdigit()
+    con = duckdb.connect(str(tiny_warehouse), read_only=True)
+    n, types, cities = con.sql(f"""select count(*), count(distinct patent_type), count(adcode) from raw.patents
+                                   where source_file = '{last.name}'""").fetchone()
+    assert n > 0 and types == 2 and cities == n
+
+
+def test_every_yearbook_layout_is_a_file_of_the_sample_world(tiny_warehouse):
+    """One file per layout; each file's rows land in the scopes it declares."""
+    con = duckdb.connect(str(tiny_warehouse), read_only=True)
+    scopes = dict(con.sql("""select source_file, string_agg(distinct scope, ',' order by scope) from raw.yearbook
+                             group by source_file""").fetchall())
+    assert scopes["城市面板数据_EPS.csv"] == "全市,市辖区" and scopes["城市统计年鉴_资源环境.xlsx"] == "全市,市辖区"
+    assert scopes["城市统计年鉴_分年指标_全市.xlsx"] == "全市" and scopes["CSMAR_中国城市数据库_人口与教育.xlsx"] == "全市"
