@@ -54,8 +54,9 @@ def read(files, ctx: LoadContext):
                 raise IngestError(path, cell(row_of(batch, i, first), "批次", sheet), f"{table['批次'].iloc[i]!r} has no batch number",
                                   "write batches as 第1批 or 第一批")
             year = year_column(table, "公布年份", file=path, first_row=first, sheet=sheet)
-            table, year, batch = _provinces_expanded(table, year, batch, resolver, path=path, sheet=sheet, first=first)
-            parts.append(pd.DataFrame({
+            table, year, batch, expanded = _provinces_expanded(table, year, batch, resolver, path=path, sheet=sheet,
+                                                               first=first)
+            part = pd.DataFrame({
                 "policy": policy,
                 "adcode": resolver.resolve(table["城市"], years=year, file=path, column="城市",
                                            provinces=table.get("省份"), row_offset=first, sheet=sheet),
@@ -63,10 +64,10 @@ def read(files, ctx: LoadContext):
                 "batch": batch.astype(int),
                 "source_file": path.name,
                 **origin(path, sheet, first, table.index),
-            }))
-    out = pd.concat(parts, ignore_index=True)
-    # a city listed on its own and again through its province keeps its own (first) row
-    return {"policy_lists": out.drop_duplicates(["policy", "adcode", "year", "batch"], keep="first")}
+            })
+            # a unit listed on its own row keeps it: the province's expansion does not list it again
+            parts.append(part[~(expanded.to_numpy() & part["adcode"].isin(part.loc[~expanded.to_numpy(), "adcode"]))])
+    return {"policy_lists": pd.concat(parts, ignore_index=True)}
 
 
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
@@ -96,7 +97,7 @@ def _provinces_expanded(table, year, batch, resolver, *, path, sheet, first):
     as_city = resolver.lookup(names.fillna(""), years=None)  # 北京市 is a city too: a city reading wins
     is_province = names.isin(list(lookup)).fillna(False) & as_city.map(lambda r: not isinstance(r, str)).astype(bool)
     if not is_province.any():
-        return table, year, batch
+        return table, year, batch, pd.Series(False, index=table.index)
     i = int(np.flatnonzero(is_province.to_numpy())[0])
     if pilot_provinces() != "expand":
         raise IngestError(path, cell(row_of(names, i, first), "城市", sheet),
@@ -104,20 +105,20 @@ def _provinces_expanded(table, year, batch, resolver, *, path, sheet, first):
                           f"list the province's cities, or set {PILOT_PROVINCES_ENV}=expand to count every "
                           "prefecture-level unit of the province in the batch's year as listed")
     crosswalk = resolver.crosswalk
-    rows, years, batches = [], [], []
+    rows, years, batches, expanded = [], [], [], []
     for k in range(len(table)):
         if not is_province.iloc[k]:
-            rows.append(table.iloc[k]); years.append(year.iloc[k]); batches.append(batch.iloc[k])
+            rows.append(table.iloc[k]); years.append(year.iloc[k]); batches.append(batch.iloc[k]); expanded.append(False)
             continue
         code, y = lookup[names.iloc[k]], int(year.iloc[k])
         for p in crosswalk.periods:
             if p.is_unit and p.province_adcode == code and p.table_from <= y <= p.table_to:
                 row = table.iloc[k].copy()
                 row["城市"], row["省份"] = p.adcode, names.iloc[k]
-                rows.append(row); years.append(y); batches.append(batch.iloc[k])
+                rows.append(row); years.append(y); batches.append(batch.iloc[k]); expanded.append(True)
     index = [r.name for r in rows]  # rows keep their table row (messages name the province's row)
     return (pd.DataFrame(rows, index=index), pd.Series(years, index=index, dtype="int64"),
-            pd.Series(batches, index=index))
+            pd.Series(batches, index=index), pd.Series(expanded, index=index))
 
 
 SOURCE = Source(

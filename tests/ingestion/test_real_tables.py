@@ -68,3 +68,15 @@ def test_every_yearbook_layout_is_a_file_of_the_sample_world(tiny_warehouse):
                              group by source_file""").fetchall())
     assert scopes["城市面板数据_EPS.csv"] == "全市,市辖区" and scopes["城市统计年鉴_资源环境.xlsx"] == "全市,市辖区"
     assert scopes["城市统计年鉴_分年指标_全市.xlsx"] == "全市" and scopes["CSMAR_中国城市数据库_人口与教育.xlsx"] == "全市"
+
+
+def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_folder, tmp_path, monkeypatch):
+    path = pilot_folder / "policy_lists" / "低碳城市试点名单.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "第一批,2010,湖北省,武汉市\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "expand")
+    assert _ingest(pilot_folder, warehouse, "boundaries") == 0
+    assert _ingest(pilot_folder, warehouse, "policy_lists") == 0
+    wuhan = duckdb.connect(str(warehouse), read_only=True).sql(
+        "select count(*) from raw.policy_lists where adcode = '420100'").fetchone()[0]
+    assert wuhan == 1
