@@ -12,6 +12,7 @@ rewrites them with fixed dates so the same world and seed give identical files.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -92,12 +93,20 @@ def _history(sim: Simulation) -> History:
     return History(sim.world.cities[["adcode", "name_zh"]])
 
 
+# the provinces whose cities the sample world writes in the 290-city workbook as CEADs publishes it (NOTE,
+# emission vector, emission matrix; province-prefixed names); the others go to the one-sheet-per-year workbook
+CEADS_PUBLISHED_PROVINCES = ("34", "37", "42", "44", "63")
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
+
+
 def write_ceads(sim: Simulation, out: Path) -> list[Path]:
-    """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010)."""
+    """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010): a workbook with one
+    sheet per year (Chinese headers, 百万吨) and the 290-city workbook as published (``_write_ceads_published``)."""
     c = _history(sim).reported(sim.city.dropna(subset=["ceads_co2_t"])[["adcode", "year", "ceads_co2_t"]], "end",
                                extensive=["ceads_co2_t"])
+    published = c.adcode.str[:2].isin(CEADS_PUBLISHED_PROVINCES).to_numpy()
     sheets = {}
-    for year, part in c.groupby("year"):
+    for year, part in c[~published].groupby("year"):
         total = part.ceads_co2_t.to_numpy() / 1e6
         frame = pd.DataFrame({
             "省份": part.province_zh.to_numpy(),
@@ -109,7 +118,29 @@ def write_ceads(sim: Simulation, out: Path) -> list[Path]:
         sheets[str(year)] = (f"中国城市二氧化碳排放清单（{year}年） 数据来源：CEADs", frame)
     path = out / "ceads" / "CEADs_city_CO2_inventory.xlsx"
     _write_xlsx(path, sheets)
-    return [path]
+    return [path, _write_ceads_published(c[published], out)]
+
+
+def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
+    """The 290-city workbook's layout: NOTE (the only place the unit, Mt, is stated), ``emission vector``
+    (city, year, emission) and ``emission matrix`` (cities x years); names behind their province's short
+    name (山东济南, 湖北襄樊)."""
+    from ingestion.cities import short_name
+
+    names = [_PROVINCE_SUFFIX.sub("", p) + short_name(n) for p, n in zip(c.province_zh, c.name_zh)]
+    vector = pd.DataFrame({"city": names, "year": c.year.to_numpy(), "emission": (c.ceads_co2_t / 1e6).round(4).to_numpy()})
+    matrix = vector.pivot_table(index="city", columns="year", values="emission", aggfunc="first", sort=False)
+    note = [["The Emission Inventories for Chinese Cities (CEADs)"], [],
+            ["Unit: million tonnes (Mt) of CO2. Emissions are apparent emissions of the administrative area."],
+            ["Cities are named with their province; units abolished or created in the period are listed for "
+             "the years they existed."]]
+    rows_matrix = [["city", *matrix.columns.tolist()]] + [[k, *[None if pd.isna(v) else float(v) for v in r]]
+                                                          for k, r in matrix.iterrows()]
+    rows_vector = [["city", "year", "emission"]] + [[a, int(b), float(e)] for a, b, e in vector.itertuples(index=False)]
+    years = c.year.astype(int)
+    path = out / "ceads" / f"The_Emission_Inventories_for_290_Chinese_Cities_from_{years.min()}_to_{years.max()}.xlsx"
+    _write_xlsx_rows(path, {"NOTE": note, "emission vector": rows_vector, "emission matrix": rows_matrix}, {})
+    return path
 
 
 # file -> (layout, columns); a column is (indicator of seed_yearbook_indicators, unit written in the header,
