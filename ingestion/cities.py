@@ -263,8 +263,11 @@ class CityResolver:
         return f"{period.label()} {when}; this row is {year}", fix
 
     def _unknown(self, text: str, year: int) -> tuple[str, str]:
-        part = _PART.match(text)
-        if part and (self._index.get(part["unit"]) or self._index.get(part["unit"] + "市")):
+        # 伊犁州直属县, also behind its province (新疆伊犁州直属县, CEADs)
+        bare = [text] + [text[len(key):] for key, _code in self._provinces if text.startswith(key) and len(text) > len(key)]
+        part = next((m for m in map(_PART.match, bare)
+                     if m and (self._index.get(m["unit"]) or self._index.get(m["unit"] + "市"))), None)
+        if part:
             unit = self._one(part["unit"], year, None, "parent")
             name = self.unit_label(unit, year) if isinstance(unit, str) else part["unit"]
             return (f"{text!r} names a part of {name} (its {part['part']}), not a unit of the national code table",

@@ -487,6 +487,42 @@ case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x10
      _ceads(e.xlsx_scale(sheet(2013), [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
 
 workbook_breaks("ceads", "ceads", CEADS, str(FIRST), keys=2, group="二氧化碳排放(百万吨)")
+# the 290-city workbook as published: NOTE (sheet 0), emission vector (1: city, year, emission), emission matrix (2)
+CEADS290 = f"The_Emission_Inventories_for_290_Chinese_Cities_from_{YEARS[0]}_to_{YEARS[-1]}.xlsx"
+
+
+def _ceads290_wan_t(wb):
+    """NOTE restated in 万吨 and every emission of the vector x100 (the same tonnes)."""
+    wb.worksheets[0].cell(row=3, column=1).value = "Unit: 万吨 CO2 (ten thousand tonnes)."
+    ws = wb.worksheets[1]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=3).value = ws.cell(row=r, column=3).value * 100
+
+
+def _ceads290_first_value(d):
+    from ingestion.sample.geography import TINY_CITIES
+
+    city, year, mt = (xlsx_value(at(d, CEADS290), 1, 2, c) for c in (1, 2, 3))  # 安徽合肥: short names
+    code = next(code for code, name in TINY_CITIES if name.removesuffix("市") in city)
+    return [value("ceads_co2", {"adcode": code, "year": int(year)}, "co2_total_t", mt * 1e6)]
+
+
+case("ceads290-no-note", "ceads", "columns", "the NOTE sheet deleted from the 290-city workbook", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), lambda wb: wb.remove(wb.worksheets[0])),
+     ["no sheet NOTE", "states its unit only there"], ["sheets"])
+case("ceads290-note-without-unit", "ceads", "unit", "NOTE's unit line replaced by a line without a unit", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(0, 3, 1, "Emissions of the administrative area.")),
+     ["NOTE does not state the unit"], ["sheet 'NOTE'"])
+case("ceads290-unknown-city", "ceads", "names", "emission vector, row 3: city 山东北景", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 3, 1, "山东北景")),
+     ["unknown city '山东北景'"], ["sheet 'emission vector', row 3, column city"])
+case("ceads290-blank-emission", "ceads", "negative", "emission vector, row 4: emission left blank", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 4, 3, None)),
+     ["missing value"], ["sheet 'emission vector', row 4, column emission"])
+case("ceads290-note-in-wan-tonnes", "ceads", "unit", "NOTE states 万吨 and the emissions are x100", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), _ceads290_wan_t), values=_ceads290_first_value)
+
+
 
 # ================================================================================================ yearbook
 POP = "城市统计年鉴_人口就业_全市.csv"

@@ -80,3 +80,49 @@ def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_fold
     wuhan = duckdb.connect(str(warehouse), read_only=True).sql(
         "select count(*) from raw.policy_lists where adcode = '420100'").fetchone()[0]
     assert wuhan == 1
+
+
+def _published_ceads(path, rows, note="Unit: million tonnes (Mt) of CO2."):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "NOTE"
+    book["NOTE"].append(["The Emission Inventories for 290 Chinese Cities"])
+    book["NOTE"].append([note])
+    vector = book.create_sheet("emission vector")
+    vector.append(["city", "year", "emission"])
+    for row in rows:
+        vector.append(list(row))
+    book.create_sheet("emission matrix").append(["city", 2010])
+    book.save(path)
+
+
+def test_the_published_ceads_workbook_through_the_command_line(tiny_sources, tmp_path):
+    """Province-prefixed names resolve in their year through the crosswalk (安徽巢湖 in 2010, 山东莱芜 in 2017,
+    湖北潜江: a directly administered county-level unit); 伊犁州直属县 (a part of a unit) is kept out and listed
+    in the manifest; the unit comes from NOTE (Mt -> t)."""
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "ceads").mkdir()
+    _published_ceads(folder / "ceads" / "The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx",
+                     [("安徽巢湖", 2010, 12.5), ("山东莱芜", 2017, 30.25), ("湖北潜江", 2015, 4.0),
+                      ("新疆伊犁州直属县", 2015, 20.0), ("湖北恩施州", 2015, 6.5)])
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries", "ceads") == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = dict(con.sql("select adcode || '/' || year, co2_total_t from raw.ceads_co2").fetchall())
+    assert rows == {"341400/2010": 12.5e6, "371200/2017": 30.25e6, "429005/2015": 4.0e6, "422800/2015": 6.5e6}
+    layout = con.sql("select layout from raw._loads where source = 'ceads'").fetchone()[0]
+    assert "伊犁州直属县" in layout and "百万吨 (from NOTE)" in layout
+
+
+def test_a_published_ceads_workbook_whose_note_states_no_unit_is_refused(tiny_sources, tmp_path, capsys):
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "ceads").mkdir()
+    _published_ceads(folder / "ceads" / "ceads_290.xlsx", [("北京", 2015, 100.0)], note="Apparent emissions.")
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries") == 0
+    assert _ingest(folder, warehouse, "ceads") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ceads_290.xlsx: sheet 'NOTE': NOTE does not state the unit" in err[0]
