@@ -210,6 +210,9 @@ def read_text_table(path: Path, **kwargs) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise IngestError(path, "whole file", f"not a readable CSV table ({_one_line(exc)})",
                           "check delimiters and quoting") from None
+    except pd.errors.EmptyDataError:
+        raise IngestError(path, "whole file", "no table in the file (nothing but a byte-order mark or blanks)",
+                          "export or download the file again") from None
 
 
 def _reject_cut_last_line(raw: bytes, encoding: str, path) -> None:
