@@ -742,6 +742,25 @@ case("patents-city-of-another-period", "patents", "names", "row 2 of the 2020 fi
      ["address '山东省莱芜市钢城区'", "莱芜市 (371200) existed until 2018; this row is 2020"],
      ["row 2, column 申请人地址"])
 
+PAT_SEARCH = f"CNIPA_patent_applications_{YEARS[-1]}.csv"  # the search system's export (公开（公告）号 ...)
+
+
+def _pat_search_value(d):
+    row = e.read_csv(at(d, PAT_SEARCH)).iloc[0]
+    return [value("patents", {"application_no": row["申请号"]}, "adcode", tiny_code(row["申请人地址"])),
+            value("patents", {"application_no": row["申请号"]}, "patent_type",
+                  "invention" if row["发明类型"].startswith("发明") else "utility")]
+
+
+case("patents-search-missing-address", "patents", "columns", "the search export's 申请人地址 column deleted", PAT_SEARCH,
+     _csv(PAT_SEARCH, lambda f: f.drop(columns=["申请人地址"])), ["missing column(s) ['申请人地址']", "search export"],
+     ["header"])
+case("patents-search-unknown-type", "patents", "other", "row 2 of the search export: 发明类型 商标", PAT_SEARCH,
+     _csv(PAT_SEARCH, e.set_cell("发明类型", 0, "商标")), ["unknown patent type '商标'"], ["row 2, column 专利类型"])
+case("patents-search-postal-codes-dropped", "patents", "formats", "the search export's addresses without their postal "
+     "codes", PAT_SEARCH, _csv(PAT_SEARCH, lambda f: f.assign(申请人地址=f["申请人地址"].str.split(" ", n=1).str[1])),
+     values=_pat_search_value)
+
 text_table_breaks("patents", "patents", PAT)
 
 # ================================================================================================ ai_firms
@@ -950,6 +969,21 @@ case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOW
      ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
 case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
      _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
+
+
+
+def _policy_chinese_batch_value(d):
+    first = e.read_csv(at(d, LOWC)).iloc[0]
+    return [value("policy_lists", {"policy": "low_carbon", "adcode": tiny_code(first["城市"])}, "batch",
+                  int("".join(ch for ch in first["批次"] if ch.isdigit())))]
+
+
+case("policy-batch-in-chinese-numerals", "policy_lists", "formats", "row 2: its batch written 第一批 / 第二批 ...", LOWC,
+     _csv(LOWC, lambda f: f.assign(批次=f["批次"].str.replace("1", "一").str.replace("2", "二").str.replace("3", "三"))),
+     values=_policy_chinese_batch_value)
+case("policy-province-row", "policy_lists", "names", "row 3: the province 湖北省 listed as a pilot (the 2010 batch's "
+     "habit), no expansion rule chosen", LOWC, _csv(LOWC, e.set_cell("城市", 1, "湖北省")),
+     ["'湖北省' is a province, not a city", "DUALCARBON_PILOT_PROVINCES=expand"], ["row 3, column 城市"])
 
 text_table_breaks("policy", "policy_lists", LOWC, "list")
 
