@@ -37,7 +37,7 @@ import pandas as pd
 
 from ingestion.divisions import ONE_TO_ONE, Crosswalk, Period, province_resolver
 from ingestion.errors import IngestError
-from ingestion.parsing import cell
+from ingestion.parsing import cell, row_of as _row
 
 # city-level suffixes only: stripping 省 / 自治区 would let a province name (吉林省) pass for a city (吉林市)
 _SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
@@ -52,12 +52,6 @@ def unit_code_doc(year: str = "the row's year") -> str:
     """The description of a raw table's ``adcode`` column written by this resolver."""
     return (f"code of the unit the row names in the national code table of {year} (ingestion.cities); "
             "dbt maps it onto the boundary vintage")
-
-
-def _row(names: pd.Series, i: int, row_offset: int) -> int:
-    """The row of ``names``' i-th element: its index label (a table's 0-based row) plus ``row_offset``."""
-    label = names.index[i]
-    return int(label) + row_offset if isinstance(label, (int, np.integer)) else i + row_offset
 
 
 def short_name(name: str) -> str:
@@ -269,8 +263,11 @@ class CityResolver:
         return f"{period.label()} {when}; this row is {year}", fix
 
     def _unknown(self, text: str, year: int) -> tuple[str, str]:
-        part = _PART.match(text)
-        if part and (self._index.get(part["unit"]) or self._index.get(part["unit"] + "市")):
+        # 伊犁州直属县, also behind its province (新疆伊犁州直属县, CEADs)
+        bare = [text] + [text[len(key):] for key, _code in self._provinces if text.startswith(key) and len(text) > len(key)]
+        part = next((m for m in map(_PART.match, bare)
+                     if m and (self._index.get(m["unit"]) or self._index.get(m["unit"] + "市"))), None)
+        if part:
             unit = self._one(part["unit"], year, None, "parent")
             name = self.unit_label(unit, year) if isinstance(unit, str) else part["unit"]
             return (f"{text!r} names a part of {name} (its {part['part']}), not a unit of the national code table",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,11 @@ UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
     "": ("", 1.0),
 }
 
+# what exports write for a missing value, after full-width folding (halfwidth): blank, dashes, ellipses,
+# a slash ('－' folds to '-', '……' to '......'); 'nan' and friends from tools that wrote the file
+MISSING = ("", "-", "--", "—", "——", "–", "...", "......", "…", "……", "/", "nan", "NaN", "NA", "null")
+# rows that close a sheet with a note or a source line (注：..., 资料来源：...), not data
+FOOTNOTE = re.compile(r"^\s*(注\s*\d*|注释|资料来源|数据来源|说明|备注)\s*[:：]")
 _HEADER_UNIT = re.compile(r"^\s*(?P<name>.+?)\s*[（(]\s*(?P<unit>[^()（）]*)\s*[)）]\s*$")
 _YEAR = re.compile(r"^\s*(?P<year>(19|20)\d{2})\s*(年|年度)?\s*$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -77,15 +83,28 @@ def cell(row: int, column: str, sheet: str | None = None) -> str:
     return (f"sheet {sheet!r}, " if sheet else "") + f"row {row}, column {column}"
 
 
+def row_of(values: pd.Series, i: int, row_offset: int) -> int:
+    """The row a user sees of ``values``' i-th element: its index label (a table's 0-based row, blank rows
+    included, see ``table_with_header``) plus ``row_offset``; the position when the index is not numeric."""
+    label = values.index[i]
+    return int(label) + row_offset if isinstance(label, (int, np.integer)) else i + row_offset
+
+
+def halfwidth(values: pd.Series) -> pd.Series:
+    """Text with full-width digits, signs, brackets and separators folded to ASCII (NFKC: '１２３．４' ->
+    '123.4', '－' -> '-', '…' -> '...'), as some exports type them."""
+    return values.map(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v)
+
+
 def parse_year(values: pd.Series, *, file, column: str, row_offset: int = 1, sheet: str | None = None) -> pd.Series:
     """Accept 2019, '2019', '2019年', '2019 年度'; anything else is an error naming the row."""
-    text = values.astype("string").str.strip()
+    text = halfwidth(values.astype("string")).astype("string").str.strip()
     years = text.str.extract(_YEAR)["year"]
     bad = years.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise IngestError(
-            file, cell(i + row_offset, column, sheet), f"{values.iloc[i]!r} is not a year",
+            file, cell(row_of(values, i, row_offset), column, sheet), f"{values.iloc[i]!r} is not a year",
             "write years as 2019 or 2019年",
         )
     return years.astype(int)
@@ -93,36 +112,37 @@ def parse_year(values: pd.Series, *, file, column: str, row_offset: int = 1, she
 
 def parse_number(values: pd.Series, *, file, column: str, row_offset: int = 1, allow_missing=True,
                  sheet: str | None = None) -> pd.Series:
-    """Accept 1234, '1,234', '1，234.5', ' 12 '; '', '-', '—', '…' are missing; others are errors.
+    """Accept 1234, '1,234', '1，234.5', ' 12 ', full-width digits ('１２３４'); the missing markers of
+    ``MISSING`` (blank, '-', '—', '…', '－', '/') are missing; others are errors.
 
     A comma must separate thousands: '246,85' (a decimal comma from another locale) is an error, not 24685.
     """
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
-    text = values.astype("string").str.strip()
+    text = halfwidth(values.astype("string")).astype("string").str.strip()
     misgrouped = pd.Series(False, index=values.index)
     if text.str.contains(r"[,，\s]", regex=True).fillna(False).any():  # most columns have no separators
         text = text.str.replace(r"\s", "", regex=True)
         misgrouped = text.str.contains("[,，]", regex=True).fillna(False) & ~text.str.match(_GROUPED.pattern).fillna(False)
         text = text.str.replace(r"[,，]", "", regex=True)
-    missing = text.isna() | text.isin(["", "-", "—", "--", "…", "...", "nan", "NaN", "NA", "null"])
+    missing = text.isna() | text.isin(MISSING)
     ok = text.str.match(_NUMBER.pattern).fillna(False) & ~misgrouped
     bad = ~missing & ~ok
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         if misgrouped.iloc[i]:
             raise IngestError(
-                file, cell(i + row_offset, column, sheet),
+                file, cell(row_of(values, i, row_offset), column, sheet),
                 f"{values.iloc[i]!r} is not a number (a comma must separate thousands, as in 1,234)",
                 "write decimals with a point (246.85) and thousands as 1,234 or 1234",
             )
         raise IngestError(
-            file, cell(i + row_offset, column, sheet), f"{values.iloc[i]!r} is not a number",
+            file, cell(row_of(values, i, row_offset), column, sheet), f"{values.iloc[i]!r} is not a number",
             "remove unit suffixes and text from numeric cells (units belong in the header)",
         )
     if not allow_missing and missing.any():
         i = int(np.flatnonzero(missing.to_numpy())[0])
-        raise IngestError(file, cell(i + row_offset, column, sheet), "missing value", "fill the cell")
+        raise IngestError(file, cell(row_of(values, i, row_offset), column, sheet), "missing value", "fill the cell")
     out = pd.Series(np.nan, index=values.index, dtype=float)
     out[ok] = text[ok].astype(float)
     return out
@@ -190,6 +210,9 @@ def read_text_table(path: Path, **kwargs) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise IngestError(path, "whole file", f"not a readable CSV table ({_one_line(exc)})",
                           "check delimiters and quoting") from None
+    except pd.errors.EmptyDataError:
+        raise IngestError(path, "whole file", "no table in the file (nothing but a byte-order mark or blanks)",
+                          "export or download the file again") from None
 
 
 def _reject_cut_last_line(raw: bytes, encoding: str, path) -> None:
@@ -253,11 +276,25 @@ def table_with_header(raw: pd.DataFrame, required: set[str], *, file, sheet=None
                           "e.g. 地区生产总值(万元)")
     table = body.copy()
     table.columns = [str(c).strip() for c in labels]
-    table = table.dropna(how="all")
+    table = drop_blank_and_footnote_rows(table)
     if table.empty:
         raise IngestError(file, f"{prefix}below the header (row {h + 1})", "no data rows under the header",
                           "export the table with its rows (only the header is there)")
-    return table.reset_index(drop=True), h + 2
+    # index = row below the header (0-based), blank rows counted: first data row + index is the row Excel
+    # (or the CSV's line) shows
+    return table.set_axis(table.index - (h + 1)), h + 2
+
+
+def drop_blank_and_footnote_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Without blank rows and the rows that close a sheet with a note (``FOOTNOTE``: 注：, 资料来源：), whose
+    other cells are blank; the index (rows as read) is kept, so messages still name the rows Excel shows."""
+    table = table[~table.apply(_blank).all(axis=1)]
+    if table.empty:
+        return table
+    first = table.iloc[:, 0].astype("string").fillna("")
+    rest_blank = table.iloc[:, 1:].apply(_blank).all(axis=1) if table.shape[1] > 1 else True
+    note = first.str.match(FOOTNOTE.pattern).fillna(False) & rest_blank
+    return table[~note]
 
 
 def _blank(values: pd.Series) -> pd.Series:

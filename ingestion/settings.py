@@ -33,6 +33,8 @@ REPLICATIONS_ENV = "DUALCARBON_REPLICATIONS"
 DBT_DOCS_ENV = "DUALCARBON_DBT_DOCS"
 DRIFT_ENV = "DUALCARBON_DRIFT"
 DRIFT_MODES = ("fail", "warn", "off")
+PILOT_PROVINCES_ENV = "DUALCARBON_PILOT_PROVINCES"
+PILOT_PROVINCE_RULES = ("refuse", "expand")  # a pilot list row naming a province (the 2010 low-carbon batch)
 NTL_LAYER_ENV = "DUALCARBON_NTL_LAYER"
 NTL_LAYERS = ("average_masked", "average", "median_masked", "median")  # the VNL layers that are radiance
 DASK_TIMEOUT_ENV = "DUALCARBON_DASK_TIMEOUT"
@@ -80,6 +82,18 @@ def drift_mode(given: str | None = None) -> str:
     if mode not in DRIFT_MODES:
         raise ValueError(f"drift mode {mode!r}: use one of {', '.join(DRIFT_MODES)} ({DRIFT_ENV} or --drift)")
     return mode
+
+
+def pilot_provinces() -> str:
+    """What a pilot list row naming a province means: ``refuse`` (default: an error asking to choose) or
+    ``expand`` (every prefecture-level unit of the province in the code table of the batch's year is listed),
+    from ``$DUALCARBON_PILOT_PROVINCES``."""
+    from ingestion.errors import ConfigError
+
+    rule = os.environ.get(PILOT_PROVINCES_ENV) or PILOT_PROVINCE_RULES[0]
+    if rule not in PILOT_PROVINCE_RULES:
+        raise ConfigError(f"{PILOT_PROVINCES_ENV}={rule!r}: use one of {', '.join(PILOT_PROVINCE_RULES)}")
+    return rule
 
 
 def ntl_layer() -> str:

@@ -27,8 +27,12 @@ from ingestion.errors import ConfigError
 from ingestion.settings import repo_root
 
 SEEDS = Path("dbt_project") / "seeds"
-# the scope every yearbook table has until a header or group row says otherwise (see _seeds.yml)
+# the scope the marts use (the whole prefecture, counties included); the seed's other scope, 市辖区, is the
+# urban districts only and never stands in for it (see _seeds.yml, dbt var yearbook_scope)
 WHOLE_AREA = "全市"
+# price bases a header may name: current prices, the seed's basis; constant-price figures are refused
+CURRENT_PRICES = ("当年价格", "当年价", "现价", "现行价格")
+CONSTANT_PRICES = ("可比价格", "可比价", "不变价格", "不变价")
 
 
 def seed_path(name: str) -> Path:
@@ -125,6 +129,20 @@ def yearbook_indicators() -> tuple[YearbookIndicator, ...]:
 def yearbook_spellings(scope: str = WHOLE_AREA) -> dict[str, YearbookIndicator]:
     """Header spelling -> its row, for the tables of one scope (what the loader accepts)."""
     return {row.spelling: row for row in yearbook_indicators() if row.scope == scope}
+
+
+def yearbook_scopes() -> tuple[str, ...]:
+    """The scopes of ``seed_yearbook_indicators`` (全市, 市辖区), in file order."""
+    return tuple(dict.fromkeys(row.scope for row in yearbook_indicators()))
+
+
+def closest_spellings(name: str, scope: str, n: int = 4) -> str:
+    """The seed's spellings of ``scope`` closest to ``name``, with their indicators, for error messages."""
+    import difflib
+
+    rows = yearbook_spellings(scope)
+    ranked = sorted(rows, key=lambda s: (-difflib.SequenceMatcher(None, s, name).ratio(), s))
+    return ", ".join(f"{s} ({rows[s].indicator})" for s in ranked[:n])
 
 
 def yearbook_header(indicator: str, unit: str | None = None, *, spelling: int = 0, scope: str = WHOLE_AREA) -> str:

@@ -8,7 +8,7 @@ with
 indicators as (
     {%- if provinces %}
     select * from {{ ref('stg_yearbook__indicators') }}
-    where is_province
+    where is_province and scope = '{{ var("yearbook_scope") }}'
     {%- else %}
     select * from {{ ref('int_yearbook_indicators_harmonised') }}
     {%- endif %}

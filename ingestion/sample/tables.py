@@ -12,6 +12,7 @@ rewrites them with fixed dates so the same world and seed give identical files.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ingestion.sample.vocab import (
     AI_SCOPE_PHRASES, DIGITAL_KEYWORDS, ENV_KEYWORDS, FILLER_SENTENCES, GREEN_IPC_SAMPLE, NON_AI_SCOPE_PHRASES,
     OTHER_IPC_SAMPLE,
 )
-from ingestion.vocabulary import dbt_vars, yearbook_header
+from ingestion.vocabulary import WHOLE_AREA, dbt_vars, yearbook_header, yearbook_indicators
 
 FIXED_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -92,12 +93,20 @@ def _history(sim: Simulation) -> History:
     return History(sim.world.cities[["adcode", "name_zh"]])
 
 
+# the provinces whose cities the sample world writes in the 290-city workbook as CEADs publishes it (NOTE,
+# emission vector, emission matrix; province-prefixed names); the others go to the one-sheet-per-year workbook
+CEADS_PUBLISHED_PROVINCES = ("34", "37", "42", "44", "63")
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
+
+
 def write_ceads(sim: Simulation, out: Path) -> list[Path]:
-    """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010)."""
+    """CEADs names the units of each year's code table (莱芜 to 2017, 巢湖 to 2010): a workbook with one
+    sheet per year (Chinese headers, 百万吨) and the 290-city workbook as published (``_write_ceads_published``)."""
     c = _history(sim).reported(sim.city[["adcode", "year", "ceads_co2_t"]], "end",
                                extensive=["ceads_co2_t"]).dropna(subset=["ceads_co2_t"])
+    published = c.adcode.str[:2].isin(CEADS_PUBLISHED_PROVINCES).to_numpy()
     sheets = {}
-    for year, part in c.groupby("year"):
+    for year, part in c[~published].groupby("year"):
         total = part.ceads_co2_t.to_numpy() / 1e6
         frame = pd.DataFrame({
             "省份": part.province_zh.to_numpy(),
@@ -109,15 +118,44 @@ def write_ceads(sim: Simulation, out: Path) -> list[Path]:
         sheets[str(year)] = (f"中国城市二氧化碳排放清单（{year}年） 数据来源：CEADs", frame)
     path = out / "ceads" / "CEADs_city_CO2_inventory.xlsx"
     _write_xlsx(path, sheets)
-    return [path]
+    return [path, _write_ceads_published(c[published], out)]
 
 
-# (indicator of seed_yearbook_indicators, unit written in the header, simulation column, factor from the
-# simulation column to that unit, digits). The header is the seed's spelling with the unit in brackets
-# (ingestion.vocabulary.yearbook_header); some units differ from the canonical one on purpose (亿元, 万吨,
-# 人), as in real exports, so that the loader's conversions are exercised.
-YEARBOOK_FILES: dict[str, list[tuple[str, str, str, float, int]]] = {
-    "城市统计年鉴_综合经济.csv": [
+def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
+    """The 290-city workbook's layout: NOTE (the only place the unit, Mt, is stated), ``emission vector``
+    (city, year, emission) and ``emission matrix`` (cities x years); names behind their province's short
+    name (山东济南, 湖北襄樊)."""
+    from ingestion.cities import short_name
+
+    names = [_PROVINCE_SUFFIX.sub("", p) + short_name(n) for p, n in zip(c.province_zh, c.name_zh)]
+    vector = pd.DataFrame({"city": names, "year": c.year.to_numpy(), "emission": (c.ceads_co2_t / 1e6).round(4).to_numpy()})
+    matrix = vector.pivot_table(index="city", columns="year", values="emission", aggfunc="first", sort=False)
+    note = [["The Emission Inventories for Chinese Cities (CEADs)"], [],
+            ["Unit: million tonnes (Mt) of CO2. Emissions are apparent emissions of the administrative area."],
+            ["Cities are named with their province; units abolished or created in the period are listed for "
+             "the years they existed."]]
+    rows_matrix = [["city", *matrix.columns.tolist()]] + [[k, *[None if pd.isna(v) else float(v) for v in r]]
+                                                          for k, r in matrix.iterrows()]
+    rows_vector = [["city", "year", "emission"]] + [[a, int(b), float(e)] for a, b, e in vector.itertuples(index=False)]
+    years = c.year.astype(int)
+    path = out / "ceads" / f"The_Emission_Inventories_for_290_Chinese_Cities_from_{years.min()}_to_{years.max()}.xlsx"
+    _write_xlsx_rows(path, {"NOTE": note, "emission vector": rows_vector, "emission matrix": rows_matrix}, {})
+    return path
+
+
+# file -> (layout, columns); a column is (indicator of seed_yearbook_indicators, unit written in the header,
+# simulation column, factor from the simulation column to that unit, digits). Headers are the seed's
+# spellings (ingestion.vocabulary.yearbook_header); some units differ from the canonical one on purpose (亿元,
+# 万吨, 人), as in real exports, so that the loader's conversions are exercised. Each layout the loader accepts
+# (ingestion/sources/_yearbook_layouts.py) is one file of every world:
+#   wide    城市, 年份 + 地区生产总值(万元); the scope (全市) in the file name or the title row
+#   panel   城市, 行政区划代码, 年份 + 行政区域土地面积_全市_平方公里, 地区生产总值_当年价格_市辖区_万元 (EPS and the
+#           panels circulated with papers); missing markers, full-width digits, footnote rows
+#   group   a 全市 / 市辖区 group row (merged cells) above a header that repeats the indicators
+#   years   城市, 指标 + one column per year (2011年, ...)
+#   csmar   CSMAR: field codes (SGNYEAR, AREACODE, ...), the Chinese names and the units in the two rows below
+YEARBOOK_FILES: dict[str, tuple[str, list[tuple[str, str, str, float, int]]]] = {
+    "城市统计年鉴_综合经济_全市.csv": ("wide", [
         ("gdp_10k_yuan", "万元", "gdp_10k_yuan", 1.0, 0),
         ("gdp_primary_10k_yuan", "万元", "gdp_primary_10k_yuan", 1.0, 0),
         ("gdp_secondary_10k_yuan", "万元", "gdp_secondary_10k_yuan", 1.0, 0),
@@ -127,17 +165,21 @@ YEARBOOK_FILES: dict[str, list[tuple[str, str, str, float, int]]] = {
         ("retail_sales_10k_yuan", "万元", "retail_10k_yuan", 1.0, 0),
         ("trade_10k_yuan", "万元", "trade_10k_yuan", 1.0, 0),
         ("fdi_10k_usd", "万美元", "fdi_10k_usd", 1.0, 0),
-    ],
-    "城市统计年鉴_人口就业.csv": [
+    ]),
+    "城市统计年鉴_人口就业_全市.csv": ("wide", [
         ("pop_hukou_10k", "万人", "pop_hukou_10k", 1.0, 2),
         ("pop_resident_10k", "万人", "pop_resident_10k", 1.0, 2),
         ("pop_urban_10k", "万人", "urban_pop_10k", 1.0, 2),
         ("employed_10k", "万人", "employed_10k", 1.0, 2),
+    ]),
+    "城市面板数据_EPS.csv": ("panel", [
+        ("land_area_km2", "平方公里", "land_area_km2", 1.0, 0),
+    ]),
+    "CSMAR_中国城市数据库_人口与教育.xlsx": ("csmar", [
         ("mining_employed_10k", "万人", "mining_employed_10k", 1.0, 3),
         ("college_students_10k", "人", "college_students", 1.0, 0),
-        ("land_area_km2", "平方公里", "land_area_km2", 1.0, 0),
-    ],
-    "城市统计年鉴_财政金融.xlsx": [
+    ]),
+    "城市统计年鉴_财政金融.xlsx": ("wide", [
         ("budget_revenue_10k_yuan", "亿元", "budget_rev_10k_yuan", 1e-4, 4),
         ("budget_expenditure_10k_yuan", "亿元", "budget_exp_10k_yuan", 1e-4, 4),
         ("education_expenditure_10k_yuan", "万元", "edu_exp_10k_yuan", 1.0, 0),
@@ -145,9 +187,8 @@ YEARBOOK_FILES: dict[str, list[tuple[str, str, str, float, int]]] = {
         ("government_investment_10k_yuan", "万元", "gov_invest_10k_yuan", 1.0, 0),
         ("deposits_10k_yuan", "万元", "deposits_10k_yuan", 1.0, 0),
         ("loans_10k_yuan", "万元", "loans_10k_yuan", 1.0, 0),
-        ("digital_finance_index", "", "digital_finance_index", 1.0, 2),
-    ],
-    "城市统计年鉴_资源环境.xlsx": [
+    ]),
+    "城市统计年鉴_资源环境.xlsx": ("group", [
         ("industrial_so2_t", "吨", "so2_t", 1.0, 0),
         ("industrial_wastewater_t", "万吨", "wastewater_10k_t", 1.0, 1),
         ("industrial_dust_t", "吨", "dust_t", 1.0, 0),
@@ -155,9 +196,28 @@ YEARBOOK_FILES: dict[str, list[tuple[str, str, str, float, int]]] = {
         ("pollution_control_investment_10k_yuan", "万元", "pollution_invest_10k_yuan", 1.0, 1),
         ("energy_10k_tce", "万吨标准煤", "energy_10k_tce", 1.0, 2),
         ("electricity_10k_kwh", "万千瓦时", "electricity_10k_kwh", 1.0, 0),
+    ]),
+    "城市统计年鉴_分年指标_全市.xlsx": ("years", [
         ("broadband_users_10k", "万户", "broadband_10k_households", 1.0, 2),
-    ],
+        ("digital_finance_index", "", "digital_finance_index", 1.0, 2),
+    ]),
 }
+# 市辖区 (urban districts) columns beside the 全市 ones: indicator -> (file, the districts' share of the whole
+# city, spread +-20% over cities by code). The marts must never read them (dbt var yearbook_scope); the
+# world has no district truth, these only test that the scopes stay apart.
+DISTRICTS: dict[str, tuple[str, float]] = {
+    "gdp_10k_yuan": ("城市面板数据_EPS.csv", 0.55),
+    "pop_hukou_10k": ("城市面板数据_EPS.csv", 0.35),
+    "land_area_km2": ("城市面板数据_EPS.csv", 0.15),
+    "industrial_so2_t": ("城市统计年鉴_资源环境.xlsx", 0.4),
+    "industrial_wastewater_t": ("城市统计年鉴_资源环境.xlsx", 0.5),
+    "industrial_dust_t": ("城市统计年鉴_资源环境.xlsx", 0.4),
+}
+# what the panel file writes for a missing (districts') value, in turn, and its closing notes
+MISSING_MARKERS = ("", "—", "…", "－", "/")
+FOOTNOTES = ("注：市辖区指标不含下辖县（市）。", "资料来源：中国城市统计年鉴，EPS数据平台。")
+_FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+
 
 # The provincial workbook (国家统计局 分省年度数据) spells indicators with the seed's last spelling (年末就业人员
 # where city tables say 年末单位从业人员), so the sample world exercises alternative spellings.
@@ -198,29 +258,30 @@ def investment_before_the_panel(province: pd.DataFrame, base_year: int) -> pd.Da
 
 
 def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
-    """City tables (GBK CSV and xlsx, wide: 城市, 年份 + indicators with units) and a province workbook
-    (with fixed-asset investment from the GTFP base year on, see ``investment_before_the_panel``). The city
-    rows name the units of each year's code table (``History``, habit "end"): amounts are split between
-    the units that held a city's territory, an index (no unit in the seed) is carried to each of them."""
+    """City tables in the layouts of ``YEARBOOK_FILES`` (with the 市辖区 columns of ``DISTRICTS``) and a
+    province workbook (with fixed-asset investment from the GTFP base year on, see
+    ``investment_before_the_panel``). The city rows name the units of each year's code table (``History``,
+    habit "end"): amounts are split between the units that held a city's territory, an index (no unit in
+    the seed) is carried to each of them."""
     folder = out / "yearbook"
     folder.mkdir(parents=True, exist_ok=True)
-    entries = [entry for cols in YEARBOOK_FILES.values() for entry in cols]
+    entries = [entry for _layout, cols in YEARBOOK_FILES.values() for entry in cols]
     c = _history(sim).reported(sim.city[["adcode", "year", *[col for _i, _u, col, _f, _d in entries]]], "end",
                                extensive=[col for _i, unit, col, _f, _d in entries if unit],
                                intensive=[col for _i, unit, col, _f, _d in entries if not unit])
+    spread = 0.8 + 0.4 * (c.adcode.astype(int).to_numpy() % 13) / 12  # districts' share varies by city
     paths = []
-    for fname, cols in YEARBOOK_FILES.items():
-        frame = pd.DataFrame({"城市": c.name_zh.to_numpy(),
-                              "年份": [f"{y}年" for y in c.year]})
+    for fname, (layout, cols) in YEARBOOK_FILES.items():
+        columns = []  # (header words: spelling, scope, unit, price basis), values, digits
         for indicator, unit, col, factor, digits in cols:
             values = c[col].to_numpy(dtype=float) * factor
-            header = yearbook_header(indicator, unit)
-            frame[header] = _thousands(values, digits) if fname.endswith(".csv") else np.round(values, digits)
+            columns.append((indicator, WHOLE_AREA, unit, values, digits))
+        for indicator, unit, col, factor, digits in entries:
+            if DISTRICTS.get(indicator, ("",))[0] == fname:
+                share = DISTRICTS[indicator][1] * spread
+                columns.append((indicator, "市辖区", unit, c[col].to_numpy(dtype=float) * factor * share, digits))
         path = folder / fname
-        if fname.endswith(".csv"):
-            frame.to_csv(path, index=False, encoding="gbk", lineterminator="\n")
-        else:
-            _write_xlsx(path, {"数据": (f"中国城市统计年鉴 {fname[7:11]} (全市)", frame)})
+        _YEARBOOK_WRITERS[layout](path, c, columns)
         paths.append(path)
     p = sim.province
     from ingestion.sample.geography import PROVINCES
@@ -234,6 +295,108 @@ def write_yearbook(sim: Simulation, out: Path) -> list[Path]:
     _write_xlsx(path, {"分省年度数据": ("国家统计局 分省年度数据", frame)})
     paths.append(path)
     return paths
+
+
+def _spelling(indicator: str, scope: str, last: bool = False) -> str:
+    rows = [r.spelling for r in yearbook_indicators() if r.indicator == indicator and r.scope == scope]
+    return rows[-1 if last else 0]
+
+
+def _write_wide(path: Path, c: pd.DataFrame, columns) -> None:
+    frame = pd.DataFrame({"城市": c.name_zh.to_numpy(), "年份": [f"{y}年" for y in c.year]})
+    for indicator, _scope, unit, values, digits in columns:
+        frame[yearbook_header(indicator, unit)] = (_thousands(values, digits) if path.suffix == ".csv"
+                                                   else np.round(values, digits))
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="gbk", lineterminator="\n")
+    else:
+        _write_xlsx(path, {"数据": (f"中国城市统计年鉴 {path.stem.split('_')[1]} (全市)", frame)})
+
+
+def _write_panel(path: Path, c: pd.DataFrame, columns) -> None:
+    """EPS-style panel: 指标_当年价格_全市_万元 headers (the price basis on money), a missing marker for each
+    missing value in turn, every seventh value in full-width digits, footnote rows under the table."""
+    frame = pd.DataFrame({"城市": c.name_zh.to_numpy(), "行政区划代码": c.adcode.to_numpy(), "年份": c.year.to_numpy()})
+    for indicator, scope, unit, values, digits in columns:
+        # the districts' figures of every eleventh row are missing (not published for every city)
+        values = np.where((np.arange(len(values)) % 11 == 3) & (scope != WHOLE_AREA), np.nan, values)
+        words = [_spelling(indicator, scope, last=True), *(["当年价格"] if unit.endswith("元") else []), scope, unit]
+        text = [MISSING_MARKERS[k % len(MISSING_MARKERS)] if not np.isfinite(v) else
+                (f"{v:.{digits}f}".translate(_FULL_WIDTH) if k % 7 == 5 else f"{v:.{digits}f}")
+                for k, v in enumerate(values)]
+        frame["_".join(w for w in words if w)] = text
+    notes = pd.DataFrame([[note] + [""] * (frame.shape[1] - 1) for note in FOOTNOTES], columns=frame.columns)
+    pd.concat([frame, notes], ignore_index=True).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _write_group(path: Path, c: pd.DataFrame, columns) -> None:
+    """A group row (全市 over the whole-city columns, 市辖区 over the districts', merged) above a header that
+    repeats the indicator names."""
+    keys = ["城市", "年份"]
+    group = [None] * len(keys)
+    header = list(keys)
+    body = [c.name_zh.to_numpy(), c.year.to_numpy()]
+    merges = []
+    for scope in (WHOLE_AREA, "市辖区"):
+        mine = [col for col in columns if col[1] == scope]
+        if not mine:
+            continue
+        merges.append((len(header) + 1, len(header) + len(mine)))
+        group += [scope] + [None] * (len(mine) - 1)
+        for indicator, _scope, unit, values, digits in mine:
+            header.append(yearbook_header(indicator, unit))
+            body.append(np.round(values, digits))
+    rows = [[f"中国城市统计年鉴 {path.stem.split('_')[1]}"], [], group, header]
+    rows += [[v.item() if hasattr(v, "item") else v for v in row] for row in zip(*body)]
+    _write_xlsx_rows(path, {"数据": rows}, {"数据": [(3, a, b) for a, b in merges]})
+
+
+def _write_years(path: Path, c: pd.DataFrame, columns) -> None:
+    """Years as columns: one row per city and indicator (指标 with its unit), one column per year."""
+    years = sorted(c.year.unique())
+    rows = [["中国城市统计年鉴 分年指标（全市）"], [], ["城市", "指标", *[f"{y}年" for y in years]]]
+    for indicator, _scope, unit, values, digits in columns:
+        table = pd.DataFrame({"name": c.name_zh.to_numpy(), "year": c.year.to_numpy(), "v": np.round(values, digits)})
+        wide = table.pivot_table(index="name", columns="year", values="v", aggfunc="first", sort=False)
+        for name, row in wide.iterrows():
+            rows.append([name, yearbook_header(indicator, unit),
+                         *[None if not np.isfinite(row.get(y, np.nan)) else float(row[y]) for y in years]])
+    _write_xlsx_rows(path, {"数据": rows}, {})
+
+
+def _write_csmar(path: Path, c: pd.DataFrame, columns) -> None:
+    """CSMAR's download: field codes, the fields' Chinese names, their units, then the data."""
+    codes, names, units = ["SGNYEAR", "AREACODE"], ["统计年度", "行政区划代码"], ["没有单位", "没有单位"]
+    body = [c.year.to_numpy(), c.adcode.to_numpy()]
+    for k, (indicator, scope, unit, values, digits) in enumerate(columns):
+        codes.append(f"F{k + 1:03d}")  # CSMAR's codes are per table; the loader reads the Chinese names
+        names.append(f"{_spelling(indicator, scope)}_{scope}")
+        units.append(unit or "没有单位")
+        body.append(np.round(values, digits))
+    rows = [codes, names, units] + [[v.item() if hasattr(v, "item") else v for v in row] for row in zip(*body)]
+    _write_xlsx_rows(path, {"CITY_Economy": rows}, {})
+
+
+def _write_xlsx_rows(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[tuple[int, int, int]]]) -> None:
+    """Sheets given row by row (None for an empty cell); merges as (row, first column, last column), 1-based."""
+    import openpyxl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append([None if isinstance(v, float) and not np.isfinite(v) else v for v in row])
+        for r, a, b in merges.get(name, []):
+            if b > a:
+                ws.merge_cells(start_row=r, start_column=a, end_row=r, end_column=b)
+    book.save(path)
+    _freeze_xlsx(path)
+
+
+_YEARBOOK_WRITERS = {"wide": _write_wide, "panel": _write_panel, "group": _write_group, "years": _write_years,
+                     "csmar": _write_csmar}
 
 
 def write_energy(sim: Simulation, out: Path) -> list[Path]:
@@ -320,10 +483,28 @@ def write_patents(sim: Simulation, out: Path, rng: np.random.Generator) -> list[
             "申请人": [f"申请人{s % 997:03d}" for s in serial],
             "申请人地址": province + city_name + rng.choice(districts, k).astype(object),
         })
+        if year == max(c.year):  # the last year as the patent search system exports it
+            frame = _search_export(frame, city, apply, invention)
         path = folder / f"CNIPA_patent_applications_{year}.csv"
         _write_csv_fast(frame, path)
         paths.append(path)
     return paths
+
+
+def _search_export(frame: dict, city: np.ndarray, apply, invention: np.ndarray) -> dict:
+    """The patent search system's field names (will4906/PatentCrawler's items): 公开（公告）号 and 日,
+    申请（专利权）人, 发明类型, 申请人所在国（省）; addresses behind a postal code ("215300 江苏省昆山市...")."""
+    postal = np.array([f"{(int(code) * 7) % 900000 + 100000:06d}" for code in city], dtype=object)
+    published = apply + pd.to_timedelta(np.where(invention, 540, 120), unit="D")
+    return {
+        "申请号": frame["申请号"], "申请日": frame["申请日"],
+        "公开（公告）号": [f"CN{n[2:-2].lstrip('0')[:9]}{'A' if inv else 'U'}" for n, inv in zip(frame["申请号"], invention)],
+        "公开（公告）日": _iso(published), "授权公告日": frame["授权公告日"],
+        "IPC分类号": frame["IPC分类号"], "主分类号": frame["主分类号"],
+        "申请（专利权）人": frame["申请人"], "申请人地址": postal + " " + frame["申请人地址"],
+        "申请人所在国（省）": [a[:2] for a in frame["申请人地址"]],
+        "发明类型": np.where(invention, "发明申请", "实用新型"),
+    }
 
 
 def write_firms(sim: Simulation, out: Path, rng: np.random.Generator) -> list[Path]:

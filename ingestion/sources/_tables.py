@@ -9,7 +9,7 @@ import pandas as pd
 from ingestion.divisions import province_resolver
 from ingestion.errors import IngestError
 from ingestion.parsing import (UNIT_CONVERSIONS, cell, parse_number, parse_year, read_excel_sheets, read_text_table,
-                               split_header, table_with_header, to_canonical)
+                               row_of, split_header, table_with_header, to_canonical)
 
 # A column whose median lies further than this (orders of magnitude, x316) from the indicator's typical
 # city value has the wrong unit in its header: 亿元 vs 万元 is 10^4, and province totals sit ~10x above cities.
@@ -19,17 +19,18 @@ TYPICAL_SPAN = 2.5
 YEAR_JUMP = 1.5
 
 
-def read_tables(path: Path, required: set[str]) -> list[tuple[str | None, pd.DataFrame, int]]:
-    """(sheet name or None, table with header applied, 1-based row number of the first data row)."""
+def raw_sheets(path: Path) -> list[tuple[str | None, pd.DataFrame]]:
+    """(sheet name or None, cells as text, no header inferred): every sheet of an xlsx, or the CSV with one
+    row per line (blank lines kept, so that row positions are the lines and rows a user sees)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        out = []
-        for sheet, raw in read_excel_sheets(path).items():
-            table, first = table_with_header(raw, required, file=path, sheet=sheet)
-            out.append((sheet, table, first))
-        return out
-    raw = read_text_table(path, header=None)
-    table, first = table_with_header(raw, required, file=path)
-    return [(None, table, first)]
+        return list(read_excel_sheets(path).items())
+    return [(None, read_text_table(path, header=None, skip_blank_lines=False))]
+
+
+def read_tables(path: Path, required: set[str]) -> list[tuple[str | None, pd.DataFrame, int]]:
+    """(sheet name or None, table with header applied, 1-based row number of the body's index 0: the row a
+    user sees of a body row is that number plus its index)."""
+    return [(sheet, *table_with_header(raw, required, file=path, sheet=sheet)) for sheet, raw in raw_sheets(path)]
 
 
 def origin(path: Path, sheet: str | None, first_row: int, index: pd.Index) -> dict[str, object]:
@@ -80,7 +81,7 @@ def melt_indicators(table: pd.DataFrame, keys: dict[str, pd.Series], indicator_c
         negative = converted < 0
         if np.any(negative):
             i = int(np.flatnonzero(negative)[0])
-            raise IngestError(file, cell(i + first_row, repr(header), sheet), f"negative value {values.iloc[i]}",
+            raise IngestError(file, cell(row_of(values, i, first_row), repr(header), sheet), f"negative value {values.iloc[i]}",
                               "correct the value; these indicators cannot be negative")
         if typical and name in typical:
             _reject_off_scale(values.to_numpy(), unit, canonical, typical[name], name=name, file=file, where=where)
@@ -90,7 +91,7 @@ def melt_indicators(table: pd.DataFrame, keys: dict[str, pd.Series], indicator_c
         part["value"] = converted[keep]
         part["unit"] = canonical
         part["_file"] = str(file)
-        part["_row"] = [cell(first_row + i, repr(header), sheet) for i in np.flatnonzero(keep)]
+        part["_row"] = [cell(first_row + i, repr(header), sheet) for i in table.index[keep]]
         part["_part"] = where
         parts.append(part)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

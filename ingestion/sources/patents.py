@@ -1,12 +1,18 @@
 """CNIPA patent application records -> raw.patents (one row per application).
 
-Columns of the export: 申请号, 专利类型 (发明专利 / 实用新型 / 外观设计), 申请日, 授权公告日 (blank if not
-granted), 主分类号, IPC分类号 (';'-separated), 申请人, 申请人地址. The applicant's city is found in the
+Two layouts: the CNIPA record export -- 申请号, 专利类型 (发明专利 / 实用新型 / 外观设计), 申请日, 授权公告日
+(blank if not granted), 主分类号, IPC分类号 (';'-separated), 申请人, 申请人地址 -- and the patent search
+system's export, whose field names (``SEARCH_FIELDS``: 公开（公告）号, 公开（公告）日, 申请（专利权）人, 发明类型,
+申请人所在国（省）, ...) are read as the same fields; there 授权公告日 may be absent (the grant date is then
+unknown, null, and the manifest says so) and 主分类号 may be absent (the first IPC code). Addresses may
+start with a postal code (``215300 江苏省昆山市...``). The applicant's city is found in the
 address in the year of application (``CityResolver.resolve_addresses``: the leftmost unit name of that year;
 a county-level city such as 昆山 gives its prefecture). Green patents are classified in dbt against the
 WIPO IPC Green Inventory seed, not here.
 """
 from __future__ import annotations
+
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -16,10 +22,14 @@ from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import read_text_table
 from ingestion.sources._tables import origin
-from ingestion.sources.base import LoadContext, Source
+from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source
 
-TYPES = {"发明专利": "invention", "发明": "invention", "实用新型": "utility", "外观设计": "design"}
-REQUIRED = ["申请号", "专利类型", "申请日", "授权公告日", "主分类号", "IPC分类号", "申请人地址"]
+TYPES = {"发明专利": "invention", "发明": "invention", "发明申请": "invention", "发明授权": "invention",
+         "实用新型": "utility", "外观设计": "design"}
+REQUIRED = ["申请号", "专利类型", "申请日", "主分类号", "IPC分类号", "申请人地址"]
+# the search system's field names (full-width brackets folded) -> the record export's
+SEARCH_FIELDS = {"发明类型": "专利类型", "申请(专利权)人": "申请人", "公开(公告)号": "公开号", "公开(公告)日": "公开日",
+                 "申请人所在国(省)": "申请人所在省", "主分类": "主分类号"}
 
 CONTRACT = Contract(
     table="patents",
@@ -40,12 +50,22 @@ CONTRACT = Contract(
 
 def read(files, ctx: LoadContext):
     resolver = ctx.resolver()
-    parts = []
+    parts, layouts = [], {}
     for path in files:
         table = read_text_table(path)
-        missing = [c for c in REQUIRED if c not in table.columns]
+        folded = [unicodedata.normalize("NFKC", str(c)).strip() for c in table.columns]
+        search = any(c in SEARCH_FIELDS for c in folded)
+        table.columns = [SEARCH_FIELDS.get(c, c) for c in folded]
+        if search and "主分类号" not in table.columns and "IPC分类号" in table.columns:
+            table["主分类号"] = table["IPC分类号"].str.split(r"[;；]", regex=True).str[0]
+        if "授权公告日" not in table.columns and search:
+            table["授权公告日"] = ""  # the search export may not say whether (or when) a patent was granted
+        missing = [c for c in [*REQUIRED, "授权公告日"] if c not in table.columns]
         if missing:
-            raise IngestError(path, "header (line 1)", f"missing column(s) {missing}", "keep the CNIPA export header")
+            raise IngestError(path, "header (line 1)", f"missing column(s) {missing}",
+                              "keep the CNIPA export header (record export or patent search export)")
+        layouts[path] = FileLayout({"product": "CNIPA", "layout": "search export" if search else "record export",
+                                    "grant_dates": "from 授权公告日" if "授权公告日" in folded else "not in the export"})
         kind = table["专利类型"].str.strip().map(TYPES)
         if kind.isna().any():
             i = int(np.flatnonzero(kind.isna().to_numpy())[0])
@@ -79,7 +99,7 @@ def read(files, ctx: LoadContext):
             "source_file": path.name,
             **origin(path, None, 2, table.index),
         }))
-    return {"patents": pd.concat(parts, ignore_index=True)}
+    return ReadResult({"patents": pd.concat(parts, ignore_index=True)}, layouts)
 
 
 SOURCE = Source(
@@ -89,4 +109,5 @@ SOURCE = Source(
     contracts=(CONTRACT,),
     patterns=("*.csv",),
     read=read,
+    version="2",
 )

@@ -487,10 +487,46 @@ case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x10
      _ceads(e.xlsx_scale(sheet(2013), [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
 
 workbook_breaks("ceads", "ceads", CEADS, str(FIRST), keys=2, group="二氧化碳排放(百万吨)")
+# the 290-city workbook as published: NOTE (sheet 0), emission vector (1: city, year, emission), emission matrix (2)
+CEADS290 = f"The_Emission_Inventories_for_290_Chinese_Cities_from_{YEARS[0]}_to_{YEARS[-1]}.xlsx"
+
+
+def _ceads290_wan_t(wb):
+    """NOTE restated in 万吨 and every emission of the vector x100 (the same tonnes)."""
+    wb.worksheets[0].cell(row=3, column=1).value = "Unit: 万吨 CO2 (ten thousand tonnes)."
+    ws = wb.worksheets[1]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=3).value = ws.cell(row=r, column=3).value * 100
+
+
+def _ceads290_first_value(d):
+    from ingestion.sample.geography import TINY_CITIES
+
+    city, year, mt = (xlsx_value(at(d, CEADS290), 1, 2, c) for c in (1, 2, 3))  # 安徽合肥: short names
+    code = next(code for code, name in TINY_CITIES if name.removesuffix("市") in city)
+    return [value("ceads_co2", {"adcode": code, "year": int(year)}, "co2_total_t", mt * 1e6)]
+
+
+case("ceads290-no-note", "ceads", "columns", "the NOTE sheet deleted from the 290-city workbook", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), lambda wb: wb.remove(wb.worksheets[0])),
+     ["no sheet NOTE", "states its unit only there"], ["sheets"])
+case("ceads290-note-without-unit", "ceads", "unit", "NOTE's unit line replaced by a line without a unit", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(0, 3, 1, "Emissions of the administrative area.")),
+     ["NOTE does not state the unit"], ["sheet 'NOTE'"])
+case("ceads290-unknown-city", "ceads", "names", "emission vector, row 3: city 山东北景", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 3, 1, "山东北景")),
+     ["unknown city '山东北景'"], ["sheet 'emission vector', row 3, column city"])
+case("ceads290-blank-emission", "ceads", "negative", "emission vector, row 4: emission left blank", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 4, 3, None)),
+     ["missing value"], ["sheet 'emission vector', row 4, column emission"])
+case("ceads290-note-in-wan-tonnes", "ceads", "unit", "NOTE states 万吨 and the emissions are x100", CEADS290,
+     lambda d: e.edit_xlsx(at(d, CEADS290), _ceads290_wan_t), values=_ceads290_first_value)
+
+
 
 # ================================================================================================ yearbook
-POP = "城市统计年鉴_人口就业.csv"
-ECON = "城市统计年鉴_综合经济.csv"
+POP = "城市统计年鉴_人口就业_全市.csv"
+ECON = "城市统计年鉴_综合经济_全市.csv"
 FIN = "城市统计年鉴_财政金融.xlsx"
 PROV = "中国统计年鉴_分省年度数据.xlsx"
 
@@ -500,23 +536,23 @@ def _csv(name, edit):
 
 
 def _fin_text_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "教育支出"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "教育支出", "scope": "全市"}, "value",
                   float(xlsx_value(at(d, FIN), 0, 4, 5)))]
 
 
 def _prov_year_value(d):
     gdp = xlsx_value(at(d, PROV), 0, 4, 3)
-    return [value("yearbook", {"adcode": "110000", "year": FIRST, "indicator": "地区生产总值"}, "value", gdp * 1e4)]
+    return [value("yearbook", {"adcode": "110000", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value", gdp * 1e4)]
 
 
 def _fin_group_value(d):
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地方一般公共预算收入"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地方一般公共预算收入", "scope": "全市"}, "value",
                   xlsx_value(at(d, FIN), 0, 4, 3) * 1e4)]
 
 
 def _econ_gdp_value(d):
     gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
-    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值"}, "value",
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value",
                   float(gdp.replace(",", "")))]
 
 
@@ -524,7 +560,7 @@ case("yearbook-renamed-column", "yearbook", "columns", "地区生产总值(万�
      _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "GDP总值(万元)"})),
      ["unknown indicator 'GDP总值'", "known indicators"], ["column 'GDP总值(万元)'"])
 case("yearbook-missing-year-column", "yearbook", "columns", "the 年份 column deleted", POP,
-     _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with the columns ['年份']"], ["rows 1-"])
+     _csv(POP, lambda f: f.drop(columns=["年份"])), ["no header row with a city column", "a year column (年份 / SGNYEAR)"], ["rows 1-"])
 case("yearbook-unknown-city", "yearbook", "names", "row 5: city 北景市", POP,
      _csv(POP, e.set_cell("城市", 3, "北景市")), ["unknown city '北景市'", "closest current units: 北京市 (110100)"],
      ["row 5, column 城市"])
@@ -582,6 +618,54 @@ case("yearbook-year-text", "yearbook", "formats", f"'{FIRST}年' as text in the 
 case("yearbook-utf8-resave", "yearbook", "encoding", "the GBK export re-saved as UTF-8: read as UTF-8", ECON,
      lambda d: at(d, ECON).write_text(at(d, ECON).read_bytes().decode("gbk"), encoding="utf-8"),
      values=_econ_gdp_value)
+
+# ---- the layouts of real exports (issue 18): scope, price basis, group rows, Excel rows, full-width digits
+ENV = "城市统计年鉴_资源环境.xlsx"  # a 全市 / 市辖区 group row (row 3) above a repeated header (row 4)
+EPS = "城市面板数据_EPS.csv"  # 地区生产总值_当年价格_市辖区_万元 ..., footnote rows
+
+
+def _blank_line_at(name: str, line: int):
+    """A blank line inserted before ``line`` of a CSV (the lines below move down by one)."""
+    def apply(d):
+        path = at(d, name)
+        encoding = e.encoding_of(path)
+        lines = path.read_bytes().decode(encoding).split("\n")
+        path.write_bytes("\n".join(lines[:line - 1] + [""] + lines[line - 1:]).encode(encoding))
+    return apply
+
+
+def _full_width_gdp_value(d):
+    gdp = e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0]
+    return [value("yearbook", {"adcode": "110100", "year": FIRST, "indicator": "地区生产总值", "scope": "全市"}, "value",
+                  float(gdp.replace(",", "")))]
+
+
+def _full_width(text: str) -> str:
+    return text.translate(str.maketrans("0123456789,.", "０１２３４５６７８９，．"))
+
+
+case("yearbook-scope-untold", "yearbook", "other", "the 全市 table renamed without its scope (城市统计年鉴_综合经济.csv)",
+     "城市统计年鉴_综合经济.csv", lambda d: at(d, ECON).rename(at(d, "城市统计年鉴_综合经济.csv")),
+     ["cannot tell whether the figures are 全市", "市辖区"], ["column '地区生产总值(万元)'"])
+case("yearbook-group-row-cleared", "yearbook", "excel", "the 全市 / 市辖区 group row of 资源环境 cleared (the header "
+     "repeats the indicators)", ENV,
+     lambda d: e.edit_xlsx(at(d, ENV), lambda wb: [e.xlsx_cell(0, 3, c, None)(wb) for c in (3, 10)]),
+     ["cannot tell whether the figures are 全市"], ["sheet '数据', column"])
+case("yearbook-constant-prices", "yearbook", "unit", "GDP header 地区生产总值(可比价格)(万元)", ECON,
+     _csv(ECON, lambda f: f.rename(columns={"地区生产总值(万元)": "地区生产总值(可比价格)(万元)"})),
+     ["constant-price series", "当年价格"], ["column '地区生产总值(可比价格)(万元)'"])
+case("yearbook-district-spelling-unknown", "yearbook", "columns", "a 市辖区 column of an indicator the seed has for "
+     "全市 only (普通高等学校在校学生数_市辖区_人)", EPS,
+     _csv(EPS, lambda f: f.rename(columns={"行政区域土地面积_市辖区_平方公里": "普通高等学校在校学生数_市辖区_人"})),
+     ["is in the seed for 全市 but not for 市辖区", "add a row", "seed_yearbook_indicators.csv"],
+     ["column '普通高等学校在校学生数_市辖区_人'"])
+case("yearbook-excel-row-after-blank-line", "yearbook", "negative", "a blank line inserted at line 4, then row 7 "
+     "(line 6 before) has population -3", POP,
+     lambda d: (_csv(POP, e.set_cell("年末常住人口(万人)", 4, "-3"))(d), _blank_line_at(POP, 4)(d)),
+     ["negative value -3"], ["row 7", "年末常住人口(万人)"])
+case("yearbook-full-width-digits", "yearbook", "formats", "row 2: GDP typed in full-width digits (１２３，４５６)", ECON,
+     lambda d: _csv(ECON, e.set_cell("地区生产总值(万元)", 0, _full_width(e.read_csv(at(d, ECON))["地区生产总值(万元)"].iloc[0])))(d),
+     values=_full_width_gdp_value)
 
 text_table_breaks("yearbook", "yearbook", POP)
 
@@ -657,6 +741,25 @@ case("patents-city-of-another-period", "patents", "names", "row 2 of the 2020 fi
      _csv("CNIPA_patent_applications_2020.csv", e.set_cell("申请人地址", 0, "山东省莱芜市钢城区")),
      ["address '山东省莱芜市钢城区'", "莱芜市 (371200) existed until 2018; this row is 2020"],
      ["row 2, column 申请人地址"])
+
+PAT_SEARCH = f"CNIPA_patent_applications_{YEARS[-1]}.csv"  # the search system's export (公开（公告）号 ...)
+
+
+def _pat_search_value(d):
+    row = e.read_csv(at(d, PAT_SEARCH)).iloc[0]
+    return [value("patents", {"application_no": row["申请号"]}, "adcode", tiny_code(row["申请人地址"])),
+            value("patents", {"application_no": row["申请号"]}, "patent_type",
+                  "invention" if row["发明类型"].startswith("发明") else "utility")]
+
+
+case("patents-search-missing-address", "patents", "columns", "the search export's 申请人地址 column deleted", PAT_SEARCH,
+     _csv(PAT_SEARCH, lambda f: f.drop(columns=["申请人地址"])), ["missing column(s) ['申请人地址']", "search export"],
+     ["header"])
+case("patents-search-unknown-type", "patents", "other", "row 2 of the search export: 发明类型 商标", PAT_SEARCH,
+     _csv(PAT_SEARCH, e.set_cell("发明类型", 0, "商标")), ["unknown patent type '商标'"], ["row 2, column 专利类型"])
+case("patents-search-postal-codes-dropped", "patents", "formats", "the search export's addresses without their postal "
+     "codes", PAT_SEARCH, _csv(PAT_SEARCH, lambda f: f.assign(申请人地址=f["申请人地址"].str.split(" ", n=1).str[1])),
+     values=_pat_search_value)
 
 text_table_breaks("patents", "patents", PAT)
 
@@ -866,6 +969,21 @@ case("policy-bad-year", "policy_lists", "other", "row 2: year 二〇一〇", LOW
      ["'二〇一〇' is not a year"], ["row 2, column 公布年份"])
 case("policy-year-text", "policy_lists", "formats", "row 3: year '2012年'", LOWC,
      _csv(LOWC, e.set_cell("公布年份", 1, "2012年")), values=_policy_year_value)
+
+
+
+def _policy_chinese_batch_value(d):
+    first = e.read_csv(at(d, LOWC)).iloc[0]
+    return [value("policy_lists", {"policy": "low_carbon", "adcode": tiny_code(first["城市"])}, "batch",
+                  int("".join(ch for ch in first["批次"] if ch.isdigit())))]
+
+
+case("policy-batch-in-chinese-numerals", "policy_lists", "formats", "row 2: its batch written 第一批 / 第二批 ...", LOWC,
+     _csv(LOWC, lambda f: f.assign(批次=f["批次"].str.replace("1", "一").str.replace("2", "二").str.replace("3", "三"))),
+     values=_policy_chinese_batch_value)
+case("policy-province-row", "policy_lists", "names", "row 3: the province 湖北省 listed as a pilot (the 2010 batch's "
+     "habit), no expansion rule chosen", LOWC, _csv(LOWC, e.set_cell("城市", 1, "湖北省")),
+     ["'湖北省' is a province, not a city", "DUALCARBON_PILOT_PROVINCES=expand"], ["row 3, column 城市"])
 
 text_table_breaks("policy", "policy_lists", LOWC, "list")
 

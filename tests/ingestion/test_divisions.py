@@ -246,7 +246,7 @@ def _write_tables(folder: Path, cases) -> dict[str, list[Path]]:
     years = [c[1] for c in cases]
     index = list(range(len(cases)))
     out: dict[str, list[Path]] = {}
-    path = folder / "yearbook.csv"
+    path = folder / "yearbook_全市.csv"
     pd.DataFrame({"城市": names, "年份": [f"{y}年" for y in years],
                   "地区生产总值(万元)": [1e7 + i for i in index]}).to_csv(path, index=False, encoding="utf-8")
     out["yearbook"] = [path]

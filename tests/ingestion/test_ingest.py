@@ -113,7 +113,7 @@ def test_units_are_converted_to_the_canonical_unit(tiny_warehouse, sim):
     yb = query(tiny_warehouse, """
         select adcode, year, indicator, value, unit from raw.yearbook
         where indicator in ('地区生产总值', '地方一般公共预算支出', '工业废水排放量', '普通高等学校在校学生数')
-          and length(adcode) = 6 and adcode not like '%0000'""")
+          and scope = '全市' and length(adcode) = 6 and adcode not like '%0000'""")
     wide = yb.pivot_table(index=["adcode", "year"], columns="indicator", values="value").reset_index()
     wide = on_the_world_units(wide, sim, ["地区生产总值", "地方一般公共预算支出", "工业废水排放量", "普通高等学校在校学生数"])
     merged = sim.city.merge(wide, on=["adcode", "year"])
@@ -166,3 +166,26 @@ def test_cli_reports_in_use_with_exit_code_3(warehouse_copy, tiny_sources):
                                "--warehouse", str(warehouse_copy), "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 3
     assert "in use" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_whole_city_and_district_figures_land_in_their_own_scopes(tiny_warehouse, sim):
+    """The panel file's 地区生产总值_当年价格_市辖区_万元 and the group row's 市辖区 columns are stored as 市辖区,
+    at their planted share of the whole city, beside the 全市 rows; every 全市 row still equals the world."""
+    from ingestion.sample.tables import DISTRICTS
+
+    yb = query(tiny_warehouse, """
+        select adcode, year, scope, value from raw.yearbook
+        where indicator in ('地区生产总值', '工业废水排放量') and adcode = '110100'
+        order by indicator, year, scope""")
+    assert set(yb.scope) == {"全市", "市辖区"}
+    wide = yb.pivot_table(index=["year"], columns="scope", values="value", aggfunc="count")
+    assert (wide["全市"] == 2).all() and (wide["市辖区"] <= 2).all()  # two indicators, districts sometimes missing
+    gdp = query(tiny_warehouse, """
+        select year, scope, value from raw.yearbook where indicator = '地区生产总值' and adcode = '110100'""")
+    whole = gdp[gdp.scope == "全市"].set_index("year").value
+    part = gdp[gdp.scope == "市辖区"].set_index("year").value
+    share = DISTRICTS["gdp_10k_yuan"][1] * (0.8 + 0.4 * (110100 % 13) / 12)
+    ratio = (part / whole.loc[part.index]).to_numpy()
+    assert len(part) >= len(whole) - 2 and np.allclose(ratio, share, rtol=1e-5)
+    planted = sim.city.set_index(["adcode", "year"]).gdp_10k_yuan.loc["110100"]
+    assert (np.abs(whole - planted.loc[whole.index]) <= 0.5).all()

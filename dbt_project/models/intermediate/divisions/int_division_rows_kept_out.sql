@@ -12,7 +12,7 @@ crosswalk as (
 source_rows as (
     select 'yearbook' as source, adcode, year, year as named_in
     from {{ ref('stg_yearbook__indicators') }}
-    where not is_province
+    where not is_province and scope = '{{ var("yearbook_scope") }}'
     union all
     select 'ceads', adcode, year, year from {{ ref('stg_ceads__city_co2') }}
     union all

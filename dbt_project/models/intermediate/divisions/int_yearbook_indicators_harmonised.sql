@@ -12,7 +12,7 @@ with
 
 indicators as (
     select * from {{ ref('stg_yearbook__indicators') }}
-    where not is_province
+    where not is_province and scope = '{{ var("yearbook_scope") }}'
 ),
 
 population as (
