@@ -19,7 +19,7 @@ from typing import Callable
 from dualcarbon.dbt import project_file, run_dbt, write_dbt_docs
 from ingestion.errors import ConfigError
 
-WORLDS = ("tiny", "default", "full")
+WORLDS = ("tiny", "default", "full", "county")
 STAGES = ("sample", "ingest", "build", "check", "replicate", "report")
 
 
