@@ -262,7 +262,7 @@ def _prefecture_of(adcode: pd.Series, parent: pd.Series | None) -> pd.Series:
     own = adcode.str[:4] + "00"
     parent = own if parent is None else parent.fillna(own)
     city_code = municipality_of_province()
-    province = parent.str[4:] == "0000"
+    province = parent.str[2:] == "0000"
     under_province = adcode.where(~parent.isin(list(city_code)), parent.map(city_code))
     return parent.where(~province, under_province)
 

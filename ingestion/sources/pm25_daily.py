@@ -82,7 +82,8 @@ def read(files: Sequence[Path], ctx: LoadContext) -> ReadResult:
     layouts: dict[Path, FileLayout] = {}
     for rec in used:
         date = dates[rec.path]
-        layouts[rec.path] = rec.layout_record(PRODUCT.unit, date=date.isoformat(), days_in_year=days[date.year])
+        facts = rec.layout_record(PRODUCT.unit, date=date.isoformat(), days_in_year=days[date.year]).facts
+        layouts[rec.path] = FileLayout(facts, rows=len(cities))  # each day is part of every unit's annual row
     return ReadResult({"raster_zonal": frame}, layouts)
 
 
