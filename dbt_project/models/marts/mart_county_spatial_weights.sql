@@ -15,7 +15,7 @@ pairs as (
 ),
 
 raw_edges as (
-    select 'queen' as matrix, adcode_i, adcode_j, 1.0 as weight_raw from pairs where touches
+    select 'queen' as matrix, adcode_i, adcode_j, 1.0::double as weight_raw from pairs where touches
     union all
     select 'knn', adcode_i, adcode_j, 1.0 from pairs where distance_rank <= {{ var('knn_k') }}
     union all

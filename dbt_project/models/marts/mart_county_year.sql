@@ -17,7 +17,7 @@ final as (
     select
         ---------- ids
         counties.adcode,
-        rasters.year,
+        rasters.year::integer as year,
         counties.prefecture_adcode,
         counties.province_adcode,
         counties.name_zh,
