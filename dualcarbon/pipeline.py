@@ -58,12 +58,15 @@ def build(warehouse: Path, *, checks: bool = True, dbt_docs: Path | None = None,
         raise ConfigError(f"{warehouse}: no warehouse; run `dualcarbon ingest --sources DIR` first")
     from ingestion.warehouse import COUNTY_TAG, connect, ensure_spatial_installed, unit_level
 
-    connect(Path(warehouse)).close()   # a writer elsewhere: one line and exit code 3, before dbt starts
+    con = connect(Path(warehouse))   # a writer elsewhere: one line and exit code 3, before dbt starts
+    try:
+        county = unit_level(con) == "county"
+    finally:
+        con.close()
     ensure_spatial_installed()
     options = ("--vars", json.dumps({"boundary_vintage": int(boundary_vintage)})) if boundary_vintage else ()
     # the county world has the raster sources only: its models and what they read, without the checks of
     # prefecture-level boundaries (tag prefecture); the other worlds everything but the county models
-    county = unit_level(Path(warehouse)) == "county"
     selection = (("--select", f"+tag:{COUNTY_TAG}", "--exclude", "tag:prefecture", "--indirect-selection", "cautious") if county
                  else ("--exclude", f"tag:{COUNTY_TAG}"))
     code = run_dbt(warehouse, "build", *selection, *options)

@@ -136,4 +136,5 @@ SOURCE = Source(
     read=read,
     version="1",
     resolves_names=False,
+    optional=True,  # the county world has it; the prefecture worlds and most users do not
 )
