@@ -165,7 +165,7 @@ def county_subset(tmp_path_factory):
     write_rasters(world, panel, out, seed=7)
     write_daily_pm25(world, panel, out, seed=7)
     path = out.parent / "w.duckdb"
-    ingest(out, path, only=["boundaries", "pm25", "pm25_daily"], progress=False, echo=lambda *_: None)
+    ingest(out, path, only=["boundaries", "edgar_co2", "pm25", "pm25_daily"], progress=False, echo=lambda *_: None)
     return world, panel, out, path
 
 
@@ -190,3 +190,76 @@ def test_county_world_daily_and_annual_means_recover_the_panel(county_subset):
     assert rel_daily.median() < 1e-3 and rel_annual.median() < 1e-3
     # the daily product's annual means and the annual product's agree county by county
     assert ((wide["pm25_daily"] / wide["pm25"] - 1).abs().median() < 1e-3)
+
+
+# ------------------------------------------------------------------------ county marts: weights and SDM
+@pytest.fixture(scope="module")
+def county_marts(county_subset):
+    """`dualcarbon build` on the reduced county warehouse: the county models only (tag county)."""
+    import contextlib
+    import io
+    import os
+
+    from dualcarbon.cli import main
+
+    _, _, _, source = county_subset
+    path = source.parent / "county_marts.duckdb"  # not marts.duckdb: the catalog would shadow the schema
+    shutil.copy(source, path)
+    env = {"DBT_TARGET_PATH": str(path.parent / "target"), "DBT_LOG_PATH": str(path.parent / "logs")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["build", "--warehouse", str(path), "--skip-checks"])
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    assert code == 0, out.getvalue()[-3000:]
+    return path
+
+
+def test_county_build_has_the_county_marts_only(county_marts, county_subset):
+    world = county_subset[0]
+    tables = query(county_marts, "select table_schema, table_name from information_schema.tables")
+    marts = set(tables[tables.table_schema == "marts"].table_name)
+    assert marts == {"mart_county_year", "mart_county_spatial_weights", "mart_county_prefecture_year"}
+    panel = query(county_marts, "select * from marts.mart_county_year")
+    assert len(panel) == len(world.cities) * len(world.years)
+    assert panel.loc[panel.year == 2022, "pm25_daily_ugm3"].notna().all()
+    prefectures = query(county_marts, "select * from marts.mart_county_prefecture_year")
+    assert set(prefectures.prefecture_adcode) == set(world.cities.prefecture_adcode)
+
+
+def test_county_weights_properties(county_marts):
+    from ingestion.vocabulary import dbt_vars
+
+    edges = query(county_marts, "select * from marts.mart_county_spatial_weights")
+    units = set(query(county_marts, "select distinct adcode from marts.mart_county_year").adcode)
+    k = int(dbt_vars()["knn_k"])
+    for matrix, part in edges.groupby("matrix"):
+        assert not (part.adcode_i == part.adcode_j).any(), matrix
+        sums = part.groupby("adcode_i").weight.sum()
+        assert np.allclose(sums, 1.0, atol=1e-12), matrix  # row-standardised
+    pairs = {m: set(zip(p.adcode_i, p.adcode_j)) for m, p in edges.groupby("matrix")}
+    assert pairs["queen"] == {(j, i) for i, j in pairs["queen"]}  # contiguity is symmetric
+    assert pairs["distance_band"] == {(j, i) for i, j in pairs["distance_band"]}
+    knn_rows = edges[edges.matrix == "knn"].groupby("adcode_i").size()
+    assert set(knn_rows.index) == units and (knn_rows == k).all()  # k neighbours for every unit
+    assert set(edges[edges.matrix == "distance_band"].adcode_i) == units  # no unit without a neighbour
+    assert len(pairs["queen"]) > len(units)  # most units have several touching neighbours
+
+
+def test_two_way_sdm_runs_on_the_county_mart(county_marts):
+    from analysis.estimators.spatial import fit_spatial_panel, impacts, weights_from_edges
+
+    panel = query(county_marts, "select adcode, year, pm25_ugm3, co2_edgar_t from marts.mart_county_year")
+    edges = query(county_marts, "select * from marts.mart_county_spatial_weights")
+    panel = panel.assign(ln_pm25=np.log(panel.pm25_ugm3), ln_co2=np.log(panel.co2_edgar_t))
+    ids = sorted(panel.adcode.unique())
+    W = weights_from_edges(edges, ids, matrix="knn")
+    res = fit_spatial_panel(panel, y="ln_pm25", x=["ln_co2"], w=W, w_ids=ids, entity="adcode", time="year",
+                            model="sdm", effects="twoways", logdet="sparse_lu")
+    assert np.isfinite(res.params).all() and -1 < res.params["rho"] < 1
+    effects = impacts(res, n_draws=200, seed=1).table()
+    assert np.isfinite(effects.to_numpy(dtype=float)).all()
