@@ -130,6 +130,16 @@ class Coverage:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
         return sp.csr_matrix((self.fraction, (self.zone, self.cell)), shape=(self.n_zones, self.n_cells))
 
+    def block_matrix(self, b: int) -> sp.csr_matrix:
+        """Block ``b``'s part of C as a (zones x the block's cells) CSR matrix, built without sorting:
+        ``coverage_matrix`` emits the entries zone by zone and groups them by block with a stable sort,
+        so within a block they are already in zone order (the CSR row order)."""
+        zone, cell, fraction = self.block(b)
+        indptr = np.searchsorted(zone, np.arange(self.n_zones + 1), side="left")
+        first = b * self.block_rows * self.width
+        cells = min(self.block_rows * self.width, self.n_cells - first)
+        return sp.csr_matrix((fraction, cell, indptr), shape=(self.n_zones, cells), copy=False)
+
 
 _COVERAGE_ARRAYS = ("zone", "cell", "fraction", "zone_cells", "block_starts")
 
@@ -274,6 +284,30 @@ class ZoneMoments:
 
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
         """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid)."""
+        zone = cov.block(block)[0]
+        sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
+        if sums_only and not np.any(zone[1:] < zone[:-1]):  # entries in zone order, as coverage_matrix emits
+            self._add_sums(cov, block, values)
+        else:
+            self._add_moments(cov, block, values)
+
+    def _add_sums(self, cov: Coverage, block: int, values: np.ndarray) -> None:
+        """``sum`` and ``mean`` only: each zone's weight and weighted total are two sparse matrix-vector
+        products with the block's part of C, C_b m and C_b (m v): one pass over the entries each in
+        compiled code, where gathering, masking and bincounting the entries take about ten."""
+        c = cov.block_matrix(block)
+        valid = ~np.isnan(values)
+        n_valid = int(np.count_nonzero(valid))
+        if n_valid == values.size:
+            w, t = c @ np.ones(values.size), c @ values
+        else:
+            w, t = c @ valid.astype(np.float64), c @ np.where(valid, values, 0.0)
+        self.valid_cells += n_valid
+        self.weight += w
+        self.total += t
+
+    def _add_moments(self, cov: Coverage, block: int, values: np.ndarray) -> None:
+        """The general path (standard deviation, min / max): per-entry gathers and bincounts."""
         n = self.weight.size
         zone, cell, cover = cov.block(block)
         v = values[cell]

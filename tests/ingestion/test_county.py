@@ -165,22 +165,28 @@ def county_subset(tmp_path_factory):
     write_rasters(world, panel, out, seed=7)
     write_daily_pm25(world, panel, out, seed=7)
     path = out.parent / "w.duckdb"
-    ingest(out, path, only=["boundaries", "edgar_co2", "pm25", "pm25_daily"], progress=False, echo=lambda *_: None)
-    return world, panel, out, path
+    outcomes = ingest(out, path, progress=False, echo=lambda *_: None)  # every source, as `dualcarbon ingest`
+    return world, panel, out, path, outcomes
 
 
 def test_county_world_has_every_county_with_its_prefecture(county_subset):
-    world, _, out, path = county_subset
+    world, _, out, path, outcomes = county_subset
     assert len(WORLDS["county"].daily_pm25_years) >= 2
     got = query(path, "select adcode, prefecture_adcode, level from raw.city_boundaries order by adcode")
     assert list(got["adcode"]) == sorted(world.cities["adcode"])
     assert (got["level"] == "county").all()
     assert (got["prefecture_adcode"] == got["adcode"].str[:4] + "00").all()  # Anhui: no direct units
     assert len(list((out / "pm25_daily").glob("CHAP_PM2.5_D1K_2022*_V4.nc"))) == 365
+    # the county world has the raster products only: the table sources are skipped, saying why
+    from ingestion import registry
 
+    status = {o.source: o.status for o in outcomes}
+    rasters = {"boundaries", "edgar_co2", "pm25", "pm25_daily", "ntl", "dem"}
+    assert {s for s in status if status[s] == "loaded"} == rasters
+    assert {s for s in status if status[s] == "skipped"} == set(registry.SOURCE_MODULES) - rasters
 
 def test_county_world_daily_and_annual_means_recover_the_panel(county_subset):
-    world, panel, _, path = county_subset
+    world, panel, _, path, _ = county_subset
     got = query(path, "select source, adcode, value from raw.raster_zonal where year = 2022")
     planted = panel[panel["year"] == 2022].set_index("adcode")["pm25_ugm3"]
     wide = got.pivot(index="adcode", columns="source", values="value")
@@ -202,7 +208,7 @@ def county_marts(county_subset):
 
     from dualcarbon.cli import main
 
-    _, _, _, source = county_subset
+    _, _, _, source, _ = county_subset
     path = source.parent / "county_marts.duckdb"  # not marts.duckdb: the catalog would shadow the schema
     shutil.copy(source, path)
     env = {"DBT_TARGET_PATH": str(path.parent / "target"), "DBT_LOG_PATH": str(path.parent / "logs")}
