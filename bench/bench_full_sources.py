@@ -30,7 +30,7 @@ from _common import Bench, peak_rss_mb
 SOURCES = ("edgar_co2", "pm25", "ntl", "dem")
 
 
-def write_subset(out: Path, provinces, years) -> "object":
+def write_subset(out: Path, provinces, years, *, reuse: bool = False) -> "object":
     from ingestion.sample.geography import WORLDS, World, build_world
     from ingestion.sample.rasters import write_rasters
     from tests.ingestion._rasters import fake_panel
@@ -40,7 +40,8 @@ def write_subset(out: Path, provinces, years) -> "object":
     cities = full.cities[keep].reset_index(drop=True)
     spec = dataclasses.replace(WORLDS["full"], years=tuple(years))
     world = World(spec=spec, cities=cities, native=cities)
-    write_rasters(world, fake_panel(world), out, seed=1)
+    if not (reuse and all((out / name).is_dir() for name in SOURCES)):
+        write_rasters(world, fake_panel(world), out, seed=1)
     return world
 
 
@@ -72,6 +73,9 @@ def main() -> None:
     parser.add_argument("--years", type=int, nargs=2, default=(2016, 2019))
     parser.add_argument("--provinces", nargs="+", default=["31", "32", "33", "34"])
     parser.add_argument("--out", type=Path, help="keep the written rasters here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="read the rasters already under --out (same subset)")
+    parser.add_argument("--repeat", type=int, default=3, help="load and read alternately this many times; the "
+                        "minimum of each is kept (the machine is shared)")
     args = parser.parse_args()
     bench = Bench("full_sources", args=args, baseline="opening and reading each file's bands over the same "
                   "window in their stored type (rasterio), same run")
@@ -84,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_full_sources_") as tmp:
         out = args.out or Path(tmp)
         t0 = time.perf_counter()
-        world = write_subset(out, args.provinces, range(args.years[0], args.years[1] + 1))
+        world = write_subset(out, args.provinces, range(args.years[0], args.years[1] + 1), reuse=args.reuse)
         bench.value("write_s", time.perf_counter() - t0, "s")
         bench.note("subset", f"{len(world.cities)} cities of provinces {args.provinces}, years {args.years[0]}-"
                    f"{args.years[1]}, full-world resolutions")
@@ -94,9 +98,6 @@ def main() -> None:
             module = __import__(f"ingestion.sources.{name}", fromlist=["PRODUCT"])
             source = registry.get(name)
             files = source.find_files(out)
-            t0 = time.perf_counter()
-            source.read(files, ctx)
-            load_s = time.perf_counter() - t0
             product = module.PRODUCT
             recs = [product.recognise(f, file_label(f, name)) for f in files]
             expected = product.expected() if callable(product.expected) else product.expected
@@ -109,14 +110,19 @@ def main() -> None:
                 bands = inspect_mosaic(used, product, wkb).bands
             else:
                 bands = [b for r in used for b in inspect_recognised(r, product, wkb)]
-            read_s, cells = read_floor(bands)
+            load_s = read_s = np.inf
+            for _ in range(args.repeat):  # alternate, keep the minimum: other jobs share the cores
+                t0 = time.perf_counter()
+                source.read(files, ctx)
+                load_s = min(load_s, time.perf_counter() - t0)
+                seconds, cells = read_floor(bands)
+                read_s = min(read_s, seconds)
             bench.ratio(f"{name}_load_over_read", load_s / read_s, baseline="load s / read s (same run); target 1.5")
             bench.value(f"{name}_load_s", load_s, "s")
             bench.value(f"{name}_read_s", read_s, "s")
             bench.value(f"{name}_cells", cells, "cells")
     bench.value("peak_rss_mb", peak_rss_mb(), "MB")
     bench.emit()
-    _ = np
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ class Coverage:
         ``coverage_matrix`` emits the entries zone by zone and groups them by block with a stable sort,
         so within a block they are already in zone order (the CSR row order)."""
         zone, cell, fraction = self.block(b)
-        indptr = np.searchsorted(zone, np.arange(self.n_zones + 1), side="left")
+        indptr = np.searchsorted(zone, np.arange(self.n_zones + 1, dtype=zone.dtype), side="left")  # no upcast copy
         first = b * self.block_rows * self.width
         cells = min(self.block_rows * self.width, self.n_cells - first)
         return sp.csr_matrix((fraction, cell, indptr), shape=(self.n_zones, cells), copy=False)
@@ -298,8 +298,12 @@ class ZoneMoments:
         c = cov.block_matrix(block)
         valid = ~np.isnan(values)
         n_valid = int(np.count_nonzero(valid))
-        if n_valid == values.size:
-            w, t = c @ np.ones(values.size), c @ values
+        if n_valid == values.size:  # every cell valid: the weights are C_b's row sums
+            w = np.zeros(c.shape[0])
+            filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
+            if filled.any():
+                w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
+            t = c @ values
         else:
             w, t = c @ valid.astype(np.float64), c @ np.where(valid, values, 0.0)
         self.valid_cells += n_valid
@@ -487,7 +491,15 @@ def cell_of(where: str | None) -> tuple[float, float] | None:
 def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[float, float], hint: str) -> None:
     """Reject values outside ``valid_range`` (negative emissions, undeclared nodata), naming the first cell."""
     low, high = valid_range
-    bad = np.flatnonzero((data < low) | (data > high))
+    if np.isinf(high):  # one comparison per cell where a bound is open (PM2.5, emissions: >= 0)
+        outside = data < low
+    elif np.isinf(low):
+        outside = data > high
+    else:
+        outside = (data < low) | (data > high)
+    if not outside.any():
+        return
+    bad = np.flatnonzero(outside)
     if bad.size:
         value = float(data[bad[0]])
         x, y = grid.cell_centre(bad[0])
