@@ -25,6 +25,7 @@ stay plain data that any engine can run.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
@@ -283,7 +284,8 @@ class ZoneMoments:
         self.valid_cells = 0  # valid cells seen in the blocks, inside zones or not
 
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid)."""
+        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid; given
+        over: its NaN cells may be overwritten)."""
         zone = cov.block(block)[0]
         sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
         if sums_only and not np.any(zone[1:] < zone[:-1]):  # entries in zone order, as coverage_matrix emits
@@ -296,17 +298,13 @@ class ZoneMoments:
         products with the block's part of C, C_b m and C_b (m v): one pass over the entries each in
         compiled code, where gathering, masking and bincounting the entries take about ten."""
         c = cov.block_matrix(block)
-        valid = ~np.isnan(values)
-        n_valid = int(np.count_nonzero(valid))
-        if n_valid == values.size:  # every cell valid: the weights are C_b's row sums
-            w = np.zeros(c.shape[0])
-            filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
-            if filled.any():
-                w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
-            t = c @ values
-        else:
-            w, t = c @ valid.astype(np.float64), c @ np.where(valid, values, 0.0)
-        self.valid_cells += n_valid
+        invalid = np.isnan(values)
+        n_invalid = int(np.count_nonzero(invalid))
+        w = _block_weights(cov, block, c, invalid if n_invalid else None)
+        if n_invalid:
+            np.copyto(values, 0.0, where=invalid)  # the block's values are the caller's to give: last use
+        t = c @ values
+        self.valid_cells += values.size - n_invalid
         self.weight += w
         self.total += t
 
@@ -356,12 +354,44 @@ class ZoneMoments:
         return out, coverage
 
 
+_WEIGHTS: "OrderedDict[tuple, tuple[object, np.ndarray]]" = OrderedDict()  # (weakref to fraction, weights)
+_WEIGHTS_KEPT = 64
+
+
+def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix, invalid: np.ndarray | None) -> np.ndarray:
+    """C_b m: each zone's coverage weight over the block's valid cells. The nodata cells of a product
+    are mostly the same every year (sea, the land mask), so the weights are kept per coverage, block and
+    nodata pattern (its digest) and a band with the same pattern reuses them. The cache holds a weak
+    reference to the coverage's fraction array: it keeps no coverage alive, and a key whose coverage is
+    gone never matches (its id may be reused, the dead reference is not)."""
+    import hashlib
+    import weakref
+
+    digest = b"" if invalid is None else hashlib.blake2b(np.packbits(invalid)).digest()
+    key = (id(cov.fraction), block, digest)
+    hit = _WEIGHTS.get(key)
+    if hit is not None and hit[0]() is cov.fraction:
+        _WEIGHTS.move_to_end(key)
+        return hit[1]
+    if invalid is None:  # every cell valid: C_b's row sums
+        w = np.zeros(c.shape[0])
+        filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
+        if filled.any():
+            w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
+    else:
+        w = c @ (~invalid).astype(np.float64)
+    _WEIGHTS[key] = (weakref.ref(cov.fraction), w)
+    if len(_WEIGHTS) > _WEIGHTS_KEPT:
+        _WEIGHTS.popitem(last=False)
+    return w
+
+
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Zonal ``stats`` of one band held in memory (flat, NaN = invalid) -> (values[stat, zone], coverage[zone])."""
     if len(cov.block_starts) != 2:
         raise ValueError("summarise takes a coverage computed as one block (coverage_matrix(..., block_rows=height))")
     moments = ZoneMoments(cov.n_zones, stats)
-    moments.add(cov, 0, np.asarray(values, dtype=np.float64))
+    moments.add(cov, 0, np.array(values, dtype=np.float64))  # a copy: add may overwrite its nodata cells
     return moments.finish(cov.zone_cells)
 
 
