@@ -3,7 +3,9 @@
 For every polygon k and raster cell i, exactextract gives the exact fraction c_ki of the cell that lies
 inside the polygon (ops ``cell_id`` and ``coverage``). We keep these fractions as a sparse matrix
 C (polygons x cells) per grid and reuse it for every band and year on that grid, so a 21-year stack
-costs one polygon/grid intersection plus one weighted bincount over C's non-zeros per band. Bands are
+costs one polygon/grid intersection plus, per band, a sparse matrix-vector product C (m v) for sums
+and means (C m, the weights, is kept per nodata pattern: most products mask the same cells every year)
+or weighted bincounts over C's non-zeros for the standard deviation and min / max. Bands are
 reduced in blocks of raster rows (``MAX_CELLS_PER_BLOCK``), so memory stays bounded at the real
 products' resolutions. With v the band values and m_i = 1 for valid cells (not nodata, not NaN):
 
@@ -286,7 +288,7 @@ class ZoneMoments:
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
         """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid; given
         over: its NaN cells may be overwritten)."""
-        zone = cov.block(block)[0]
+        zone = cov.zone[cov.block_starts[block]:cov.block_starts[block + 1]]  # a view (block() copies cells)
         sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
         if sums_only and not np.any(zone[1:] < zone[:-1]):  # entries in zone order, as coverage_matrix emits
             self._add_sums(cov, block, values)
