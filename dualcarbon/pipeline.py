@@ -19,7 +19,7 @@ from typing import Callable
 from dualcarbon.dbt import project_file, run_dbt, write_dbt_docs
 from ingestion.errors import ConfigError
 
-WORLDS = ("tiny", "default", "full")
+WORLDS = ("tiny", "default", "full", "county")
 STAGES = ("sample", "ingest", "build", "check", "replicate", "report")
 
 
@@ -73,12 +73,20 @@ def build(warehouse: Path, *, checks: bool = True, dbt_docs: Path | None = None,
     project_file()
     if not Path(warehouse).exists():
         raise ConfigError(f"{warehouse}: no warehouse; run `dualcarbon ingest --sources DIR` first")
-    from ingestion.warehouse import connect, ensure_spatial_installed
+    from ingestion.warehouse import COUNTY_TAG, connect, ensure_spatial_installed, unit_level
 
-    connect(Path(warehouse)).close()   # a writer elsewhere: one line and exit code 3, before dbt starts
+    con = connect(Path(warehouse))   # a writer elsewhere: one line and exit code 3, before dbt starts
+    try:
+        county = unit_level(con) == "county"
+    finally:
+        con.close()
     ensure_spatial_installed()
     options = ("--vars", json.dumps({"boundary_vintage": int(boundary_vintage)})) if boundary_vintage else ()
-    code = run_dbt(warehouse, "build", *options)
+    # the county world has the raster sources only: its models and what they read, without the checks of
+    # prefecture-level boundaries (tag prefecture); the other worlds everything but the county models
+    selection = (("--select", f"+tag:{COUNTY_TAG}", "--exclude", "tag:prefecture", "--indirect-selection", "cautious") if county
+                 else ("--exclude", f"tag:{COUNTY_TAG}"))
+    code = run_dbt(warehouse, "build", *selection, *options)
     if code != 0:
         print(f"dbt build failed (exit {code})", file=sys.stderr)
         return code
@@ -86,6 +94,8 @@ def build(warehouse: Path, *, checks: bool = True, dbt_docs: Path | None = None,
         code = write_dbt_docs(warehouse, Path(dbt_docs), *options)
         if code != 0:
             return code
+    if county:  # the expectation suites are of the prefecture marts; the county marts have dbt's tests
+        return 0
     return check(warehouse, docs_dir=docs_dir, drift=drift) if checks else 0
 
 

@@ -25,13 +25,13 @@ from ingestion.errors import IngestError
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source, sha256
 from ingestion.vocabulary import forget_cached_seeds, seed_fingerprint
 from ingestion.warehouse import (FileRecord, LastLoad, connect, ensure_raw_schema, fingerprint_of_load, last_load,
-                                 publish)
+                                 publish, unit_level)
 
 
 @dataclass(frozen=True)
 class LoadOutcome:
     source: str
-    status: str  # loaded (first time) | reloaded | unchanged
+    status: str  # loaded (first time) | reloaded | unchanged | skipped (``not_applicable``)
     rows: dict[str, int]
     files: int
     seconds: float
@@ -157,6 +157,17 @@ def _rows_per_file(tables: dict[str, pd.DataFrame], files: Sequence[Path], root:
     return out
 
 
+def not_applicable(con, source: Source, root: Path) -> str | None:
+    """Why a source is skipped when every source is loaded (``--only`` names sources to load, and then
+    none is skipped): an optional product without its folder, or, in the county world (county-level
+    boundaries), a source whose rows name prefecture-level units (``Source.resolves_names``)."""
+    if source.optional and not (root / source.name).is_dir():
+        return "no folder (an optional product)"
+    if source.resolves_names and unit_level(con) == "county":
+        return "not in the county world (a table of the prefecture-level panel)"
+    return None
+
+
 def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = None, executor=None,
            progress: bool = True, force: bool = False, echo=print) -> list[LoadOutcome]:
     """Load the chosen sources (all by default) from ``sources_dir`` into ``warehouse``."""
@@ -174,7 +185,11 @@ def ingest(sources_dir: Path, warehouse: Path, *, only: Sequence[str] | None = N
         say = tqdm.write if progress and echo is print else echo
         for source in bar:
             bar.set_postfix_str(source.name)
-            outcome = load_source(con, source, sources_dir, executor=executor, progress=progress, force=force)
+            why_not = None if only else not_applicable(con, source, sources_dir)
+            if why_not:
+                outcome = LoadOutcome(source.name, "skipped", {}, 0, 0.0, why_not)
+            else:
+                outcome = load_source(con, source, sources_dir, executor=executor, progress=progress, force=force)
             say(outcome.line)
             outcomes.append(outcome)
     finally:

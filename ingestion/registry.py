@@ -12,6 +12,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "boundaries",
     "edgar_co2",
     "pm25",
+    "pm25_daily",
     "ntl",
     "dem",
     "ceads",

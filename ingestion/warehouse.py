@@ -228,3 +228,16 @@ if __name__ == "__main__":  # `python -m ingestion.warehouse install-spatial` (r
         print(f"spatial extension installed ({install_spatial()})")
     else:
         sys.exit("usage: python -m ingestion.warehouse install-spatial")
+
+
+COUNTY_TAG = "county"  # dbt tag of the county world's models (built when the boundaries are county-level)
+
+
+def unit_level(con: duckdb.DuckDBPyConnection) -> str:
+    """``county`` when the loaded boundaries are county-level units (the county world), else ``prefecture``
+    (also when nothing is loaded yet: the prefecture build then reports what is missing)."""
+    try:
+        row = con.execute("select count(*) filter (where level = 'county'), count(*) from raw.city_boundaries").fetchone()
+    except duckdb.Error:  # no raw.city_boundaries (or a warehouse of an older contract)
+        return "prefecture"
+    return "county" if row[1] and row[0] == row[1] else "prefecture"

@@ -3,7 +3,9 @@
 For every polygon k and raster cell i, exactextract gives the exact fraction c_ki of the cell that lies
 inside the polygon (ops ``cell_id`` and ``coverage``). We keep these fractions as a sparse matrix
 C (polygons x cells) per grid and reuse it for every band and year on that grid, so a 21-year stack
-costs one polygon/grid intersection plus one weighted bincount over C's non-zeros per band. Bands are
+costs one polygon/grid intersection plus, per band, a sparse matrix-vector product C (m v) for sums
+and means (C m, the weights, is kept per nodata pattern: most products mask the same cells every year)
+or weighted bincounts over C's non-zeros for the standard deviation and min / max. Bands are
 reduced in blocks of raster rows (``MAX_CELLS_PER_BLOCK``), so memory stays bounded at the real
 products' resolutions. With v the band values and m_i = 1 for valid cells (not nodata, not NaN):
 
@@ -25,6 +27,7 @@ stay plain data that any engine can run.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
@@ -129,6 +132,16 @@ class Coverage:
     def matrix(self) -> sp.csr_matrix:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
         return sp.csr_matrix((self.fraction, (self.zone, self.cell)), shape=(self.n_zones, self.n_cells))
+
+    def block_matrix(self, b: int) -> sp.csr_matrix:
+        """Block ``b``'s part of C as a (zones x the block's cells) CSR matrix, built without sorting:
+        ``coverage_matrix`` emits the entries zone by zone and groups them by block with a stable sort,
+        so within a block they are already in zone order (the CSR row order)."""
+        zone, cell, fraction = self.block(b)
+        indptr = np.searchsorted(zone, np.arange(self.n_zones + 1, dtype=zone.dtype), side="left")  # no upcast copy
+        first = b * self.block_rows * self.width
+        cells = min(self.block_rows * self.width, self.n_cells - first)
+        return sp.csr_matrix((fraction, cell, indptr), shape=(self.n_zones, cells), copy=False)
 
 
 _COVERAGE_ARRAYS = ("zone", "cell", "fraction", "zone_cells", "block_starts")
@@ -273,7 +286,32 @@ class ZoneMoments:
         self.valid_cells = 0  # valid cells seen in the blocks, inside zones or not
 
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid)."""
+        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid; given
+        over: its NaN cells may be overwritten)."""
+        zone = cov.zone[cov.block_starts[block]:cov.block_starts[block + 1]]  # a view (block() copies cells)
+        sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
+        if sums_only and not np.any(zone[1:] < zone[:-1]):  # entries in zone order, as coverage_matrix emits
+            self._add_sums(cov, block, values)
+        else:
+            self._add_moments(cov, block, values)
+
+    def _add_sums(self, cov: Coverage, block: int, values: np.ndarray) -> None:
+        """``sum`` and ``mean`` only: each zone's weight and weighted total are two sparse matrix-vector
+        products with the block's part of C, C_b m and C_b (m v): one pass over the entries each in
+        compiled code, where gathering, masking and bincounting the entries take about ten."""
+        c = cov.block_matrix(block)
+        invalid = np.isnan(values)
+        n_invalid = int(np.count_nonzero(invalid))
+        w = _block_weights(cov, block, c, invalid if n_invalid else None)
+        if n_invalid:
+            np.copyto(values, 0.0, where=invalid)  # the block's values are the caller's to give: last use
+        t = c @ values
+        self.valid_cells += values.size - n_invalid
+        self.weight += w
+        self.total += t
+
+    def _add_moments(self, cov: Coverage, block: int, values: np.ndarray) -> None:
+        """The general path (standard deviation, min / max): per-entry gathers and bincounts."""
         n = self.weight.size
         zone, cell, cover = cov.block(block)
         v = values[cell]
@@ -318,12 +356,44 @@ class ZoneMoments:
         return out, coverage
 
 
+_WEIGHTS: "OrderedDict[tuple, tuple[object, np.ndarray]]" = OrderedDict()  # (weakref to fraction, weights)
+_WEIGHTS_KEPT = 64
+
+
+def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix, invalid: np.ndarray | None) -> np.ndarray:
+    """C_b m: each zone's coverage weight over the block's valid cells. The nodata cells of a product
+    are mostly the same every year (sea, the land mask), so the weights are kept per coverage, block and
+    nodata pattern (its digest) and a band with the same pattern reuses them. The cache holds a weak
+    reference to the coverage's fraction array: it keeps no coverage alive, and a key whose coverage is
+    gone never matches (its id may be reused, the dead reference is not)."""
+    import hashlib
+    import weakref
+
+    digest = b"" if invalid is None else hashlib.blake2b(np.packbits(invalid)).digest()
+    key = (id(cov.fraction), block, digest)
+    hit = _WEIGHTS.get(key)
+    if hit is not None and hit[0]() is cov.fraction:
+        _WEIGHTS.move_to_end(key)
+        return hit[1]
+    if invalid is None:  # every cell valid: C_b's row sums
+        w = np.zeros(c.shape[0])
+        filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
+        if filled.any():
+            w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
+    else:
+        w = c @ (~invalid).astype(np.float64)
+    _WEIGHTS[key] = (weakref.ref(cov.fraction), w)
+    if len(_WEIGHTS) > _WEIGHTS_KEPT:
+        _WEIGHTS.popitem(last=False)
+    return w
+
+
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Zonal ``stats`` of one band held in memory (flat, NaN = invalid) -> (values[stat, zone], coverage[zone])."""
     if len(cov.block_starts) != 2:
         raise ValueError("summarise takes a coverage computed as one block (coverage_matrix(..., block_rows=height))")
     moments = ZoneMoments(cov.n_zones, stats)
-    moments.add(cov, 0, np.asarray(values, dtype=np.float64))
+    moments.add(cov, 0, np.array(values, dtype=np.float64))  # a copy: add may overwrite its nodata cells
     return moments.finish(cov.zone_cells)
 
 
@@ -453,7 +523,15 @@ def cell_of(where: str | None) -> tuple[float, float] | None:
 def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[float, float], hint: str) -> None:
     """Reject values outside ``valid_range`` (negative emissions, undeclared nodata), naming the first cell."""
     low, high = valid_range
-    bad = np.flatnonzero((data < low) | (data > high))
+    if np.isinf(high):  # one comparison per cell where a bound is open (PM2.5, emissions: >= 0)
+        outside = data < low
+    elif np.isinf(low):
+        outside = data > high
+    else:
+        outside = (data < low) | (data > high)
+    if not outside.any():
+        return
+    bad = np.flatnonzero(outside)
     if bad.size:
         value = float(data[bad[0]])
         x, y = grid.cell_centre(bad[0])

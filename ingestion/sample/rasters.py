@@ -458,17 +458,25 @@ def write_pm25_file(layout: str, folder: Path, grid: RasterGrid, data: np.ndarra
             **PM25_GLOBAL_ATTRS, "title": f"V6.GL.02.04 annual mean surface PM2.5 {year} (AS)"},
             var_attrs={"long_name": "PM2.5 (CNN-calibrated)", "units": "ug/m3"})
     else:
-        steps = np.round(data / CHAP_SCALE)
-        if cells is not None and means is not None:
-            steps = cells.quantize(steps, means / CHAP_SCALE)
-        steps = np.where(np.isnan(steps), CHAP_FILL, np.clip(steps, 0, CHAP_FILL - 1))
-        _write_netcdf(path, grid, "PM2.5", steps, fill_value=np.uint16(CHAP_FILL), north_to_south=True,
-                      dtype="u2", encode=lambda v: v.astype(np.uint16), global_attrs={
-                          "title": f"ChinaHighPM2.5 yearly 1 km {year} (sample layout)",
-                          "institution": "ChinaHighAirPollutants (CHAP), sample layout",
-                          "comment": "dualcarbon sample world: synthetic values planted from the city panel"},
-                      var_attrs={"long_name": "PM2.5", "units": "ug/m3", "scale_factor": np.float32(CHAP_SCALE),
-                                 "add_offset": np.float32(0.0)})
+        write_chap_file(path, grid, data, f"ChinaHighPM2.5 yearly 1 km {year} (sample layout)", cells, means)
+    return path
+
+
+def write_chap_file(path: Path, grid: RasterGrid, data: np.ndarray, title: str, cells: CityCells | None = None,
+                    means: np.ndarray | None = None) -> Path:
+    """A ChinaHighPM2.5 NetCDF (yearly ``Y1K`` or daily ``D1K``): ``PM2.5`` as uint16 steps of
+    ``CHAP_SCALE``, ``_FillValue`` 65535 (NaN), north to south. With ``cells`` and ``means`` the rounding is
+    spread back so the coverage-weighted city means stay as planted."""
+    steps = np.round(data / CHAP_SCALE)
+    if cells is not None and means is not None:
+        steps = cells.quantize(steps, means / CHAP_SCALE)
+    steps = np.where(np.isnan(steps), CHAP_FILL, np.clip(steps, 0, CHAP_FILL - 1))
+    _write_netcdf(path, grid, "PM2.5", steps, fill_value=np.uint16(CHAP_FILL), north_to_south=True,
+                  dtype="u2", encode=lambda v: v.astype(np.uint16), global_attrs={
+                      "title": title, "institution": "ChinaHighAirPollutants (CHAP), sample layout",
+                      "comment": "dualcarbon sample world: synthetic values planted from the city panel"},
+                  var_attrs={"long_name": "PM2.5", "units": "ug/m3", "scale_factor": np.float32(CHAP_SCALE),
+                             "add_offset": np.float32(0.0)})
     return path
 
 

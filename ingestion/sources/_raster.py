@@ -179,15 +179,22 @@ def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
             scale, offset = ds.scales[band.band - 1], ds.offsets[band.band - 1]
             for r0, grid in blocks:
                 try:
-                    data = _read_columns(ds, band.band, band.col_off, band.row_off + r0, grid.width, grid.height,
-                                         spec)
+                    raw = _read_columns(ds, band.band, band.col_off, band.row_off + r0, grid.width, grid.height,
+                                        spec)
                 except Exception as exc:
                     raise _open_error(band, exc) from None
-                if nodata is not None and not np.isnan(nodata):
-                    data[data == nodata] = np.nan
-                data[~np.isfinite(data)] = np.nan
+                # read in the stored type (GDAL's conversion to float64 costs as much as the decoding);
+                # nodata is compared in that type, then one float64 copy carries scale, offset and NaN
+                invalid = raw == nodata if nodata is not None and not np.isnan(nodata) else None
+                data = raw.astype(np.float64)
+                if raw.dtype.kind == "f":
+                    nonfinite = ~np.isfinite(data)
+                    invalid = nonfinite if invalid is None else invalid | nonfinite
                 if scale != 1.0 or offset != 0.0:
-                    data = data * scale + offset
+                    data *= scale
+                    data += offset
+                if invalid is not None and invalid.any():
+                    data[invalid] = np.nan
                 if spec.flux_year is not None:
                     areas = geodesy.row_areas_m2(grid.north, grid.dy, grid.height, grid.dx)
                     data = geodesy.flux_to_tonnes(data, areas[:, None], spec.flux_year)
@@ -201,9 +208,9 @@ def _read_columns(ds, band: int, col_off: int, row_off: int, width: int, height:
 
     start = (col_off + spec.rotate) % spec.file_width if spec.rotate else col_off
     first = min(width, spec.file_width - start) if spec.rotate else width
-    parts = [ds.read(band, window=Window(start, row_off, first, height), out_dtype="float64")]
+    parts = [ds.read(band, window=Window(start, row_off, first, height))]
     if first < width:
-        parts.append(ds.read(band, window=Window(0, row_off, width - first, height), out_dtype="float64"))
+        parts.append(ds.read(band, window=Window(0, row_off, width - first, height)))
     return parts[0] if len(parts) == 1 else np.hstack(parts)
 
 

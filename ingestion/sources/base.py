@@ -114,6 +114,7 @@ class Source:
     needs_cities: bool = True     # its rows are made against raw.city_boundaries (names or polygons)
     resolves_names: bool = True   # ... by resolving names and codes through the divisions crosswalk
     seeds: tuple[str, ...] = ()   # other dbt seeds its reader reads (vocabularies, lists)
+    optional: bool = False        # a product not every world has (daily PM2.5): no folder -> skipped
     notes: str = field(default="")
 
     def inputs(self) -> tuple[str, ...]:

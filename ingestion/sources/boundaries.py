@@ -4,7 +4,9 @@ Layouts accepted (``LAYOUTS``):
 
 * DataV.GeoAtlas / AMap GeoJSON as downloaded: integer ``adcode``, ``name``, ``center``, ``centroid``,
   ``level``, ``parent: {adcode}``, ``acroutes``; no province field (the province is the adcode's first two
-  digits, checked against ``parent``). Features must be prefecture-level (``level`` city); the four
+  digits, checked against ``parent``). Features must be prefecture-level (``level`` city) -- or, for the
+  county world, all county-level (``level`` district, each ``{parent}_full.json`` of a prefecture; see
+  below); the four
   municipalities, which DataV lists at province level (110000 ...), are stored under their city codes
   (110100 ..., ``ingestion.vocabulary.municipalities``) as every other table uses them. DataV's
   coordinates are AMap's GCJ-02, offset from WGS84 by up to about 0.5 km; like every GeoJSON without a
@@ -15,6 +17,14 @@ Layouts accepted (``LAYOUTS``):
   (geopandas/pyogrio issue 380), and GDAL then decodes GBK as Latin-1 -- it is detected from the bytes of
   the text fields (valid UTF-8, else GB18030/GBK), so the names come out as the cities' names. The
   ``.dbf``, ``.shx``, ``.prj`` and ``.cpg`` are recorded in the manifest as the shapefile's companions.
+
+County-level units (DataV ``level`` district): ``level`` is ``county`` and ``prefecture_adcode`` the
+prefecture they belong to -- DataV's ``parent``, or, where the parent is a province, the municipality's
+city code (110000 -> 110100: a municipality's districts) or the unit itself (a directly administered
+county-level unit, 仙桃 429004). The national code tables the vintage check reads list prefecture-level
+units only, so county files are not checked against them. One load holds one level: prefecture-level
+and county-level files together are refused. Prefecture-level rows carry ``level`` prefecture and
+their own code as ``prefecture_adcode``.
 
 Polygons are reprojected to EPSG:4326 and stored as WKB; area (km², China Albers equal-area) and the
 centroid (on the Albers projection) are computed here by the rules of ``ingestion.geometry``, which the
@@ -48,6 +58,8 @@ DBF_LANGUAGE_DRIVERS = {0x4D: "CP936 (GBK)", 0x7A: "CP936 (GBK)", 0x4F: "CP950 (
 # DataV levels: the prefecture-level features of a national city layer are "city"; the municipalities
 # appear as "province" (their province code then stands for the city)
 CITY_LEVEL = "city"
+COUNTY_LEVEL = "district"  # DataV's level of county-level units (区, 县, 县级市, 旗)
+UNIT_LEVELS = {CITY_LEVEL: "prefecture", COUNTY_LEVEL: "county"}  # DataV level -> raw level
 
 
 def municipality_of_province() -> dict[str, str]:
@@ -66,6 +78,8 @@ CONTRACT = Contract(
         Column("name_en", "varchar", "English name (where the file has one)", nullable=True),
         Column("province_adcode", "varchar", "6-digit code of the province"),
         Column("province_zh", "varchar", "Chinese name of the province"),
+        Column("level", "varchar", "prefecture (prefecture-level cities) or county (county-level units)"),
+        Column("prefecture_adcode", "varchar", "the prefecture-level unit: the city itself, or a county's prefecture"),
         Column("area_km2", "double", "area on the China Albers equal-area projection", "km2", min=0),
         Column("centroid_lon", "double", "centroid longitude", "degree", min=-180, max=180),
         Column("centroid_lat", "double", "centroid latitude", "degree", min=-90, max=90),
@@ -144,7 +158,17 @@ def read(files, ctx: LoadContext) -> ReadResult:
             continue
         frame, layouts[path] = _read_one(path)
         frames.append(frame)
+    _reject_mixed_levels(frames)
     return ReadResult({"city_boundaries": pd.concat(frames, ignore_index=True)}, layouts)
+
+
+def _reject_mixed_levels(frames: list[pd.DataFrame]) -> None:
+    first = frames[0]
+    for frame in frames[1:]:
+        if frame["level"].iat[0] != first["level"].iat[0]:
+            raise IngestError(frame["_file"].iat[0], "column level", f"{frame['level'].iat[0]}-level units beside "
+                              f"the {first['level'].iat[0]}-level units of {Path(first['_file'].iat[0]).name}",
+                              "load one level of units: the prefecture-level or the county-level boundaries")
 
 
 def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
@@ -166,11 +190,15 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
         raise IngestError(path, f"feature {i + 1}, column {code_col}", f"{gdf[code_col].iloc[i]!r} is not a "
                           "6-digit adcode of a mainland province", "use the NBS administrative division code")
     datav = "level" in gdf.columns and "parent" in gdf.columns
+    level = CITY_LEVEL
     if "level" in gdf.columns:
-        adcode = _city_level(gdf, adcode, path)
-    if "parent" in gdf.columns:
-        _check_parents(gdf, adcode, path)
-    _reject_mixed_vintages(adcode, path, code_col)
+        adcode, level = _unit_level(gdf, adcode, path)
+    parent = _check_parents(gdf, adcode, path) if "parent" in gdf.columns else None
+    if level == COUNTY_LEVEL:
+        prefecture = _prefecture_of(adcode, parent)
+    else:
+        _reject_mixed_vintages(adcode, path, code_col)
+        prefecture = adcode
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         i = int(empty.to_numpy().nonzero()[0][0])
@@ -195,6 +223,8 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
         "name_en": gdf["name_en"].astype(str) if "name_en" in gdf.columns else None,
         "province_adcode": adcode.str[:2].to_numpy() + "0000",
         "province_zh": adcode.str[:2].map(lambda p: PROVINCES[p][0]).to_numpy(),
+        "level": UNIT_LEVELS[level],
+        "prefecture_adcode": prefecture.to_numpy(),
         "area_km2": areas_km2(geoms),
         "centroid_lon": centroid[:, 0], "centroid_lat": centroid[:, 1],
         "geometry_wkb": [bytes(b) for b in shapely.to_wkb(geom)],
@@ -208,10 +238,12 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, FileLayout]:
     return frame, FileLayout(facts)
 
 
-def _city_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Series:
-    """DataV's ``level``: prefecture-level features only; a municipality at province level takes its
-    city code (110000 -> 110100)."""
+def _unit_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> tuple[pd.Series, str]:
+    """DataV's ``level``: a file of county-level units (all ``district``), or of prefecture-level ones,
+    where a municipality at province level takes its city code (110000 -> 110100)."""
     level = gdf["level"].astype(str).str.strip().str.lower()
+    if (level == COUNTY_LEVEL).all():
+        return adcode, COUNTY_LEVEL
     city_code = municipality_of_province()
     municipality = (level == "province") & adcode.isin(list(city_code))
     wrong = ~((level == CITY_LEVEL) | municipality)
@@ -220,12 +252,24 @@ def _city_level(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Seri
         raise IngestError(path, f"feature {i + 1} ({adcode.iloc[i]} {gdf.iloc[i].get('name', '')}), column level",
                           f"the file holds {level.iloc[i]}-level units ({int(wrong.sum())} feature(s)) where "
                           "prefecture-level cities (level 'city') are expected",
-                          "download the city-level boundaries (DataV: each province's _full file, level city)")
-    return adcode.where(~municipality, adcode.map(city_code))
+                          "download the city-level boundaries (DataV: each province's _full file, level city), or "
+                          "only county-level ones (each prefecture's _full file, level district)")
+    return adcode.where(~municipality, adcode.map(city_code)), CITY_LEVEL
 
 
-def _check_parents(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> None:
-    """DataV's ``parent: {adcode}`` is the province: it must agree with the adcode's first two digits."""
+def _prefecture_of(adcode: pd.Series, parent: pd.Series | None) -> pd.Series:
+    """A county-level unit's prefecture from DataV's ``parent`` (see the module docstring)."""
+    own = adcode.str[:4] + "00"
+    parent = own if parent is None else parent.fillna(own)
+    city_code = municipality_of_province()
+    province = parent.str[2:] == "0000"
+    under_province = adcode.where(~parent.isin(list(city_code)), parent.map(city_code))
+    return parent.where(~province, under_province)
+
+
+def _check_parents(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> pd.Series:
+    """DataV's ``parent: {adcode}`` (the province of a city, the prefecture or province of a county-level
+    unit) must agree with the adcode's first two digits; returns the parents."""
     parent = gdf["parent"].map(lambda p: str(p.get("adcode", "")) if isinstance(p, dict) else str(p or ""))
     parent = parent.str.extract(r"(\d{6})", expand=False)
     wrong = parent.notna() & (parent.str[:2] != adcode.str[:2]) & (parent != "100000")
@@ -233,6 +277,7 @@ def _check_parents(gdf: gpd.GeoDataFrame, adcode: pd.Series, path: Path) -> None
         i = int(wrong.to_numpy().nonzero()[0][0])
         raise IngestError(path, f"feature {i + 1}, column parent", f"parent {parent.iloc[i]} is not the province "
                           f"of adcode {adcode.iloc[i]}", "use the file as downloaded (adcode and parent agree)")
+    return parent
 
 
 def shapefile_encoding(path: Path) -> tuple[str | None, str]:

@@ -360,6 +360,43 @@ case("pm25-unit", "pm25", "unit", "the 2014 file's unit changed to mg/m3", PM14,
 
 raster_breaks("pm25", "pm25", PM14, b"CDF\x01")
 
+# ========================================================================================== pm25_daily
+# An optional product: the tiny world has none, so the corpus seeds the folder (``OPTIONAL_SEEDS``) with a
+# year of ChinaHighPM2.5 daily files, each day the tiny world's 2019 CHAP grid, before breaking it.
+DAY = "CHAP_PM2.5_D1K_20190101_V4.nc"
+
+
+def seed_daily(tiny_sources: Path, folder: Path) -> None:
+    import datetime as dt
+
+    folder.mkdir(parents=True)
+    template = (tiny_sources / "pm25" / PM19).read_bytes()
+    for d in range(365):
+        date = dt.date(2019, 1, 1) + dt.timedelta(days=d)
+        (folder / f"CHAP_PM2.5_D1K_{date:%Y%m%d}_V4.nc").write_bytes(template)
+
+
+OPTIONAL_SEEDS = {"pm25_daily": seed_daily}  # source -> writes its intact folder from the tiny world's files
+
+case("pm25-daily-missing-day", "pm25_daily", "other", "the file of 7 March 2019 missing", "",
+     lambda d: at(d, "CHAP_PM2.5_D1K_20190307_V4.nc").unlink(),
+     ["364 of its 365 daily files", "first missing: 2019-03-07"], ["year 2019"])
+case("pm25-daily-day-twice", "pm25_daily", "duplicate", "1 January 2019 also as a V5 file",
+     "CHAP_PM2.5_D1K_20190101_V5.nc",
+     lambda d: at(d, "CHAP_PM2.5_D1K_20190101_V5.nc").write_bytes(at(d, DAY).read_bytes()),
+     ["day 2019-01-01 is already given by"], ["file name"])
+case("pm25-daily-standard-deviation", "pm25_daily", "quantity", "one day's long_name says standard deviation", DAY,
+     lambda d: e.edit_netcdf(at(d, DAY), lambda ds: ds["PM2.5"].setncattr("long_name", "Standard deviation of PM2.5")),
+     ["holds statistic standard deviation", "daily mean"], ["variable 'PM2.5'"])
+case("pm25-daily-yearly-file", "pm25_daily", "quantity", "the yearly 2019 file among the daily ones",
+     PM19, lambda d: at(d, PM19).write_bytes(at(d, DAY).read_bytes()),
+     ["holds period annual", "period daily (daily mean) is expected"], ["file name"])
+case("pm25-daily-impossible-date", "pm25_daily", "other", "a day renamed to 30 February 2019",
+     "CHAP_PM2.5_D1K_20190230_V4.nc", _rename("CHAP_PM2.5_D1K_20190228_V4.nc", "CHAP_PM2.5_D1K_20190230_V4.nc"),
+     ["no valid date YYYYMMDD"], ["file name"])
+
+raster_breaks("pm25-daily", "pm25_daily", DAY, b"CDF\x01")
+
 # ================================================================================================ ntl
 NTL13 = "VNL_v21_npp_2013_global_vcmslcfg_c202205302300.average_masked.dat.tif"  # served plain
 NTL19 = "VNL_v21_npp_2019_global_vcmslcfg_c202205302300.average_masked.dat.tif.gz"  # served gzipped

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.badinput.cases import CASES, ISSUES, by_id
+from tests.badinput.cases import CASES, ISSUES, OPTIONAL_SEEDS, by_id
 
 TINY_SEED = 11  # the seed of the tests' tiny world (tests/conftest.py)
 
@@ -33,7 +33,10 @@ def make_corpus(tiny_sources: Path, out: Path) -> list[dict]:
         folder = out / case.id / case.source
         if folder.parent.exists():
             shutil.rmtree(folder.parent)
-        shutil.copytree(tiny_sources / case.source, folder)
+        if (tiny_sources / case.source).is_dir():
+            shutil.copytree(tiny_sources / case.source, folder)
+        else:  # an optional product the tiny world lacks: written from its other files
+            OPTIONAL_SEEDS[case.source](tiny_sources, folder)
         values = case.values(folder) if case.accepted else None  # from the intact files
         expected = case.expected_text(folder)                     # likewise
         case.apply(folder)

@@ -309,3 +309,9 @@ def test_the_boundary_vintage_must_be_the_boundaries_year(tiny_marts, tmp_path):
     assert run(2023).returncode == 0
     refused = run(2009)
     assert refused.returncode != 0 and "Got 1 result," in refused.stdout, refused.stdout[-2000:]
+
+
+def test_a_prefecture_world_builds_no_county_model(tiny_marts):
+    """The county models (dbt tag county) are built on county-level boundaries only (test_county.py)."""
+    tables = q(tiny_marts, "select table_name from information_schema.tables")
+    assert not [t for t in tables.table_name if t.startswith(("int_county", "mart_county"))]

@@ -141,7 +141,10 @@ def test_province_tables_resolve_to_province_codes(tiny_warehouse):
 def test_reingest_changes_nothing(warehouse_copy, tiny_sources):
     before = warehouse_snapshot(warehouse_copy)
     outcomes = ingest(tiny_sources, warehouse_copy, progress=False, echo=lambda *_: None)
-    assert {o.status for o in outcomes} == {"unchanged"}
+    assert {o.status for o in outcomes if o.source != "pm25_daily"} == {"unchanged"}
+    # the tiny world has no daily PM2.5: the optional source is skipped with its reason, every time
+    (daily,) = [o for o in outcomes if o.source == "pm25_daily"]
+    assert daily.status == "skipped" and "optional" in daily.reason
     assert warehouse_snapshot(warehouse_copy) == before
 
 

@@ -455,8 +455,8 @@ def test_district_boundaries_are_refused(base, world, tmp_path, capfd):
     sources = tmp_path / "sources" / "boundaries"
     sources.mkdir(parents=True)
     features = datav_features(world.cities.iloc[:3], "110000")
-    for f in features:
-        f["properties"]["level"] = "district"
+    for f in features[1:]:  # county-level units beside a city: one level per load (the county world's files
+        f["properties"]["level"] = "district"  # are all district-level, test_county.py)
     (sources / "110000_full.json").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(base, warehouse)

@@ -10,6 +10,7 @@ returns the matrix in the panel's order.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -52,10 +53,10 @@ def _as_csr(matrix: Any) -> sp.csr_matrix:
 
 def _unpack(w: Any, w_ids: Sequence | None) -> tuple[sp.csr_matrix, list]:
     """Matrix and row ids of any supported weight object."""
-    try:  # libpysal W, imported lazily (heavy import)
-        from libpysal.weights import W as PysalW
-    except Exception:  # pragma: no cover - libpysal is a dependency
-        PysalW = ()
+    # a libpysal W can only exist once libpysal is imported: look it up rather than import it (the
+    # import costs ~2 s, most of a county-level SDM fitted from the mart's edge table)
+    pysal_weights = sys.modules.get("libpysal.weights")
+    PysalW = getattr(pysal_weights, "W", ()) if pysal_weights is not None else ()
     if isinstance(w, AlignedWeights):
         return w.matrix, list(w.ids)
     if PysalW and isinstance(w, PysalW):

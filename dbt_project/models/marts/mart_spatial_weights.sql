@@ -48,14 +48,7 @@ raw_edges as (
 ),
 
 final as (
-    select
-        matrix,
-        adcode_i,
-        adcode_j,
-        weight_raw,
-        round({{ row_standardise('weight_raw', 'matrix, adcode_i') }}, 15) as weight
-    from raw_edges
-    where weight_raw > 0
+    {{ standardised_edges('raw_edges') }}
 )
 
 select * from final

@@ -1,4 +1,5 @@
-{#- Raster zonal statistics per city-year (and the time-invariant terrain relief per city). -#}
+{#- Raster zonal statistics per unit-year (and the time-invariant terrain relief per unit): the cities, or
+    the county-level units of the county world. pm25_daily_ugm3: the mean of the daily means (pm25_daily). -#}
 with
 
 zonal as (
@@ -13,9 +14,10 @@ city_year as (
         max(coverage) filter (where product = 'edgar_co2' and stat = 'sum') as edgar_coverage,
         max(value) filter (where product = 'pm25' and stat = 'mean') as pm25_ugm3,
         max(coverage) filter (where product = 'pm25' and stat = 'mean') as pm25_coverage,
+        max(value) filter (where product = 'pm25_daily' and stat = 'mean') as pm25_daily_ugm3,
         max(value) filter (where product = 'ntl' and stat = 'mean') as night_lights_nw
     from zonal
-    where product in ('edgar_co2', 'pm25', 'ntl')
+    where product in ('edgar_co2', 'pm25', 'pm25_daily', 'ntl')
     group by adcode, year
 ),
 

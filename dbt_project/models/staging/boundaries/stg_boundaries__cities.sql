@@ -9,6 +9,8 @@ renamed as (
         ---------- ids
         adcode,
         province_adcode,
+        prefecture_adcode,
+        level,
         ---------- names
         name_zh,
         name_en,
