@@ -123,8 +123,9 @@ def write_ceads(sim: Simulation, out: Path) -> list[Path]:
 
 def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
     """The 290-city workbook's layout: NOTE (the only place the unit, Mt, is stated), ``emission vector``
-    (city, year, emission) and ``emission matrix`` (cities x years); names behind their province's short
-    name (山东济南, 湖北襄樊)."""
+    (ID = city and year, city, year, emission) and ``emission matrix`` (cities x years, the years as text
+    headers): the same figures, so the loader's check of the one against the other passes; names behind
+    their province's short name (山东济南, 湖北襄樊)."""
     from ingestion.cities import short_name
 
     names = [_PROVINCE_SUFFIX.sub("", p) + short_name(n) for p, n in zip(c.province_zh, c.name_zh)]
@@ -134,9 +135,10 @@ def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
             ["Unit: million tonnes (Mt) of CO2. Emissions are apparent emissions of the administrative area."],
             ["Cities are named with their province; units abolished or created in the period are listed for "
              "the years they existed."]]
-    rows_matrix = [["city", *matrix.columns.tolist()]] + [[k, *[None if pd.isna(v) else float(v) for v in r]]
-                                                          for k, r in matrix.iterrows()]
-    rows_vector = [["city", "year", "emission"]] + [[a, int(b), float(e)] for a, b, e in vector.itertuples(index=False)]
+    rows_matrix = [["city", *[str(y) for y in matrix.columns]]] + [
+        [k, *[None if pd.isna(v) else float(v) for v in r]] for k, r in matrix.iterrows()]
+    rows_vector = [["ID", "city", "year", "emission"]] + [[f"{a}{int(b)}", a, int(b), float(e)]
+                                                          for a, b, e in vector.itertuples(index=False)]
     years = c.year.astype(int)
     path = out / "ceads" / f"The_Emission_Inventories_for_290_Chinese_Cities_from_{years.min()}_to_{years.max()}.xlsx"
     _write_xlsx_rows(path, {"NOTE": note, "emission vector": rows_vector, "emission matrix": rows_matrix}, {})

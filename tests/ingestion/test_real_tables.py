@@ -82,18 +82,25 @@ def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_fold
     assert wuhan == 1
 
 
-def _published_ceads(path, rows, note="Unit: million tonnes (Mt) of CO2."):
+def _published_ceads(path, rows, note="Unit: million tonnes (Mt) of CO2.", matrix=None):
+    """The 290-city workbook as CEADs publishes it: NOTE, emission vector (ID, city, year, emission) and
+    emission matrix (city, then the years as text headers), the matrix holding ``matrix`` (city, year ->
+    figure; the vector's figures by default)."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.active.title = "NOTE"
-    book["NOTE"].append(["The Emission Inventories for 290 Chinese Cities"])
-    book["NOTE"].append([note])
+    book["NOTE"].append(["Unit/单位", note])
     vector = book.create_sheet("emission vector")
-    vector.append(["city", "year", "emission"])
-    for row in rows:
-        vector.append(list(row))
-    book.create_sheet("emission matrix").append(["city", 2010])
+    vector.append(["ID", "city", "year", "emission"])
+    for city, year, emission in rows:
+        vector.append([f"{city}{year}", city, year, emission])
+    figures = {(city, year): emission for city, year, emission in rows} if matrix is None else matrix
+    years = sorted({y for _c, y in figures})
+    sheet = book.create_sheet("emission matrix")
+    sheet.append(["city", *[str(y) for y in years]])
+    for city in dict.fromkeys(c for c, _y in figures):
+        sheet.append([city, *[figures.get((city, y)) for y in years]])
     book.save(path)
 
 
@@ -126,3 +133,36 @@ def test_a_published_ceads_workbook_whose_note_states_no_unit_is_refused(tiny_so
     assert _ingest(folder, warehouse, "ceads") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "ceads_290.xlsx: sheet 'NOTE': NOTE does not state the unit" in err[0]
+
+
+def test_a_matrix_that_disagrees_with_the_vector_is_refused(tiny_sources, tmp_path, capsys):
+    """The emission matrix repeats the vector (cities x years): a figure changed in one sheet only is
+    refused at its cell, with both totals; a difference within the printed rounding is not one."""
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "ceads").mkdir()
+    path = folder / "ceads" / "The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx"
+    rows = [("山东济南", 2015, 80.125), ("湖北潜江", 2015, 4.0), ("湖北潜江", 2016, 4.25)]
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries") == 0
+
+    rounded = {("山东济南", 2015): 80.1, ("湖北潜江", 2015): 4.0, ("湖北潜江", 2016): 4.25}  # printed to 0.1
+    _published_ceads(path, rows, matrix=rounded)
+    assert _ingest(folder, warehouse, "ceads") == 0
+    capsys.readouterr()
+
+    _published_ceads(path, rows, matrix={**rounded, ("湖北潜江", 2016): 4.5})
+    assert _ingest(folder, warehouse, "ceads") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert (f"{path.name}: sheet 'emission matrix', row 3, column C: 湖北潜江 2016: the emission matrix gives 4.5 "
+            "百万吨 but the emission vector (row 4) gives 4.25 百万吨") in err[0]
+    assert "How to fix" in err[0]
+    con = duckdb.connect(str(warehouse), read_only=True)  # the refused load changed nothing
+    assert con.sql("select count(*) from raw.ceads_co2").fetchone()[0] == 3
+
+    _published_ceads(path, rows, matrix={k: v for k, v in rounded.items() if k != ("湖北潜江", 2015)})
+    con.close()
+    assert _ingest(folder, warehouse, "ceads") == 2
+    err = capsys.readouterr().err.strip()
+    assert "row 3, column B: 湖北潜江 2015: the emission matrix gives nothing but the emission vector (row 3)" in err
