@@ -68,6 +68,7 @@ def test_every_yearbook_layout_is_a_file_of_the_sample_world(tiny_warehouse):
                              group by source_file""").fetchall())
     assert scopes["城市面板数据_EPS.csv"] == "全市,市辖区" and scopes["城市统计年鉴_资源环境.xlsx"] == "全市,市辖区"
     assert scopes["城市统计年鉴_分年指标_全市.xlsx"] == "全市" and scopes["CSMAR_中国城市数据库_人口与教育.xlsx"] == "全市"
+    assert scopes["城市统计年鉴_分指标_全市.xlsx"] == "全市"  # years as columns, the indicator in the sheet name
 
 
 def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_folder, tmp_path, monkeypatch):
@@ -166,3 +167,43 @@ def test_a_matrix_that_disagrees_with_the_vector_is_refused(tiny_sources, tmp_pa
     assert _ingest(folder, warehouse, "ceads") == 2
     err = capsys.readouterr().err.strip()
     assert "row 3, column B: 湖北潜江 2015: the emission matrix gives nothing but the emission vector (row 3)" in err
+
+
+def test_years_as_columns_with_the_indicator_in_the_sheet_name(tiny_sources, tmp_path):
+    """The sample world's one-sheet-per-indicator file (years as columns, no 指标 column; the sheet named for
+    the indicator, an index without a unit) loads through the command line: every figure of every sheet is
+    in raw.yearbook under the sheet's indicator, in 全市, for the city of its row; the manifest names the
+    layout."""
+    import openpyxl
+
+    name = "城市统计年鉴_分指标_全市.xlsx"
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "yearbook").mkdir()
+    shutil.copy(tiny_sources / "yearbook" / name, folder / "yearbook" / name)
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries", "yearbook") == 0
+
+    expected = {}
+    book = openpyxl.load_workbook(folder / "yearbook" / name, read_only=True)
+    assert {"数字普惠金融指数", "年末金融机构各项存款余额(万元)"} <= set(book.sheetnames)  # an index has no unit
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        header = next(r for r in rows if r[0] == "城市")
+        assert "指标" not in header
+        indicator = ws.title.split("(")[0]
+        for row in rows[rows.index(header) + 1:]:
+            for year, figure in zip(header[1:], row[1:]):
+                if figure is not None:
+                    expected[(row[0], int(year), indicator)] = figure
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.sql(f"""select b.name_zh, y.year, y.indicator, y.value from raw.yearbook y
+                       left join raw.city_boundaries b using (adcode) where y.source_file = '{name}'""").fetchall()
+    assert con.sql("select distinct scope from raw.yearbook").fetchall() == [("全市",)]
+    assert len(expected) > 100 and len(rows) == len(expected)
+    # today's cities by their name (units of earlier code tables, 莱芜 or 巢湖, have no polygon of their own)
+    got = {(city, year, indicator): value for city, year, indicator, value in rows if city is not None}
+    assert len(got) > 0.8 * len(expected) and got.keys() <= expected.keys()
+    assert all(abs(got[k] - expected[k]) <= 1e-9 * abs(expected[k]) for k in got)  # 万元: the canonical unit
+    layout = con.sql(f"select layout->>'layout' from raw._loads where file = 'yearbook/{name}'").fetchone()[0]
+    assert layout == "years as columns, indicator from the sheet name"
