@@ -3,7 +3,8 @@ validate against the contracts -> publish in one transaction (``warehouse.publis
 
 A source's rows depend on its own files **and** on what its city names and polygons were resolved
 against: the boundaries' last load and the dbt seeds its reader reads (the divisions crosswalk, the
-indicator vocabulary, ...; ``Source.inputs``). Each load records those inputs' fingerprints in
+indicator vocabulary, ...), and on the settings its reader reads (``DUALCARBON_PILOT_PROVINCES``,
+``DUALCARBON_NTL_LAYER``: ``ingestion.settings.LOADER_SETTINGS``) (``Source.inputs``). Each load records those inputs' fingerprints in
 ``raw._loads.inputs``. Loading again is a no-op only when the file names and hashes, the loader version
 and every input's fingerprint equal the last successful load's; otherwise the source reloads (all or
 nothing, as ever) and the summary line says why (``yearbook  reloaded, boundaries changed``). A failure
@@ -22,6 +23,7 @@ from tqdm.auto import tqdm
 
 from ingestion import registry
 from ingestion.errors import IngestError
+from ingestion.settings import LOADER_SETTINGS, loader_setting
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source, sha256
 from ingestion.vocabulary import forget_cached_seeds, seed_fingerprint
 from ingestion.warehouse import (FileRecord, LastLoad, connect, ensure_raw_schema, fingerprint_of_load, last_load,
@@ -47,11 +49,25 @@ class LoadOutcome:
 
 def input_fingerprints(con, source: Source) -> dict[str, str]:
     """The fingerprint of every input ``source`` depends on besides its files (``Source.inputs``):
-    the boundaries' last successful load (its files' hashes and loader version) and each seed's sha256."""
+    the boundaries' last successful load (its files' hashes and loader version), each seed's sha256 and
+    each setting's value in effect (an invalid value is a ConfigError here, before anything is read)."""
     out = {}
     for name in source.inputs():
-        out[name] = fingerprint_of_load(last_load(con, "boundaries")) if name == "boundaries" else seed_fingerprint(name)
+        if name == "boundaries":
+            out[name] = fingerprint_of_load(last_load(con, "boundaries"))
+        elif name in LOADER_SETTINGS:
+            out[name] = loader_setting(name)
+        else:
+            out[name] = seed_fingerprint(name)
     return out
+
+
+def _changed(name: str, before: str | None, now: str) -> str:
+    """How the summary line names a changed input: a setting with its old and new value, others by name."""
+    if name in LOADER_SETTINGS:
+        return (f"setting {name} changed ({before} -> {now})" if before is not None
+                else f"setting {name} now an input ({now})")
+    return f"{name} changed" if before is not None else f"{name} now an input"
 
 
 def reload_reason(previous: LastLoad | None, files: set[tuple[str, str]], version: str,
@@ -70,7 +86,7 @@ def reload_reason(previous: LastLoad | None, files: set[tuple[str, str]], versio
     if previous.inputs is None:
         why.append("inputs not recorded by the previous load")
     else:
-        why += [f"{name} changed" if name in previous.inputs else f"{name} now an input"
+        why += [_changed(name, previous.inputs.get(name), inputs[name])
                 for name in inputs if previous.inputs.get(name) != inputs[name]]
     return ", ".join(why) or None
 

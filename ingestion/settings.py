@@ -14,6 +14,11 @@ module reads a ``DUALCARBON_*`` variable.
 | ``DUALCARBON_NTL_LAYER`` | the VIIRS VNL radiance layer summed as ``ntl``: ``average_masked``, ``average``, ``median_masked`` or ``median`` | ``average_masked`` |
 | ``DUALCARBON_DASK_TIMEOUT`` | seconds ``--dask tcp://...`` waits for the scheduler to answer before giving up | ``10`` |
 
+Two of them change what a loader writes (``LOADER_SETTINGS``): ``DUALCARBON_PILOT_PROVINCES`` (policy_lists)
+and ``DUALCARBON_NTL_LAYER`` (ntl). A source names the ones its reader reads (``Source.settings``); every load
+records their values with its other inputs (``raw._loads.inputs``), and a changed value reloads the source
+(``ingestion.load``: "policy_lists  reloaded, setting DUALCARBON_PILOT_PROVINCES changed (refuse -> expand)").
+
 Default paths (the warehouse, ``work/``, the replications and report folders) are resolved against the
 project root (:func:`repo_root`), so a command run from another folder finds the same files; a path given
 on the command line or in a variable is taken as given (relative to the working directory). Commands print
@@ -84,12 +89,16 @@ def drift_mode(given: str | None = None) -> str:
     return mode
 
 
+_LOADER_SETTINGS_READ: set[str] = set()
+
+
 def pilot_provinces() -> str:
     """What a pilot list row naming a province means: ``refuse`` (default: an error asking to choose) or
     ``expand`` (every prefecture-level unit of the province in the code table of the batch's year is listed),
     from ``$DUALCARBON_PILOT_PROVINCES``."""
     from ingestion.errors import ConfigError
 
+    _LOADER_SETTINGS_READ.add(PILOT_PROVINCES_ENV)
     rule = os.environ.get(PILOT_PROVINCES_ENV) or PILOT_PROVINCE_RULES[0]
     if rule not in PILOT_PROVINCE_RULES:
         raise ConfigError(f"{PILOT_PROVINCES_ENV}={rule!r}: use one of {', '.join(PILOT_PROVINCE_RULES)}")
@@ -100,10 +109,26 @@ def ntl_layer() -> str:
     """The VIIRS VNL radiance layer the lights loader sums: ``$DUALCARBON_NTL_LAYER``, else ``average_masked``."""
     from ingestion.errors import ConfigError
 
+    _LOADER_SETTINGS_READ.add(NTL_LAYER_ENV)
     layer = os.environ.get(NTL_LAYER_ENV) or NTL_LAYERS[0]
     if layer not in NTL_LAYERS:
         raise ConfigError(f"{NTL_LAYER_ENV}={layer!r}: use one of {', '.join(NTL_LAYERS)} (the radiance layers)")
     return layer
+
+
+# the settings that change a loader's rows -> the function giving their value in effect (default included)
+LOADER_SETTINGS = {PILOT_PROVINCES_ENV: pilot_provinces, NTL_LAYER_ENV: ntl_layer}
+
+
+def loader_setting(name: str) -> str:
+    """The value in effect of a setting of ``LOADER_SETTINGS`` (unset = its default): what a load records."""
+    return LOADER_SETTINGS[name]()
+
+
+def loader_settings_read() -> frozenset[str]:
+    """Every setting of ``LOADER_SETTINGS`` this process has read: the test of the loaders' declared inputs
+    (``Source.settings``) observes it, as it observes the seeds read."""
+    return frozenset(_LOADER_SETTINGS_READ)
 
 
 def dask_timeout() -> float:

@@ -123,8 +123,9 @@ def write_ceads(sim: Simulation, out: Path) -> list[Path]:
 
 def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
     """The 290-city workbook's layout: NOTE (the only place the unit, Mt, is stated), ``emission vector``
-    (city, year, emission) and ``emission matrix`` (cities x years); names behind their province's short
-    name (山东济南, 湖北襄樊)."""
+    (ID = city and year, city, year, emission) and ``emission matrix`` (cities x years, the years as text
+    headers): the same figures, so the loader's check of the one against the other passes; names behind
+    their province's short name (山东济南, 湖北襄樊)."""
     from ingestion.cities import short_name
 
     names = [_PROVINCE_SUFFIX.sub("", p) + short_name(n) for p, n in zip(c.province_zh, c.name_zh)]
@@ -134,9 +135,10 @@ def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
             ["Unit: million tonnes (Mt) of CO2. Emissions are apparent emissions of the administrative area."],
             ["Cities are named with their province; units abolished or created in the period are listed for "
              "the years they existed."]]
-    rows_matrix = [["city", *matrix.columns.tolist()]] + [[k, *[None if pd.isna(v) else float(v) for v in r]]
-                                                          for k, r in matrix.iterrows()]
-    rows_vector = [["city", "year", "emission"]] + [[a, int(b), float(e)] for a, b, e in vector.itertuples(index=False)]
+    rows_matrix = [["city", *[str(y) for y in matrix.columns]]] + [
+        [k, *[None if pd.isna(v) else float(v) for v in r]] for k, r in matrix.iterrows()]
+    rows_vector = [["ID", "city", "year", "emission"]] + [[f"{a}{int(b)}", a, int(b), float(e)]
+                                                          for a, b, e in vector.itertuples(index=False)]
     years = c.year.astype(int)
     path = out / "ceads" / f"The_Emission_Inventories_for_290_Chinese_Cities_from_{years.min()}_to_{years.max()}.xlsx"
     _write_xlsx_rows(path, {"NOTE": note, "emission vector": rows_vector, "emission matrix": rows_matrix}, {})
@@ -153,6 +155,7 @@ def _write_ceads_published(c: pd.DataFrame, out: Path) -> Path:
 #           panels circulated with papers); missing markers, full-width digits, footnote rows
 #   group   a 全市 / 市辖区 group row (merged cells) above a header that repeats the indicators
 #   years   城市, 指标 + one column per year (2011年, ...)
+#   sheets  years as columns without a 指标 column: one sheet per indicator, named for it (its header)
 #   csmar   CSMAR: field codes (SGNYEAR, AREACODE, ...), the Chinese names and the units in the two rows below
 YEARBOOK_FILES: dict[str, tuple[str, list[tuple[str, str, str, float, int]]]] = {
     "城市统计年鉴_综合经济_全市.csv": ("wide", [
@@ -185,7 +188,6 @@ YEARBOOK_FILES: dict[str, tuple[str, list[tuple[str, str, str, float, int]]]] = 
         ("education_expenditure_10k_yuan", "万元", "edu_exp_10k_yuan", 1.0, 0),
         ("science_expenditure_10k_yuan", "万元", "sci_exp_10k_yuan", 1.0, 0),
         ("government_investment_10k_yuan", "万元", "gov_invest_10k_yuan", 1.0, 0),
-        ("deposits_10k_yuan", "万元", "deposits_10k_yuan", 1.0, 0),
         ("loans_10k_yuan", "万元", "loans_10k_yuan", 1.0, 0),
     ]),
     "城市统计年鉴_资源环境.xlsx": ("group", [
@@ -199,7 +201,10 @@ YEARBOOK_FILES: dict[str, tuple[str, list[tuple[str, str, str, float, int]]]] = 
     ]),
     "城市统计年鉴_分年指标_全市.xlsx": ("years", [
         ("broadband_users_10k", "万户", "broadband_10k_households", 1.0, 2),
-        ("digital_finance_index", "", "digital_finance_index", 1.0, 2),
+    ]),
+    "城市统计年鉴_分指标_全市.xlsx": ("sheets", [
+        ("deposits_10k_yuan", "万元", "deposits_10k_yuan", 1.0, 0),
+        ("digital_finance_index", "", "digital_finance_index", 1.0, 2),  # an index: the sheet name has no unit
     ]),
 }
 # 市辖区 (urban districts) columns beside the 全市 ones: indicator -> (file, the districts' share of the whole
@@ -356,12 +361,29 @@ def _write_years(path: Path, c: pd.DataFrame, columns) -> None:
     years = sorted(c.year.unique())
     rows = [["中国城市统计年鉴 分年指标（全市）"], [], ["城市", "指标", *[f"{y}年" for y in years]]]
     for indicator, _scope, unit, values, digits in columns:
-        table = pd.DataFrame({"name": c.name_zh.to_numpy(), "year": c.year.to_numpy(), "v": np.round(values, digits)})
-        wide = table.pivot_table(index="name", columns="year", values="v", aggfunc="first", sort=False)
-        for name, row in wide.iterrows():
-            rows.append([name, yearbook_header(indicator, unit),
-                         *[None if not np.isfinite(row.get(y, np.nan)) else float(row[y]) for y in years]])
+        header = yearbook_header(indicator, unit)
+        rows += [[name, header, *figures] for name, figures in _by_year(c, values, digits, years)]
     _write_xlsx_rows(path, {"数据": rows}, {})
+
+
+def _write_sheets(path: Path, c: pd.DataFrame, columns) -> None:
+    """Years as columns, one sheet per indicator named for it (地区生产总值(万元), or the bare name of an
+    index) and no 指标 column: 城市 and one column per year (2011, ...) under a title row."""
+    years = sorted(c.year.unique())
+    sheets = {}
+    for indicator, _scope, unit, values, digits in columns:
+        header = yearbook_header(indicator, unit)
+        sheets[header] = [[f"中国城市统计年鉴 {header}（全市）"], ["城市", *[int(y) for y in years]],
+                          *[[name, *figures] for name, figures in _by_year(c, values, digits, years)]]
+    _write_xlsx_rows(path, sheets, {})
+
+
+def _by_year(c: pd.DataFrame, values: np.ndarray, digits: int, years) -> list[tuple[str, list]]:
+    """(city name, figures of ``years`` with None where missing) for each city, in the order of ``c``."""
+    table = pd.DataFrame({"name": c.name_zh.to_numpy(), "year": c.year.to_numpy(), "v": np.round(values, digits)})
+    wide = table.pivot_table(index="name", columns="year", values="v", aggfunc="first", sort=False)
+    return [(name, [None if not np.isfinite(row.get(y, np.nan)) else float(row[y]) for y in years])
+            for name, row in wide.iterrows()]
 
 
 def _write_csmar(path: Path, c: pd.DataFrame, columns) -> None:
@@ -396,7 +418,7 @@ def _write_xlsx_rows(path: Path, sheets: dict[str, list[list]], merges: dict[str
 
 
 _YEARBOOK_WRITERS = {"wide": _write_wide, "panel": _write_panel, "group": _write_group, "years": _write_years,
-                     "csmar": _write_csmar}
+                     "sheets": _write_sheets, "csmar": _write_csmar}
 
 
 def write_energy(sim: Simulation, out: Path) -> list[Path]:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ingestion.errors import IngestError
 from ingestion.parsing import FOOTNOTE, UNIT_CONVERSIONS, _blank, _column_letter, drop_blank_and_footnote_rows
-from ingestion.vocabulary import CONSTANT_PRICES, CURRENT_PRICES, WHOLE_AREA, yearbook_scopes
+from ingestion.vocabulary import CONSTANT_PRICES, CURRENT_PRICES, WHOLE_AREA, yearbook_scopes, yearbook_spellings
 
 # key columns as exports name them -> role (CSMAR's English field codes included)
 KEYS = {
@@ -125,7 +125,9 @@ class Sheet:
     @property
     def layout(self) -> str:
         if self.years:
-            return "years as columns"
+            return "years as columns" + ("" if "indicator" in self.keys else ", indicator from the sheet name"
+                                         if self.sheet and indicator_of_sheet(self) == self.sheet else
+                                         ", indicator from the title")
         if "SGNYEAR" in self.raw_labels or "AREACODE" in self.raw_labels:
             return "CSMAR field codes"
         if self.column_scope:
@@ -264,9 +266,18 @@ def column_scope(sheet: Sheet, j: int, header: Header | None, *, province: bool)
 
 
 def indicator_of_sheet(sheet: Sheet) -> str:
-    """A years-as-columns sheet without a 指标 column: the indicator header is the sheet name, or else the
-    first title row that parses as a header with a unit."""
+    """A years-as-columns sheet without a 指标 column: the indicator header is the sheet name, or else a title
+    row. A text whose indicator is a spelling of the seed is the header (an index has no unit:
+    数字普惠金融指数); failing that, the first text shaped like a header with a unit (地区生产总值(万元),
+    地区生产总值_全市_万元) is taken, so that an unknown spelling is named with its closest known ones."""
     candidates = [sheet.sheet or "", *sheet.title]
+    for text in candidates:
+        try:
+            header = parse_header(text, file=sheet.file, where="")
+        except IngestError:
+            continue
+        if any(header.name in yearbook_spellings(scope) for scope in yearbook_scopes()):
+            return text
     for text in candidates:
         if _BRACKET.search(fold(text).replace("（", "(").replace("）", ")")) or "_" in text:
             return text

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ingestion.settings import inside
+from ingestion.settings import LOADER_SETTINGS, inside
 from ingestion.contract import Contract
 from ingestion.errors import IngestError
 
@@ -115,13 +115,20 @@ class Source:
     resolves_names: bool = True   # ... by resolving names and codes through the divisions crosswalk
     seeds: tuple[str, ...] = ()   # other dbt seeds its reader reads (vocabularies, lists)
     optional: bool = False        # a product not every world has (daily PM2.5): no folder -> skipped
+    settings: tuple[str, ...] = ()  # the settings its reader reads (keys of ingestion.settings.LOADER_SETTINGS)
     notes: str = field(default="")
+
+    def __post_init__(self):
+        unknown = [s for s in self.settings if s not in LOADER_SETTINGS]
+        if unknown:
+            raise ValueError(f"source {self.name}: {unknown} not in ingestion.settings.LOADER_SETTINGS")
 
     def inputs(self) -> tuple[str, ...]:
         """What the rows depend on besides the source's own files: ``"boundaries"`` (the last load of the
-        boundaries) and the dbt seeds read. ``ingestion.load`` records their fingerprints with every load
-        and reloads when one changes; ``tests/ingestion/test_load_inputs.py`` checks that a loader reads
-        no seed it does not declare here."""
+        boundaries), the dbt seeds read and the settings read (``DUALCARBON_PILOT_PROVINCES``, ...).
+        ``ingestion.load`` records their fingerprints (a setting's: its value) with every load and reloads
+        when one changes; ``tests/ingestion/test_load_inputs.py`` checks that a loader reads no seed and no
+        setting it does not declare here."""
         from ingestion.divisions import RESOLVER_SEEDS
 
         deps: list[str] = []
@@ -129,7 +136,7 @@ class Source:
             deps.append("boundaries")
             if self.resolves_names:
                 deps += RESOLVER_SEEDS
-        return tuple(dict.fromkeys([*deps, *self.seeds]))
+        return tuple(dict.fromkeys([*deps, *self.seeds, *self.settings]))
 
     def contract(self, table: str) -> Contract:
         for c in self.contracts:

@@ -1,9 +1,12 @@
 """CEADs city CO2 inventories -> raw.ceads_co2 (tonnes). Two layouts, told apart by their sheets:
 
 * **the 290-city workbook as published** (``The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019
-  .xlsx``): sheets ``NOTE``, ``emission vector`` (long: city, year, emission) and ``emission matrix`` (the
-  same figures, cities x years; not read). The unit is stated only in ``NOTE`` (Mt): a workbook whose NOTE
-  states none is refused. Names carry their province (安徽合肥, 湖北恩施州) and include units that no
+  .xlsx``): sheets ``NOTE``, ``emission vector`` (long: ID, city, year, emission) and ``emission matrix``
+  (the same figures, cities x years: ``city``, ``1995``, ``1997``, ... ``2019``). The rows come from the vector;
+  the matrix is read to check it: every city-year must hold the same total in both sheets, within the
+  rounding the cells are printed with (``matrix_disagreement``), or the workbook is refused (an edited copy
+  whose sheets no longer agree). The unit is stated only in ``NOTE`` (Mt): a workbook whose NOTE states none
+  is refused. Names carry their province (安徽合肥, 湖北恩施州) and include units that no
   longer exist (巢湖 to 2010, 莱芜 to 2017), resolved in the row's year through the division crosswalk;
   directly administered county-level units (潜江, 仙桃, 济源, 石河子) are units of their own. A row naming a
   part of a unit (伊犁州直属县: the prefecture's counties without its county-level cities) is no unit's
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ingestion.cities import unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
-from ingestion.parsing import (drop_blank_and_footnote_rows, parse_number, parse_year, split_header,
+from ingestion.parsing import (_column_letter, drop_blank_and_footnote_rows, parse_number, parse_year, split_header,
                                table_with_header, to_canonical)
 from ingestion.sources._tables import origin, raw_sheets, reject_unit_jumps, require_columns, sheet_year
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult, Source
@@ -131,12 +135,72 @@ def _published(path, sheets: dict, names: dict, resolver):
     out = pd.DataFrame({"adcode": adcode.to_numpy(), "year": year[keep].to_numpy(), "co2_total_t": converted,
                         "co2_energy_t": None, "co2_process_t": None, "source_file": path.name,
                         **origin(path, sheet, first, table.index[keep])})
+    if MATRIX_SHEET in names:
+        vector = pd.DataFrame({"city": city.astype("string").str.strip(), "year": year,
+                               "text": table.iloc[:, roles["emission"]], "value": values,
+                               "row": table.index + first})
+        matrix_disagreement(path, names[MATRIX_SHEET], sheets[names[MATRIX_SHEET]], vector, sheet, unit)
     facts = {"product": "CEADs", "layout": "290-city workbook (NOTE, emission vector, emission matrix)",
-             "unit": f"{unit} (from NOTE)", "canonical_unit": "吨", "matrix": "emission matrix not read (the same "
-             "figures as the vector)" if MATRIX_SHEET in names else None,
+             "unit": f"{unit} (from NOTE)", "canonical_unit": "吨", "matrix": "emission matrix agrees with the "
+             "vector (every city-year)" if MATRIX_SHEET in names else "no emission matrix (vector only)",
              "kept_out": (f"{', '.join(kept_out)}: part of a unit, not a unit's total ({int(part.sum())} rows)"
                           if kept_out else None)}
     return out, FileLayout(facts)
+
+
+def printed_decimals(text) -> int:
+    """Digits after the decimal point as the cell prints its number ('61.9181' -> 4, '12' -> 0)."""
+    mantissa = str(text).strip().lower().split("e")[0]
+    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+
+
+def matrix_disagreement(path, sheet: str, raw: pd.DataFrame, vector: pd.DataFrame, vector_sheet: str,
+                        unit: str) -> None:
+    """The ``emission matrix`` (cities x years) against the ``emission vector`` (city, year, emission): both
+    sheets must name the same city-years with the same totals, within the rounding of the coarser cell
+    (half a unit of its last printed digit). The first city-year that differs is refused with both totals;
+    the rows of ``vector`` are (city, year, text, value, row)."""
+    h = next((i for i in range(min(10, len(raw)))
+              if VECTOR_COLUMNS.get(str(raw.iloc[i, 0]).strip().lower()) == "city"), None)
+    if h is None:
+        raise IngestError(path, f"sheet {sheet!r}, rows 1-10, column A", "no header row starting with city",
+                          "keep the header of the published sheet (city, then one column per year)")
+    years = {j: int(m.group(1)) for j, v in enumerate(raw.iloc[h])
+             if (m := re.fullmatch(r"\s*((?:19|20)\d{2})(?:\.0)?\s*年?\s*", str(v)))}
+    body = drop_blank_and_footnote_rows(raw.iloc[h + 1:])
+    city = body.iloc[:, 0].astype("string").str.strip()
+    parts = []
+    for j, year in years.items():  # a sheet row is its raw index + 1 (blank rows kept)
+        values = parse_number(body.iloc[:, j], file=path, column=_column_letter(j), row_offset=1, sheet=sheet)
+        present = values.notna()
+        parts.append(pd.DataFrame({"city": city[present], "year": year, "text": body.iloc[:, j][present],
+                                   "value": values[present], "row": values.index[present] + 1, "column": j}))
+    cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["city", "year", "text", "value", "row", "column"])
+    both = vector.merge(cells, on=["city", "year"], how="outer", suffixes=("_vector", "_matrix"))
+    decimals = [min(printed_decimals(a), printed_decimals(b)) if pd.notna(a) and pd.notna(b) else 0
+                for a, b in zip(both["text_vector"], both["text_matrix"])]
+    tolerance = 0.5 * 10.0 ** -np.asarray(decimals, dtype=float) + 1e-9 * both[["value_vector", "value_matrix"]].abs().max(axis=1)
+    differs = ~((both["value_vector"] - both["value_matrix"]).abs() <= tolerance)
+    if not differs.any():
+        return
+    first = both[differs].sort_values(["row_matrix", "row_vector"], na_position="last").iloc[0]
+    shown = {side: (f"{first[f'text_{side}']} {unit}" if pd.notna(first[f"text_{side}"]) else "nothing")
+             for side in ("vector", "matrix")}
+    city_row = {c: int(i) + 1 for i, c in city.items() if pd.notna(c)}  # a city-year blank in the matrix
+    year_column = {y: j for j, y in years.items()}                      # is named at its empty cell
+    row = first["row_matrix"] if pd.notna(first["row_matrix"]) else city_row.get(first["city"])
+    column = first["column"] if pd.notna(first["column"]) else year_column.get(int(first["year"]))
+    if row is not None and column is not None:
+        where = f"sheet {sheet!r}, row {int(row)}, column {_column_letter(int(column))}"
+    else:
+        where = f"sheet {vector_sheet!r}, row {int(first['row_vector'])}"
+    other = f"row {int(first['row_vector'])}" if pd.notna(first["row_vector"]) else "no row"
+    raise IngestError(path, where, f"{first['city']} {int(first['year'])}: the emission matrix gives {shown['matrix']} "
+                      f"but the emission vector ({other}) gives {shown['vector']} ({int(differs.sum())} city-year(s) "
+                      "differ between the two sheets)",
+                      "the two sheets hold the same figures in the published workbook: correct the edited cell, or "
+                      "download the workbook again from CEADs")
 
 
 SOURCE = Source(
@@ -146,5 +210,5 @@ SOURCE = Source(
     contracts=(CONTRACT,),
     patterns=("*.xlsx",),
     read=read,
-    version="2",
+    version="3",  # 3: the emission matrix is checked against the vector
 )

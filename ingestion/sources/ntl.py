@@ -111,4 +111,5 @@ SOURCE = Source(
     read=partial(read_raster_product, PRODUCT),
     version="2",
     resolves_names=False,  # polygons only: zonal statistics over raw.city_boundaries
+    settings=(settings.NTL_LAYER_ENV,),  # the radiance layer summed: a changed layer reloads the lights
 )

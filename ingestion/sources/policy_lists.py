@@ -5,7 +5,8 @@ Batches are written 第1批 or 第一批 (Chinese numerals up to 九十九). The
 (广东, 辽宁, 湖北, 陕西, 云南) beside cities: a row whose 城市 is a province is refused unless
 ``DUALCARBON_PILOT_PROVINCES=expand`` (ingestion.settings), which lists every prefecture-level unit of that
 province in the code table of the batch's year (the convention of the studies that treat a pilot
-province's cities as treated); a city also listed on its own keeps its own row."""
+province's cities as treated); a city also listed on its own keeps its own row. The rule is one of the
+load's recorded inputs (``Source.settings``): changing it reloads the lists."""
 from __future__ import annotations
 
 import re
@@ -128,4 +129,5 @@ SOURCE = Source(
     contracts=(CONTRACT,),
     patterns=("*.csv", "*.xlsx"),
     read=read,
+    settings=(PILOT_PROVINCES_ENV,),  # refuse or expand a province row: a changed rule reloads the lists
 )

@@ -169,6 +169,6 @@ SOURCE = Source(
     contracts=(CONTRACT,),
     patterns=("*.csv", "*.xlsx"),
     read=read,
-    version="2",
+    version="3",  # 3: a sheet named for its indicator (an index without a unit too) wins over a title row
     seeds=("seed_yearbook_indicators",),  # the indicator vocabulary
 )

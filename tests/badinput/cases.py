@@ -524,22 +524,25 @@ case("ceads-unit-wan-tonnes", "ceads", "unit", "sheet 2013 in 万吨 (values x10
      _ceads(e.xlsx_scale(sheet(2013), [3, 4, 5], 100.0, CEADS_WAN_T)), values=_ceads_2013_tonnes_value)
 
 workbook_breaks("ceads", "ceads", CEADS, str(FIRST), keys=2, group="二氧化碳排放(百万吨)")
-# the 290-city workbook as published: NOTE (sheet 0), emission vector (1: city, year, emission), emission matrix (2)
+# the 290-city workbook as published: NOTE (sheet 0), emission vector (1: ID, city, year, emission), emission matrix
+# (2: city, then one column per year)
 CEADS290 = f"The_Emission_Inventories_for_290_Chinese_Cities_from_{YEARS[0]}_to_{YEARS[-1]}.xlsx"
 
 
 def _ceads290_wan_t(wb):
-    """NOTE restated in 万吨 and every emission of the vector x100 (the same tonnes)."""
+    """NOTE restated in 万吨 and every emission of the vector and the matrix x100 (the same tonnes)."""
     wb.worksheets[0].cell(row=3, column=1).value = "Unit: 万吨 CO2 (ten thousand tonnes)."
-    ws = wb.worksheets[1]
-    for r in range(2, ws.max_row + 1):
-        ws.cell(row=r, column=3).value = ws.cell(row=r, column=3).value * 100
+    for ws, columns in ((wb.worksheets[1], [4]), (wb.worksheets[2], range(2, wb.worksheets[2].max_column + 1))):
+        for r in range(2, ws.max_row + 1):
+            for c in columns:
+                if ws.cell(row=r, column=c).value is not None:
+                    ws.cell(row=r, column=c).value = ws.cell(row=r, column=c).value * 100
 
 
 def _ceads290_first_value(d):
     from ingestion.sample.geography import TINY_CITIES
 
-    city, year, mt = (xlsx_value(at(d, CEADS290), 1, 2, c) for c in (1, 2, 3))  # 安徽合肥: short names
+    city, year, mt = (xlsx_value(at(d, CEADS290), 1, 2, c) for c in (2, 3, 4))  # 安徽合肥: short names
     code = next(code for code, name in TINY_CITIES if name.removesuffix("市") in city)
     return [value("ceads_co2", {"adcode": code, "year": int(year)}, "co2_total_t", mt * 1e6)]
 
@@ -551,13 +554,45 @@ case("ceads290-note-without-unit", "ceads", "unit", "NOTE's unit line replaced b
      lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(0, 3, 1, "Emissions of the administrative area.")),
      ["NOTE does not state the unit"], ["sheet 'NOTE'"])
 case("ceads290-unknown-city", "ceads", "names", "emission vector, row 3: city 山东北景", CEADS290,
-     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 3, 1, "山东北景")),
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 3, 2, "山东北景")),
      ["unknown city '山东北景'"], ["sheet 'emission vector', row 3, column city"])
 case("ceads290-blank-emission", "ceads", "negative", "emission vector, row 4: emission left blank", CEADS290,
-     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 4, 3, None)),
+     lambda d: e.edit_xlsx(at(d, CEADS290), e.xlsx_cell(1, 4, 4, None)),
      ["missing value"], ["sheet 'emission vector', row 4, column emission"])
 case("ceads290-note-in-wan-tonnes", "ceads", "unit", "NOTE states 万吨 and the emissions are x100", CEADS290,
      lambda d: e.edit_xlsx(at(d, CEADS290), _ceads290_wan_t), values=_ceads290_first_value)
+
+
+def _ceads290_matrix_cell(wb) -> tuple[str, int, float, int]:
+    """The matrix's first city, its first year with a figure, that figure and its (1-based) column."""
+    ws = wb.worksheets[2]
+    header = [ws.cell(row=1, column=k).value for k in range(1, ws.max_column + 1)]
+    row = [ws.cell(row=2, column=k).value for k in range(1, ws.max_column + 1)]
+    c = next(k for k in range(1, len(row)) if row[k] is not None)
+    return row[0], int(header[c]), row[c], c + 1
+
+
+def _ceads290_matrix_off_by_a_tenth(wb):
+    *_, mt, column = _ceads290_matrix_cell(wb)
+    wb.worksheets[2].cell(row=2, column=column).value = mt + 0.1
+
+
+def _ceads290_mismatch_words(d) -> str:
+    city, year, mt, _ = _ceads290_matrix_cell(openpyxl.load_workbook(at(d, CEADS290)))
+    return f"{city} {year}: the emission matrix gives {mt + 0.1!r}"
+
+
+def _ceads290_mismatch_where(d) -> str:
+    from ingestion.parsing import _column_letter
+
+    column = _ceads290_matrix_cell(openpyxl.load_workbook(at(d, CEADS290)))[3]
+    return f"sheet 'emission matrix', row 2, column {_column_letter(column - 1)}"
+
+
+case("ceads290-matrix-disagrees", "ceads", "other", "emission matrix, row 2: the first city's first figure +0.1 Mt "
+     "(the vector unchanged)", CEADS290, lambda d: e.edit_xlsx(at(d, CEADS290), _ceads290_matrix_off_by_a_tenth),
+     [_ceads290_mismatch_words, "but the emission vector (row", "differ between the two sheets"],
+     [_ceads290_mismatch_where])
 
 
 

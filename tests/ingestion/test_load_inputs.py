@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from ingestion import registry, vocabulary
+from ingestion.errors import ConfigError, IngestError
 from ingestion.load import ingest
 from tests.conftest import REPO
 
@@ -46,11 +47,14 @@ def raw_tables(path) -> dict[str, pd.DataFrame]:
         con.close()
 
 
-def assert_same_rows(a, b):
-    ta, tb = raw_tables(a), raw_tables(b)
+def assert_frames_equal(ta, tb):
     assert ta.keys() == tb.keys()
     for name in ta:
         pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=False, rtol=1e-12, obj=f"raw.{name}")
+
+
+def assert_same_rows(a, b):
+    assert_frames_equal(raw_tables(a), raw_tables(b))
 
 
 @pytest.fixture
@@ -155,6 +159,70 @@ def test_a_changed_indicator_map_reloads_the_yearbook_only(copy_of_tiny, seeds_c
     assert load(sources, warehouse)["yearbook"].status == "unchanged"
 
 
+def test_a_changed_pilot_province_rule_reloads_the_policy_lists_only(copy_of_tiny, monkeypatch):
+    """DUALCARBON_PILOT_PROVINCES is an input of policy_lists: rows expanded under ``expand`` are not kept
+    silently once the rule is back to ``refuse`` (the reload refuses the province row), and an unchanged
+    rule is a no-op."""
+    sources, warehouse = copy_of_tiny
+    path = sources / "policy_lists" / "低碳城市试点名单.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "第一批,2010,湖北省,湖北省\n", encoding="utf-8")
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "expand")
+    outcomes = load(sources, warehouse)
+    assert {n for n, o in outcomes.items() if o.status == "reloaded"} == {"policy_lists"}
+    assert outcomes["policy_lists"].reason == "files 1 changed, setting DUALCARBON_PILOT_PROVINCES changed (refuse -> expand)"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    hubei = con.sql("select adcode from raw.policy_lists where policy = 'low_carbon' and adcode like '42%'").fetchall()
+    assert {("420100",), ("420600",)} <= set(hubei)  # 武汉 and 襄阳, listed by their province
+    recorded = con.sql("select inputs from raw._loads where source = 'policy_lists' order by started desc limit 1"
+                       ).fetchone()[0]
+    con.close()
+    assert json.loads(recorded)["DUALCARBON_PILOT_PROVINCES"] == "expand"
+    assert load(sources, warehouse)["policy_lists"].status == "unchanged"
+
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "refuse")
+    before = raw_tables(warehouse)
+    with pytest.raises(IngestError, match="'湖北省' is a province"):
+        load(sources, warehouse)
+    assert_frames_equal(before, raw_tables(warehouse))  # the refused reload wrote nothing
+
+    path.write_text(path.read_text(encoding="utf-8").replace("第一批,2010,湖北省,湖北省\n", ""), encoding="utf-8")
+    monkeypatch.delenv("DUALCARBON_PILOT_PROVINCES")  # unset: the default, refuse
+    outcomes = load(sources, warehouse)
+    assert outcomes["policy_lists"].reason == "files 1 changed, setting DUALCARBON_PILOT_PROVINCES changed (expand -> refuse)"
+    assert "reloaded" in outcomes["policy_lists"].line and outcomes["policy_lists"].reason in outcomes["policy_lists"].line
+    assert {n for n, o in outcomes.items() if o.status == "reloaded"} == {"policy_lists"}
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "refuse")  # the default named: the same rule, no reload
+    assert load(sources, warehouse)["policy_lists"].status == "unchanged"
+
+
+def test_a_changed_ntl_layer_reloads_the_lights_only(copy_of_tiny, monkeypatch):
+    """DUALCARBON_NTL_LAYER is an input of ntl: with an ``average`` layer beside each ``average_masked`` one
+    (here the same radiance), naming it reloads the lights from those files, and naming it again is a no-op."""
+    sources, warehouse = copy_of_tiny
+    for f in sorted((sources / "ntl").glob("*.average_masked.*")):
+        shutil.copy(f, f.with_name(f.name.replace(".average_masked.", ".average.")))
+    outcomes = load(sources, warehouse)
+    assert outcomes["ntl"].status == "reloaded" and outcomes["ntl"].reason.startswith("files ")
+    monkeypatch.setenv("DUALCARBON_NTL_LAYER", "average")
+    outcomes = load(sources, warehouse)
+    assert {n for n, o in outcomes.items() if o.status == "reloaded"} == {"ntl"}
+    assert outcomes["ntl"].reason == "setting DUALCARBON_NTL_LAYER changed (average_masked -> average)"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    used = {f for f, layout in con.sql("select file, layout from raw._loads where source = 'ntl' and started = "
+                                       "(select max(started) from raw._loads where source = 'ntl')").fetchall()
+            if '"used": false' not in layout}
+    con.close()
+    assert used and all(".average." in f for f in used)
+    assert load(sources, warehouse)["ntl"].status == "unchanged"
+
+
+def test_an_invalid_setting_is_refused_before_anything_is_read(copy_of_tiny, monkeypatch):
+    sources, warehouse = copy_of_tiny
+    monkeypatch.setenv("DUALCARBON_PILOT_PROVINCES", "maybe")
+    with pytest.raises(ConfigError, match="DUALCARBON_PILOT_PROVINCES='maybe': use one of refuse, expand"):
+        ingest(sources, warehouse, only=["policy_lists"], progress=False, echo=lambda *_: None)
+
+
 def test_the_manifest_records_each_input_fingerprint(tiny_warehouse):
     con = duckdb.connect(str(tiny_warehouse), read_only=True)
     try:
@@ -166,18 +234,20 @@ def test_the_manifest_records_each_input_fingerprint(tiny_warehouse):
     for name, inputs in recorded.items():
         assert sorted(inputs) == sorted(SOURCES[name].inputs())
     assert recorded["yearbook"]["seed_yearbook_indicators"] == vocabulary.seed_fingerprint("seed_yearbook_indicators")
+    assert recorded["policy_lists"]["DUALCARBON_PILOT_PROVINCES"] == "refuse"  # a setting: its value in effect
+    assert recorded["ntl"]["DUALCARBON_NTL_LAYER"] == "average_masked"
 
 
 PROBE = textwrap.dedent("""
     import json, shutil, sys
     from pathlib import Path
-    from ingestion import registry, vocabulary
+    from ingestion import registry, settings, vocabulary
     from ingestion.load import ingest
     name, sources, base, warehouse = sys.argv[1:5]
     if name != "boundaries":
         shutil.copy(base, warehouse)
     ingest(Path(sources), Path(warehouse), only=[name], progress=False, echo=lambda *_: None)
-    print(json.dumps(sorted(vocabulary.seeds_read())))
+    print(json.dumps(sorted(vocabulary.seeds_read() | settings.loader_settings_read())))
 """)
 
 
@@ -191,11 +261,12 @@ def boundaries_only(tiny_sources, tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_a_loader_reads_no_seed_it_does_not_declare(name, tiny_sources, boundaries_only, tmp_path):
-    """Each loader in a fresh process (no seed cached), on the tiny world: every seed it reads is one of
-    its declared inputs, or a change to that seed would not reload it."""
+    """Each loader in a fresh process (no seed cached), on the tiny world: every seed and every setting of
+    ``ingestion.settings.LOADER_SETTINGS`` it reads is one of its declared inputs, or a change to it would
+    not reload it."""
     out = subprocess.run([sys.executable, "-c", PROBE, name, str(tiny_sources), str(boundaries_only),
                           str(tmp_path / "w.duckdb")], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     read = set(json.loads(out.stdout.strip().splitlines()[-1]))
     undeclared = read - set(SOURCES[name].inputs())
-    assert not undeclared, f"{name} reads {sorted(undeclared)} without declaring it (Source.seeds)"
+    assert not undeclared, f"{name} reads {sorted(undeclared)} without declaring it (Source.seeds / Source.settings)"

@@ -68,6 +68,7 @@ def test_every_yearbook_layout_is_a_file_of_the_sample_world(tiny_warehouse):
                              group by source_file""").fetchall())
     assert scopes["城市面板数据_EPS.csv"] == "全市,市辖区" and scopes["城市统计年鉴_资源环境.xlsx"] == "全市,市辖区"
     assert scopes["城市统计年鉴_分年指标_全市.xlsx"] == "全市" and scopes["CSMAR_中国城市数据库_人口与教育.xlsx"] == "全市"
+    assert scopes["城市统计年鉴_分指标_全市.xlsx"] == "全市"  # years as columns, the indicator in the sheet name
 
 
 def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_folder, tmp_path, monkeypatch):
@@ -82,18 +83,25 @@ def test_a_city_listed_on_its_own_is_not_listed_again_by_its_province(pilot_fold
     assert wuhan == 1
 
 
-def _published_ceads(path, rows, note="Unit: million tonnes (Mt) of CO2."):
+def _published_ceads(path, rows, note="Unit: million tonnes (Mt) of CO2.", matrix=None):
+    """The 290-city workbook as CEADs publishes it: NOTE, emission vector (ID, city, year, emission) and
+    emission matrix (city, then the years as text headers), the matrix holding ``matrix`` (city, year ->
+    figure; the vector's figures by default)."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.active.title = "NOTE"
-    book["NOTE"].append(["The Emission Inventories for 290 Chinese Cities"])
-    book["NOTE"].append([note])
+    book["NOTE"].append(["Unit/单位", note])
     vector = book.create_sheet("emission vector")
-    vector.append(["city", "year", "emission"])
-    for row in rows:
-        vector.append(list(row))
-    book.create_sheet("emission matrix").append(["city", 2010])
+    vector.append(["ID", "city", "year", "emission"])
+    for city, year, emission in rows:
+        vector.append([f"{city}{year}", city, year, emission])
+    figures = {(city, year): emission for city, year, emission in rows} if matrix is None else matrix
+    years = sorted({y for _c, y in figures})
+    sheet = book.create_sheet("emission matrix")
+    sheet.append(["city", *[str(y) for y in years]])
+    for city in dict.fromkeys(c for c, _y in figures):
+        sheet.append([city, *[figures.get((city, y)) for y in years]])
     book.save(path)
 
 
@@ -126,3 +134,76 @@ def test_a_published_ceads_workbook_whose_note_states_no_unit_is_refused(tiny_so
     assert _ingest(folder, warehouse, "ceads") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "ceads_290.xlsx: sheet 'NOTE': NOTE does not state the unit" in err[0]
+
+
+def test_a_matrix_that_disagrees_with_the_vector_is_refused(tiny_sources, tmp_path, capsys):
+    """The emission matrix repeats the vector (cities x years): a figure changed in one sheet only is
+    refused at its cell, with both totals; a difference within the printed rounding is not one."""
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "ceads").mkdir()
+    path = folder / "ceads" / "The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx"
+    rows = [("山东济南", 2015, 80.125), ("湖北潜江", 2015, 4.0), ("湖北潜江", 2016, 4.25)]
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries") == 0
+
+    rounded = {("山东济南", 2015): 80.1, ("湖北潜江", 2015): 4.0, ("湖北潜江", 2016): 4.25}  # printed to 0.1
+    _published_ceads(path, rows, matrix=rounded)
+    assert _ingest(folder, warehouse, "ceads") == 0
+    capsys.readouterr()
+
+    _published_ceads(path, rows, matrix={**rounded, ("湖北潜江", 2016): 4.5})
+    assert _ingest(folder, warehouse, "ceads") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert (f"{path.name}: sheet 'emission matrix', row 3, column C: 湖北潜江 2016: the emission matrix gives 4.5 "
+            "百万吨 but the emission vector (row 4) gives 4.25 百万吨") in err[0]
+    assert "How to fix" in err[0]
+    con = duckdb.connect(str(warehouse), read_only=True)  # the refused load changed nothing
+    assert con.sql("select count(*) from raw.ceads_co2").fetchone()[0] == 3
+
+    _published_ceads(path, rows, matrix={k: v for k, v in rounded.items() if k != ("湖北潜江", 2015)})
+    con.close()
+    assert _ingest(folder, warehouse, "ceads") == 2
+    err = capsys.readouterr().err.strip()
+    assert "row 3, column B: 湖北潜江 2015: the emission matrix gives nothing but the emission vector (row 3)" in err
+
+
+def test_years_as_columns_with_the_indicator_in_the_sheet_name(tiny_sources, tmp_path):
+    """The sample world's one-sheet-per-indicator file (years as columns, no 指标 column; the sheet named for
+    the indicator, an index without a unit) loads through the command line: every figure of every sheet is
+    in raw.yearbook under the sheet's indicator, in 全市, for the city of its row; the manifest names the
+    layout."""
+    import openpyxl
+
+    name = "城市统计年鉴_分指标_全市.xlsx"
+    folder = tmp_path / "sources"
+    shutil.copytree(tiny_sources / "boundaries", folder / "boundaries")
+    (folder / "yearbook").mkdir()
+    shutil.copy(tiny_sources / "yearbook" / name, folder / "yearbook" / name)
+    warehouse = tmp_path / "w.duckdb"
+    assert _ingest(folder, warehouse, "boundaries", "yearbook") == 0
+
+    expected = {}
+    book = openpyxl.load_workbook(folder / "yearbook" / name, read_only=True)
+    assert {"数字普惠金融指数", "年末金融机构各项存款余额(万元)"} <= set(book.sheetnames)  # an index has no unit
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        header = next(r for r in rows if r[0] == "城市")
+        assert "指标" not in header
+        indicator = ws.title.split("(")[0]
+        for row in rows[rows.index(header) + 1:]:
+            for year, figure in zip(header[1:], row[1:]):
+                if figure is not None:
+                    expected[(row[0], int(year), indicator)] = figure
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.sql(f"""select b.name_zh, y.year, y.indicator, y.value from raw.yearbook y
+                       left join raw.city_boundaries b using (adcode) where y.source_file = '{name}'""").fetchall()
+    assert con.sql("select distinct scope from raw.yearbook").fetchall() == [("全市",)]
+    assert len(expected) > 100 and len(rows) == len(expected)
+    # today's cities by their name (units of earlier code tables, 莱芜 or 巢湖, have no polygon of their own)
+    got = {(city, year, indicator): value for city, year, indicator, value in rows if city is not None}
+    assert len(got) > 0.8 * len(expected) and got.keys() <= expected.keys()
+    assert all(abs(got[k] - expected[k]) <= 1e-9 * abs(expected[k]) for k in got)  # 万元: the canonical unit
+    layout = con.sql(f"select layout->>'layout' from raw._loads where file = 'yearbook/{name}'").fetchone()[0]
+    assert layout == "years as columns, indicator from the sheet name"
