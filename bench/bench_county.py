@@ -11,6 +11,10 @@ and the raster sources, then ``dualcarbon build``); built here when not given.
    inspect, coverage once, zonal means per day, annual means) serially, against reading the same files'
    bands alone (GDAL window reads, the floor); the cost per raster and per million cells, from which the
    README projects the 23-year daily run.
+   On Dask (unless ``--no-dask``): the same ``pm25_daily.read`` serially and on a
+   ``DaskExecutor("local:1")`` and ``("local:2")`` in the same run (``bench_dask.compare_executors``: rows
+   compared, ratios against that serial run, Dask's extra seconds per task, peak memory per worker) and
+   Dask's overhead per no-op task (``bench_dask.overhead_per_task``).
 2. Two-way (individual + time) Lee-Yu SDM with LeSage-Pace effects (1,000 draws) on mart_county_year
    with the k-nearest W of mart_county_spatial_weights at N = all county-level units: budget 5 s.
 3. The log-determinant backends at a smaller N (the first 600 units' knn W) against the exact value
@@ -83,6 +87,26 @@ def bench_daily(bench: Bench, sources: Path, warehouse: Path) -> None:
     bench.value("daily_rows", len(frame), "rows")
 
 
+def bench_daily_dask(bench: Bench, sources: Path, warehouse: Path, *, repeat: int) -> None:
+    from bench_dask import compare_executors, overhead_per_task
+
+    from ingestion.sources import pm25_daily
+    from ingestion.sources.base import LoadContext
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    cities = con.execute("select * from raw.city_boundaries order by adcode").df()
+    con.close()
+    files = pm25_daily.SOURCE.find_files(sources)
+
+    def ours(executor):
+        ctx = LoadContext(cities=cities, executor=executor, progress=False)
+        return pm25_daily.read(files, ctx).tables["raster_zonal"].reset_index(drop=True)
+
+    overhead_per_task(bench)
+    compare_executors(bench, "daily_dask", ours, tasks=len(files) + 1, repeat=repeat)  # + the coverage task
+    bench.note("daily_dask.rasters", f"pm25_daily: {len(files)} ChinaHighPM2.5 D1K files over {len(cities)} units")
+
+
 def bench_sdm(bench: Bench, warehouse: Path) -> None:
     from analysis.estimators.spatial import fit_spatial_panel, impacts, weights_from_edges
 
@@ -141,12 +165,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path)
     parser.add_argument("--warehouse", type=Path)
+    parser.add_argument("--no-dask", action="store_true", help="skip the daily part on local:1 / local:2")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per executor in the Dask part (best kept)")
     args = parser.parse_args()
-    bench = Bench("county", args=args, baseline="GDAL band reads of the same daily files (floor); the 5 s budget "
-                  "of the SDM; the exact eigenvalue log-determinant")
+    bench = Bench("county", args=args, baseline="GDAL band reads of the same daily files (floor); the serial daily "
+                  "read of the same run (Dask); the 5 s budget of the SDM; the exact eigenvalue log-determinant")
     with tempfile.TemporaryDirectory(prefix="bench_county_") as tmp:
         sources, warehouse = sample_and_build(args.sources, args.warehouse, Path(tmp))
         bench_daily(bench, sources, warehouse)
+        if not args.no_dask:
+            bench_daily_dask(bench, sources, warehouse, repeat=args.repeat)
         bench_sdm(bench, warehouse)
     bench.value("peak_rss_mb", peak_rss_mb(), "MB")
     bench.emit()

@@ -31,6 +31,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import shapely
@@ -73,6 +74,14 @@ def measure(bench: Bench, part: str, world, files, product, *, repeat: int) -> f
         ctx = LoadContext(cities=ctx_cities, executor=executor, progress=False)
         return read_raster_product(product, files, ctx)["raster_zonal"].reset_index(drop=True)
 
+    serial_s = compare_executors(bench, part, ours, tasks=len(files) + 1, repeat=repeat)  # + the coverage task
+    return serial_s / len(files)
+
+
+def compare_executors(bench: Bench, part: str, ours: Callable, *, tasks: int, repeat: int) -> float:
+    """``ours(executor)`` (a frame of rows) timed serially and on local:1 / local:2, its rows compared with
+    the serial ones; the ratios, Dask's extra seconds per task and the peak memory per worker. Returns the
+    serial seconds."""
     serial_s, serial_rows = timed(lambda: ours(SerialExecutor()), repeat)
     bench.value(f"{part}.serial_s", serial_s, "s")
     seconds = {}
@@ -91,11 +100,10 @@ def measure(bench: Bench, part: str, world, files, product, *, repeat: int) -> f
     bench.ratio(f"{part}.local1_over_serial", seconds[1] / serial_s, baseline="local:1 s / serial s")
     bench.ratio(f"{part}.local2_over_serial", seconds[2] / serial_s, baseline="local:2 s / serial s")
     bench.ratio(f"{part}.local2_over_local1", seconds[2] / seconds[1], baseline="local:2 s / local:1 s")
-    tasks = len(files) + 1   # a task per file, and the grid's coverage task
     bench.value(f"{part}.tasks", tasks, "tasks")
     bench.value(f"{part}.local1_extra_s_per_task", (seconds[1] - serial_s) / tasks, "s",
                 baseline="(local:1 s - serial s) / tasks")
-    return serial_s / len(files)
+    return serial_s
 
 
 def bands_only(bench: Bench, part: str, world, files, product, folder: Path) -> tuple[float, float]:

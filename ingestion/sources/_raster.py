@@ -26,6 +26,7 @@ the table's key (DuckDB keys cannot be NULL) -- read ``year = 0`` as "time-invar
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -163,15 +164,63 @@ def _open_error(band: BandRef, exc: BaseException) -> IngestError:
                        "provider's listing")
 
 
+class _Handoff:
+    """Datasets a gzipped file's inspection opened, kept open for its read in the same process.
+
+    Opening a ``/vsigzip/`` GeoTIFF inflates the stream up to its header (tens of ms for a VIIRS file);
+    inspecting and then reading would pay it twice. ``_open_info`` hands the open dataset over here and
+    ``read_gdal_band`` takes it (once: it closes it after the band). Only in the process that opened it
+    (a forked pool worker or a Dask worker opens its own); at most ``LIMIT`` kept (the oldest closed);
+    ``read_raster_product`` closes what no read took (e.g. when the reads ran on a cluster)."""
+
+    LIMIT = 16
+
+    def __init__(self):
+        self.open: dict[str, tuple[int, object]] = {}
+
+    def keeps(self, open_name: str) -> bool:
+        return open_name.startswith("/vsigzip/")
+
+    def give(self, open_name: str, ds) -> None:
+        old = self.open.pop(open_name, None)
+        if old is not None:
+            self._close(old)
+        self.open[open_name] = (os.getpid(), ds)
+        while len(self.open) > self.LIMIT:
+            self._close(self.open.pop(next(iter(self.open))))
+
+    def take(self, open_name: str):
+        entry = self.open.pop(open_name, None)
+        if entry is None:
+            return None
+        if entry[0] != os.getpid():  # inherited through fork: not ours to use (nor to close)
+            return None
+        return entry[1]
+
+    def clear(self) -> None:
+        while self.open:
+            self._close(self.open.pop(next(iter(self.open))))
+
+    @staticmethod
+    def _close(entry) -> None:
+        if entry[0] == os.getpid():
+            entry[1].close()
+
+
+HANDOFF = _Handoff()
+
+
 def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
     """One band of a GDAL-readable raster, block by block (flat float64, nodata -> NaN), converted to the
-    canonical unit. The dataset is opened once for all blocks, so a gzipped file is inflated in one pass."""
+    canonical unit. The dataset is opened once for all blocks, so a gzipped file is inflated in one pass
+    (and not at all again when this process's inspection of it left it open: ``HANDOFF``)."""
     import rasterio
 
     spec: GdalRead = band.options[0]
     with rasterio.Env(**GDAL_ENV):
+        ds = HANDOFF.take(spec.open_name)
         try:
-            ds = rasterio.open(spec.open_name)
+            ds = ds if ds is not None else rasterio.open(spec.open_name)
         except Exception as exc:  # rasterio/GDAL raise several types for damaged files
             raise _open_error(band, exc) from None
         with ds:
@@ -431,9 +480,18 @@ def _open_info(rec: Recognised, product: RasterProduct) -> _Info:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)  # reported below as our own error
-            with rasterio.Env(**GDAL_ENV), rasterio.open(rec.open_name) as ds:
-                info = _Info(ds.crs, ds.transform, ds.width, ds.height, ds.count, ds.dtypes[0], ds.nodata)
-                tags = ds.tags()
+            with rasterio.Env(**GDAL_ENV):
+                ds = rasterio.open(rec.open_name)
+                try:
+                    info = _Info(ds.crs, ds.transform, ds.width, ds.height, ds.count, ds.dtypes[0], ds.nodata)
+                    tags = ds.tags()
+                except BaseException:
+                    ds.close()
+                    raise
+                if HANDOFF.keeps(rec.open_name):
+                    HANDOFF.give(rec.open_name, ds)  # the read of this file takes it (one inflate, not two)
+                else:
+                    ds.close()
     except Exception as exc:
         raise IngestError(rec.label, "whole file", f"cannot be opened as a raster ({_first_line(exc)}); the file "
                           "is corrupt, truncated or not a raster", "download the file again and check its size") from None
@@ -661,6 +719,13 @@ def cities_frame(ctx: LoadContext) -> pd.DataFrame:
 def read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: LoadContext) -> ReadResult:
     """All files of one product -> raw.raster_zonal rows and each file's layout. Raises one IngestError
     on bad input, and on a file holding another quantity than the product needs."""
+    try:
+        return _read_raster_product(product, files, ctx)
+    finally:
+        HANDOFF.clear()  # what the reads did not take (a bad file refused, reads on a cluster)
+
+
+def _read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: LoadContext) -> ReadResult:
     cities = cities_frame(ctx)
     wkb = tuple(bytes(g) for g in cities["geometry_wkb"])
     files = [Path(f) for f in files]

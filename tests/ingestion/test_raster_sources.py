@@ -182,6 +182,24 @@ def test_truncated_gzipped_geotiff(root, ctx, tmp_path):
     rejects("ntl", folder, ctx, victim.name, "corrupt")
 
 
+def test_a_gzipped_file_is_opened_once(root, ctx, tmp_path, monkeypatch, loaded):
+    """Inspecting a .tif.gz and reading it share one open dataset (one inflate up to the header, not two);
+    the values are those of the plain load, and nothing is left open after the read."""
+    from ingestion.sources import _raster
+
+    folder = copy_source(root, "ntl", tmp_path, keep=None, pattern="*.tif.gz")
+    opened: list[str] = []
+    real_open = rasterio.open
+    monkeypatch.setattr(rasterio, "open", lambda name, *a, **k: opened.append(str(name)) or real_open(name, *a, **k))
+    frame = read("ntl", folder.parent, ctx)
+    used = [n for n in opened if "average_masked" in n]
+    assert used and len(used) == len(set(used)), used  # each file once
+    want = loaded["ntl"].set_index(["adcode", "year"])["value"]
+    got = frame.set_index(["adcode", "year"])["value"]
+    assert np.allclose(got, want.loc[got.index])
+    assert _raster.HANDOFF.open == {}
+
+
 def test_truncated_netcdf(root, ctx, tmp_path):
     folder = copy_source(root, "pm25", tmp_path)
     victim = sorted(folder.iterdir())[0]
