@@ -267,13 +267,7 @@ def table_with_header(raw: pd.DataFrame, required: set[str], *, file, sheet=None
     unlabelled = np.flatnonzero(_blank(labels).to_numpy() & ~body.apply(_blank).all().to_numpy())
     prefix = f"sheet {sheet!r}, " if sheet else ""
     if unlabelled.size:
-        j = int(unlabelled[0])
-        column = _column_letter(j) if sheet is not None else str(j + 1)
-        raise IngestError(file, f"{prefix}row {h + 1}, column {column}",
-                          f"column {column} holds values but has no header label (merged header cells over "
-                          f"several rows? {unlabelled.size} such column(s))",
-                          "unmerge the header and keep one header row with one label per column, "
-                          "e.g. 地区生产总值(万元)")
+        raise unlabelled_column_error(file, sheet, h, [int(j) for j in unlabelled])
     table = body.copy()
     table.columns = [str(c).strip() for c in labels]
     table = drop_blank_and_footnote_rows(table)
@@ -283,6 +277,19 @@ def table_with_header(raw: pd.DataFrame, required: set[str], *, file, sheet=None
     # index = row below the header (0-based), blank rows counted: first data row + index is the row Excel
     # (or the CSV's line) shows
     return table.set_axis(table.index - (h + 1)), h + 2
+
+
+def unlabelled_column_error(file, sheet: str | None, header_row: int, columns: list[int]) -> IngestError:
+    """The one error for columns that hold values under no header label (0-based ``header_row`` and
+    column positions; a sheet's columns are named by Excel letter, a CSV's by number)."""
+    prefix = f"sheet {sheet!r}, " if sheet else ""
+    j = columns[0]
+    column = _column_letter(j) if sheet is not None else str(j + 1)
+    return IngestError(file, f"{prefix}row {header_row + 1}, column {column}",
+                       f"column {column} holds values but has no header label (merged header cells over "
+                       f"several rows? {len(columns)} such column(s))",
+                       "unmerge the header and keep one header row with one label per column, "
+                       "e.g. 地区生产总值(万元)")
 
 
 def drop_blank_and_footnote_rows(table: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.errors import IngestError
-from ingestion.parsing import FOOTNOTE, UNIT_CONVERSIONS, _blank, _column_letter, drop_blank_and_footnote_rows
+from ingestion.parsing import (FOOTNOTE, UNIT_CONVERSIONS, _blank, _column_letter, drop_blank_and_footnote_rows,
+                               unlabelled_column_error)
 from ingestion.vocabulary import CONSTANT_PRICES, CURRENT_PRICES, WHOLE_AREA, yearbook_scopes, yearbook_spellings
 
 # key columns as exports name them -> role (CSMAR's English field codes included)
@@ -191,13 +192,7 @@ def recognise(raw: pd.DataFrame, *, file: Path, sheet: str | None) -> Sheet:
     body = raw.iloc[start:]
     unlabelled = [j for j, label in enumerate(labels) if not label and not body[j].pipe(_blank).all()]
     if unlabelled:
-        j = unlabelled[0]
-        column = _column_letter(j) if sheet is not None else str(j + 1)
-        raise IngestError(file, f"{prefix}row {h + 1}, column {column}",
-                          f"column {column} holds values but has no header label (merged header cells over "
-                          f"several rows? {len(unlabelled)} such column(s))",
-                          "unmerge the header and keep one header row with one label per column, "
-                          "e.g. 地区生产总值(万元)")
+        raise unlabelled_column_error(file, sheet, h, unlabelled)
     body = drop_blank_and_footnote_rows(body)
     if body.empty:
         raise IngestError(file, f"{prefix}below the header (row {h + 1})", "no data rows under the header",
