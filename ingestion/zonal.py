@@ -124,10 +124,12 @@ class Coverage:
         return len(self.zone_cells)
 
     def block(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views)."""
+        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views; the
+        cells of a later block are a shifted copy)."""
         lo, hi = self.block_starts[b], self.block_starts[b + 1]
         first = b * self.block_rows * self.width
-        return self.zone[lo:hi], self.cell[lo:hi] - first, self.fraction[lo:hi]
+        cell = self.cell[lo:hi] if first == 0 else self.cell[lo:hi] - first  # the first block: no copy
+        return self.zone[lo:hi], cell, self.fraction[lo:hi]
 
     def matrix(self) -> sp.csr_matrix:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
@@ -304,7 +306,7 @@ class ZoneMoments:
         n_invalid = int(np.count_nonzero(invalid))
         w = _block_weights(cov, block, c, invalid if n_invalid else None)
         if n_invalid:
-            np.copyto(values, 0.0, where=invalid)  # the block's values are the caller's to give: last use
+            np.putmask(values, invalid, 0.0)  # the block's values are the caller's to give: last use
         t = c @ values
         self.valid_cells += values.size - n_invalid
         self.weight += w
