@@ -302,3 +302,27 @@ def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, d
     expected[bad] = np.nan
     np.testing.assert_array_equal(got, expected.ravel())  # exact, NaN where invalid
     assert grid.n_cells == got.size
+
+
+def test_sums_zero_only_the_invalid_cells_the_zones_read():
+    """The nodata cells outside every zone (the sea around the cities) are not touched per band; those a
+    zone reads are, and the sums equal the by-hand ones, also when too many are invalid to list (fallback)."""
+    from ingestion.zonal import ZoneMoments
+
+    grid = Grid(WGS84, 0.0, 16.0, 1.0, 1.0, 16, 16)
+    values = np.arange(256, dtype=np.float64).reshape(16, 16)
+    zones = zones_in_crs([shapely.to_wkb(box(1, 9, 5, 14))], WGS84)  # rows 2-6, columns 1-4: 20 whole cells
+    cov = coverage_matrix(zones, grid)
+    inside = values[2:7, 1:5].copy()
+    for zone_nan, outside_nan in ((1, 60), (1, 60), (10, 0)):  # the same pattern twice (cached), then many inside
+        band = values.copy()
+        band[2:7, 1:5].flat[:zone_nan] = np.nan
+        band[10:, :].flat[:outside_nan] = np.nan
+        moments = ZoneMoments(cov.n_zones, ("sum", "mean"))
+        moments.add(cov, 0, flat := band.ravel().copy())
+        out, coverage = moments.finish(cov.zone_cells)
+        kept = inside.ravel()[zone_nan:]
+        assert out[0, 0] == pytest.approx(kept.sum(), rel=1e-12)
+        assert out[1, 0] == pytest.approx(kept.mean(), rel=1e-12)
+        assert coverage[0] == pytest.approx(kept.size / 20)
+        assert np.isnan(flat[160:160 + outside_nan]).all()  # left as they were
