@@ -124,10 +124,12 @@ class Coverage:
         return len(self.zone_cells)
 
     def block(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views)."""
+        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views; the
+        cells of a later block are a shifted copy)."""
         lo, hi = self.block_starts[b], self.block_starts[b + 1]
         first = b * self.block_rows * self.width
-        return self.zone[lo:hi], self.cell[lo:hi] - first, self.fraction[lo:hi]
+        cell = self.cell[lo:hi] if first == 0 else self.cell[lo:hi] - first  # the first block: no copy
+        return self.zone[lo:hi], cell, self.fraction[lo:hi]
 
     def matrix(self) -> sp.csr_matrix:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
@@ -302,9 +304,11 @@ class ZoneMoments:
         c = cov.block_matrix(block)
         invalid = np.isnan(values)
         n_invalid = int(np.count_nonzero(invalid))
-        w = _block_weights(cov, block, c, invalid if n_invalid else None)
-        if n_invalid:
-            np.copyto(values, 0.0, where=invalid)  # the block's values are the caller's to give: last use
+        w, zero_at = _block_weights(cov, block, c, invalid if n_invalid else None)
+        if zero_at is not None:  # only the invalid cells C reads need a zero, not the sea around the cities
+            values[zero_at] = 0.0  # the block's values are the caller's to give: last use
+        elif n_invalid:
+            np.putmask(values, invalid, 0.0)
         t = c @ values
         self.valid_cells += values.size - n_invalid
         self.weight += w
@@ -356,16 +360,18 @@ class ZoneMoments:
         return out, coverage
 
 
-_WEIGHTS: "OrderedDict[tuple, tuple[object, np.ndarray]]" = OrderedDict()  # (weakref to fraction, weights)
+_WEIGHTS: "OrderedDict[tuple, tuple[object, tuple]]" = OrderedDict()  # (weakref to fraction, (weights, zero_at))
 _WEIGHTS_KEPT = 64
 
 
-def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix, invalid: np.ndarray | None) -> np.ndarray:
-    """C_b m: each zone's coverage weight over the block's valid cells. The nodata cells of a product
-    are mostly the same every year (sea, the land mask), so the weights are kept per coverage, block and
-    nodata pattern (its digest) and a band with the same pattern reuses them. The cache holds a weak
-    reference to the coverage's fraction array: it keeps no coverage alive, and a key whose coverage is
-    gone never matches (its id may be reused, the dead reference is not)."""
+def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix,
+                   invalid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """C_b m: each zone's coverage weight over the block's valid cells; and the invalid cells that C_b
+    reads (block-local indices; ``None`` when there are too many to list cheaply: then every invalid cell
+    is zeroed). The nodata cells of a product are mostly the same every year (sea, the land mask), so
+    both are kept per coverage, block and nodata pattern (its digest) and a band with the same pattern
+    reuses them. The cache holds a weak reference to the coverage's fraction array: it keeps no coverage
+    alive, and a key whose coverage is gone never matches (its id may be reused, the dead reference is not)."""
     import hashlib
     import weakref
 
@@ -375,6 +381,7 @@ def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix, invalid: np.ndar
     if hit is not None and hit[0]() is cov.fraction:
         _WEIGHTS.move_to_end(key)
         return hit[1]
+    zero_at = None
     if invalid is None:  # every cell valid: C_b's row sums
         w = np.zeros(c.shape[0])
         filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
@@ -382,10 +389,15 @@ def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix, invalid: np.ndar
             w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
     else:
         w = c @ (~invalid).astype(np.float64)
-    _WEIGHTS[key] = (weakref.ref(cov.fraction), w)
+        read = np.zeros(c.shape[1], dtype=bool)
+        read[c.indices] = True
+        listed = np.flatnonzero(read & invalid)
+        if listed.size <= c.shape[1] // 64:  # kept small: at most half the size of the packed pattern
+            zero_at = listed.astype(np.int32)
+    _WEIGHTS[key] = (weakref.ref(cov.fraction), (w, zero_at))
     if len(_WEIGHTS) > _WEIGHTS_KEPT:
         _WEIGHTS.popitem(last=False)
-    return w
+    return w, zero_at
 
 
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

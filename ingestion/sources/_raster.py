@@ -233,17 +233,17 @@ def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
                 except Exception as exc:
                     raise _open_error(band, exc) from None
                 # read in the stored type (GDAL's conversion to float64 costs as much as the decoding);
-                # nodata is compared in that type, then one float64 copy carries scale, offset and NaN
+                # nodata and infinities are found in that type (NaN stays NaN through the conversion), then
+                # one pass converts to float64 and scales (float64(raw) * scale, as before: the same values)
                 invalid = raw == nodata if nodata is not None and not np.isnan(nodata) else None
-                data = raw.astype(np.float64)
                 if raw.dtype.kind == "f":
-                    nonfinite = ~np.isfinite(data)
-                    invalid = nonfinite if invalid is None else invalid | nonfinite
-                if scale != 1.0 or offset != 0.0:
-                    data *= scale
+                    infinite = np.isinf(raw)
+                    invalid = infinite if invalid is None else invalid | infinite
+                data = np.multiply(raw, scale, dtype=np.float64) if scale != 1.0 else raw.astype(np.float64)
+                if offset != 0.0:
                     data += offset
                 if invalid is not None and invalid.any():
-                    data[invalid] = np.nan
+                    np.putmask(data, invalid, np.nan)  # faster than copyto(where=) or boolean indexing
                 if spec.flux_year is not None:
                     areas = geodesy.row_areas_m2(grid.north, grid.dy, grid.height, grid.dx)
                     data = geodesy.flux_to_tonnes(data, areas[:, None], spec.flux_year)

@@ -253,3 +253,76 @@ def test_blocks_of_rows_give_the_one_block_result(rasters, wkb, monkeypatch, tmp
         lat, lon = float(ds["lat"][i]), float(ds["lon"][j])
     with pytest.raises(IngestError, match=f"lat {lat:.4f}, lon {lon:.4f}"):
         zonal_stats(inspect_file(path, edgar_co2.PRODUCT, wkb), wkb, ("sum",), nonnegative=True)
+
+
+def test_first_block_entries_are_views_not_copies(monkeypatch):
+    """The per-band work on a one-block grid (most products' windows) takes no copy of C's entries; a
+    later block's cells are shifted to count from its first cell."""
+    import ingestion.zonal as zonal
+
+    grid, values = small_grid()
+    zones = zones_in_crs([shapely.to_wkb(box(0.5, 0.5, 2, 3)), shapely.to_wkb(box(3, 1, 4.5, 4))], WGS84)
+    cov = coverage_matrix(zones, grid)
+    zone, cell, fraction = cov.block(0)
+    assert np.shares_memory(cell, cov.cell) and np.shares_memory(fraction, cov.fraction)
+    two = coverage_matrix(zones, grid, block_rows=2)
+    _, later, _ = two.block(1)
+    lo, hi = two.block_starts[1], two.block_starts[2]
+    np.testing.assert_array_equal(later, two.cell[lo:hi] - 2 * grid.width)
+    assert not np.shares_memory(later, two.cell)
+
+
+@pytest.mark.parametrize("dtype, nodata, scale, offset", [("uint16", 65535, 0.01, 0.0), ("uint16", 65535, 0.1, 2.5),
+                                                          ("float32", -999.0, 1.0, 0.0), ("float32", None, 1.0, 0.0)])
+def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, dtype, nodata, scale, offset):
+    """The reader's values are float64(stored) * scale + offset exactly, with nodata, NaN and +-inf cells NaN."""
+    from rasterio.transform import from_origin
+
+    from ingestion.sources._raster import GdalRead, read_gdal_band
+
+    rng = np.random.default_rng(3)
+    raw = (rng.random((6, 7)) * 5000).astype(dtype)
+    bad = np.zeros(raw.shape, bool)
+    if nodata is not None:
+        raw[0, :3] = nodata
+        bad[0, :3] = True
+    if dtype == "float32":
+        raw[2, 2], raw[3, 4], raw[5, 0] = np.inf, -np.inf, np.nan
+        bad[2, 2] = bad[3, 4] = bad[5, 0] = True
+    path = tmp_path / "band.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=7, height=6, count=1, dtype=dtype, crs="EPSG:4326",
+                       transform=from_origin(100, 30, 0.5, 0.5), nodata=nodata) as ds:
+        ds.write(raw, 1)
+        ds.scales, ds.offsets = (scale,), (offset,)
+    grid = Grid(WGS84, 100.0, 30.0, 0.5, 0.5, 7, 6)
+    band = BandRef(str(path), "band.tif", 1, 2020, "x", read_gdal_band, options=(GdalRead(str(path), 7),))
+    got = np.concatenate(list(read_gdal_band(band, [(0, Grid(WGS84, 100.0, 30.0, 0.5, 0.5, 7, 4)),
+                                                    (4, Grid(WGS84, 100.0, 28.0, 0.5, 0.5, 7, 2))])))
+    expected = raw.astype(np.float64) * scale + offset
+    expected[bad] = np.nan
+    np.testing.assert_array_equal(got, expected.ravel())  # exact, NaN where invalid
+    assert grid.n_cells == got.size
+
+
+def test_sums_zero_only_the_invalid_cells_the_zones_read():
+    """The nodata cells outside every zone (the sea around the cities) are not touched per band; those a
+    zone reads are, and the sums equal the by-hand ones, also when too many are invalid to list (fallback)."""
+    from ingestion.zonal import ZoneMoments
+
+    grid = Grid(WGS84, 0.0, 16.0, 1.0, 1.0, 16, 16)
+    values = np.arange(256, dtype=np.float64).reshape(16, 16)
+    zones = zones_in_crs([shapely.to_wkb(box(1, 9, 5, 14))], WGS84)  # rows 2-6, columns 1-4: 20 whole cells
+    cov = coverage_matrix(zones, grid)
+    inside = values[2:7, 1:5].copy()
+    for zone_nan, outside_nan in ((1, 60), (1, 60), (10, 0)):  # the same pattern twice (cached), then many inside
+        band = values.copy()
+        band[2:7, 1:5].flat[:zone_nan] = np.nan
+        band[10:, :].flat[:outside_nan] = np.nan
+        moments = ZoneMoments(cov.n_zones, ("sum", "mean"))
+        moments.add(cov, 0, flat := band.ravel().copy())
+        out, coverage = moments.finish(cov.zone_cells)
+        kept = inside.ravel()[zone_nan:]
+        assert out[0, 0] == pytest.approx(kept.sum(), rel=1e-12)
+        assert out[1, 0] == pytest.approx(kept.mean(), rel=1e-12)
+        assert coverage[0] == pytest.approx(kept.size / 20)
+        assert np.isnan(flat[160:160 + outside_nan]).all()  # left as they were
