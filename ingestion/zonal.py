@@ -26,9 +26,12 @@ stay plain data that any engine can run.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -122,6 +125,14 @@ class Coverage:
     @property
     def n_zones(self) -> int:
         return len(self.zone_cells)
+
+    @cached_property
+    def zone_ordered(self) -> np.ndarray:
+        """Per block: are its entries in zone order (the CSR row order ``block_matrix`` relies on)?
+        ``coverage_matrix`` emits them so; checked once per coverage, not once per band."""
+        descends = self.zone[1:] < self.zone[:-1]
+        return np.array([not descends[lo:max(lo, hi - 1)].any()
+                         for lo, hi in zip(self.block_starts[:-1], self.block_starts[1:])], dtype=bool)
 
     def block(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views; the
@@ -279,6 +290,7 @@ class ZoneMoments:
         if unknown:
             raise ValueError(f"unknown statistic(s) {unknown}; known: {STATS}")
         self.stats = tuple(stats)
+        self.sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
         self.weight = np.zeros(n_zones)
         self.total = np.zeros(n_zones)
         self.mean = np.zeros(n_zones)
@@ -290,9 +302,7 @@ class ZoneMoments:
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
         """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid; given
         over: its NaN cells may be overwritten)."""
-        zone = cov.zone[cov.block_starts[block]:cov.block_starts[block + 1]]  # a view (block() copies cells)
-        sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
-        if sums_only and not np.any(zone[1:] < zone[:-1]):  # entries in zone order, as coverage_matrix emits
+        if self.sums_only and cov.zone_ordered[block]:  # entries in zone order, as coverage_matrix emits
             self._add_sums(cov, block, values)
         else:
             self._add_moments(cov, block, values)
@@ -372,9 +382,6 @@ def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix,
     both are kept per coverage, block and nodata pattern (its digest) and a band with the same pattern
     reuses them. The cache holds a weak reference to the coverage's fraction array: it keeps no coverage
     alive, and a key whose coverage is gone never matches (its id may be reused, the dead reference is not)."""
-    import hashlib
-    import weakref
-
     digest = b"" if invalid is None else hashlib.blake2b(np.packbits(invalid)).digest()
     key = (id(cov.fraction), block, digest)
     hit = _WEIGHTS.get(key)
@@ -544,16 +551,15 @@ def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[
     if not outside.any():
         return
     bad = np.flatnonzero(outside)
-    if bad.size:
-        value = float(data[bad[0]])
-        x, y = grid.cell_centre(bad[0])
-        what = (f"negative value {value!r}" if low == 0 and value < 0
-                else f"{band.variable} {value!r} outside the plausible range [{low:g}, {high:g}]")
-        raise IngestError(
-            band.label, f"{describe_band(band)}, {cell_at(x, y)}",
-            f"{what} ({bad.size} such cell(s) in this block of rows over the cities); {hint}",
-            "if the value marks missing data, declare it as the raster's nodata value (gdal_edit.py -a_nodata); "
-            "else replace the file with the published product")
+    value = float(data[bad[0]])
+    x, y = grid.cell_centre(bad[0])
+    what = (f"negative value {value!r}" if low == 0 and value < 0
+            else f"{band.variable} {value!r} outside the plausible range [{low:g}, {high:g}]")
+    raise IngestError(
+        band.label, f"{describe_band(band)}, {cell_at(x, y)}",
+        f"{what} ({bad.size} such cell(s) in this block of rows over the cities); {hint}",
+        "if the value marks missing data, declare it as the raster's nodata value (gdal_edit.py -a_nodata); "
+        "else replace the file with the published product")
 
 
 @dataclass(frozen=True)
