@@ -88,7 +88,7 @@ from tqdm.auto import tqdm
 from analysis.estimators.base import EstimationResult
 from analysis.estimators.dml.learners import LEARNER_LABELS, make_learner
 from analysis.estimators.fixed_effects import Demeaner, cluster_sums, factorize, small_sample
-from analysis.estimators.inputs import DEFAULT_MISSING, drop_missing, require_columns
+from analysis.estimators.inputs import DEFAULT_MISSING, check_frame
 from analysis.estimators.statistics import N_CLUSTERS, N_FOLDS, N_REPETITIONS
 from ingestion.executor import resolve
 
@@ -153,17 +153,10 @@ def _check_inputs(data, y, d, controls, entity, time, fe_method, instrument, ins
         _fail("cluster='entity' needs the `entity` column (or pass cluster=None)")
     numeric = [y, d, *controls, *(c for c in (instrument, instrument_series) if c)]
     keys = [c for c in (entity, time, None if cluster == "entity" else cluster) if c is not None]
-    require_columns(data, numeric + keys, who="fit_dml")
     dup = [c for c in set(numeric) if numeric.count(c) > 1]
     if dup:
         _fail(f"column(s) {dup} used twice (outcome, treatment, controls and instrument must differ)")
-    for c in numeric:
-        if not pd.api.types.is_numeric_dtype(data[c]):
-            _fail(f"column {c!r} is not numeric (dtype {data[c].dtype}); convert it first")
-    data, n_na = drop_missing(data, numeric + keys, missing=missing, who="fit_dml")
-    for c in numeric:
-        if not np.isfinite(data[c].to_numpy(dtype=float)).all():
-            _fail(f"column {c!r} has infinite values")
+    data, n_na = check_frame(data, numeric, keys, missing=missing, who="fit_dml")
     if entity is not None and time is not None and data.duplicated([entity, time]).any():
         _fail(f"duplicated {entity} x {time} rows; the panel needs one row per entity-year")
     return data, n_na
