@@ -92,28 +92,27 @@ def drift_mode(given: str | None = None) -> str:
 _LOADER_SETTINGS_READ: set[str] = set()
 
 
+def _loader_choice(env: str, choices: tuple[str, ...], what: str = "") -> str:
+    """A setting of ``LOADER_SETTINGS`` that names one of ``choices`` (unset: the first), recorded as read."""
+    from ingestion.errors import ConfigError
+
+    _LOADER_SETTINGS_READ.add(env)
+    value = os.environ.get(env) or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{env}={value!r}: use one of {', '.join(choices)}{what}")
+    return value
+
+
 def pilot_provinces() -> str:
     """What a pilot list row naming a province means: ``refuse`` (default: an error asking to choose) or
     ``expand`` (every prefecture-level unit of the province in the code table of the batch's year is listed),
     from ``$DUALCARBON_PILOT_PROVINCES``."""
-    from ingestion.errors import ConfigError
-
-    _LOADER_SETTINGS_READ.add(PILOT_PROVINCES_ENV)
-    rule = os.environ.get(PILOT_PROVINCES_ENV) or PILOT_PROVINCE_RULES[0]
-    if rule not in PILOT_PROVINCE_RULES:
-        raise ConfigError(f"{PILOT_PROVINCES_ENV}={rule!r}: use one of {', '.join(PILOT_PROVINCE_RULES)}")
-    return rule
+    return _loader_choice(PILOT_PROVINCES_ENV, PILOT_PROVINCE_RULES)
 
 
 def ntl_layer() -> str:
     """The VIIRS VNL radiance layer the lights loader sums: ``$DUALCARBON_NTL_LAYER``, else ``average_masked``."""
-    from ingestion.errors import ConfigError
-
-    _LOADER_SETTINGS_READ.add(NTL_LAYER_ENV)
-    layer = os.environ.get(NTL_LAYER_ENV) or NTL_LAYERS[0]
-    if layer not in NTL_LAYERS:
-        raise ConfigError(f"{NTL_LAYER_ENV}={layer!r}: use one of {', '.join(NTL_LAYERS)} (the radiance layers)")
-    return layer
+    return _loader_choice(NTL_LAYER_ENV, NTL_LAYERS, " (the radiance layers)")
 
 
 # the settings that change a loader's rows -> the function giving their value in effect (default included)
