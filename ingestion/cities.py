@@ -45,6 +45,13 @@ _SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
 _ADDRESS_SUFFIX = "(?=市|州|地区|盟)"
 # a part of a unit, not a unit of the code table: 伊犁州直属县 (CEADs), 北京市辖区, 苏州市区
 _PART = re.compile(r"^(?P<unit>.+?)(?P<part>直属县市?|直辖县|市辖区|市区)$")
+_NAMES_A_PART = "names a part of"  # the problem of a row naming part of a unit (伊犁州直属县): see part_of_unit
+
+
+def part_of_unit(outcome) -> bool:
+    """Whether a ``CityResolver.lookup`` outcome is the problem of a row naming a part of a unit (a
+    prefecture's counties without its cities, 伊犁州直属县): no unit's total, which a source may keep out."""
+    return isinstance(outcome, tuple) and _NAMES_A_PART in outcome[0]
 COUNTY_CITY_MODES = ("refuse", "parent")
 
 
@@ -270,7 +277,7 @@ class CityResolver:
         if part:
             unit = self._one(part["unit"], year, None, "parent")
             name = self.unit_label(unit, year) if isinstance(unit, str) else part["unit"]
-            return (f"{text!r} names a part of {name} (its {part['part']}), not a unit of the national code table",
+            return (f"{text!r} {_NAMES_A_PART} {name} (its {part['part']}), not a unit of the national code table",
                     f"drop the row, or give the row of {name} as a whole")
         return (f"unknown city {text!r}",
                 f"use the name or adcode of a prefecture-level unit of the row's year; closest current units: "

@@ -22,7 +22,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ingestion.cities import unit_code_doc
+from ingestion.cities import part_of_unit, unit_code_doc
 from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.parsing import (_column_letter, drop_blank_and_footnote_rows, parse_number, parse_year, split_header,
@@ -127,7 +127,7 @@ def _published(path, sheets: dict, names: dict, resolver):
     values = parse_number(table.iloc[:, roles["emission"]], file=path, column=emission_label, row_offset=first,
                           sheet=sheet, allow_missing=False)
     found = resolver.lookup(city, years=year)
-    part = found.map(lambda r: isinstance(r, tuple) and "names a part of" in r[0]).astype(bool)
+    part = found.map(part_of_unit).astype(bool)
     kept_out = sorted(set(city[part].astype(str)))
     keep = ~part.to_numpy()
     adcode = resolver.resolve(city[keep], years=year[keep], file=path, column=label, row_offset=first, sheet=sheet)
