@@ -613,25 +613,32 @@ def _write_dem(world: World, folder: Path, rng: np.random.Generator, cells_on: C
     return write_srtm_tiles(folder, grid, data)
 
 
-def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int) -> list[Path]:
-    """Write the four raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return the files written.
+def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int,
+                  products=PRODUCTS) -> list[Path]:
+    """Write the raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return the files written.
 
     ``city_panel``: adcode, year, co2_t (tonnes), pm25_ugm3 (city mean), ntl_nw (city mean, NaN before 2012).
+    ``products``: the subset of ``PRODUCTS`` to write (default all); each product draws from its own
+    stream, so its files are the same whether written alone or with the others.
     """
+    unknown = [p for p in products if p not in PRODUCTS]
+    if unknown:
+        raise ValueError(f"unknown raster products {unknown}; choose among {list(PRODUCTS)}")
     missing = [c for c in PANEL_COLUMNS if c not in city_panel.columns]
     if missing:
         raise ValueError(f"city_panel lacks columns {missing}")
     panel = city_panel.assign(adcode=city_panel["adcode"].astype(str), year=city_panel["year"].astype(int))
     out_dir = Path(out_dir)
-    folders = {name: out_dir / name for name in PRODUCTS}
+    folders = {name: out_dir / name for name in PRODUCTS if name in products}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     # one independent stream per product: adding draws to one product never shifts another
     streams = {name: np.random.default_rng([seed, k]) for k, name in enumerate(PRODUCTS)}
     cells_on = CellsCache(world)  # products on the same resolution share their city masks
-    return [
-        *_write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
-        *_write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
-        *_write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
-        *_write_dem(world, folders["dem"], streams["dem"], cells_on),
-    ]
+    writers = {
+        "edgar_co2": lambda: _write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
+        "pm25": lambda: _write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
+        "ntl": lambda: _write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
+        "dem": lambda: _write_dem(world, folders["dem"], streams["dem"], cells_on),
+    }
+    return [path for name in PRODUCTS if name in folders for path in writers[name]()]
