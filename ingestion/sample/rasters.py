@@ -534,7 +534,9 @@ def write_ntl_files(plan: NtlFile, folder: Path, grid: RasterGrid, data: np.ndar
 
 
 def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
-    """(grid, [(year, radiance per cell)]) matched to the panel's city means, 2012 on."""
+    """(grid, (year, radiance per cell) for each year) matched to the panel's city means, 2012 on. The
+    years are planted one at a time as they are iterated (the draws are all taken here, before), so that
+    memory holds one year of the full world's 15-arc-second grid (107 million cells) rather than all."""
     grid = world.grid(world.spec.ntl_res)
     lit = panel[panel["year"] >= NTL_FIRST_YEAR].dropna(subset=["ntl_nw"])
     years = sorted(lit["year"].unique())
@@ -545,7 +547,7 @@ def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cel
     background = 0.3 * np.exp(0.5 * smooth_field(grid, rng))
     cells = cells_on(grid)
     background[~cells.land] = 0.0  # the masked product zeroes unlit background and sea
-    return grid, [(int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years)]
+    return grid, ((int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years))
 
 
 def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
