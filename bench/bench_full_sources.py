@@ -4,15 +4,16 @@
     .venv/bin/python bench/bench_full_sources.py [--years 2016 2019] [--provinces 31 32 33 34 | all]
         [--sources edgar_co2 pm25 ntl dem] [--out DIR [--reuse]]
 
-Generating the whole ``full`` world (21 years of 0.01-degree PM2.5 and 12 of 15-arc-second VIIRS over
-China, planted per city) does not fit this shared 2-core machine's time, so this benchmarks a
-representative subset: the full world's resolutions (EDGAR 0.1, PM2.5 0.01, VIIRS 15", DEM 0.01 degree)
-and its polygons (simplified 0.002 degree) for the cities of a few provinces (default: Shanghai,
-Jiangsu, Zhejiang, Anhui), over a span of years whose layouts include the float and uint16 PM2.5
-NetCDFs and plain and gzipped lights (``rasters.LAYOUT_PLAN``), written by the sample writer.
+By default this benchmarks a representative subset, quick to write: the full world's resolutions
+(EDGAR 0.1, PM2.5 0.01, VIIRS 15", DEM 0.01 degree) and its polygons (simplified 0.002 degree) for the
+cities of a few provinces (default: Shanghai, Jiangsu, Zhejiang, Anhui), over a span of years whose
+layouts include the float and uint16 PM2.5 NetCDFs and plain and gzipped lights (``rasters.LAYOUT_PLAN``),
+written by the sample writer.
 ``--provinces all`` takes every city of the full world, and ``--sources`` writes and measures only the
 products named (each product's files are the same whether written alone or with the others), so the
-whole full world can be written and measured one product at a time.
+whole full world can be written and measured one product at a time (``--provinces all --years 2003
+2023``: 296 cities; EDGAR, PM2.5 and DEM wrote in about a minute at 4.5 GB peak, 0.33 GB on disk, VIIRS's
+12 years in about 4 minutes at 8 GB peak, 1.7 GB; 5 Dec 2026).
 
 Per source, in the same run: ``load`` is the source's read (recognise, inspect, coverage, zonal
 statistics, long frame) with the serial executor; ``read`` is opening each file and reading its bands
