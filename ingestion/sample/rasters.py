@@ -534,7 +534,9 @@ def write_ntl_files(plan: NtlFile, folder: Path, grid: RasterGrid, data: np.ndar
 
 
 def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cells_on: CellsCache):
-    """(grid, [(year, radiance per cell)]) matched to the panel's city means, 2012 on."""
+    """(grid, (year, radiance per cell) for each year) matched to the panel's city means, 2012 on. The
+    years are planted one at a time as they are iterated (the draws are all taken here, before), so that
+    memory holds one year of the full world's 15-arc-second grid (107 million cells) rather than all."""
     grid = world.grid(world.spec.ntl_res)
     lit = panel[panel["year"] >= NTL_FIRST_YEAR].dropna(subset=["ntl_nw"])
     years = sorted(lit["year"].unique())
@@ -545,7 +547,7 @@ def planted_ntl(world: World, panel: pd.DataFrame, rng: np.random.Generator, cel
     background = 0.3 * np.exp(0.5 * smooth_field(grid, rng))
     cells = cells_on(grid)
     background[~cells.land] = 0.0  # the masked product zeroes unlit background and sea
-    return grid, [(int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years)]
+    return grid, ((int(year), _spread_means(cells, ntl[t], pattern, background)) for t, year in enumerate(years))
 
 
 def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.Generator,
@@ -613,25 +615,32 @@ def _write_dem(world: World, folder: Path, rng: np.random.Generator, cells_on: C
     return write_srtm_tiles(folder, grid, data)
 
 
-def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int) -> list[Path]:
-    """Write the four raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return the files written.
+def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int,
+                  products=PRODUCTS) -> list[Path]:
+    """Write the raster products under ``out_dir/{edgar_co2,pm25,ntl,dem}/``; return the files written.
 
     ``city_panel``: adcode, year, co2_t (tonnes), pm25_ugm3 (city mean), ntl_nw (city mean, NaN before 2012).
+    ``products``: the subset of ``PRODUCTS`` to write (default all); each product draws from its own
+    stream, so its files are the same whether written alone or with the others.
     """
+    unknown = [p for p in products if p not in PRODUCTS]
+    if unknown:
+        raise ValueError(f"unknown raster products {unknown}; choose among {list(PRODUCTS)}")
     missing = [c for c in PANEL_COLUMNS if c not in city_panel.columns]
     if missing:
         raise ValueError(f"city_panel lacks columns {missing}")
     panel = city_panel.assign(adcode=city_panel["adcode"].astype(str), year=city_panel["year"].astype(int))
     out_dir = Path(out_dir)
-    folders = {name: out_dir / name for name in PRODUCTS}
+    folders = {name: out_dir / name for name in PRODUCTS if name in products}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     # one independent stream per product: adding draws to one product never shifts another
     streams = {name: np.random.default_rng([seed, k]) for k, name in enumerate(PRODUCTS)}
     cells_on = CellsCache(world)  # products on the same resolution share their city masks
-    return [
-        *_write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
-        *_write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
-        *_write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
-        *_write_dem(world, folders["dem"], streams["dem"], cells_on),
-    ]
+    writers = {
+        "edgar_co2": lambda: _write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
+        "pm25": lambda: _write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
+        "ntl": lambda: _write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
+        "dem": lambda: _write_dem(world, folders["dem"], streams["dem"], cells_on),
+    }
+    return [path for name in PRODUCTS if name in folders for path in writers[name]()]

@@ -167,6 +167,37 @@ def test_writer_is_deterministic(world, panel, root, tmp_path):
     assert any(k.startswith("dem/srtm_") for k in changed) and len(changed) > 20
 
 
+@pytest.mark.parametrize("product", sorted(SOURCES))
+def test_a_product_written_alone_is_byte_identical(world, panel, root, tmp_path, product):
+    """Each product draws from its own stream: writing it alone (no other product's draws before it)
+    gives the very files it gets when all four are written, and nothing else."""
+    alone = tmp_path / product
+    files = write_rasters(world, panel, alone, seed=SEED, products=(product,))
+    assert sorted(p.name for p in alone.iterdir()) == [product]
+    assert files and digest(alone) == {k: v for k, v in digest(root).items() if k.startswith(f"{product}/")}
+
+
+def test_lights_are_planted_one_year_at_a_time(world, panel, monkeypatch):
+    """The full world's lights grid has 107 million cells a year: planting all years before writing any
+    held them all in memory at once."""
+    from ingestion.sample import rasters
+
+    planted = []
+    spread = rasters._spread_means
+    monkeypatch.setattr(rasters, "_spread_means", lambda *a, **k: planted.append(1) or spread(*a, **k))
+    _, years = rasters.planted_ntl(world, panel.assign(adcode=panel["adcode"].astype(str)),
+                                   np.random.default_rng(0), rasters.CellsCache(world))
+    assert planted == []
+    year, data = next(iter(years))
+    assert planted == [1] and year == 2012 and np.isfinite(data).any()
+
+
+def test_unknown_product_is_refused(world, panel, tmp_path):
+    with pytest.raises(ValueError, match="unknown raster products"):
+        write_rasters(world, panel, tmp_path, seed=SEED, products=("no2",))
+    assert not any(tmp_path.iterdir())
+
+
 # --------------------------------------------------------------------------------- bad input
 def test_truncated_geotiff(root, ctx, tmp_path):
     folder = copy_source(root, "ntl", tmp_path, pattern=PLAIN_LIGHTS)
