@@ -31,7 +31,7 @@ import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -41,6 +41,7 @@ from exactextract.feature import FeatureSource
 
 from ingestion.errors import IngestError
 from ingestion.executor import Executor, SerialExecutor, resolve
+from ingestion.read_ahead import READ_AHEAD_BYTES, ReadAhead
 
 STATS = ("sum", "mean", "std", "min", "max", "range")
 
@@ -489,7 +490,8 @@ def row_blocks(grid: Grid, rows: int):
         yield r0, Grid(grid.crs_wkt, grid.west, grid.north - r0 * grid.dy, grid.dx, grid.dy, grid.width, height)
 
 
-def run_bands_task(task: BandsTask) -> BandsResult:
+def run_bands_task(task: BandsTask, blocks_of: Callable[[int], Iterator[np.ndarray]] | None = None) -> BandsResult:
+    """Summarise every band of ``task``; ``blocks_of(b)`` gives band b's blocks (default: its own reader)."""
     cov = task.coverage.load() if isinstance(task.coverage, CoverageFile) else task.coverage
     values = np.full((len(task.bands), len(task.stats), cov.n_zones), np.nan)
     coverage = np.zeros((len(task.bands), cov.n_zones))
@@ -497,7 +499,7 @@ def run_bands_task(task: BandsTask) -> BandsResult:
     try:
         for b, band in enumerate(task.bands):
             moments = ZoneMoments(cov.n_zones, task.stats)
-            read = band.reader(band, blocks)
+            read = band.reader(band, blocks) if blocks_of is None else blocks_of(b)
             try:
                 for block, (r0, block_grid) in enumerate(blocks):
                     data = next(read, None)
@@ -575,61 +577,116 @@ class ZonalTable:
 
 def zonal_stats(bands: Sequence[tuple[BandRef, Grid]], zones_wkb: Sequence[bytes], stats: Sequence[str], *,
                 executor: Executor | None = None, nonnegative: bool = False, checks: ValueChecks | None = None,
-                progress: bool = False, desc: str = "zonal statistics") -> ZonalTable:
+                progress: bool = False, desc: str = "zonal statistics",
+                read_ahead_bytes: int = READ_AHEAD_BYTES) -> ZonalTable:
     """Summarise every band over every zone. Bands come with the grid (window) they are read on;
     one coverage matrix is computed per distinct grid and one task runs per file. ``checks`` (or
     ``nonnegative=True``, the same as ``checks=NONNEGATIVE``) rejects impossible cell values.
 
-    In this process (``SerialExecutor``) the coverage is passed in memory; for any other executor it is
-    saved once to a temporary folder and the tasks carry a ``CoverageFile`` reference."""
+    In this process (``SerialExecutor``) the coverage is passed in memory and the bands are read ahead
+    on one thread (``ingestion.read_ahead``; at most ``read_ahead_bytes`` of blocks waiting, 0: no
+    thread) while this thread computes each grid's coverage and the statistics: the same rows, about
+    the time of the reads alone. For any other executor the coverage is saved once to a temporary
+    folder and the tasks carry a ``CoverageFile`` reference."""
     import tempfile
 
     executor = resolve(executor)
     checks = checks or (NONNEGATIVE if nonnegative else ValueChecks())
+    bands, stats = list(bands), tuple(stats)
+    plan = _FilePlan.of(bands)
     if isinstance(executor, SerialExecutor):
-        return _zonal_stats(bands, zones_wkb, stats, executor, checks, progress, desc, None)
-    with tempfile.TemporaryDirectory(prefix="dualcarbon_coverage_") as folder:
-        return _zonal_stats(bands, zones_wkb, stats, executor, checks, progress, desc, folder)
-
-
-def _zonal_stats(bands, zones_wkb, stats, executor: Executor, checks: ValueChecks, progress: bool, desc: str,
-                 folder: str | None) -> ZonalTable:
-    bands = list(bands)
-    stats = tuple(stats)
-    grids: dict[tuple, Grid] = {}
-    for _, grid in bands:
-        grids.setdefault(grid.key(), grid)
-    grid_keys = list(grids)
-    coverage_tasks = [CoverageTask(grids[k], tuple(zones_wkb), None if folder is None else f"{folder}/grid{g}")
-                      for g, k in enumerate(grid_keys)]
-    by_key = dict(zip(grid_keys, executor.map(run_coverage_task, coverage_tasks)))
-
-    # one task per (file, grid): all bands of a file in one pass
-    tasks: list[BandsTask] = []
-    order: list[list[int]] = []
-    groups: dict[tuple, list[int]] = {}
-    for i, (band, grid) in enumerate(bands):
-        groups.setdefault((band.file, grid.key()), []).append(i)
-    for (file, key), members in groups.items():
-        tasks.append(BandsTask(tuple(bands[i][0] for i in members), grids[key], by_key[key], stats, checks))
-        order.append(members)
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), desc=desc, unit="file")
-    try:
-        results = executor.map(run_bands_task, tasks, on_result=(lambda _i: bar.update(1)) if bar else None)
-    finally:
-        if bar is not None:
-            bar.close()
+        results = _serial_tasks(plan, zones_wkb, stats, checks, progress, desc, read_ahead_bytes)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dualcarbon_coverage_") as folder:
+            results = _executor_tasks(plan, zones_wkb, stats, checks, executor, progress, desc, folder)
     n_zones = len(zones_wkb)
     values = np.full((len(bands), len(stats), n_zones), np.nan)
     coverage = np.zeros((len(bands), n_zones))
-    for members, result in zip(order, results):
+    for members, result in zip(plan.members, results):
         if result.error is not None:
             raise IngestError(*result.error)
         values[members] = result.values
         coverage[members] = result.coverage
-    return ZonalTable(tuple(b for b, _ in bands), stats, values, coverage, tuple(grids.values()))
+    return ZonalTable(tuple(b for b, _ in bands), stats, values, coverage, tuple(plan.grids.values()))
+
+
+@dataclass(frozen=True)
+class _FilePlan:
+    """The distinct grids of the bands, and one task per (file, grid): all bands of a file in one pass."""
+
+    grids: dict[tuple, Grid]
+    files: list[tuple[tuple[BandRef, ...], tuple]]  # each task's bands and grid key
+    members: list[list[int]]  # each task's positions in the bands' list
+
+    @classmethod
+    def of(cls, bands: list[tuple[BandRef, Grid]]) -> "_FilePlan":
+        grids: dict[tuple, Grid] = {}
+        groups: dict[tuple, list[int]] = {}
+        for i, (band, grid) in enumerate(bands):
+            grids.setdefault(grid.key(), grid)
+            groups.setdefault((band.file, grid.key()), []).append(i)
+        files = [(tuple(bands[i][0] for i in members), key) for (_, key), members in groups.items()]
+        return cls(grids, files, list(groups.values()))
+
+    def tasks(self, coverage_of: Callable[[tuple], Coverage | CoverageFile], stats, checks) -> Iterator[BandsTask]:
+        for file_bands, key in self.files:
+            yield BandsTask(file_bands, self.grids[key], coverage_of(key), stats, checks)
+
+
+def _progress(total: int, progress: bool, desc: str):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file")
+
+
+def _serial_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, progress: bool, desc: str,
+                  read_ahead_bytes: int) -> list[BandsResult]:
+    """In this process: each grid's coverage when its first file is summarised, the reads ahead on a thread."""
+    coverages: dict[tuple, Coverage] = {}
+
+    def coverage_of(key: tuple) -> Coverage:
+        if key not in coverages:
+            coverages[key] = run_coverage_task(CoverageTask(plan.grids[key], tuple(zones_wkb)))
+        return coverages[key]
+
+    def open_band(t: int, b: int) -> Iterator[np.ndarray]:
+        file_bands, key = plan.files[t]
+        grid = plan.grids[key]
+        return file_bands[b].reader(file_bands[b], list(row_blocks(grid, rows_per_block(grid))))
+
+    bar = _progress(len(plan.files), progress, desc)
+    results: list[BandsResult] = []
+    try:
+        if read_ahead_bytes <= 0:
+            for task in plan.tasks(coverage_of, stats, checks):
+                results.append(run_bands_task(task))
+                if bar is not None:
+                    bar.update(1)
+            return results
+        with ReadAhead([len(bands) for bands, _ in plan.files], open_band, read_ahead_bytes) as ahead:
+            for t, task in enumerate(plan.tasks(coverage_of, stats, checks)):
+                results.append(run_bands_task(task, partial(ahead.band, t)))
+                ahead.abandon(t)  # whatever of this file the summary did not take (a failed check)
+                if bar is not None:
+                    bar.update(1)
+        return results
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _executor_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, executor: Executor, progress: bool,
+                    desc: str, folder: str) -> list[BandsResult]:
+    """On an executor's workers: the coverages first (saved to ``folder``), then one task per file."""
+    keys = list(plan.grids)
+    coverage_tasks = [CoverageTask(plan.grids[k], tuple(zones_wkb), f"{folder}/grid{g}") for g, k in enumerate(keys)]
+    by_key = dict(zip(keys, executor.map(run_coverage_task, coverage_tasks)))
+    tasks = list(plan.tasks(by_key.__getitem__, stats, checks))
+    bar = _progress(len(tasks), progress, desc)
+    try:
+        return executor.map(run_bands_task, tasks, on_result=(lambda _i: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
