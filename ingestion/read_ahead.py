@@ -16,14 +16,23 @@ thread and closes the reader it is in (its file with it).
 """
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
+from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 # Blocks waiting to be summarised, at most (one block more when a single block is larger).
 READ_AHEAD_BYTES = 512 * 2**20
+
+# While a computation that holds the GIL runs next to the reading thread (exactextract computing a
+# coverage: C++ that keeps the GIL and calls back into Python once per polygon), a thread waiting for the
+# GIL gets it only after CPython's switch interval, 5 ms by default: the reads, which need it for a
+# moment before and after each GDAL call, then make almost no progress (measured: none of 12 PM2.5 bands
+# read during a 0.1 s coverage; 5 of them with 0.5 ms, the coverage itself 7% slower).
+SHARED_SWITCH_INTERVAL = 0.0005
 
 _END = object()  # a band's last block was handed over
 
@@ -144,6 +153,18 @@ class ReadAhead:
                 if not self._thread.is_alive():
                     raise RuntimeError(f"read-ahead thread ended before band {key}")
                 self._cond.wait(0.5)
+
+
+@contextmanager
+def sharing_the_gil(interval: float = SHARED_SWITCH_INTERVAL):
+    """Within the block, CPython hands the GIL to a waiting thread after ``interval`` seconds (restored
+    after): for a GIL-holding computation that should let the read-ahead thread progress."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, interval))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 class _Stopped(Exception):

@@ -696,7 +696,7 @@ def _tiles_touched(tiles, mosaic: Grid, cities_wkb) -> list[list[str]]:
 
     from ingestion.zonal import zones_in_crs
 
-    bounds = shapely.bounds(zones_in_crs(cities_wkb, mosaic.crs_wkt).to_numpy())
+    bounds = shapely.bounds(zones_in_crs(cities_wkb, mosaic.crs_wkt, repair=False).to_numpy())  # boxes only
     out = []
     for w, s, e, n in bounds:
         c0, c1 = (w - mosaic.west) / mosaic.dx, (e - mosaic.west) / mosaic.dx
@@ -744,7 +744,7 @@ def _read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: Loa
     tiles_of_city = mosaic.tiles_of_city if mosaic is not None else None
     try:
         table = zonal_stats(bands, wkb, product.stats, executor=ctx.executor, checks=product.checks,
-                            progress=ctx.progress, desc=product.source)
+                            progress=ctx.progress, desc=product.source, zones_valid=True)  # LoadContext.cities
         _reject_uncovered(table, cities, complete=product.complete, tiles_of_city=tiles_of_city)
     except IngestError as exc:
         if mosaic is None:

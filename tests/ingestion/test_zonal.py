@@ -364,3 +364,19 @@ def test_the_first_bad_file_is_reported_as_without_read_ahead(rasters, wkb, tmp_
             zonal_stats(bands, wkb, ("sum",), nonnegative=True, read_ahead_bytes=budget)
         errors.append(str(caught.value))
     assert errors[0] == errors[1] == errors[2] and names[1] in errors[0]
+
+
+def test_invalid_zones_are_repaired_unless_declared_valid(rasters, wkb):
+    """zonal_stats repairs invalid polygons (a bow tie) by default, so it equals the repaired polygon's
+    result; zones_valid=True (the loaders' raw.city_boundaries, repaired when loaded) skips the repair."""
+    from shapely.geometry import Polygon
+
+    (band, grid), = inspect_file(rasters / "pm25" / "V5GL02.HybridPM25.Asia.201201-201212.nc", pm25.PRODUCT, wkb)
+    w, s, e, n = shapely.from_wkb(wkb[0]).bounds
+    bow = Polygon([(w, s), (e, n), (e, s), (w, n)])
+    repaired = shapely.make_valid(bow)
+    assert not bow.is_valid and repaired.is_valid
+    by_default = zonal_stats([(band, grid)], [bow.wkb], ("mean",))
+    declared = zonal_stats([(band, grid)], [repaired.wkb], ("mean",), zones_valid=True)
+    np.testing.assert_array_equal(by_default.values, declared.values)
+    assert by_default.coverage[0, 0] == pytest.approx(1.0, rel=1e-6)  # both triangles counted
