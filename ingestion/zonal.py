@@ -423,9 +423,29 @@ def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[
 
 
 # ------------------------------------------------------------------------------------------------ tasks
-# (band, blocks) -> one flat float64 array (NaN = invalid) per block, in order. ``blocks`` are
-# (first row within the band's window, the block's grid); a reader opens its file once for all blocks.
-BandReader = Callable[["BandRef", Sequence[tuple[int, Grid]]], Iterator[np.ndarray]]
+@dataclass(frozen=True)
+class Stored:
+    """One block as its file stores it, and the function that turns it into values (flat float64, NaN
+    where invalid, in the canonical unit). A reader that yields these lets the reading (on the
+    read-ahead thread) and the conversion (where the block is summarised) run side by side."""
+
+    raw: np.ndarray
+    values: Callable[[np.ndarray], np.ndarray]
+
+    @property
+    def nbytes(self) -> int:
+        return self.raw.nbytes
+
+
+def block_values(block: "np.ndarray | Stored") -> np.ndarray:
+    """A reader's block as values: a ``Stored`` block converted, values as they are."""
+    return block.values(block.raw) if isinstance(block, Stored) else block
+
+
+# (band, blocks) -> per block, in order, one flat float64 array (NaN = invalid) or a ``Stored`` block.
+# ``blocks`` are (first row within the band's window, the block's grid); a reader opens its file once
+# for all blocks.
+BandReader = Callable[["BandRef", Sequence[tuple[int, Grid]]], Iterator["np.ndarray | Stored"]]
 
 
 @dataclass(frozen=True)
@@ -437,7 +457,7 @@ class BandRef:
     band: int  # 1-based band index within the file
     year: int
     variable: str
-    reader: BandReader  # module-level generator function (band, blocks) -> flat float64 values per block
+    reader: BandReader  # module-level generator function (band, blocks) -> values (or Stored) per block
     col_off: int = 0  # offset of the grid's window inside the file
     row_off: int = 0
     options: tuple = ()  # reader-specific settings, e.g. the NetCDF variable name
@@ -509,6 +529,7 @@ def run_bands_task(task: BandsTask, blocks_of: Callable[[int], Iterator[np.ndarr
             try:
                 for block, (r0, block_grid) in enumerate(blocks):
                     data = next(read, None)
+                    data = None if data is None else block_values(data)
                     if data is None or data.shape != (block_grid.n_cells,):
                         size = 0 if data is None else data.size
                         raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
