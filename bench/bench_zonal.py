@@ -60,6 +60,7 @@ from ingestion.sample.rasters import (PM25_FILL, _write_geotiff, _write_netcdf, 
 from ingestion.sources import edgar_co2, ntl, pm25
 from ingestion.sources._raster import file_label, inspect_file, read_raster_product
 from ingestion.sources.base import LoadContext
+from ingestion.zonal import block_values
 
 SOURCES = {"pm25": pm25, "edgar_co2": edgar_co2, "ntl": ntl}
 
@@ -97,8 +98,8 @@ def read_only(bands) -> float:
     """Every band's window read and decoded by its reader in one block (the floor for ours)."""
     total = 0.0
     for band, grid in bands:
-        for values in band.reader(band, [(0, grid)]):
-            total += float(np.nansum(values))
+        for block in band.reader(band, [(0, grid)]):
+            total += float(np.nansum(block_values(block)))
     return total
 
 

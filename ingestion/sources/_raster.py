@@ -30,7 +30,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 from xml.sax.saxutils import escape
@@ -43,7 +43,8 @@ from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources._layouts import Expected, Recognised, select
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult
-from ingestion.zonal import BandRef, Grid, ValueChecks, cell_of, describe_band, window_over, zonal_stats
+from ingestion.zonal import (BandRef, Grid, Stored, ValueChecks, block_values, cell_of, describe_band, window_over,
+                            zonal_stats)
 
 RASTER_ZONAL = Contract(
     table="raster_zonal",
@@ -169,7 +170,7 @@ class _Handoff:
 
     Opening a ``/vsigzip/`` GeoTIFF inflates the stream up to its header (tens of ms for a VIIRS file);
     inspecting and then reading would pay it twice. ``_open_info`` hands the open dataset over here and
-    ``read_gdal_band`` takes it (once: it closes it after the band). Only in the process that opened it
+    ``read_gdal_stored`` takes it (once: it closes it after the band). Only in the process that opened it
     (a forked pool worker or a Dask worker opens its own); at most ``LIMIT`` kept (the oldest closed);
     ``read_raster_product`` closes what no read took (e.g. when the reads ran on a cluster)."""
 
@@ -211,9 +212,21 @@ HANDOFF = _Handoff()
 
 
 def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
-    """One band of a GDAL-readable raster, block by block (flat float64, nodata -> NaN), converted to the
-    canonical unit. The dataset is opened once for all blocks, so a gzipped file is inflated in one pass
-    (and not at all again when this process's inspection of it left it open: ``HANDOFF``)."""
+    """One band of a GDAL-readable raster, block by block, as values (flat float64, nodata -> NaN, in the
+    canonical unit): ``read_gdal_stored``'s blocks converted."""
+    blocks_read = read_gdal_stored(band, blocks)
+    try:
+        for block in blocks_read:
+            yield block_values(block)
+    finally:
+        blocks_read.close()
+
+
+def read_gdal_stored(band: BandRef, blocks: Blocks) -> Iterator[Stored]:
+    """One band of a GDAL-readable raster, block by block, in its stored type with the conversion to
+    values to apply (``_gdal_values``). The dataset is opened once for all blocks, so a gzipped file is
+    inflated in one pass (and not at all again when this process's inspection of it left it open:
+    ``HANDOFF``). The raster products' bands use this reader, so a read-ahead thread only reads."""
     import rasterio
 
     spec: GdalRead = band.options[0]
@@ -232,22 +245,28 @@ def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
                                         spec)
                 except Exception as exc:
                     raise _open_error(band, exc) from None
-                # read in the stored type (GDAL's conversion to float64 costs as much as the decoding);
-                # nodata and infinities are found in that type (NaN stays NaN through the conversion), then
-                # one pass converts to float64 and scales (float64(raw) * scale, as before: the same values)
-                invalid = raw == nodata if nodata is not None and not np.isnan(nodata) else None
-                if raw.dtype.kind == "f":
-                    infinite = np.isinf(raw)
-                    invalid = infinite if invalid is None else invalid | infinite
-                data = np.multiply(raw, scale, dtype=np.float64) if scale != 1.0 else raw.astype(np.float64)
-                if offset != 0.0:
-                    data += offset
-                if invalid is not None and invalid.any():
-                    np.putmask(data, invalid, np.nan)  # faster than copyto(where=) or boolean indexing
-                if spec.flux_year is not None:
-                    areas = geodesy.row_areas_m2(grid.north, grid.dy, grid.height, grid.dx)
-                    data = geodesy.flux_to_tonnes(data, areas[:, None], spec.flux_year)
-                yield data.ravel()
+                yield Stored(raw, partial(_gdal_values, nodata=nodata, scale=scale, offset=offset,
+                                          flux_year=spec.flux_year, grid=grid))
+
+
+def _gdal_values(raw: np.ndarray, *, nodata, scale: float, offset: float, flux_year: int | None,
+                 grid: Grid) -> np.ndarray:
+    """A block read in the stored type (GDAL's conversion to float64 costs as much as the decoding) ->
+    flat float64 values: nodata and infinities are found in the stored type (NaN stays NaN through the
+    conversion), then one pass converts and scales (float64(raw) * scale), fluxes become tonnes."""
+    invalid = raw == nodata if nodata is not None and not np.isnan(nodata) else None
+    if raw.dtype.kind == "f":
+        infinite = np.isinf(raw)
+        invalid = infinite if invalid is None else invalid | infinite
+    data = np.multiply(raw, scale, dtype=np.float64) if scale != 1.0 else raw.astype(np.float64)
+    if offset != 0.0:
+        data += offset
+    if invalid is not None and invalid.any():
+        np.putmask(data, invalid, np.nan)  # faster than copyto(where=) or boolean indexing
+    if flux_year is not None:
+        areas = geodesy.row_areas_m2(grid.north, grid.dy, grid.height, grid.dx)
+        data = geodesy.flux_to_tonnes(data, areas[:, None], flux_year)
+    return data.ravel()
 
 
 def _read_columns(ds, band: int, col_off: int, row_off: int, width: int, height: int, spec: GdalRead) -> np.ndarray:
@@ -451,7 +470,7 @@ def inspect_recognised(rec: Recognised, product: RasterProduct,
     bands = []
     for b in range(info.count):
         read = spec if not rec.flux else GdalRead(rec.open_name, info.width, rotate, years[b])
-        bands.append((BandRef(rec.open_name, rec.label, b + 1, years[b], product.variable, read_gdal_band,
+        bands.append((BandRef(rec.open_name, rec.label, b + 1, years[b], product.variable, read_gdal_stored,
                               col_off, row_off, options=(read,)), grid))
     return bands
 
@@ -696,7 +715,7 @@ def _tiles_touched(tiles, mosaic: Grid, cities_wkb) -> list[list[str]]:
 
     from ingestion.zonal import zones_in_crs
 
-    bounds = shapely.bounds(zones_in_crs(cities_wkb, mosaic.crs_wkt).to_numpy())
+    bounds = shapely.bounds(zones_in_crs(cities_wkb, mosaic.crs_wkt, repair=False).to_numpy())  # boxes only
     out = []
     for w, s, e, n in bounds:
         c0, c1 = (w - mosaic.west) / mosaic.dx, (e - mosaic.west) / mosaic.dx
@@ -744,7 +763,7 @@ def _read_raster_product(product: RasterProduct, files: Sequence[Path], ctx: Loa
     tiles_of_city = mosaic.tiles_of_city if mosaic is not None else None
     try:
         table = zonal_stats(bands, wkb, product.stats, executor=ctx.executor, checks=product.checks,
-                            progress=ctx.progress, desc=product.source)
+                            progress=ctx.progress, desc=product.source, zones_valid=True)  # LoadContext.cities
         _reject_uncovered(table, cities, complete=product.complete, tiles_of_city=tiles_of_city)
     except IngestError as exc:
         if mosaic is None:

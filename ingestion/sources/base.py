@@ -27,7 +27,9 @@ from ingestion.errors import IngestError
 class LoadContext:
     """What a reader may need besides its files: the city list (for names -> adcodes) and options."""
 
-    cities: pd.DataFrame | None = None  # adcode, name_zh, name_en, province_zh, province_adcode, geometry_wkb
+    # adcode, name_zh, name_en, province_zh, province_adcode, geometry_wkb: valid EPSG:4326 polygons (the
+    # boundaries loader repairs them before they are stored; raster loaders rely on it)
+    cities: pd.DataFrame | None = None
     executor: object | None = None  # ingestion.executor.Executor for raster tasks
     progress: bool = True
 

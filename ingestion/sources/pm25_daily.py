@@ -75,7 +75,7 @@ def read(files: Sequence[Path], ctx: LoadContext) -> ReadResult:
     _reject_gaps(used, dates)
     bands = [b for rec in used for b in inspect_recognised(rec, PRODUCT, wkb)]
     table = zonal_stats(bands, wkb, PRODUCT.stats, executor=ctx.executor, checks=PRODUCT.checks,
-                        progress=ctx.progress, desc=PRODUCT.source)
+                        progress=ctx.progress, desc=PRODUCT.source, zones_valid=True)  # LoadContext.cities
     _reject_uncovered(table, cities)
     day_of = {rec.label: dates[rec.path] for rec in used}
     frame, days = annual_means(table, cities, [day_of[band.label] for band in table.bands])

@@ -344,6 +344,27 @@ def test_boundaries_datav_geojson(base, world, tmp_path):
     assert set(loads["layout"].map(lambda r: r["layout"])) == {"datav"}
 
 
+def test_stored_boundaries_are_valid_polygons(base, world, tmp_path):
+    """A self-intersecting polygon (a bow tie) in the file is stored repaired: the raster loaders take
+    raw.city_boundaries as valid (LoadContext.cities) and do not repair the polygons again."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    cities = world.cities.copy()
+    w, s, e, n = cities.geometry.iloc[3].bounds
+    cities.loc[cities.index[3], "geometry"] = Polygon([(w, s), (e, n), (e, s), (w, n)])
+    assert not cities.geometry.iloc[3].is_valid
+
+    def write(sources):
+        (sources / "boundaries").mkdir(parents=True)
+        write_datav(cities, sources / "boundaries")
+    rows, _ = ingest_one(base, tmp_path, "boundaries", write)
+    stored = shapely.from_wkb(rows["geometry_wkb"].map(bytes).to_numpy())
+    assert shapely.is_valid(stored).all() and len(stored) == len(cities)
+    bow = stored[rows["adcode"].to_numpy() == cities["adcode"].iloc[3]][0]
+    assert bow.area == pytest.approx((e - w) * (n - s) / 2, rel=1e-4)  # the two triangles, not a sliver
+
+
 def test_boundaries_gbk_shapefile_without_cpg(base, world, tmp_path):
     """The tiny world's own boundaries: a GBK .dbf with no .cpg (and a UTM GeoJSON) give the real names."""
     rows, loads = ingest_one(base, tmp_path, "boundaries", lambda s: write_boundaries(world, s))

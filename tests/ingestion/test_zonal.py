@@ -326,3 +326,57 @@ def test_sums_zero_only_the_invalid_cells_the_zones_read():
         assert out[1, 0] == pytest.approx(kept.mean(), rel=1e-12)
         assert coverage[0] == pytest.approx(kept.size / 20)
         assert np.isnan(flat[160:160 + outside_nan]).all()  # left as they were
+
+
+def test_zonal_statistics_with_and_without_read_ahead_are_identical(rasters, wkb):
+    """Every reader (NetCDF with uint16 scaling, fluxes, the text grid, gzipped GeoTIFF, the VRT mosaic),
+    with a budget so small that the thread waits after every block: the same numbers, bit for bit."""
+    bands = [b for f in sorted((rasters / "pm25").glob("*.nc"))[:4] for b in inspect_file(f, pm25.PRODUCT, wkb)]
+    bands += [b for f in sorted((rasters / "edgar_co2").iterdir())[:4] for b in inspect_file(f, edgar_co2.PRODUCT, wkb)]
+    bands += [b for f in sorted((rasters / "ntl").glob("*average_masked*"))[:3] for b in inspect_file(f, ntl.PRODUCT, wkb)]
+    bands += dem_mosaic(rasters, wkb)
+    stats = ("sum", "mean", "std", "min", "max", "range")
+    plain = zonal_stats(bands, wkb, stats, read_ahead_bytes=0)
+    for budget in (1, 512 * 2**20):
+        ahead = zonal_stats(bands, wkb, stats, read_ahead_bytes=budget)
+        np.testing.assert_array_equal(ahead.values, plain.values)
+        np.testing.assert_array_equal(ahead.coverage, plain.coverage)
+
+
+def test_the_first_bad_file_is_reported_as_without_read_ahead(rasters, wkb, tmp_path):
+    """A negative emission in the second of three files: the same one error (file, cell) either way, and
+    the third file is still read (the serial loop reports the first failing file in plan order)."""
+    import shutil
+
+    import netCDF4
+
+    folder = tmp_path / "edgar_co2"
+    folder.mkdir()
+    names = sorted(p.name for p in (rasters / "edgar_co2").glob("EDGAR_2024_*_emi.nc"))[:3]
+    for name in names:
+        shutil.copy(rasters / "edgar_co2" / name, folder / name)
+    with netCDF4.Dataset(folder / names[1], "a") as ds:
+        ds["emissions"][len(ds["lat"]) // 3, len(ds["lon"]) // 2] = -1.0
+    bands = [b for name in names for b in inspect_file(folder / name, edgar_co2.PRODUCT, wkb)]
+    errors = []
+    for budget in (0, 1, 512 * 2**20):
+        with pytest.raises(IngestError) as caught:
+            zonal_stats(bands, wkb, ("sum",), nonnegative=True, read_ahead_bytes=budget)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1] == errors[2] and names[1] in errors[0]
+
+
+def test_invalid_zones_are_repaired_unless_declared_valid(rasters, wkb):
+    """zonal_stats repairs invalid polygons (a bow tie) by default, so it equals the repaired polygon's
+    result; zones_valid=True (the loaders' raw.city_boundaries, repaired when loaded) skips the repair."""
+    from shapely.geometry import Polygon
+
+    (band, grid), = inspect_file(rasters / "pm25" / "V5GL02.HybridPM25.Asia.201201-201212.nc", pm25.PRODUCT, wkb)
+    w, s, e, n = shapely.from_wkb(wkb[0]).bounds
+    bow = Polygon([(w, s), (e, n), (e, s), (w, n)])
+    repaired = shapely.make_valid(bow)
+    assert not bow.is_valid and repaired.is_valid
+    by_default = zonal_stats([(band, grid)], [bow.wkb], ("mean",))
+    declared = zonal_stats([(band, grid)], [repaired.wkb], ("mean",), zones_valid=True)
+    np.testing.assert_array_equal(by_default.values, declared.values)
+    assert by_default.coverage[0, 0] == pytest.approx(1.0, rel=1e-6)  # both triangles counted
