@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from contextlib import nullcontext
 import weakref
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Callable, Iterator, Sequence
@@ -664,11 +664,9 @@ class _FilePlan:
 
 
 def _progress(total: int, progress: bool, desc: str):
-    if not progress:
-        return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="file")
+    return tqdm(total=total, desc=desc, unit="file", disable=not progress)
 
 
 def _serial_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, progress: bool, desc: str,
@@ -687,25 +685,16 @@ def _serial_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, progre
         grid = plan.grids[key]
         return file_bands[b].reader(file_bands[b], list(row_blocks(grid, rows_per_block(grid))))
 
-    bar = _progress(len(plan.files), progress, desc)
+    ahead = (ReadAhead([len(bands) for bands, _ in plan.files], open_band, read_ahead_bytes)
+             if read_ahead_bytes > 0 else None)
     results: list[BandsResult] = []
-    try:
-        if read_ahead_bytes <= 0:
-            for task in plan.tasks(coverage_of, stats, checks):
-                results.append(run_bands_task(task))
-                if bar is not None:
-                    bar.update(1)
-            return results
-        with ReadAhead([len(bands) for bands, _ in plan.files], open_band, read_ahead_bytes) as ahead:
-            for t, task in enumerate(plan.tasks(coverage_of, stats, checks)):
-                results.append(run_bands_task(task, partial(ahead.band, t)))
+    with _progress(len(plan.files), progress, desc) as bar, ahead or nullcontext():
+        for t, task in enumerate(plan.tasks(coverage_of, stats, checks)):
+            results.append(run_bands_task(task, None if ahead is None else partial(ahead.band, t)))
+            if ahead is not None:
                 ahead.abandon(t)  # whatever of this file the summary did not take (a failed check)
-                if bar is not None:
-                    bar.update(1)
-        return results
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.update(1)
+    return results
 
 
 def _executor_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, executor: Executor, progress: bool,
@@ -716,9 +705,5 @@ def _executor_tasks(plan: _FilePlan, zones_wkb, stats, checks: ValueChecks, exec
                       for g, k in enumerate(keys)]
     by_key = dict(zip(keys, executor.map(run_coverage_task, coverage_tasks)))
     tasks = list(plan.tasks(by_key.__getitem__, stats, checks))
-    bar = _progress(len(tasks), progress, desc)
-    try:
-        return executor.map(run_bands_task, tasks, on_result=(lambda _i: bar.update(1)) if bar else None)
-    finally:
-        if bar is not None:
-            bar.close()
+    with _progress(len(tasks), progress, desc) as bar:
+        return executor.map(run_bands_task, tasks, on_result=lambda _i: bar.update(1))

@@ -43,8 +43,7 @@ from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources._layouts import Expected, Recognised, select
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult
-from ingestion.zonal import (BandRef, Grid, Stored, ValueChecks, block_values, cell_of, describe_band, window_over,
-                            zonal_stats)
+from ingestion.zonal import BandRef, Grid, Stored, ValueChecks, cell_of, describe_band, window_over, zonal_stats
 
 RASTER_ZONAL = Contract(
     table="raster_zonal",
@@ -209,17 +208,6 @@ class _Handoff:
 
 
 HANDOFF = _Handoff()
-
-
-def read_gdal_band(band: BandRef, blocks: Blocks) -> Iterator[np.ndarray]:
-    """One band of a GDAL-readable raster, block by block, as values (flat float64, nodata -> NaN, in the
-    canonical unit): ``read_gdal_stored``'s blocks converted."""
-    blocks_read = read_gdal_stored(band, blocks)
-    try:
-        for block in blocks_read:
-            yield block_values(block)
-    finally:
-        blocks_read.close()
 
 
 def read_gdal_stored(band: BandRef, blocks: Blocks) -> Iterator[Stored]:

@@ -16,7 +16,7 @@ from ingestion.sample.geography import build_world
 from ingestion.sample.rasters import write_rasters
 from ingestion.sources import dem, edgar_co2, ntl, pm25
 from ingestion.sources._raster import canonical_wkt, inspect_file
-from ingestion.zonal import (BandRef, Grid, coverage_matrix, run_bands_task, summarise, window_over,
+from ingestion.zonal import (BandRef, Grid, block_values, coverage_matrix, run_bands_task, summarise, window_over,
                              zonal_stats, zones_in_crs)
 from tests.ingestion._rasters import fake_panel
 
@@ -278,7 +278,7 @@ def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, d
     """The reader's values are float64(stored) * scale + offset exactly, with nodata, NaN and +-inf cells NaN."""
     from rasterio.transform import from_origin
 
-    from ingestion.sources._raster import GdalRead, read_gdal_band
+    from ingestion.sources._raster import GdalRead, read_gdal_stored
 
     rng = np.random.default_rng(3)
     raw = (rng.random((6, 7)) * 5000).astype(dtype)
@@ -295,9 +295,10 @@ def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, d
         ds.write(raw, 1)
         ds.scales, ds.offsets = (scale,), (offset,)
     grid = Grid(WGS84, 100.0, 30.0, 0.5, 0.5, 7, 6)
-    band = BandRef(str(path), "band.tif", 1, 2020, "x", read_gdal_band, options=(GdalRead(str(path), 7),))
-    got = np.concatenate(list(read_gdal_band(band, [(0, Grid(WGS84, 100.0, 30.0, 0.5, 0.5, 7, 4)),
-                                                    (4, Grid(WGS84, 100.0, 28.0, 0.5, 0.5, 7, 2))])))
+    band = BandRef(str(path), "band.tif", 1, 2020, "x", read_gdal_stored, options=(GdalRead(str(path), 7),))
+    blocks = read_gdal_stored(band, [(0, Grid(WGS84, 100.0, 30.0, 0.5, 0.5, 7, 4)),
+                                     (4, Grid(WGS84, 100.0, 28.0, 0.5, 0.5, 7, 2))])
+    got = np.concatenate([block_values(block) for block in blocks])
     expected = raw.astype(np.float64) * scale + offset
     expected[bad] = np.nan
     np.testing.assert_array_equal(got, expected.ravel())  # exact, NaN where invalid
@@ -380,3 +381,6 @@ def test_invalid_zones_are_repaired_unless_declared_valid(rasters, wkb):
     declared = zonal_stats([(band, grid)], [repaired.wkb], ("mean",), zones_valid=True)
     np.testing.assert_array_equal(by_default.values, declared.values)
     assert by_default.coverage[0, 0] == pytest.approx(1.0, rel=1e-6)  # both triangles counted
+    # declared valid, the bow tie goes in as it is (its signed area cancels: no coverage), so no repair ran
+    unrepaired = zonal_stats([(band, grid)], [bow.wkb], ("mean",), zones_valid=True)
+    assert unrepaired.coverage[0, 0] != pytest.approx(1.0, rel=1e-6)
