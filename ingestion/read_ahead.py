@@ -155,16 +155,28 @@ class ReadAhead:
                 self._cond.wait(0.5)
 
 
+_SHARING = threading.Lock()
+_sharing: list = [0, None]  # blocks inside sharing_the_gil across threads, the interval before the first
+
+
 @contextmanager
 def sharing_the_gil(interval: float = SHARED_SWITCH_INTERVAL):
-    """Within the block, CPython hands the GIL to a waiting thread after ``interval`` seconds (restored
-    after): for a GIL-holding computation that should let the read-ahead thread progress."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, interval))
+    """Within the block, CPython hands the GIL to a waiting thread after ``interval`` seconds: for a
+    GIL-holding computation that should let the read-ahead thread progress. The interval is process-wide,
+    so blocks entered from several threads share it: the first saves the interval, the last restores it
+    (restoring per block could leave the short interval behind when the blocks end out of order)."""
+    with _SHARING:
+        if _sharing[0] == 0:
+            _sharing[1] = sys.getswitchinterval()
+        _sharing[0] += 1
+        sys.setswitchinterval(min(_sharing[1], interval))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _SHARING:
+            _sharing[0] -= 1
+            if _sharing[0] == 0:
+                sys.setswitchinterval(_sharing[1])
 
 
 class _Stopped(Exception):

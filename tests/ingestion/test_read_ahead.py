@@ -94,3 +94,35 @@ def test_closing_early_stops_the_thread_and_closes_its_reader():
     assert threading.active_count() == before
     assert bands.closed == bands.opened  # the reader it was in is closed, not left to the collector
     assert bands.made < 50 * 5
+
+
+def test_the_switch_interval_is_restored_when_threads_leave_out_of_order():
+    """Two loads in two threads share the process-wide interval: whichever leaves last restores it."""
+    import sys
+
+    from ingestion.read_ahead import SHARED_SWITCH_INTERVAL, sharing_the_gil
+
+    original = sys.getswitchinterval()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with sharing_the_gil():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with sharing_the_gil():
+            b_in.set()
+            a_out.wait(10)
+            seen["after the first left"] = sys.getswitchinterval()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert seen["after the first left"] == SHARED_SWITCH_INTERVAL  # the second still computing
+    assert sys.getswitchinterval() == original
