@@ -1,10 +1,10 @@
 """Read raster bands ahead on one background thread while the calling thread computes.
 
 A serial load spends its time in three things: reading bands (GDAL: decoding, inflating), the cities'
-coverage of each grid (exactextract, once per grid) and the per-band arithmetic (numpy and scipy).
-GDAL reads and numpy's large-array loops release the GIL, so on a machine with a second core the
-reads can run while the coverage and the arithmetic are computed: the load then costs about what its
-reads cost. ``ReadAhead`` runs the band readers in the order the bands will be summarised, on one
+coverage of each grid (exactextract, once per grid) and the per-band arithmetic (numpy, and the
+compiled loops of ``zonal_kernels``). GDAL reads, numpy's large-array loops and those kernels release
+the GIL, so on a machine with a second core the reads can run while the coverage and the arithmetic
+are computed: the load then costs about what its reads cost. ``ReadAhead`` runs the band readers in the order the bands will be summarised, on one
 thread, and hands their blocks over through a queue bounded in bytes (``limit_bytes``), so memory
 stays bounded by the budget, plus one block, whatever the number of files.
 

@@ -1,13 +1,14 @@
 """Zonal statistics of rasters over city polygons, with the cell coverage computed once per grid.
 
 For every polygon k and raster cell i, exactextract gives the exact fraction c_ki of the cell that lies
-inside the polygon (ops ``cell_id`` and ``coverage``). We keep these fractions as a sparse matrix
-C (polygons x cells) per grid and reuse it for every band and year on that grid, so a 21-year stack
-costs one polygon/grid intersection plus, per band, a sparse matrix-vector product C (m v) for sums
-and means (C m, the weights, is kept per nodata pattern: most products mask the same cells every year)
-or weighted bincounts over C's non-zeros for the standard deviation and min / max. Bands are
-reduced in blocks of raster rows (``MAX_CELLS_PER_BLOCK``), so memory stays bounded at the real
-products' resolutions. With v the band values and m_i = 1 for valid cells (not nodata, not NaN):
+inside the polygon (ops ``cell_id`` and ``coverage``). We keep these fractions, the sparse matrix
+C (polygons x cells), once per grid and reuse it for every band and year on that grid, so a 21-year
+stack costs one polygon/grid intersection plus, per band, one compiled pass over the covered cells
+(two for the standard deviation; ``ingestion.zonal_kernels``). C is kept compact (``Coverage``): runs
+of the cells wholly inside a polygon and entries for the cells its boundary cuts, so its size follows
+the boundaries, not the area. Bands are reduced in blocks of raster rows (``MAX_CELLS_PER_BLOCK``), so
+memory stays bounded at the real products' resolutions. With v the band values and m_i = 1 for valid
+cells (not nodata, not NaN):
 
     sum_k      = sum_i c_ki m_i v_i                        (extensive quantities: tonnes of CO2)
     mean_k     = sum_i c_ki m_i v_i / sum_i c_ki m_i       (intensive: PM2.5, night lights)
@@ -26,13 +27,10 @@ stay plain data that any engine can run.
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import weakref
-from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -109,64 +107,69 @@ def window_over(full: Grid, bounds: tuple[float, float, float, float]) -> tuple[
 class Coverage:
     """Exact coverage fractions of the zones on one grid, and each zone's area in cells.
 
-    Kept as (zone, cell, fraction) entries -- the non-zeros of the sparse matrix C (zones x cells) --
-    grouped by block of ``block_rows`` raster rows, so that a band read block by block meets its
-    entries as contiguous slices, and nothing is sized by the grid's cell count (10^8 cells at 15
-    arc-seconds over China) but by the cells the zones actually cover.
+    The non-zeros of the sparse matrix C (zones x cells) come in two kinds: the cells wholly inside a
+    zone (fraction exactly 1), kept as runs of consecutive cells (zone, first cell, length), and the
+    cells a zone's boundary crosses, kept as entries (zone, cell, fraction). Both are grouped by block of
+    ``block_rows`` raster rows (a run never crosses a block), so a band read block by block meets them
+    as contiguous slices. The size follows the zones' boundaries, not their area or the grid's cell
+    count: the 296 cities of the full world on the 15 arc-second VIIRS grid (10^8 cells, 34 million of
+    them covered) are 177 thousand runs and 817 thousand entries, 15 MB, where an entry per covered
+    cell took 542 MB.
     """
 
-    zone: np.ndarray  # int32
-    cell: np.ndarray  # row-major cell index on the grid (int32 when it fits)
-    fraction: np.ndarray  # float64, in (0, 1]
+    run_zone: np.ndarray  # int32
+    run_start: np.ndarray  # int64, the run's first cell (row-major index on the grid)
+    run_length: np.ndarray  # int32, cells
+    zone: np.ndarray  # int32, the entries of the cells a boundary crosses
+    cell: np.ndarray  # int64, row-major index on the grid
+    fraction: np.ndarray  # float64, in (0, 1)
     zone_cells: np.ndarray  # polygon area / cell area, both in the grid's CRS
     width: int  # grid columns
     n_cells: int
     block_rows: int
+    run_block_starts: np.ndarray  # the runs of block b are run_block_starts[b]:run_block_starts[b + 1]
     block_starts: np.ndarray  # the entries of block b are block_starts[b]:block_starts[b + 1]
 
     @property
     def n_zones(self) -> int:
         return len(self.zone_cells)
 
-    @cached_property
-    def zone_ordered(self) -> np.ndarray:
-        """Per block: are its entries in zone order (the CSR row order ``block_matrix`` relies on)?
-        ``coverage_matrix`` emits them so; checked once per coverage, not once per band."""
-        descends = self.zone[1:] < self.zone[:-1]
-        return np.array([not descends[lo:max(lo, hi - 1)].any()
-                         for lo, hi in zip(self.block_starts[:-1], self.block_starts[1:])], dtype=bool)
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in _COVERAGE_ARRAYS)
 
-    def block(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(zone, cell counted from the block's first cell, fraction) of block ``b``'s entries (views; the
-        cells of a later block are a shifted copy)."""
-        lo, hi = self.block_starts[b], self.block_starts[b + 1]
-        first = b * self.block_rows * self.width
-        cell = self.cell[lo:hi] if first == 0 else self.cell[lo:hi] - first  # the first block: no copy
-        return self.zone[lo:hi], cell, self.fraction[lo:hi]
+    def block(self, b: int) -> tuple[np.ndarray, ...]:
+        """Block ``b``'s runs (zone, first cell, length) and entries (zone, cell, fraction): views."""
+        r0, r1 = self.run_block_starts[b], self.run_block_starts[b + 1]
+        e0, e1 = self.block_starts[b], self.block_starts[b + 1]
+        return (self.run_zone[r0:r1], self.run_start[r0:r1], self.run_length[r0:r1],
+                self.zone[e0:e1], self.cell[e0:e1], self.fraction[e0:e1])
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every non-zero of C as (zone, cell, fraction), the runs expanded cell by cell."""
+        lengths = self.run_length.astype(np.int64)
+        offsets = np.cumsum(lengths) - lengths  # each run's position among the expanded cells
+        within = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
+        cells = np.repeat(self.run_start, lengths) + within
+        return (np.concatenate([np.repeat(self.run_zone, lengths), self.zone]),
+                np.concatenate([cells, self.cell]),
+                np.concatenate([np.ones(cells.size), self.fraction]))
 
     def matrix(self) -> sp.csr_matrix:
         """C as a sparse (zones x cells) matrix, for callers that want sparse algebra."""
-        return sp.csr_matrix((self.fraction, (self.zone, self.cell)), shape=(self.n_zones, self.n_cells))
-
-    def block_matrix(self, b: int) -> sp.csr_matrix:
-        """Block ``b``'s part of C as a (zones x the block's cells) CSR matrix, built without sorting:
-        ``coverage_matrix`` emits the entries zone by zone and groups them by block with a stable sort,
-        so within a block they are already in zone order (the CSR row order)."""
-        zone, cell, fraction = self.block(b)
-        indptr = np.searchsorted(zone, np.arange(self.n_zones + 1, dtype=zone.dtype), side="left")  # no upcast copy
-        first = b * self.block_rows * self.width
-        cells = min(self.block_rows * self.width, self.n_cells - first)
-        return sp.csr_matrix((fraction, cell, indptr), shape=(self.n_zones, cells), copy=False)
+        zone, cell, fraction = self.entries()
+        return sp.csr_matrix((fraction, (zone, cell)), shape=(self.n_zones, self.n_cells))
 
 
-_COVERAGE_ARRAYS = ("zone", "cell", "fraction", "zone_cells", "block_starts")
+_COVERAGE_ARRAYS = ("run_zone", "run_start", "run_length", "zone", "cell", "fraction", "zone_cells",
+                    "run_block_starts", "block_starts")
 
 
 @dataclass(frozen=True)
 class CoverageFile:
     """A ``Coverage`` saved as .npy files in a folder. Tasks for worker processes (or another engine
-    with a shared file system) carry this small reference instead of the arrays -- hundreds of MB at
-    15 arc-seconds -- and map the arrays read-only, so every worker shares one copy in the page cache."""
+    with a shared file system) carry this small reference instead of the arrays, which each worker reads
+    once per task (15 MB for the full world's cities at 15 arc-seconds)."""
 
     folder: str
     width: int
@@ -185,7 +188,7 @@ class CoverageFile:
     def load(self) -> Coverage:
         from pathlib import Path
 
-        arrays = {name: np.load(Path(self.folder) / f"{name}.npy", mmap_mode="r") for name in _COVERAGE_ARRAYS}
+        arrays = {name: np.load(Path(self.folder) / f"{name}.npy") for name in _COVERAGE_ARRAYS}
         return Coverage(width=self.width, n_cells=self.n_cells, block_rows=self.block_rows, **arrays)
 
 
@@ -207,6 +210,12 @@ def zones_in_crs(zones_wkb: Sequence[bytes], crs_wkt: str, *, repair: bool = Tru
     return series
 
 
+# Polygons go to exactextract in batches whose bounding boxes hold at most this many cells: its output
+# (8-byte cell id and 8-byte fraction per covered cell) is compacted batch by batch, so computing a
+# coverage never holds more than a block's worth of entries, whatever the resolution.
+COVERAGE_BATCH_CELLS = 8_000_000
+
+
 def coverage_matrix(zones, grid: Grid, *, block_rows: int | None = None) -> Coverage:
     """Exact cell coverage of each zone (a GeoSeries in the grid's CRS) via exactextract, grouped in
     blocks of ``block_rows`` rows (default: ``MAX_CELLS_PER_BLOCK`` cells per block)."""
@@ -218,28 +227,78 @@ def coverage_matrix(zones, grid: Grid, *, block_rows: int | None = None) -> Cove
     dummy = np.broadcast_to(np.uint8(0), (grid.height, grid.width))
     raster = NumPyRasterSource(dummy, grid.west, grid.south, grid.east, grid.north, srs_wkt=grid.crs_wkt)
     geoms = np.asarray(zones.to_numpy() if hasattr(zones, "to_numpy") else zones, dtype=object)
-    result = exact_extract(raster, _WkbFeatures(shapely.to_wkb(geoms), grid.crs_wkt), ["cell_id", "coverage"],
-                           output="pandas")
-    cell_type = np.int32 if grid.n_cells < 2**31 else np.int64
-    lengths = np.fromiter((len(ids) for ids in result["cell_id"]), dtype=np.int64, count=len(result))
-    zone = np.repeat(np.arange(len(geoms), dtype=np.int32), lengths)
-    cell = np.concatenate([np.asarray(ids).astype(cell_type, copy=False) for ids in result["cell_id"]]
-                          + [np.empty(0, cell_type)])
-    fraction = np.concatenate([np.asarray(c, dtype=np.float64) for c in result["coverage"]] + [np.empty(0)])
-    del result
+    wkbs = shapely.to_wkb(geoms)
     rows = block_rows or rows_per_block(grid)
+    block_cells = rows * grid.width
+    runs, entries = [], []
+    for batch in _batches(geoms, grid):
+        result = exact_extract(raster, _WkbFeatures(wkbs[batch], grid.crs_wkt), ["cell_id", "coverage"],
+                               output="pandas")
+        for k, ids, fractions in zip(batch, result["cell_id"], result["coverage"]):
+            zone_runs, zone_entries = _compact(int(k), np.asarray(ids, dtype=np.int64),
+                                               np.asarray(fractions, dtype=np.float64), block_cells)
+            runs.append(zone_runs)
+            entries.append(zone_entries)
+    run_zone, run_start, run_length = (np.concatenate([r[i] for r in runs] + [np.empty(0, t)])
+                                       for i, t in enumerate((np.int32, np.int64, np.int32)))
+    zone, cell, fraction = (np.concatenate([e[i] for e in entries] + [np.empty(0, t)])
+                            for i, t in enumerate((np.int32, np.int64, np.float64)))
     n_blocks = -(-grid.height // rows)
-    if n_blocks > 1:
-        # group entries by block with a linear-time radix sort on small block numbers
-        block_of = (cell // (rows * grid.width)).astype(np.uint16 if n_blocks < 2**16 else np.int64)
-        order = np.argsort(block_of, kind="stable")
-        zone, cell, fraction = zone[order], cell[order], fraction[order]
-        starts = np.searchsorted(block_of[order], np.arange(n_blocks + 1))
-    else:
-        starts = np.array([0, len(cell)])
+    (run_zone, run_start, run_length), run_starts = _by_block((run_zone, run_start, run_length), run_start,
+                                                              block_cells, n_blocks)
+    (zone, cell, fraction), starts = _by_block((zone, cell, fraction), cell, block_cells, n_blocks)
     # planar area in the grid's CRS, the same measure as exactextract's coverage fractions
     zone_cells = shapely.area(geoms).astype(np.float64) / (grid.dx * grid.dy)
-    return Coverage(zone, cell, fraction, zone_cells, grid.width, grid.n_cells, rows, starts)
+    return Coverage(run_zone, run_start, run_length, zone, cell, fraction, zone_cells, grid.width, grid.n_cells,
+                    rows, run_starts, starts)
+
+
+def _batches(geoms: np.ndarray, grid: Grid) -> Iterator[np.ndarray]:
+    """Consecutive polygon indices whose bounding boxes span at most ``COVERAGE_BATCH_CELLS`` cells (a
+    larger polygon alone)."""
+    import shapely
+
+    bounds = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):  # an empty polygon has NaN bounds: no cells
+        cells = np.nan_to_num(((bounds[:, 2] - bounds[:, 0]) / grid.dx + 2) * ((bounds[:, 3] - bounds[:, 1]) / grid.dy + 2))
+    batch: list[int] = []
+    held = 0.0
+    for k, size in enumerate(cells):
+        if batch and held + size > COVERAGE_BATCH_CELLS:
+            yield np.array(batch)
+            batch, held = [], 0.0
+        batch.append(k)
+        held += size
+    if batch:
+        yield np.array(batch)
+
+
+def _compact(k: int, ids: np.ndarray, fractions: np.ndarray, block_cells: int):
+    """One zone's exactextract output -> its runs of whole cells (zone, first cell, length), broken at
+    block boundaries, and the entries (zone, cell, fraction) of its partly covered cells."""
+    if ids.size > 1 and (np.diff(ids) <= 0).any():  # exactextract lists a zone's cells in row-major order
+        order = np.argsort(ids, kind="stable")
+        ids, fractions = ids[order], fractions[order]
+    whole = fractions == 1.0
+    partial = (fractions > 0) & ~whole
+    inside = ids[whole]
+    breaks = np.ones(inside.size, dtype=bool)
+    breaks[1:] = (np.diff(inside) != 1) | (inside[1:] % block_cells == 0)
+    first = np.flatnonzero(breaks)
+    lengths = np.diff(np.append(first, inside.size)).astype(np.int32)
+    runs = (np.full(first.size, k, np.int32), inside[first], lengths)
+    entries = (np.full(int(partial.sum()), k, np.int32), ids[partial], fractions[partial])
+    return runs, entries
+
+
+def _by_block(arrays: tuple[np.ndarray, ...], cells: np.ndarray, block_cells: int, n_blocks: int):
+    """``arrays`` reordered by the block of ``cells`` (stable: zone order kept within a block), and each
+    block's start."""
+    if n_blocks == 1:
+        return arrays, np.array([0, cells.size])
+    block_of = cells // block_cells
+    order = np.argsort(block_of, kind="stable")
+    return tuple(a[order] for a in arrays), np.searchsorted(block_of[order], np.arange(n_blocks + 1))
 
 
 class _WkbFeature(Feature):
@@ -288,73 +347,47 @@ MAX_CELLS_PER_BLOCK = 8_000_000
 
 class ZoneMoments:
     """Per-zone running sums over blocks of cells: coverage weight, weighted total, the sum of weighted
-    squared deviations (merged across blocks with Chan, Golub & LeVeque's pairwise update, so the
-    standard deviation stays exact where sum-of-squares would cancel), and min / max."""
+    squared deviations (two passes per block, merged across blocks with Chan, Golub & LeVeque's pairwise
+    update, so the standard deviation stays exact where sum-of-squares would cancel), and min / max.
+    The passes are ``ingestion.zonal_kernels``' compiled loops over the block's runs and entries."""
 
     def __init__(self, n_zones: int, stats: Sequence[str]):
+        from ingestion.zonal_kernels import empty_moments
+
         unknown = [s for s in stats if s not in STATS]
         if unknown:
             raise ValueError(f"unknown statistic(s) {unknown}; known: {STATS}")
         self.stats = tuple(stats)
-        self.sums_only = not any(s in ("std", "min", "max", "range") for s in self.stats)
-        self.weight = np.zeros(n_zones)
-        self.total = np.zeros(n_zones)
+        self.weight, self.total, self.low, self.high = empty_moments(n_zones)
         self.mean = np.zeros(n_zones)
         self.m2 = np.zeros(n_zones)
-        self.low = np.full(n_zones, np.inf)
-        self.high = np.full(n_zones, -np.inf)
-        self.valid_cells = 0  # valid cells seen in the blocks, inside zones or not
+        self.any_valid = False  # a valid cell seen in the blocks, inside zones or not
 
     def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat, NaN = invalid; given
-        over: its NaN cells may be overwritten)."""
-        if self.sums_only and cov.zone_ordered[block]:  # entries in zone order, as coverage_matrix emits
-            self._add_sums(cov, block, values)
-        else:
-            self._add_moments(cov, block, values)
+        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat float64, NaN = invalid)."""
+        from ingestion import zonal_kernels as kernels
 
-    def _add_sums(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """``sum`` and ``mean`` only: each zone's weight and weighted total are two sparse matrix-vector
-        products with the block's part of C, C_b m and C_b (m v): one pass over the entries each in
-        compiled code, where gathering, masking and bincounting the entries take about ten."""
-        c = cov.block_matrix(block)
-        invalid = np.isnan(values)
-        n_invalid = int(np.count_nonzero(invalid))
-        w, zero_at = _block_weights(cov, block, c, invalid if n_invalid else None)
-        if zero_at is not None:  # only the invalid cells C reads need a zero, not the sea around the cities
-            values[zero_at] = 0.0  # the block's values are the caller's to give: last use
-        elif n_invalid:
-            np.putmask(values, invalid, 0.0)
-        t = c @ values
-        self.valid_cells += values.size - n_invalid
-        self.weight += w
-        self.total += t
-
-    def _add_moments(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """The general path (standard deviation, min / max): per-entry gathers and bincounts."""
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        parts = cov.block(block)
+        first = block * cov.block_rows * cov.width
+        self.any_valid = self.any_valid or bool(kernels.any_valid(values))
+        if "std" not in self.stats:
+            kernels.first_moments(values, first, *parts, self.weight, self.total, self.low, self.high)
+            return
         n = self.weight.size
-        zone, cell, cover = cov.block(block)
-        v = values[cell]
-        ok = ~np.isnan(v) & (cover > 0)
-        zone, cover, v = zone[ok], cover[ok], v[ok]
-        self.valid_cells += int(np.count_nonzero(~np.isnan(values)))
-        w = np.bincount(zone, weights=cover, minlength=n)
-        t = np.bincount(zone, weights=cover * v, minlength=n)
+        w, t = np.zeros(n), np.zeros(n)
+        kernels.first_moments(values, first, *parts, w, t, self.low, self.high)
         seen = w > 0
         block_mean = np.divide(t, w, out=np.zeros(n), where=seen)
-        if "std" in self.stats:
-            dev = v - block_mean[zone]
-            m2 = np.bincount(zone, weights=cover * dev * dev, minlength=n)
-            first = seen & (self.weight == 0)
-            both = seen & (self.weight > 0)
-            delta = block_mean[both] - self.mean[both]
-            merged = self.weight[both] + w[both]
-            self.m2[both] += m2[both] + delta * delta * self.weight[both] * w[both] / merged
-            self.mean[both] += delta * w[both] / merged
-            self.m2[first], self.mean[first] = m2[first], block_mean[first]
-        if any(s in ("min", "max", "range") for s in self.stats):
-            np.minimum.at(self.low, zone, v)
-            np.maximum.at(self.high, zone, v)
+        m2 = np.zeros(n)
+        kernels.second_moments(values, first, *parts, block_mean, m2)
+        first_seen = seen & (self.weight == 0)
+        both = seen & (self.weight > 0)
+        delta = block_mean[both] - self.mean[both]
+        merged = self.weight[both] + w[both]
+        self.m2[both] += m2[both] + delta * delta * self.weight[both] * w[both] / merged
+        self.mean[both] += delta * w[both] / merged
+        self.m2[first_seen], self.mean[first_seen] = m2[first_seen], block_mean[first_seen]
         self.weight += w
         self.total += t
 
@@ -376,49 +409,12 @@ class ZoneMoments:
         return out, coverage
 
 
-_WEIGHTS: "OrderedDict[tuple, tuple[object, tuple]]" = OrderedDict()  # (weakref to fraction, (weights, zero_at))
-_WEIGHTS_KEPT = 64
-
-
-def _block_weights(cov: Coverage, block: int, c: sp.csr_matrix,
-                   invalid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """C_b m: each zone's coverage weight over the block's valid cells; and the invalid cells that C_b
-    reads (block-local indices; ``None`` when there are too many to list cheaply: then every invalid cell
-    is zeroed). The nodata cells of a product are mostly the same every year (sea, the land mask), so
-    both are kept per coverage, block and nodata pattern (its digest) and a band with the same pattern
-    reuses them. The cache holds a weak reference to the coverage's fraction array: it keeps no coverage
-    alive, and a key whose coverage is gone never matches (its id may be reused, the dead reference is not)."""
-    digest = b"" if invalid is None else hashlib.blake2b(np.packbits(invalid)).digest()
-    key = (id(cov.fraction), block, digest)
-    hit = _WEIGHTS.get(key)
-    if hit is not None and hit[0]() is cov.fraction:
-        _WEIGHTS.move_to_end(key)
-        return hit[1]
-    zero_at = None
-    if invalid is None:  # every cell valid: C_b's row sums
-        w = np.zeros(c.shape[0])
-        filled = np.diff(c.indptr) > 0  # reduceat over the rows with entries (their starts increase)
-        if filled.any():
-            w[filled] = np.add.reduceat(c.data, c.indptr[:-1][filled])
-    else:
-        w = c @ (~invalid).astype(np.float64)
-        read = np.zeros(c.shape[1], dtype=bool)
-        read[c.indices] = True
-        listed = np.flatnonzero(read & invalid)
-        if listed.size <= c.shape[1] // 64:  # kept small: at most half the size of the packed pattern
-            zero_at = listed.astype(np.int32)
-    _WEIGHTS[key] = (weakref.ref(cov.fraction), (w, zero_at))
-    if len(_WEIGHTS) > _WEIGHTS_KEPT:
-        _WEIGHTS.popitem(last=False)
-    return w, zero_at
-
-
 def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Zonal ``stats`` of one band held in memory (flat, NaN = invalid) -> (values[stat, zone], coverage[zone])."""
     if len(cov.block_starts) != 2:
         raise ValueError("summarise takes a coverage computed as one block (coverage_matrix(..., block_rows=height))")
     moments = ZoneMoments(cov.n_zones, stats)
-    moments.add(cov, 0, np.array(values, dtype=np.float64))  # a copy: add may overwrite its nodata cells
+    moments.add(cov, 0, np.asarray(values, dtype=np.float64))
     return moments.finish(cov.zone_cells)
 
 
@@ -540,7 +536,7 @@ def run_bands_task(task: BandsTask, blocks_of: Callable[[int], Iterator[np.ndarr
                     moments.add(cov, block, data)
             finally:
                 read.close()  # the reader's file is closed now, not when the generator is collected
-            if moments.valid_cells == 0:
+            if not moments.any_valid:
                 raise IngestError(band.label, describe_band(band), "every cell over the cities is nodata or NaN",
                                   "check the file (an empty or failed export) and replace it")
             values[b], coverage[b] = moments.finish(cov.zone_cells)

@@ -16,8 +16,8 @@ from ingestion.sample.geography import build_world
 from ingestion.sample.rasters import write_rasters
 from ingestion.sources import dem, edgar_co2, ntl, pm25
 from ingestion.sources._raster import canonical_wkt, inspect_file
-from ingestion.zonal import (BandRef, Grid, block_values, coverage_matrix, run_bands_task, summarise, window_over,
-                             zonal_stats, zones_in_crs)
+from ingestion.zonal import (BandRef, Grid, block_values, coverage_matrix, row_blocks, run_bands_task, summarise,
+                             window_over, zonal_stats, zones_in_crs)
 from tests.ingestion._rasters import fake_panel
 
 WGS84 = CRS.from_epsg(4326).to_wkt()
@@ -255,21 +255,100 @@ def test_blocks_of_rows_give_the_one_block_result(rasters, wkb, monkeypatch, tmp
         zonal_stats(inspect_file(path, edgar_co2.PRODUCT, wkb), wkb, ("sum",), nonnegative=True)
 
 
-def test_first_block_entries_are_views_not_copies(monkeypatch):
-    """The per-band work on a one-block grid (most products' windows) takes no copy of C's entries; a
-    later block's cells are shifted to count from its first cell."""
+def _exactextract_cells(zones, grid: Grid) -> list[dict[int, float]]:
+    """exactextract's own (cell id -> fraction) per zone, fractions > 0."""
+    from exactextract.raster import NumPyRasterSource
+
+    raster = NumPyRasterSource(np.zeros((grid.height, grid.width)), grid.west, grid.south, grid.east, grid.north,
+                               srs_wkt=grid.crs_wkt)
+    frame = exact_extract(raster, zones.to_frame("geometry"), ["cell_id", "coverage"], output="pandas")
+    return [{int(i): float(c) for i, c in zip(ids, cover) if c > 0}
+            for ids, cover in zip(frame["cell_id"], frame["coverage"])]
+
+
+def _zigzag_zones():
+    """Three polygons on a 40 x 30 grid of 0.1 degree: a star, a ring (a hole) and a box, some cells
+    wholly inside, boundaries crossing cells, the box reaching off the grid."""
+    star = shapely.Polygon([(100.2, 31.1), (101.05, 31.83), (101.9, 31.1), (101.4, 32.45), (101.95, 32.87),
+                            (100.9, 32.7), (100.25, 32.93)])
+    ring = shapely.Point(102.3, 31.9).buffer(0.75).difference(shapely.Point(102.3, 31.9).buffer(0.3))
+    off = box(103.2, 30.6, 104.6, 31.44)
+    return zones_in_crs([shapely.to_wkb(g) for g in (star, ring, off)], WGS84)
+
+
+def test_compact_coverage_is_exactextracts_coverage(monkeypatch):
+    """Runs of whole cells plus entries of the cut cells are exactly exactextract's cells and fractions,
+    whatever the blocks of rows and the batches of polygons; a run never crosses a block."""
     import ingestion.zonal as zonal
 
-    grid, values = small_grid()
-    zones = zones_in_crs([shapely.to_wkb(box(0.5, 0.5, 2, 3)), shapely.to_wkb(box(3, 1, 4.5, 4))], WGS84)
+    grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
+    zones = _zigzag_zones()
+    expected = _exactextract_cells(zones, grid)
+    for block_rows, batch_cells in ((None, zonal.COVERAGE_BATCH_CELLS), (4, 1), (7, 200)):
+        monkeypatch.setattr(zonal, "COVERAGE_BATCH_CELLS", batch_cells)
+        cov = coverage_matrix(zones, grid, block_rows=block_rows)
+        zone, cell, fraction = cov.entries()
+        got = [dict(zip(cell[zone == k].tolist(), fraction[zone == k].tolist())) for k in range(3)]
+        assert got == expected
+        assert cov.run_zone.size > 0 and ((cov.fraction > 0) & (cov.fraction < 1)).all()
+        block_cells = cov.block_rows * grid.width
+        last = cov.run_start + cov.run_length - 1
+        assert (cov.run_start // block_cells == last // block_cells).all()
+        for b in range(len(cov.block_starts) - 1):
+            _, starts, _, _, cells, _ = cov.block(b)
+            assert (starts // block_cells == b).all() and (cells // block_cells == b).all()
+
+
+def test_coverage_is_sized_by_the_boundaries_not_the_area():
+    """At a fine resolution the coverage holds about two runs per zone and row plus the cut cells, not an
+    entry (16 bytes) per covered cell."""
+    grid = Grid(WGS84, 100.0, 33.0, 0.002, 0.002, 2000, 1500)
+    zones = _zigzag_zones()
     cov = coverage_matrix(zones, grid)
-    zone, cell, fraction = cov.block(0)
-    assert np.shares_memory(cell, cov.cell) and np.shares_memory(fraction, cov.fraction)
-    two = coverage_matrix(zones, grid, block_rows=2)
-    _, later, _ = two.block(1)
-    lo, hi = two.block_starts[1], two.block_starts[2]
-    np.testing.assert_array_equal(later, two.cell[lo:hi] - 2 * grid.width)
-    assert not np.shares_memory(later, two.cell)
+    covered = int(cov.run_length.sum()) + cov.cell.size
+    assert covered > 400_000
+    assert cov.nbytes < covered * 16 / 20
+    assert cov.run_zone.size < 3 * 2 * grid.height
+
+
+def test_moments_equal_the_dense_formulas_with_invalid_cells_and_blocks():
+    """std, min, max, sum and mean over blocks of rows, with NaN cells inside runs and on cut cells, and
+    a zone whose every cell is NaN, equal the formulas of the module docstring evaluated densely."""
+    from ingestion.zonal import ZoneMoments
+
+    grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
+    zones = _zigzag_zones()
+    rng = np.random.default_rng(11)
+    values = 3000 + 50 * rng.standard_normal(grid.n_cells)  # elevation-like: a large mean, a small spread
+    values[rng.random(grid.n_cells) < 0.15] = np.nan
+    one = coverage_matrix(zones, grid)
+    zone, cell, fraction = one.entries()
+    values[cell[zone == 1]] = np.nan  # the ring: nothing valid
+    stats = ("sum", "mean", "std", "min", "max", "range")
+    dense = one.matrix().toarray()
+    valid = ~np.isnan(values)
+    v = np.where(valid, values, 0.0)
+    w = dense @ valid
+    with np.errstate(invalid="ignore", divide="ignore"):  # the ring: no weight
+        mean = dense @ v / w
+        std = np.sqrt((dense * (values[None, :] - mean[:, None]) ** 2).sum(axis=1, where=valid[None, :]) / w)
+    touched = (dense > 0) & valid
+    low = np.array([values[row].min() if row.any() else np.nan for row in touched])
+    high = np.array([values[row].max() if row.any() else np.nan for row in touched])
+    for block_rows in (None, 3):
+        cov = coverage_matrix(zones, grid, block_rows=block_rows)
+        moments = ZoneMoments(cov.n_zones, stats)
+        for b, (r0, block) in enumerate(row_blocks(grid, cov.block_rows)):
+            chunk = values[r0 * grid.width:(r0 + block.height) * grid.width]
+            before = chunk.copy()
+            moments.add(cov, b, chunk)
+            np.testing.assert_array_equal(chunk, before)  # the band is not written to
+        out, coverage = moments.finish(cov.zone_cells)
+        for k in (0, 2):
+            np.testing.assert_allclose(out[:, k], [dense[k] @ v, mean[k], std[k], low[k], high[k],
+                                                   high[k] - low[k]], rtol=1e-12)
+        assert np.isnan(out[:, 1]).all() and coverage[1] == 0
+        np.testing.assert_allclose(coverage[[0, 2]], w[[0, 2]] / cov.zone_cells[[0, 2]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype, nodata, scale, offset", [("uint16", 65535, 0.01, 0.0), ("uint16", 65535, 0.1, 2.5),
@@ -303,30 +382,6 @@ def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, d
     expected[bad] = np.nan
     np.testing.assert_array_equal(got, expected.ravel())  # exact, NaN where invalid
     assert grid.n_cells == got.size
-
-
-def test_sums_zero_only_the_invalid_cells_the_zones_read():
-    """The nodata cells outside every zone (the sea around the cities) are not touched per band; those a
-    zone reads are, and the sums equal the by-hand ones, also when too many are invalid to list (fallback)."""
-    from ingestion.zonal import ZoneMoments
-
-    grid = Grid(WGS84, 0.0, 16.0, 1.0, 1.0, 16, 16)
-    values = np.arange(256, dtype=np.float64).reshape(16, 16)
-    zones = zones_in_crs([shapely.to_wkb(box(1, 9, 5, 14))], WGS84)  # rows 2-6, columns 1-4: 20 whole cells
-    cov = coverage_matrix(zones, grid)
-    inside = values[2:7, 1:5].copy()
-    for zone_nan, outside_nan in ((1, 60), (1, 60), (10, 0)):  # the same pattern twice (cached), then many inside
-        band = values.copy()
-        band[2:7, 1:5].flat[:zone_nan] = np.nan
-        band[10:, :].flat[:outside_nan] = np.nan
-        moments = ZoneMoments(cov.n_zones, ("sum", "mean"))
-        moments.add(cov, 0, flat := band.ravel().copy())
-        out, coverage = moments.finish(cov.zone_cells)
-        kept = inside.ravel()[zone_nan:]
-        assert out[0, 0] == pytest.approx(kept.sum(), rel=1e-12)
-        assert out[1, 0] == pytest.approx(kept.mean(), rel=1e-12)
-        assert coverage[0] == pytest.approx(kept.size / 20)
-        assert np.isnan(flat[160:160 + outside_nan]).all()  # left as they were
 
 
 def test_zonal_statistics_with_and_without_read_ahead_are_identical(rasters, wkb):
