@@ -15,11 +15,14 @@ clock and its start-up time reported on its own): the same ``read_raster_product
 compared too (``*.rows_equal`` must be 1). Ratios: local1 / serial (the price of Dask on one worker),
 local2 / serial and local2 / local1 (the speed-up of a second worker; the machine has 2 cores shared
 with other jobs). Dask's overhead per task: a no-op task mapped 400 times on one worker (seconds per
-task), and (local1 - serial) / tasks of the part. Peak memory per worker: the largest ``ru_maxrss`` of
-the workers of a cluster started for that part, and its growth over the worker's size before the load
-(the bound is one block of ``zonal.MAX_CELLS_PER_BLOCK`` float64 cells plus the coverage pages read).
+task), and (local1 - serial) / tasks of the part. Peak memory per worker: the largest high-water mark
+(``VmHWM``, ``worker_rss_mb``) of the workers of a cluster started for that part, reset once the worker has
+loaded the compiled zonal kernels (``*_kernels_mb_per_worker``: numba and LLVM, a fixed size once per
+process); ``*_growth_mb_per_worker``, that peak over the worker's size before the load (the imports of the
+readers, the coverage task, then one block of ``zonal.MAX_CELLS_PER_BLOCK`` float64 cells a band plus the
+coverage, held whole: its runs and entries).
 ``full.bands_only_*``: the coverage computed in this process (timed), then only the band tasks on a fresh
-worker: its memory growth while it streams bands. Projection: the 23-year daily run (23 x 365 bands)
+worker, its high-water mark reset after a first band task: the growth while it streams bands. Projection: the 23-year daily run (23 x 365 bands)
 from one coverage plus the full part's serial cost per band (coverage excluded) and the overhead per
 task, on 1, 8 and 64 workers, assuming the per-band cost does not grow with the number of polygons (it
 is the band's read and one pass over the coverage entries).
@@ -51,13 +54,40 @@ DAILY_BANDS = 23 * 365
 
 
 def worker_rss_mb() -> float:
-    """Peak resident set size of the calling process (a worker), MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of the calling process (a worker), MB: the kernel's high-water mark of its own
+    address space (``VmHWM``). Not ``ru_maxrss``: a process forked and then exec'd (how multiprocessing's
+    spawn starts a worker) keeps the parent's size at the fork as its ``ru_maxrss``, so it reported the
+    bench process's size, not the worker's."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+
+
+def reset_peak() -> float:
+    """Start the calling process's high-water mark afresh (Linux: writing 5 to ``/proc/self/clear_refs``),
+    so that the next ``worker_rss_mb`` is the peak of what ran since; returns the size now, MB."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return current_rss_mb()
 
 
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 1024**2
+
+
+def load_kernels() -> float:
+    """Import and run the compiled zonal kernels once in the calling process (a worker): numba and LLVM are
+    a fixed cost per process, paid by the first band task, not memory that grows with the bands. Returns
+    the process's size after, MB."""
+    import numpy as np
+
+    from ingestion import zonal_kernels as kernels
+
+    ints, cells, zeros = np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1)
+    kernels.first_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy(),
+                          zeros.copy(), zeros.copy())
+    kernels.second_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy())
+    return reset_peak()
 
 
 def no_op(task: int) -> int:
@@ -89,14 +119,17 @@ def compare_executors(bench: Bench, part: str, ours: Callable, *, tasks: int, re
         t0 = time.perf_counter()
         with DaskExecutor(f"local:{n}") as executor:
             bench.value(f"{part}.local{n}_startup_s", time.perf_counter() - t0, "s")
-            before = executor.client.run(current_rss_mb)
+            started = executor.client.run(current_rss_mb)
+            before = executor.client.run(load_kernels)
             seconds[n], rows = timed(lambda: ours(executor), repeat)
             peaks = executor.client.run(worker_rss_mb)
         bench.value(f"{part}.local{n}_s", seconds[n], "s")
         bench.value(f"{part}.local{n}_rows_equal", int(rows.equals(serial_rows)), "bool")
         bench.value(f"{part}.local{n}_peak_mb_per_worker", max(peaks.values()), "MB")
+        bench.value(f"{part}.local{n}_kernels_mb_per_worker", max(before[w] - started[w] for w in before), "MB",
+                    baseline="the worker's size after loading the compiled zonal kernels - before (fixed)")
         bench.value(f"{part}.local{n}_growth_mb_per_worker", max(peaks[w] - before[w] for w in peaks), "MB",
-                    baseline="peak during the load - the worker's size before it")
+                    baseline="peak during the load - the worker's size before it (kernels loaded)")
     bench.ratio(f"{part}.local1_over_serial", seconds[1] / serial_s, baseline="local:1 s / serial s")
     bench.ratio(f"{part}.local2_over_serial", seconds[2] / serial_s, baseline="local:2 s / serial s")
     bench.ratio(f"{part}.local2_over_local1", seconds[2] / seconds[1], baseline="local:2 s / local:1 s")
@@ -120,12 +153,12 @@ def bands_only(bench: Bench, part: str, world, files, product, folder: Path) -> 
     serial_s, _ = timed(lambda: [run_bands_task(t) for t in tasks])
     with DaskExecutor("local:1") as executor:
         executor.map(run_bands_task, tasks[:1])   # the worker imports the readers: not the bands' memory
-        before = executor.client.run(current_rss_mb)
+        before = executor.client.run(reset_peak)
         executor.map(run_bands_task, tasks)
         peaks = executor.client.run(worker_rss_mb)
     bench.value(f"{part}.coverage_s", coverage_s, "s", baseline="the coverage task alone, in this process")
     bench.value(f"{part}.bands_only_growth_mb_per_worker", max(peaks[w] - before[w] for w in peaks), "MB",
-                baseline="band tasks only (coverage precomputed): peak - size after a first band task")
+                baseline="band tasks only (coverage precomputed): peak since a first band task - size after it")
     return coverage_s, serial_s / len(files)
 
 
