@@ -299,6 +299,33 @@ def test_compact_coverage_is_exactextracts_coverage(monkeypatch):
             assert (starts // block_cells == b).all() and (cells // block_cells == b).all()
 
 
+def test_compaction_groups_do_not_change_the_coverage(monkeypatch):
+    """Zones compacted alone, all together, or in mixed groups (small zones joined, large ones alone) give
+    the same arrays in the same order, which is exactextract's."""
+    import ingestion.zonal as zonal
+
+    grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
+    zones = _zigzag_zones()
+    expected = _exactextract_cells(zones, grid)
+    sizes = [len(cells) for cells in expected]
+    assert min(sizes) < 100 <= max(sizes)  # the mixed setting below has both kinds
+    covs = []
+    for small, group in ((1, 1), (10**9, 10**9), (100, 1), (100, 10**9)):
+        monkeypatch.setattr(zonal, "COMPACT_SMALL_ZONE_CELLS", small)
+        monkeypatch.setattr(zonal, "COMPACT_GROUP_CELLS", group)
+        covs.append(coverage_matrix(zones, grid, block_rows=7))
+    for cov in covs:
+        zone, cell, fraction = cov.entries()
+        assert [dict(zip(cell[zone == k].tolist(), fraction[zone == k].tolist())) for k in range(3)] == expected
+        for name in zonal._COVERAGE_ARRAYS:
+            np.testing.assert_array_equal(getattr(cov, name), getattr(covs[0], name), err_msg=name)
+    monkeypatch.setattr(zonal, "COMPACT_SMALL_ZONE_CELLS", 300)
+    sizes = [5, 50, 400, 7, 8, 9, 500, 3]
+    assert list(zonal._groups(sizes)) == [[0, 1], [2], [3, 4, 5], [6], [7]]
+    monkeypatch.setattr(zonal, "COMPACT_GROUP_CELLS", 20)
+    assert list(zonal._groups(sizes)) == [[0], [1], [2], [3, 4], [5], [6], [7]]
+
+
 def test_coverage_is_sized_by_the_boundaries_not_the_area():
     """At a fine resolution the coverage holds about two runs per zone and row plus the cut cells, not an
     entry (16 bytes) per covered cell."""
