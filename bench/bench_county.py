@@ -10,7 +10,8 @@ and the raster sources, then ``dualcarbon build``); built here when not given.
 1. Daily PM2.5 (``pm25_daily``, one ChinaHighPM2.5 D1K file per day): the loader's read (recognise,
    inspect, coverage once, zonal means per day, annual means) serially, against reading the same files'
    bands alone (GDAL window reads, the floor); the cost per raster and per million cells, from which the
-   README projects the 23-year daily run.
+   README projects the 23-year daily run. The compiled zonal kernels are loaded first and timed on their
+   own (``kernels_load_s``, about 0.5 s once per process: numba's import and its cache).
    On Dask (unless ``--no-dask``): the same ``pm25_daily.read`` serially and on a
    ``DaskExecutor("local:1")`` and ``("local:2")`` in the same run (``bench_dask.compare_executors``: rows
    compared, ratios against that serial run, Dask's extra seconds per task, peak memory per worker) and
@@ -64,6 +65,12 @@ def bench_daily(bench: Bench, sources: Path, warehouse: Path) -> None:
     con.close()
     files = pm25_daily.SOURCE.find_files(sources)
     ctx = LoadContext(cities=cities, executor=SerialExecutor(), progress=False)
+    from bench_dask import load_kernels
+
+    t0 = time.perf_counter()
+    load_kernels()
+    bench.value("kernels_load_s", time.perf_counter() - t0, "s",
+                baseline="importing numba and loading the compiled zonal kernels from its cache, once per process")
     t0 = time.perf_counter()
     frame = pm25_daily.read(files, ctx).tables["raster_zonal"]
     load_s = time.perf_counter() - t0

@@ -87,7 +87,7 @@ def load_kernels() -> float:
     kernels.first_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy(),
                           zeros.copy(), zeros.copy())
     kernels.second_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy())
-    return reset_peak()
+    return current_rss_mb()
 
 
 def no_op(task: int) -> int:
@@ -120,7 +120,8 @@ def compare_executors(bench: Bench, part: str, ours: Callable, *, tasks: int, re
         with DaskExecutor(f"local:{n}") as executor:
             bench.value(f"{part}.local{n}_startup_s", time.perf_counter() - t0, "s")
             started = executor.client.run(current_rss_mb)
-            before = executor.client.run(load_kernels)
+            executor.client.run(load_kernels)
+            before = executor.client.run(reset_peak)
             seconds[n], rows = timed(lambda: ours(executor), repeat)
             peaks = executor.client.run(worker_rss_mb)
         bench.value(f"{part}.local{n}_s", seconds[n], "s")

@@ -8,9 +8,10 @@ What runs where: the loaders hand their raster work to ``ingestion.zonal`` as pl
 tasks, so the coverage matrices and the zonal statistics are computed on the workers, while finding and
 hashing the files, validating the rows against the contracts and the one-transaction swap stay in the
 calling process. A task carries file paths and a ``CoverageFile`` reference (a folder of .npy arrays the
-workers map read-only), never a raster: a worker reads its file block of rows by block of rows, so its
-memory is bounded by one block (``zonal.MAX_CELLS_PER_BLOCK`` float64 cells, 64 MB) plus the pages of the
-coverage it touches. The coverage folder is made under the calling process's temporary folder
+worker reads, sized by the boundaries: runs of whole cells and the cut cells), never a raster: a worker
+reads its file block of rows by block of rows, so besides its imports (the compiled zonal kernels, about
+105 MB once per process) its memory is bounded by one block (``zonal.MAX_CELLS_PER_BLOCK`` float64 cells,
+64 MB) with its temporaries plus the coverage. The coverage folder is made under the calling process's temporary folder
 (``TMPDIR``): on a cluster of several machines, point ``TMPDIR`` at a shared file system.
 
 Faults: an address that no scheduler answers raises :class:`ClusterUnreachable` before anything is
