@@ -22,10 +22,11 @@ process); ``*_growth_mb_per_worker``, that peak over the worker's size before th
 readers, the coverage task, then one block of ``zonal.MAX_CELLS_PER_BLOCK`` float64 cells a band plus the
 coverage, held whole: its runs and entries).
 ``full.bands_only_*``: the coverage computed in this process (timed), then only the band tasks on a fresh
-worker, its high-water mark reset after a first band task: the growth while it streams bands. Projection: the 23-year daily run (23 x 365 bands)
-from one coverage plus the full part's serial cost per band (coverage excluded) and the overhead per
-task, on 1, 8 and 64 workers, assuming the per-band cost does not grow with the number of polygons (it
-is the band's read and one pass over the coverage entries).
+worker, its high-water mark reset after a first band task: the growth while it streams bands.
+Projection: the 23-year daily run (23 x 365 bands) from one coverage plus the full part's serial cost per
+band (coverage excluded) and the overhead per task, on 1, 8 and 64 workers, assuming the per-band cost
+does not grow with the number of polygons (it is the band's read and one pass over the coverage's runs and
+cut cells).
 """
 from __future__ import annotations
 

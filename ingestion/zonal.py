@@ -261,7 +261,9 @@ def _batches(geoms: np.ndarray, grid: Grid) -> Iterator[np.ndarray]:
 
     bounds = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):  # an empty polygon has NaN bounds: no cells
-        cells = np.nan_to_num(((bounds[:, 2] - bounds[:, 0]) / grid.dx + 2) * ((bounds[:, 3] - bounds[:, 1]) / grid.dy + 2))
+        cols = (bounds[:, 2] - bounds[:, 0]) / grid.dx + 2
+        rows = (bounds[:, 3] - bounds[:, 1]) / grid.dy + 2
+        cells = np.nan_to_num(cols * rows)
     batch: list[int] = []
     held = 0.0
     for k, size in enumerate(cells):
