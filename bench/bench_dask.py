@@ -76,10 +76,9 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 1024**2
 
 
-def load_kernels() -> float:
+def load_kernels() -> None:
     """Import and run the compiled zonal kernels once in the calling process (a worker): numba and LLVM are
-    a fixed cost per process, paid by the first band task, not memory that grows with the bands. Returns
-    the process's size after, MB."""
+    a fixed cost per process, paid by the first band task, not memory that grows with the bands."""
     import numpy as np
 
     from ingestion import zonal_kernels as kernels
@@ -88,7 +87,6 @@ def load_kernels() -> float:
     kernels.first_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy(),
                           zeros.copy(), zeros.copy())
     kernels.second_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy())
-    return current_rss_mb()
 
 
 def no_op(task: int) -> int:

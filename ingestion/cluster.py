@@ -11,8 +11,9 @@ calling process. A task carries file paths and a ``CoverageFile`` reference (a f
 worker reads, sized by the boundaries: runs of whole cells and the cut cells), never a raster: a worker
 reads its file block of rows by block of rows, so besides its imports (the compiled zonal kernels, about
 105 MB once per process) its memory is bounded by one block (``zonal.MAX_CELLS_PER_BLOCK`` float64 cells,
-64 MB) with its temporaries plus the coverage. The coverage folder is made under the calling process's temporary folder
-(``TMPDIR``): on a cluster of several machines, point ``TMPDIR`` at a shared file system.
+64 MB) with its temporaries plus the coverage. The coverage folder is made under the calling
+process's temporary folder (``TMPDIR``): on a cluster of several machines, point ``TMPDIR`` at a shared
+file system.
 
 Faults: an address that no scheduler answers raises :class:`ClusterUnreachable` before anything is
 read (the command exits with code 4). A worker that dies mid-task is replaced (a ``LocalCluster``'s

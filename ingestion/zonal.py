@@ -264,16 +264,27 @@ def _batches(geoms: np.ndarray, grid: Grid) -> Iterator[np.ndarray]:
         cols = (bounds[:, 2] - bounds[:, 0]) / grid.dx + 2
         rows = (bounds[:, 3] - bounds[:, 1]) / grid.dy + 2
         cells = np.nan_to_num(cols * rows)
-    batch: list[int] = []
-    held = 0.0
-    for k, size in enumerate(cells):
-        if batch and held + size > COVERAGE_BATCH_CELLS:
-            yield np.array(batch)
-            batch, held = [], 0.0
-        batch.append(k)
-        held += size
-    if batch:
+    for batch in _consecutive(cells, COVERAGE_BATCH_CELLS):
         yield np.array(batch)
+
+
+def _consecutive(sizes: Sequence[float], budget: float, alone_from: float = np.inf) -> Iterator[list[int]]:
+    """Positions in order, grouped while their sizes total at most ``budget`` (a larger one alone); a
+    position of size ``alone_from`` or more is always alone."""
+    group: list[int] = []
+    held = 0.0
+    for i, size in enumerate(sizes):
+        alone = size >= alone_from
+        if group and (alone or held + size > budget):
+            yield group
+            group, held = [], 0.0
+        group.append(i)
+        held += size
+        if alone:
+            yield group
+            group, held = [], 0.0
+    if group:
+        yield group
 
 
 # Zones whose exactextract output is smaller than this are compacted together, in one set of numpy calls
@@ -286,22 +297,7 @@ COMPACT_GROUP_CELLS = 1_000_000
 
 def _groups(sizes: Sequence[int]) -> Iterator[list[int]]:
     """Positions grouped for ``_compact``: a large zone alone, consecutive small ones together."""
-    group: list[int] = []
-    held = 0
-    for i, size in enumerate(sizes):
-        if size >= COMPACT_SMALL_ZONE_CELLS:  # zone order kept: the open group first
-            if group:
-                yield group
-                group, held = [], 0
-            yield [i]
-            continue
-        if group and held + size > COMPACT_GROUP_CELLS:
-            yield group
-            group, held = [], 0
-        group.append(i)
-        held += size
-    if group:
-        yield group
+    return _consecutive(sizes, COMPACT_GROUP_CELLS, alone_from=COMPACT_SMALL_ZONE_CELLS)
 
 
 def _compact(zones_of: np.ndarray, ids: list, fractions: list, block_cells: int):
