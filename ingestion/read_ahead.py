@@ -1,9 +1,9 @@
 """Read raster bands ahead on one background thread while the calling thread computes.
 
 A serial load spends its time in three things: reading bands (GDAL: decoding, inflating), the cities'
-coverage of each grid (exactextract, once per grid) and the per-band arithmetic (numpy, and the
-compiled loops of ``zonal_kernels``). GDAL reads, numpy's large-array loops and those kernels release
-the GIL, so on a machine with a second core the reads can run while the coverage and the arithmetic
+coverage of each grid (once per grid) and the per-band arithmetic (numpy, and the compiled loops of
+``zonal_kernels``, the coverage's among them). GDAL reads, numpy's large-array loops and those kernels
+release the GIL, so on a machine with a second core the reads can run while the coverage and the arithmetic
 are computed: the load then costs about what its reads cost. ``ReadAhead`` runs the band readers in the order the bands will be summarised, on one
 thread, and hands their blocks over through a queue bounded in bytes (``limit_bytes``), so memory
 stays bounded by the budget, plus one block, whatever the number of files.
@@ -27,11 +27,12 @@ import numpy as np
 # Blocks waiting to be summarised, at most (one block more when a single block is larger).
 READ_AHEAD_BYTES = 512 * 2**20
 
-# While a computation that holds the GIL runs next to the reading thread (exactextract computing a
-# coverage: C++ that keeps the GIL and calls back into Python once per polygon), a thread waiting for the
-# GIL gets it only after CPython's switch interval, 5 ms by default: the reads, which need it for a
-# moment before and after each GDAL call, then make almost no progress (measured: none of 12 PM2.5 bands
-# read during a 0.1 s coverage; 5 of them with 0.5 ms, the coverage itself 7% slower).
+# While a computation that holds the GIL runs next to the reading thread, a thread waiting for the GIL
+# gets it only after CPython's switch interval, 5 ms by default: the reads, which need it for a moment
+# before and after each GDAL call, then make almost no progress. Measured when exactextract computed the
+# coverage (C++ that kept the GIL and called back into Python once per polygon): none of 12 PM2.5 bands
+# read during a 0.1 s coverage; 5 of them with 0.5 ms, the coverage itself 7% slower. The coverage's
+# kernel releases the GIL now; the Python around it and around each band's kernels still holds it.
 SHARED_SWITCH_INTERVAL = 0.0005
 
 _END = object()  # a band's last block was handed over

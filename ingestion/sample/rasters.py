@@ -51,6 +51,7 @@ import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -559,13 +560,16 @@ def _write_ntl(world: World, panel: pd.DataFrame, folder: Path, rng: np.random.G
     return files
 
 
-def _dem_values(world: World, grid: RasterGrid, rng: np.random.Generator) -> np.ndarray:
-    lon = grid.lons()[None, :]
-    lat = grid.lats_north_up()[:, None]
+def _dem_surface(world: World, grid: RasterGrid, rng: np.random.Generator) -> Callable[[int, int], np.ndarray]:
+    """Elevation (m) on rows ``r0:r1`` of ``grid``, for one row of tiles at a time: at SRTM's 3
+    arc-seconds a whole grid over China would be 3 billion cells. The noise is drawn row band after row
+    band, the same numbers as one draw over the whole grid."""
     if world.spec.name == "tiny":
+        lon = grid.lons()[None, :]
         # west high, east low (as in China), with hills
         ramp = 2500.0 / (1.0 + np.exp((lon - 112.0) / 1.5))
-        return np.maximum(ramp + 400.0 + 300.0 * smooth_field(grid, rng, wavelength_deg=(0.5, 3.0)), 0.0)
+        whole = np.maximum(ramp + 400.0 + 300.0 * smooth_field(grid, rng, wavelength_deg=(0.5, 3.0)), 0.0)
+        return lambda r0, r1: whole[r0:r1]
     import netCDF4
     from scipy.ndimage import distance_transform_edt, map_coordinates
 
@@ -576,10 +580,22 @@ def _dem_values(world: World, grid: RasterGrid, rng: np.random.Generator) -> np.
     sea = ~np.isfinite(src) | (src > 1e30)
     _, (ii, jj) = distance_transform_edt(sea, return_indices=True)
     src = src[ii, jj]  # nearest land value, so coastal cells interpolate from land only
-    rows = (lat - src_lat[0]) / (src_lat[1] - src_lat[0]) * np.ones_like(lon)
-    cols = (lon - src_lon[0]) / (src_lon[1] - src_lon[0]) * np.ones_like(lat)
-    out = map_coordinates(src, [rows, cols], order=1, mode="nearest")
-    return out + rng.normal(0.0, 5.0, size=out.shape)
+    lon = grid.lons()[None, :]
+    cols = (lon - src_lon[0]) / (src_lon[1] - src_lon[0])
+
+    lats = grid.lats_north_up()
+    step = max(1, 20_000_000 // grid.width)  # rows interpolated at a time (their coordinates: 2 x 8 bytes a cell)
+
+    def rows_of(r0: int, r1: int) -> np.ndarray:
+        out = np.empty((r1 - r0, grid.width))
+        for a in range(r0, r1, step):
+            lat = lats[a:min(a + step, r1), None]
+            rows = (lat - src_lat[0]) / (src_lat[1] - src_lat[0])
+            part = map_coordinates(src, [rows * np.ones_like(lon), cols * np.ones_like(lat)], order=1, mode="nearest")
+            out[a - r0:a - r0 + part.shape[0]] = part + rng.normal(0.0, 5.0, size=part.shape)
+        return out
+
+    return rows_of
 
 
 def tile_grid(grid: RasterGrid) -> RasterGrid:
@@ -608,11 +624,20 @@ def write_srtm_tiles(folder: Path, grid: RasterGrid, metres: np.ndarray) -> list
     return files
 
 
-def _write_dem(world: World, folder: Path, rng: np.random.Generator, cells_on: CellsCache) -> list[Path]:
+def _write_dem(world: World, folder: Path, rng: np.random.Generator) -> list[Path]:
+    """SRTM-style tiles, one row of tiles at a time (its values, land mask and tiles), so the memory is a
+    row of tiles whatever the resolution."""
     grid = tile_grid(world.grid(world.spec.dem_res))
-    data = _dem_values(world, grid, rng)
-    data[~cells_on(grid).land] = np.nan
-    return write_srtm_tiles(folder, grid, data)
+    surface = _dem_surface(world, grid, rng)
+    per_tile = int(round(5.0 / grid.res))
+    files = []
+    for r0 in range(0, grid.height, per_tile):
+        r1 = min(r0 + per_tile, grid.height)
+        band = RasterGrid(grid.west, grid.north - r1 * grid.res, grid.east, grid.north - r0 * grid.res, grid.res)
+        data = surface(r0, r1)
+        data[~land_cells(world, band)] = np.nan
+        files += write_srtm_tiles(folder, band, data)
+    return files
 
 
 def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed: int,
@@ -641,6 +666,6 @@ def write_rasters(world: World, city_panel: pd.DataFrame, out_dir: Path, *, seed
         "edgar_co2": lambda: _write_edgar(world, panel, folders["edgar_co2"], streams["edgar_co2"], cells_on),
         "pm25": lambda: _write_pm25(world, panel, folders["pm25"], streams["pm25"], cells_on),
         "ntl": lambda: _write_ntl(world, panel, folders["ntl"], streams["ntl"], cells_on),
-        "dem": lambda: _write_dem(world, folders["dem"], streams["dem"], cells_on),
+        "dem": lambda: _write_dem(world, folders["dem"], streams["dem"]),
     }
     return [path for name in PRODUCTS if name in folders for path in writers[name]()]

@@ -32,7 +32,7 @@ from ingestion.sample.rasters import (CellsCache, NtlFile, planned_layouts, plan
                                       write_srtm_tiles)
 from ingestion.sources import boundaries, dem, edgar_co2, ntl, pm25
 from tests.conftest import warehouse_snapshot
-from tests.ingestion._rasters import fake_panel
+from tests.ingestion._rasters import EXACTEXTRACT_RTOL, fake_panel
 
 SEED = 9
 NO_CONVERSION, CONVERSION = 1e-6, 1e-4
@@ -565,7 +565,7 @@ def test_longitudes_0_to_360_are_read_as_minus_180_to_180(tmp_path):
     raster = NumPyRasterSource(west_first, -180, -90, 180, 90, srs_wkt=CRS.from_epsg(4326).to_wkt())
     theirs = exact_extract(raster, [{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(z)}
                                     for z in zones], ["sum"], output="pandas")["sum"].to_numpy()
-    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    np.testing.assert_allclose(ours, theirs, rtol=EXACTEXTRACT_RTOL)
 
 
 # ----------------------------------------------------------------------------------------- the sample

@@ -1,5 +1,6 @@
-"""Zonal statistics: the coverage-matrix results equal exactextract's own operations, by hand on a small
-grid and on the tiny world's rasters (also reprojected), through either executor."""
+"""Zonal statistics: the coverage fractions equal exact cell areas, and the results exactextract's own
+operations, by hand on a small grid and on the tiny world's rasters (also reprojected), through either
+executor."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,7 @@ from ingestion.sources import dem, edgar_co2, ntl, pm25
 from ingestion.sources._raster import canonical_wkt, inspect_file
 from ingestion.zonal import (BandRef, Grid, block_values, coverage_matrix, row_blocks, run_bands_task, summarise,
                              window_over, zonal_stats, zones_in_crs)
-from tests.ingestion._rasters import fake_panel
+from tests.ingestion._rasters import EXACTEXTRACT_RTOL, fake_panel
 
 WGS84 = CRS.from_epsg(4326).to_wkt()
 
@@ -108,8 +109,8 @@ def dem_mosaic(rasters, wkb):
 def test_sum_matches_exactextract_on_edgar_netcdf(rasters, wkb, world):
     path = rasters / "edgar_co2" / "EDGAR_2024_GHG_CO2_2015_TOTALS_emi.nc"
     table, theirs = ours_vs_exactextract(path, edgar_co2.PRODUCT, wkb, world, ["sum", "mean"], ("sum", "mean"))
-    np.testing.assert_allclose(table.values[0, 0], theirs["sum"], rtol=1e-9)
-    np.testing.assert_allclose(table.values[0, 1], theirs["mean"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 0], theirs["sum"], rtol=EXACTEXTRACT_RTOL)
+    np.testing.assert_allclose(table.values[0, 1], theirs["mean"], rtol=EXACTEXTRACT_RTOL)
 
 
 def test_mean_matches_exactextract_with_nodata_cells(rasters, wkb, world, tmp_path):
@@ -124,8 +125,8 @@ def test_mean_matches_exactextract_with_nodata_cells(rasters, wkb, world, tmp_pa
     with netCDF4.Dataset(path, "a") as ds:
         ds["PM25"][10:30, 20:50] = np.ma.masked  # written as _FillValue, through several cities
     table, theirs = ours_vs_exactextract(path, pm25.PRODUCT, wkb, world, ["mean", "sum"], ("mean", "sum"))
-    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=1e-9)
-    np.testing.assert_allclose(table.values[0, 1], theirs["sum"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=EXACTEXTRACT_RTOL)
+    np.testing.assert_allclose(table.values[0, 1], theirs["sum"], rtol=EXACTEXTRACT_RTOL)
     assert 0 < table.coverage.min() < 0.9 and table.coverage.max() == pytest.approx(1.0)
 
 
@@ -133,10 +134,10 @@ def test_relief_matches_exactextract_stdev_min_max(rasters, wkb, world):
     """Over the mosaic of SRTM-style tiles (a VRT), as exactextract sees the same VRT."""
     table, theirs = ours_vs_exactextract(None, dem.PRODUCT, wkb, world, ["stdev", "min", "max"],
                                          ("std", "min", "max", "range"), bands=dem_mosaic(rasters, wkb))
-    np.testing.assert_allclose(table.values[0, 0], theirs["stdev"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 0], theirs["stdev"], rtol=EXACTEXTRACT_RTOL)
     np.testing.assert_allclose(table.values[0, 1], theirs["min"], rtol=1e-12)
     np.testing.assert_allclose(table.values[0, 2], theirs["max"], rtol=1e-12)
-    np.testing.assert_allclose(table.values[0, 3], theirs["max"] - theirs["min"], rtol=1e-9)
+    np.testing.assert_allclose(table.values[0, 3], theirs["max"] - theirs["min"], rtol=EXACTEXTRACT_RTOL)
 
 
 def test_polygons_are_reprojected_to_a_projected_raster(rasters, wkb, world, tmp_path):
@@ -157,7 +158,7 @@ def test_polygons_are_reprojected_to_a_projected_raster(rasters, wkb, world, tmp
     with rasterio.open(dst_path) as ds:
         theirs = exact_extract(ds, world.cities.to_crs("EPSG:32650")[["geometry"]], ["mean", "coverage"],
                                output="pandas")
-    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(table.values[0, 0], theirs["mean"], rtol=EXACTEXTRACT_RTOL, equal_nan=True)
     covered = table.coverage[0] > 0.99  # 100 km squares in their own CRS, wholly inside the tile
     assert covered.sum() >= 5 and np.isfinite(table.values[0, 0][covered]).all()
 
@@ -276,54 +277,105 @@ def _zigzag_zones():
     return zones_in_crs([shapely.to_wkb(g) for g in (star, ring, off)], WGS84)
 
 
-def test_compact_coverage_is_exactextracts_coverage(monkeypatch):
-    """Runs of whole cells plus entries of the cut cells are exactly exactextract's cells and fractions,
-    whatever the blocks of rows and the batches of polygons; a run never crosses a block."""
-    import ingestion.zonal as zonal
+def _exact_cells(zones, grid: Grid) -> list[dict[int, float]]:
+    """Each zone's (cell id -> fraction) from shapely's intersection of the zone with every cell box of
+    the grid: float64 areas, a reference that shares no code with the coverage's edge accumulation."""
+    cells = []
+    for geom in zones:
+        inside = {}
+        for r in range(grid.height):
+            for c in range(grid.width):
+                x0, y1 = grid.west + c * grid.dx, grid.north - r * grid.dy
+                area = geom.intersection(box(x0, y1 - grid.dy, x0 + grid.dx, y1)).area / (grid.dx * grid.dy)
+                if area > 1e-12:
+                    inside[r * grid.width + c] = area
+        cells.append(inside)
+    return cells
 
+
+def _cells_of(cov, n_zones: int) -> list[dict[int, float]]:
+    zone, cell, fraction = cov.entries()
+    return [dict(zip(cell[zone == k].tolist(), fraction[zone == k].tolist())) for k in range(n_zones)]
+
+
+def _assert_same_cells(got: list[dict[int, float]], expected: list[dict[int, float]], atol: float) -> None:
+    for k, (mine, theirs) in enumerate(zip(got, expected)):
+        assert mine.keys() == theirs.keys(), (k, sorted(mine.keys() ^ theirs.keys())[:10])
+        worst = max((abs(mine[c] - theirs[c]) for c in mine), default=0.0)
+        assert worst <= atol, (k, worst)
+
+
+def _edge_cases():
+    """Zones on a 40 x 30 grid of 0.1 degree (west 100, north 33) that test the edge accumulation: off
+    each edge of the grid, vertices on cell corners, horizontal and vertical edges, both orientations, a
+    hole, parts in one zone, a zone inside one cell, a zone wholly off the grid, a collection holding a
+    line, an empty zone."""
+    square = box(100.3, 31.0, 101.0, 31.7)  # corners on cell corners
+    return [
+        box(99.5, 31.05, 100.45, 32.0),  # off the west edge
+        box(103.2, 30.62, 104.6, 31.44),  # off the east edge: horizontal edges across cut rows
+        shapely.Polygon([(101.5, 33.5), (102.33, 32.1), (103.07, 33.8)]),  # off the north edge
+        shapely.Polygon([(99.0, 29.0), (105.0, 34.5), (103.0, 29.5)]),  # off every edge but one
+        square,
+        shapely.Polygon(list(square.exterior.coords)[::-1]),  # the same, the other way round
+        shapely.Polygon([(101.12, 30.12), (101.18, 30.12), (101.15, 30.19)]),  # inside one cell
+        shapely.MultiPolygon([box(100.0, 30.0, 100.1, 30.1), box(100.33, 30.33, 100.37, 30.36)]),
+        shapely.GeometryCollection([box(102.0, 30.2, 102.25, 30.45), shapely.LineString([(100, 30), (103, 31)])]),
+        box(104.5, 31.0, 105.5, 32.0),  # east of the grid, within its rows
+        box(110.0, 40.0, 111.0, 41.0),  # off the grid
+        shapely.Polygon(),
+    ]
+
+
+def test_coverage_is_the_exact_area_of_each_cell_in_each_zone():
+    """The fractions equal shapely's float64 cell-by-cell intersection areas to 1e-12, the same cells
+    (none below 1e-12 dropped, none added), whatever the blocks of rows; a run never crosses a block and
+    the entries are the cells cut, strictly between 0 and 1."""
     grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
-    zones = _zigzag_zones()
-    expected = _exactextract_cells(zones, grid)
-    for block_rows, batch_cells in ((None, zonal.COVERAGE_BATCH_CELLS), (4, 1), (7, 200)):
-        monkeypatch.setattr(zonal, "COVERAGE_BATCH_CELLS", batch_cells)
-        cov = coverage_matrix(zones, grid, block_rows=block_rows)
-        zone, cell, fraction = cov.entries()
-        got = [dict(zip(cell[zone == k].tolist(), fraction[zone == k].tolist())) for k in range(3)]
-        assert got == expected
+    zones = list(_zigzag_zones()) + _edge_cases()
+    expected = _exact_cells(zones, grid)
+    assert all(expected[k] for k in range(len(zones) - 3)) and not any(expected[-3:])
+    for block_rows in (None, 4, 7, 1):
+        cov = coverage_matrix(np.array(zones, dtype=object), grid, block_rows=block_rows)
+        _assert_same_cells(_cells_of(cov, len(zones)), expected, atol=1e-12)
         assert cov.run_zone.size > 0 and ((cov.fraction > 0) & (cov.fraction < 1)).all()
         block_cells = cov.block_rows * grid.width
         last = cov.run_start + cov.run_length - 1
-        assert (cov.run_start // block_cells == last // block_cells).all()
+        assert (cov.run_start // grid.width == last // grid.width).all()  # one row, so one block
         for b in range(len(cov.block_starts) - 1):
             _, starts, _, _, cells, _ = cov.block(b)
             assert (starts // block_cells == b).all() and (cells // block_cells == b).all()
+    np.testing.assert_allclose(cov.zone_cells[:3], [shapely.area(z) / 0.01 for z in zones[:3]], rtol=1e-12)
 
 
-def test_compaction_groups_do_not_change_the_coverage(monkeypatch):
-    """Zones compacted alone, all together, or in mixed groups (small zones joined, large ones alone) give
-    the same arrays in the same order, which is exactextract's."""
-    import ingestion.zonal as zonal
+def test_coverage_of_random_polygons_with_holes_on_oblong_cells():
+    """Random star-shaped polygons (3 to 40 vertices, either orientation, some with a hole, some reaching
+    off the grid) on cells twice as wide as tall: the fractions are shapely's exact areas to 1e-12."""
+    rng = np.random.default_rng(19)
+    grid = Grid(WGS84, 10.0, 5.0, 0.4, 0.2, 14, 11)
+    zones = []
+    for _ in range(40):
+        centre = rng.uniform([9.5, 2.3], [16.1, 5.4])
+        angles = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 41)))
+        radii = rng.uniform(0.2, 1.6, angles.size)
+        shell = np.column_stack([centre[0] + radii * np.cos(angles), centre[1] + 0.6 * radii * np.sin(angles)])
+        polygon = shapely.Polygon(shell if rng.random() < 0.5 else shell[::-1])
+        if rng.random() < 0.3:
+            polygon = polygon.difference(shapely.Point(centre).buffer(0.15))
+        zones.append(shapely.make_valid(polygon))
+    cov = coverage_matrix(np.array(zones, dtype=object), grid, block_rows=3)
+    _assert_same_cells(_cells_of(cov, len(zones)), _exact_cells(zones, grid), atol=1e-12)
 
-    grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
-    zones = _zigzag_zones()
-    expected = _exactextract_cells(zones, grid)
-    sizes = [len(cells) for cells in expected]
-    assert min(sizes) < 100 <= max(sizes)  # the mixed setting below has both kinds
-    covs = []
-    for small, group in ((1, 1), (10**9, 10**9), (100, 1), (100, 10**9)):
-        monkeypatch.setattr(zonal, "COMPACT_SMALL_ZONE_CELLS", small)
-        monkeypatch.setattr(zonal, "COMPACT_GROUP_CELLS", group)
-        covs.append(coverage_matrix(zones, grid, block_rows=7))
-    for cov in covs:
-        zone, cell, fraction = cov.entries()
-        assert [dict(zip(cell[zone == k].tolist(), fraction[zone == k].tolist())) for k in range(3)] == expected
-        for name in zonal._COVERAGE_ARRAYS:
-            np.testing.assert_array_equal(getattr(cov, name), getattr(covs[0], name), err_msg=name)
-    monkeypatch.setattr(zonal, "COMPACT_SMALL_ZONE_CELLS", 300)
-    sizes = [5, 50, 400, 7, 8, 9, 500, 3]
-    assert list(zonal._groups(sizes)) == [[0, 1], [2], [3, 4, 5], [6], [7]]
-    monkeypatch.setattr(zonal, "COMPACT_GROUP_CELLS", 20)
-    assert list(zonal._groups(sizes)) == [[0], [1], [2], [3, 4], [5], [6], [7]]
+
+def test_coverage_agrees_with_exactextract():
+    """exactextract's cells and fractions (it reports them as float32: 6e-8) on the tiny world's cities,
+    a finer grid than any test above."""
+    world = build_world("tiny")
+    grid = Grid(WGS84, 114.5, 38.0, 0.02, 0.02, 300, 200)  # its cities, some running off the south edge
+    zones = zones_in_crs([shapely.to_wkb(g) for g in world.cities.geometry], WGS84)
+    cov = coverage_matrix(zones, grid, block_rows=17)
+    assert cov.run_length.sum() > 30_000
+    _assert_same_cells(_cells_of(cov, len(zones)), _exactextract_cells(zones, grid), atol=1e-7)
 
 
 def test_coverage_is_sized_by_the_boundaries_not_the_area():
