@@ -80,13 +80,14 @@ def load_kernels() -> None:
     """Import and run the compiled zonal kernels once in the calling process (a worker): numba and LLVM are
     a fixed cost per process, paid by the first band task, not memory that grows with the bands."""
     import numpy as np
+    import shapely
 
-    from ingestion import zonal_kernels as kernels
+    from ingestion.zonal import Cells, Grid, Linear, Stored, ZoneMoments, coverage_matrix
 
-    ints, cells, zeros = np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1)
-    kernels.first_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy(),
-                          zeros.copy(), zeros.copy())
-    kernels.second_moments(zeros, 0, ints, cells, ints, ints, cells, zeros[:0], zeros, zeros.copy())
+    grid = Grid("EPSG:4326", 0.0, 2.0, 1.0, 1.0, 2, 2)
+    cov = coverage_matrix(np.array([shapely.box(0.2, 0.2, 2.0, 2.0)], dtype=object), grid)
+    for raw in (np.zeros(4), np.zeros(4, np.float32), np.zeros(4, np.uint16), np.zeros(4, np.int16)):  # the products'
+        ZoneMoments(1, ("mean", "std")).add(cov, 0, Cells.of(Stored(raw, lambda r: r, Linear(-1.0, 0.5, 1.0))))
 
 
 def no_op(task: int) -> int:

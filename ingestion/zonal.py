@@ -304,24 +304,30 @@ class ZoneMoments:
         self.m2 = np.zeros(n_zones)
         self.any_valid = False  # a valid cell seen in the blocks, inside zones or not
 
-    def add(self, cov: Coverage, block: int, values: np.ndarray) -> None:
-        """Add block ``block`` of the coverage, whose cells hold ``values`` (flat float64, NaN = invalid)."""
+    def add(self, cov: Coverage, block: int, values: "np.ndarray | Cells") -> None:
+        """Add block ``block`` of the coverage, whose cells hold ``values``: flat float64 (NaN = invalid),
+        or ``Cells`` as stored, converted cell by cell in the kernels."""
         from ingestion import zonal_kernels as kernels
 
-        values = np.ascontiguousarray(values, dtype=np.float64)
+        cells = values if isinstance(values, Cells) else Cells.of(values)
+        data = (cells.stored, cells.check_nodata, cells.nodata, cells.scale, cells.offset)
         parts = cov.block(block)
         first = block * cov.block_rows * cov.width
-        self.any_valid = self.any_valid or bool(kernels.any_valid(values))
+        self.any_valid = self.any_valid or bool(kernels.any_valid(*data))
+        if cells.integers:
+            first_moments = partial(kernels.first_moments_of_integers, cells.stored, cells.check_nodata, cells.nodata)
+        else:
+            first_moments = partial(kernels.first_moments, *data)
         if "std" not in self.stats:
-            kernels.first_moments(values, first, *parts, self.weight, self.total, self.low, self.high)
+            first_moments(first, *parts, self.weight, self.total, self.low, self.high)
             return
         n = self.weight.size
         w, t = np.zeros(n), np.zeros(n)
-        kernels.first_moments(values, first, *parts, w, t, self.low, self.high)
+        first_moments(first, *parts, w, t, self.low, self.high)
         seen = w > 0
         block_mean = np.divide(t, w, out=np.zeros(n), where=seen)
         m2 = np.zeros(n)
-        kernels.second_moments(values, first, *parts, block_mean, m2)
+        kernels.second_moments(*data, first, *parts, block_mean, m2)
         first_seen = seen & (self.weight == 0)
         both = seen & (self.weight > 0)
         delta = block_mean[both] - self.mean[both]
@@ -361,17 +367,82 @@ def summarise(cov: Coverage, values: np.ndarray, stats: Sequence[str]) -> tuple[
 
 # ------------------------------------------------------------------------------------------------ tasks
 @dataclass(frozen=True)
+class Linear:
+    """A block's values as the kernels can compute them from its stored numbers, cell by cell: NaN where
+    the number is ``nodata``, else float64(number) * scale + offset; infinities are invalid too."""
+
+    nodata: float | None
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
 class Stored:
     """One block as its file stores it, and the function that turns it into values (flat float64, NaN
     where invalid, in the canonical unit). A reader that yields these lets the reading (on the
-    read-ahead thread) and the conversion (where the block is summarised) run side by side."""
+    read-ahead thread) and the conversion (where the block is summarised) run side by side. With
+    ``linear`` the conversion is that affine map, which the kernels apply as they go (``Cells``), so the
+    block is never converted as a whole; ``values`` gives the same numbers for other callers."""
 
     raw: np.ndarray
     values: Callable[[np.ndarray], np.ndarray]
+    linear: Linear | None = None
 
     @property
     def nbytes(self) -> int:
         return self.raw.nbytes
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A block for the kernels (``zonal_kernels._value``): flat stored numbers and their conversion."""
+
+    stored: np.ndarray
+    check_nodata: bool
+    nodata: object  # a scalar of the stored type
+    scale: float
+    offset: float
+
+    @classmethod
+    def of(cls, block: "np.ndarray | Stored") -> "Cells":
+        if not isinstance(block, Stored) or block.linear is None:
+            values = np.ascontiguousarray(block_values(block), dtype=np.float64)
+            return cls(values, False, np.float64(0.0), 1.0, 0.0)
+        raw = np.ascontiguousarray(block.raw).ravel()
+        nodata = _stored_nodata(block.linear.nodata, raw.dtype)
+        return cls(raw, nodata is not None, raw.dtype.type(0) if nodata is None else nodata,
+                   float(block.linear.scale), float(block.linear.offset))
+
+    @property
+    def size(self) -> int:
+        return self.stored.size
+
+    @property
+    def integers(self) -> bool:
+        """Integers of at most 32 bits that are the values themselves (``first_moments_of_integers``)."""
+        return (self.stored.dtype.kind in "iu" and self.stored.dtype.itemsize <= 4 and self.scale == 1.0
+                and self.offset == 0.0)
+
+    def value(self, i: int) -> float:
+        """Cell ``i``'s value, as the kernels compute it."""
+        v = float(self.stored[i])
+        v = v * self.scale if self.scale != 1.0 else v
+        return v + self.offset if self.offset != 0.0 else v
+
+
+def _stored_nodata(nodata: float | None, dtype: np.dtype):
+    """``nodata`` in the stored type, or None when no stored number can equal it, with numpy's meaning of
+    ``raw == nodata`` (the conversion in ``_raster._gdal_values``): a float type compares in its own
+    precision; an integer type only matches an integer within its range; NaN is matched by the
+    validity test (not finite), not as nodata."""
+    if nodata is None or np.isnan(nodata):
+        return None
+    if dtype.kind == "f":
+        return dtype.type(nodata)
+    info = np.iinfo(dtype)
+    if float(nodata).is_integer() and info.min <= nodata <= info.max:
+        return dtype.type(int(nodata))
+    return None
 
 
 def block_values(block: "np.ndarray | Stored") -> np.ndarray:
@@ -466,8 +537,8 @@ def run_bands_task(task: BandsTask, blocks_of: Callable[[int], Iterator[np.ndarr
             try:
                 for block, (r0, block_grid) in enumerate(blocks):
                     data = next(read, None)
-                    data = None if data is None else block_values(data)
-                    if data is None or data.shape != (block_grid.n_cells,):
+                    data = None if data is None else Cells.of(data)
+                    if data is None or data.size != block_grid.n_cells:
                         size = 0 if data is None else data.size
                         raise IngestError(band.label, f"{describe_band(band)}, rows {band.row_off + r0}+",
                                           f"read {size} cells where the grid has {block_grid.n_cells}; the file "
@@ -505,25 +576,24 @@ def cell_of(where: str | None) -> tuple[float, float] | None:
     return (float(match.group(2)), float(match.group(1))) if match else None
 
 
-def check_range(data: np.ndarray, band: BandRef, grid: Grid, valid_range: tuple[float, float], hint: str) -> None:
+def check_range(data: "np.ndarray | Cells", band: BandRef, grid: Grid, valid_range: tuple[float, float],
+                hint: str) -> None:
     """Reject values outside ``valid_range`` (negative emissions, undeclared nodata), naming the first cell."""
+    from ingestion import zonal_kernels as kernels
+
+    cells = data if isinstance(data, Cells) else Cells.of(data)
     low, high = valid_range
-    if np.isinf(high):  # one comparison per cell where a bound is open (PM2.5, emissions: >= 0)
-        outside = data < low
-    elif np.isinf(low):
-        outside = data > high
-    else:
-        outside = (data < low) | (data > high)
-    if not outside.any():
+    first, count = kernels.outside(cells.stored, cells.check_nodata, cells.nodata, cells.scale, cells.offset,
+                                   float(low), float(high))
+    if first < 0:
         return
-    bad = np.flatnonzero(outside)
-    value = float(data[bad[0]])
-    x, y = grid.cell_centre(bad[0])
+    value = cells.value(first)
+    x, y = grid.cell_centre(first)
     what = (f"negative value {value!r}" if low == 0 and value < 0
             else f"{band.variable} {value!r} outside the plausible range [{low:g}, {high:g}]")
     raise IngestError(
         band.label, f"{describe_band(band)}, {cell_at(x, y)}",
-        f"{what} ({bad.size} such cell(s) in this block of rows over the cities); {hint}",
+        f"{what} ({count} such cell(s) in this block of rows over the cities); {hint}",
         "if the value marks missing data, declare it as the raster's nodata value (gdal_edit.py -a_nodata); "
         "else replace the file with the published product")
 

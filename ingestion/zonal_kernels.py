@@ -18,12 +18,26 @@ import numpy as np
 from numba import njit
 
 
+@njit(inline="always")
+def _value(stored, check_nodata, nodata, scale, offset):  # pragma: no cover - compiled
+    """A cell's value from its stored number: NaN where it is the nodata value, else float64(stored) *
+    scale + offset (the factors skipped when they are 1 and 0, as ``_raster._gdal_values`` does)."""
+    if check_nodata and stored == nodata:
+        return np.nan
+    v = np.float64(stored)
+    if scale != 1.0:
+        v = v * scale
+    if offset != 0.0:
+        v = v + offset
+    return v
+
+
 @njit(nogil=True, cache=True)
-def first_moments(values, first, run_zone, run_start, run_length, zone, cell, fraction,
-                  weight, total, low, high):  # pragma: no cover - compiled; tested through zonal
+def first_moments(values, check_nodata, nodata, scale, offset, first, run_zone, run_start, run_length, zone,
+                  cell, fraction, weight, total, low, high):  # pragma: no cover - compiled; tested through zonal
     """weight[k] += sum_i c_ki m_i, total[k] += sum_i c_ki m_i v_i, low / high[k] = min / max of v_i over
-    the valid cells with c_ki > 0; ``values`` is the block (flat, NaN = invalid) whose first cell is
-    ``first`` on the grid."""
+    the valid cells with c_ki > 0. ``values`` is the block (flat) whose first cell is ``first`` on the
+    grid, as stored (``_value``: nodata, scale, offset); a cell is valid when its value is finite."""
     for r in range(run_zone.size):
         k = run_zone[r]
         start = run_start[r] - first
@@ -32,8 +46,8 @@ def first_moments(values, first, run_zone, run_start, run_length, zone, cell, fr
         lo = low[k]
         hi = high[k]
         for i in range(start, start + run_length[r]):
-            v = values[i]
-            if v == v:
+            v = _value(values[i], check_nodata, nodata, scale, offset)
+            if v - v == 0.0:  # finite: NaN (nodata) and infinities are not
                 n += 1
                 s += v
                 if v < lo:
@@ -44,9 +58,48 @@ def first_moments(values, first, run_zone, run_start, run_length, zone, cell, fr
         total[k] += s
         low[k] = lo
         high[k] = hi
+    _first_moments_of_entries(values, check_nodata, nodata, scale, offset, first, zone, cell, fraction,
+                              weight, total, low, high)
+
+
+@njit(nogil=True, cache=True)
+def first_moments_of_integers(values, check_nodata, nodata, first, run_zone, run_start, run_length, zone, cell,
+                              fraction, weight, total, low, high):  # pragma: no cover - compiled
+    """``first_moments`` of integers that are the values themselves (no scale, no offset; at most 32
+    bits): a run's count, sum, min and max in integers, a loop without branches that the compiler
+    vectorises (twice as fast on the 3 arc-second DEM). The same numbers: a run's partial sums are
+    integers below 2^53, which float64 adds exactly in any order."""
+    top = np.iinfo(values.dtype).max
+    bottom = np.iinfo(values.dtype).min
+    for r in range(run_zone.size):
+        k = run_zone[r]
+        start = run_start[r] - first
+        n = 0
+        s = 0
+        lo = top
+        hi = bottom
+        for i in range(start, start + run_length[r]):
+            x = values[i]
+            ok = not check_nodata or x != nodata
+            n += ok
+            s += x if ok else 0
+            lo = min(lo, x if ok else top)
+            hi = max(hi, x if ok else bottom)
+        if n > 0:
+            weight[k] += n
+            total[k] += float(s)
+            low[k] = min(low[k], float(lo))
+            high[k] = max(high[k], float(hi))
+    _first_moments_of_entries(values, check_nodata, nodata, 1.0, 0.0, first, zone, cell, fraction,
+                              weight, total, low, high)
+
+
+@njit(nogil=True, cache=True)
+def _first_moments_of_entries(values, check_nodata, nodata, scale, offset, first, zone, cell, fraction,
+                              weight, total, low, high):  # pragma: no cover - compiled
     for e in range(zone.size):
-        v = values[cell[e] - first]
-        if v == v:
+        v = _value(values[cell[e] - first], check_nodata, nodata, scale, offset)
+        if v - v == 0.0:
             k = zone[e]
             c = fraction[e]
             weight[k] += c
@@ -58,8 +111,8 @@ def first_moments(values, first, run_zone, run_start, run_length, zone, cell, fr
 
 
 @njit(nogil=True, cache=True)
-def second_moments(values, first, run_zone, run_start, run_length, zone, cell, fraction,
-                   mean, m2):  # pragma: no cover - compiled; tested through zonal
+def second_moments(values, check_nodata, nodata, scale, offset, first, run_zone, run_start, run_length, zone,
+                   cell, fraction, mean, m2):  # pragma: no cover - compiled; tested through zonal
     """m2[k] += sum_i c_ki m_i (v_i - mean[k])^2 over the block's valid cells."""
     for r in range(run_zone.size):
         k = run_zone[r]
@@ -67,26 +120,46 @@ def second_moments(values, first, run_zone, run_start, run_length, zone, cell, f
         centre = mean[k]
         s = 0.0
         for i in range(start, start + run_length[r]):
-            v = values[i]
-            if v == v:
+            v = _value(values[i], check_nodata, nodata, scale, offset)
+            if v - v == 0.0:
                 d = v - centre
                 s += d * d
         m2[k] += s
     for e in range(zone.size):
-        v = values[cell[e] - first]
-        if v == v:
+        v = _value(values[cell[e] - first], check_nodata, nodata, scale, offset)
+        if v - v == 0.0:
             k = zone[e]
             d = v - mean[k]
             m2[k] += fraction[e] * d * d
 
 
 @njit(nogil=True, cache=True)
-def any_valid(values) -> bool:  # pragma: no cover - compiled; tested through zonal
-    """Whether any cell of the block is valid (not NaN); stops at the first."""
+def any_valid(values, check_nodata, nodata, scale, offset) -> bool:  # pragma: no cover - compiled
+    """Whether any cell of the block is valid (finite); stops at the first."""
     for i in range(values.size):
-        if values[i] == values[i]:
+        v = _value(values[i], check_nodata, nodata, scale, offset)
+        if v - v == 0.0:
             return True
     return False
+
+
+@njit(nogil=True, cache=True)
+def outside(values, check_nodata, nodata, scale, offset, low, high):  # pragma: no cover - compiled
+    """(the first cell whose value lies outside [low, high], -1 if none; how many do), over every cell of
+    the block; invalid cells (nodata, NaN, infinite) are not values, so never outside. The count is a
+    loop without branches, which the compiler vectorises (5x faster than stopping at the first); the
+    first is looked for only when there is one."""
+    count = 0
+    for i in range(values.size):
+        v = _value(values[i], check_nodata, nodata, scale, offset)
+        count += (v - v == 0.0) & ((v < low) | (v > high))
+    if count == 0:
+        return -1, 0
+    for i in range(values.size):
+        v = _value(values[i], check_nodata, nodata, scale, offset)
+        if v - v == 0.0 and (v < low or v > high):
+            return i, count
+    return -1, 0
 
 
 def empty_moments(n_zones: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -43,7 +43,7 @@ from ingestion.contract import Column, Contract
 from ingestion.errors import IngestError
 from ingestion.sources._layouts import Expected, Recognised, select
 from ingestion.sources.base import FileLayout, LoadContext, ReadResult
-from ingestion.zonal import BandRef, Grid, Stored, ValueChecks, cell_of, describe_band, window_over, zonal_stats
+from ingestion.zonal import BandRef, Grid, Linear, Stored, ValueChecks, cell_of, describe_band, window_over, zonal_stats
 
 RASTER_ZONAL = Contract(
     table="raster_zonal",
@@ -234,7 +234,8 @@ def read_gdal_stored(band: BandRef, blocks: Blocks) -> Iterator[Stored]:
                 except Exception as exc:
                     raise _open_error(band, exc) from None
                 yield Stored(raw, partial(_gdal_values, nodata=nodata, scale=scale, offset=offset,
-                                          flux_year=spec.flux_year, grid=grid))
+                                          flux_year=spec.flux_year, grid=grid),
+                             None if spec.flux_year is not None else Linear(nodata, scale, offset))
 
 
 def _gdal_values(raw: np.ndarray, *, nodata, scale: float, offset: float, flux_year: int | None,

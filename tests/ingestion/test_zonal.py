@@ -22,6 +22,7 @@ from ingestion.zonal import (BandRef, Grid, block_values, coverage_matrix, row_b
 from tests.ingestion._rasters import EXACTEXTRACT_RTOL, fake_panel
 
 WGS84 = CRS.from_epsg(4326).to_wkt()
+STATS_ALL = ("sum", "mean", "std", "min", "max", "range")
 
 
 @pytest.fixture(scope="module")
@@ -461,6 +462,59 @@ def test_gdal_reader_scales_in_one_pass_and_marks_nodata_nan_and_inf(tmp_path, d
     expected[bad] = np.nan
     np.testing.assert_array_equal(got, expected.ravel())  # exact, NaN where invalid
     assert grid.n_cells == got.size
+
+
+@pytest.mark.parametrize("dtype, nodata, scale, offset", [
+    ("int16", -32768.0, 1.0, 0.0),  # SRTM: the integer kernel
+    ("int16", 70000.0, 1.0, 0.0),  # a nodata no int16 can hold: none is nodata
+    ("int16", -9999.5, 1.0, 0.0),  # nor a fractional one
+    ("uint16", 65535.0, 0.1, 2.5),  # scaled integers (the float kernel)
+    ("uint8", None, 1.0, 0.0),
+    ("float32", 0.1, 1.0, 0.0),  # a nodata float32 cannot hold exactly: compared in float32, as numpy does
+    ("float32", float("nan"), 1.0, 0.0),
+    ("float64", -3.4e38, 2.0, 0.0),
+])
+def test_stored_blocks_give_the_converted_blocks_results_bit_for_bit(dtype, nodata, scale, offset):
+    """Blocks handed to the kernels as stored (``Linear``: converted cell by cell) give the statistics,
+    the coverage and the range check of the same blocks converted to float64 first, bit for bit; with
+    nodata cells, NaN and infinities, over blocks of rows and with std (two passes)."""
+    from ingestion.zonal import Cells, Linear, Stored, ZoneMoments, check_range
+
+    grid = Grid(WGS84, 100.0, 33.0, 0.1, 0.1, 40, 30)
+    cov = coverage_matrix(_zigzag_zones(), grid, block_rows=7)
+    rng = np.random.default_rng(5)
+    raw = rng.integers(0, 250, grid.n_cells).astype(dtype) if dtype == "uint8" else \
+        (rng.normal(300, 80, grid.n_cells) * (1 if dtype.startswith("float") else 10)).astype(dtype)
+    if nodata is not None and not np.isnan(nodata):
+        with np.errstate(over="ignore", invalid="ignore"):
+            raw[rng.random(grid.n_cells) < 0.1] = np.array(nodata).astype(dtype)
+    if dtype.startswith("float"):
+        raw[rng.integers(0, grid.n_cells, 30)] = np.nan
+        raw[rng.integers(0, grid.n_cells, 5)] = np.inf
+    linear = Linear(nodata, scale, offset)
+
+    def convert(r):  # as the GDAL reader's conversion does
+        from ingestion.sources._raster import _gdal_values
+
+        return _gdal_values(r, nodata=nodata, scale=scale, offset=offset, flux_year=None, grid=grid)
+
+    results = []
+    for as_stored in (True, False):
+        moments = ZoneMoments(cov.n_zones, STATS_ALL)
+        for b, (r0, block) in enumerate(row_blocks(grid, cov.block_rows)):
+            part = raw[r0 * grid.width:(r0 + block.height) * grid.width].reshape(block.height, grid.width)
+            stored = Stored(part, convert, linear)
+            cells = Cells.of(stored) if as_stored else Cells.of(convert(part))
+            moments.add(cov, b, cells)
+            with pytest.raises(IngestError) as caught:
+                check_range(cells, BandRef("f", "f", 1, 2020, "x", None), block, (300.0, 310.0), "")
+            results.append(str(caught.value))
+        results.append(moments.finish(cov.zone_cells))
+    half = len(results) // 2
+    assert results[:half - 1] == results[half:-1]  # the same first cell, value and count named
+    for a, b in zip(results[half - 1], results[-1]):
+        np.testing.assert_array_equal(a, b)
+    assert Cells.of(Stored(raw, convert, linear)).integers == (dtype in ("int16", "uint8"))  # unscaled integers
 
 
 def test_zonal_statistics_with_and_without_read_ahead_are_identical(rasters, wkb):
