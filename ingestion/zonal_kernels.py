@@ -351,7 +351,16 @@ def polygon_cells(x, y, ring_starts, ring_signs, zone_rings, width, height):  # 
                 i = by_row[lo + q]
                 keys[q] = (cols[i] << 32) | i
             row_keys = keys[:m]
-            row_keys.sort()
+            if m > 64:
+                row_keys.sort()
+            else:  # a few ascending runs (one per edge piece): insertion sort beats a call to quicksort
+                for q in range(1, m):
+                    key = row_keys[q]
+                    j = q - 1
+                    while j >= 0 and row_keys[j] > key:
+                        row_keys[j + 1] = row_keys[j]
+                        j -= 1
+                    row_keys[j + 1] = key
             row_first = (r_low + p) * width
             running = 0.0
             open_start = -1  # the first column of the run being built, -1 for none

@@ -307,12 +307,16 @@ def _assert_same_cells(got: list[dict[int, float]], expected: list[dict[int, flo
 
 
 def _edge_cases():
-    """Zones on a 40 x 30 grid of 0.1 degree (west 100, north 33) that test the edge accumulation: off
-    each edge of the grid, vertices on cell corners, horizontal and vertical edges, both orientations, a
+    """Zones on a 40 x 30 grid of 0.1 degree (west 100, north 33) that test the edge accumulation: a comb
+    (rows of many additions), off each edge of the grid, vertices on cell corners, horizontal and vertical edges, both orientations, a
     hole, parts in one zone, a zone inside one cell, a zone wholly off the grid, a collection holding a
     line, an empty zone."""
     square = box(100.3, 31.0, 101.0, 31.7)  # corners on cell corners
+    teeth = [(100.0 + 0.1 * i + dx, y) for i in range(38) for dx, y in ((0, 32.35), (0.05, 32.35), (0.05, 32.1),
+                                                                        (0.1, 32.1))]
+    comb = shapely.Polygon([(100.0, 32.0)] + teeth + [(103.8, 32.0)])  # 150 additions a row: sorted by quicksort
     return [
+        comb,
         box(99.5, 31.05, 100.45, 32.0),  # off the west edge
         box(103.2, 30.62, 104.6, 31.44),  # off the east edge: horizontal edges across cut rows
         shapely.Polygon([(101.5, 33.5), (102.33, 32.1), (103.07, 33.8)]),  # off the north edge
