@@ -17,8 +17,8 @@ Two parts, each over one raster product's yearly files and all cities of a world
 Per part, measured in the same run:
 
   read      reading the rasters alone: every band's window over the cities, decoded (rasterio) -- the floor
-  ours      ingestion's zonal statistics (exactextract coverage matrix once per grid, one weighted
-            bincount per band), serial; and on a local pool of ``--workers`` processes
+  ours      ingestion's zonal statistics (the exact coverage once per grid, one compiled pass per band),
+            serial; and on a local pool of ``--workers`` processes
   baseline  pure-Python rasterstats-style loop: per polygon, read its window, rasterise it with
             rasterio.features.geometry_mask (cell-centre rule), masked mean/sum in numpy. On the full
             part it runs on a random sample of ``--full-baseline-sample`` polygons and is extrapolated

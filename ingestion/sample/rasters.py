@@ -34,7 +34,7 @@ How values are planted, so that the loaders' zonal statistics recover the panel:
   the city; a smooth background elsewhere; PM2.5 nodata over sea (cells neither on land nor touching a
   city). Boundary cells shared with a brighter or dimmer neighbour would bias the coverage-weighted
   mean, so each city's whole cells are then rescaled until the exact coverage-weighted mean --
-  coverage fractions from exactextract, as the loaders use -- equals the planted mean.
+  the loaders' own coverage fractions (``zonal.coverage_matrix``) -- equals the planted mean.
 * DEM: the cnmaps 0.2-degree China DEM resampled bilinearly (sea filled from the nearest land cell
   first) plus small deterministic noise; the tiny world uses a synthetic smooth relief instead.
 
@@ -178,7 +178,7 @@ def _panel_matrix(world: World, panel: pd.DataFrame, column: str, years: list[in
 
 
 class CityCells:
-    """Which cells belong to which city on one grid, and the exact coverage fractions (exactextract).
+    """Which cells belong to which city on one grid, and the exact coverage fractions (the loaders').
 
     ``owner`` marks the cells a city's value is planted on: its cells lying wholly inside it (touched
     by no boundary), or, for a city too small or too fragmented to contain one, the cells whose centre
