@@ -61,7 +61,9 @@ def _check_dem_resolution(folder: Path, res: float) -> None:
     """--reuse of DEM tiles written at another resolution would measure the wrong thing."""
     import rasterio
 
-    tile = next(folder.glob("srtm_*.tif"))
+    tile = next(folder.glob("srtm_*.tif"), None)
+    if tile is None:
+        return
     with rasterio.open(tile) as ds:
         if abs(ds.res[0] - res) > 1e-9 * res:
             raise SystemExit(f"{tile} is at {ds.res[0] * 3600:g} arc-seconds, not {res * 3600:g}: give --dem-arcsec "

@@ -294,6 +294,21 @@ def test_a_bad_cell_in_a_mosaic_names_its_tile(base, world, tmp_path, capfd):
     assert filecmp.cmp(base, warehouse, shallow=False)
 
 
+def test_dem_written_a_row_of_tiles_at_a_time_is_the_whole_surface():
+    """The sample DEM is computed one row of 5-degree tiles at a time (so SRTM's 3 arc-seconds fit in
+    memory); its noise is drawn row band after row band: the same numbers as the whole grid at once."""
+    from ingestion.sample.rasters import _dem_surface
+
+    default = build_world("default")
+    grid = tile_grid(default.grid(default.spec.dem_res))
+    whole = _dem_surface(default, grid, np.random.default_rng(4))(0, grid.height)
+    surface = _dem_surface(default, grid, np.random.default_rng(4))
+    per_tile = int(round(5.0 / grid.res))
+    rows = [surface(r0, min(r0 + per_tile, grid.height)) for r0 in range(0, grid.height, per_tile)]
+    assert len(rows) > 1
+    np.testing.assert_array_equal(np.vstack(rows), whole)
+
+
 def test_dem_one_file_in_albers_equal_area(base, world, tmp_path):
     """A 1 km DEM in China Albers equal-area: the city polygons are reprojected to its CRS."""
     import rasterio
