@@ -86,7 +86,8 @@ def load_kernels() -> None:
 
     grid = Grid("EPSG:4326", 0.0, 2.0, 1.0, 1.0, 2, 2)
     cov = coverage_matrix(np.array([shapely.box(0.2, 0.2, 2.0, 2.0)], dtype=object), grid)
-    for raw in (np.zeros(4), np.zeros(4, np.float32), np.zeros(4, np.uint16), np.zeros(4, np.int16)):  # the products'
+    # float64 (EDGAR's tonnes) and the stored types of the products' files: one compiled version each
+    for raw in (np.zeros(4), np.zeros(4, np.float32), np.zeros(4, np.uint16), np.zeros(4, np.int16)):
         ZoneMoments(1, ("mean", "std")).add(cov, 0, Cells.of(Stored(raw, lambda r: r, Linear(-1.0, 0.5, 1.0))))
 
 

@@ -255,7 +255,7 @@ def _rings(geoms: np.ndarray, grid: Grid):
         inner, index = shapely.get_parts(parts[nested], return_index=True)
         parts = np.concatenate([parts[~nested], inner])
         owner = np.concatenate([owner[~nested], owner[nested][index]])
-    polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    polygon = (types == 3) & ~shapely.is_empty(parts)  # the loop left types of these parts
     parts, owner = parts[polygon], owner[polygon]
     order = np.argsort(owner, kind="stable")
     parts, owner = parts[order], owner[order]
@@ -311,7 +311,7 @@ class ZoneMoments:
         from ingestion import zonal_kernels as kernels
 
         cells = values if isinstance(values, Cells) else Cells.of(values)
-        data = (cells.stored, cells.check_nodata, cells.nodata, cells.scale, cells.offset)
+        data = cells.kernel_args
         parts = cov.block(block)
         first = block * cov.block_rows * cov.width
         self.any_valid = self.any_valid or bool(kernels.any_valid(*data))
@@ -419,16 +419,21 @@ class Cells:
         return self.stored.size
 
     @property
+    def kernel_args(self) -> tuple:
+        """The kernels' leading arguments: (values, check_nodata, nodata, scale, offset)."""
+        return self.stored, self.check_nodata, self.nodata, self.scale, self.offset
+
+    @property
     def integers(self) -> bool:
         """Integers of at most 32 bits that are the values themselves (``first_moments_of_integers``)."""
         return (self.stored.dtype.kind in "iu" and self.stored.dtype.itemsize <= 4 and self.scale == 1.0
                 and self.offset == 0.0)
 
     def value(self, i: int) -> float:
-        """Cell ``i``'s value, as the kernels compute it."""
-        v = float(self.stored[i])
-        v = v * self.scale if self.scale != 1.0 else v
-        return v + self.offset if self.offset != 0.0 else v
+        """Cell ``i``'s value, by the kernels' own conversion (``zonal_kernels._value``)."""
+        from ingestion.zonal_kernels import _value
+
+        return float(_value(self.stored[i], *self.kernel_args[1:]))
 
 
 def _stored_nodata(nodata: float | None, dtype: np.dtype):
@@ -584,8 +589,7 @@ def check_range(data: "np.ndarray | Cells", band: BandRef, grid: Grid, valid_ran
 
     cells = data if isinstance(data, Cells) else Cells.of(data)
     low, high = valid_range
-    first, count = kernels.outside(cells.stored, cells.check_nodata, cells.nodata, cells.scale, cells.offset,
-                                   float(low), float(high))
+    first, count = kernels.outside(*cells.kernel_args, float(low), float(high))
     if first < 0:
         return
     value = cells.value(first)
